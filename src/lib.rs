@@ -1,0 +1,18 @@
+//! # kyso — sign and verify PDF documents with PKI certificates
+//!
+//! kyso ("ký số": to sign digitally) signs PDFs as PAdES baseline signatures by incremental
+//! update and validates signed PDFs: integrity, cryptography, certificate chain at the right
+//! time, what changed after each signature. See the README for the command-line tool.
+//!
+//! Data flows one way: bytes → [`pdf`] structure → signatures ([`cms`]) → validation facts
+//! ([`validate`]) → [`report`].
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod cms;
+pub mod crypto;
+pub mod der;
+pub mod pdf;
+pub mod pki;
+pub mod testkit;

@@ -1,0 +1,26 @@
+//! Public-key infrastructure: certificates and their facts ([`cert`]), distinguished names
+//! with Vietnamese identifiers ([`name`]), trust anchors and certification paths ([`path`]).
+//!
+//! Path building is time-independent (names, key identifiers, signatures, CA constraints);
+//! checking validity periods at a given time is a separate step, so that validation can ask
+//! "valid now?" and "valid at the proven signing time?" of the same path.
+
+pub mod cert;
+pub mod name;
+pub mod path;
+
+pub use cert::{Certificate, KeyUsage};
+pub use name::{DistinguishedName, VnIdentifier};
+pub use path::{CertPath, PathError, TrustStore};
+
+/// Errors loading certificates.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CertError {
+    /// Not a parsable X.509 certificate.
+    #[error("malformed certificate: {0}")]
+    Malformed(String),
+    /// PEM input with no certificate in it.
+    #[error("no certificate found in PEM input")]
+    NoCertificate,
+}
