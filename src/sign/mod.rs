@@ -1,0 +1,348 @@
+//! Signing: PAdES baseline B-B (`ETSI.CAdES.detached`, the default) or `adbe.pkcs7.detached`
+//! signatures written as an incremental update.
+//!
+//! The flow: check the signer's certificate → build the update (signature dictionary with
+//! a placeholder sized exactly for the CMS, a new or existing signature field, the
+//! `/Annots` and `/AcroForm` bookkeeping) → write it after the unchanged input → write
+//! `/ByteRange` in place → hash the signed ranges → sign the signed attributes → put the
+//! CMS into the placeholder.
+//!
+//! **Invariant:** the input bytes are a prefix of the output.
+
+pub mod keys;
+
+use crate::cms;
+use crate::crypto::DigestAlgorithm;
+use crate::pdf::{Dict, Document, IncrementalUpdate, ObjRef, Object, PdfError, PdfString};
+
+pub use keys::{KeySigner, Signer};
+
+/// Errors while signing. Nothing is written when signing fails.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// The input could not be read as a PDF.
+    #[error("cannot read the input PDF: {0}")]
+    Pdf(#[from] PdfError),
+    /// The key or certificate could not be loaded or used.
+    #[error("{0}")]
+    Key(String),
+    /// The signer's certificate may not sign now (expired, not yet valid, wrong key usage).
+    #[error("the signer's certificate cannot be used: {0}")]
+    Certificate(String),
+    /// The document cannot be signed as asked (field already signed, not a signature
+    /// field, encrypted…).
+    #[error("{0}")]
+    Document(String),
+    /// Building the CMS failed.
+    #[error("CMS error: {0}")]
+    Cms(#[from] cms::CmsError),
+    /// An internal consistency check failed (e.g. the CMS outgrew its placeholder).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Which `/SubFilter` to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SubFilterChoice {
+    /// `ETSI.CAdES.detached`: PAdES baseline.
+    #[default]
+    Pades,
+    /// `adbe.pkcs7.detached`: the classic Adobe profile (signing time in the CMS as well).
+    Pkcs7,
+}
+
+/// How to sign.
+#[derive(Debug, Clone, Default)]
+pub struct SignOptions {
+    /// Field to sign: an existing empty signature field of this name, or a new invisible
+    /// field with this name. `None`: a new field `Signature1` (or the next free number).
+    pub field: Option<String>,
+    /// `/Reason`.
+    pub reason: Option<String>,
+    /// `/Location`.
+    pub location: Option<String>,
+    /// `/ContactInfo`.
+    pub contact_info: Option<String>,
+    /// `/Name`.
+    pub name: Option<String>,
+    /// The `/SubFilter`.
+    pub sub_filter: SubFilterChoice,
+    /// Signing time (Unix seconds) for `/M`; `None` = now.
+    pub signing_time: Option<i64>,
+    /// Skip the signer certificate checks (validity period, key usage). For tests that need
+    /// a signature by a bad certificate; never use it for real documents.
+    pub danger_skip_certificate_checks: bool,
+}
+
+/// Refuses a certificate that is expired, not yet valid, or lacks a signing key usage.
+///
+/// # Errors
+/// `SignError::Certificate` with the reason.
+pub fn check_signer_certificate(cert: &crate::pki::Certificate, at: i64) -> Result<(), SignError> {
+    if at < cert.not_before() {
+        return Err(SignError::Certificate(format!(
+            "it is not valid before {}",
+            crate::time::format_rfc3339(cert.not_before())
+        )));
+    }
+    if at > cert.not_after() {
+        return Err(SignError::Certificate(format!("it expired on {}", crate::time::format_rfc3339(cert.not_after()))));
+    }
+    if let Some(ku) = cert.key_usage() {
+        if !(ku.digital_signature || ku.non_repudiation) {
+            return Err(SignError::Certificate(
+                "its key usage allows neither digitalSignature nor nonRepudiation".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Width of each `/ByteRange` number placeholder (files up to 9,999,999,999 bytes).
+const BR_WIDTH: usize = 10;
+
+/// Signs a PDF, returning the signed file (the input followed by one incremental update).
+///
+/// # Errors
+/// See [`SignError`]; nothing is returned on failure.
+pub fn sign_pdf(input: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result<Vec<u8>, SignError> {
+    let doc = Document::from_bytes(input.to_vec())?;
+    let now = opts.signing_time.unwrap_or_else(crate::time::now);
+    if !opts.danger_skip_certificate_checks {
+        check_signer_certificate(signer.certificate(), now)?;
+    }
+    let last = doc.last_revision();
+    if doc.trailer(last).contains(b"Encrypt") {
+        return Err(SignError::Document("encrypted documents cannot be signed yet".into()));
+    }
+
+    // Size the placeholder from a CMS with a maximal dummy signature.
+    let digest = signer.scheme().digest();
+    let certs: Vec<Vec<u8>> = std::iter::once(signer.certificate().der().to_vec())
+        .chain(signer.chain().iter().map(|c| c.der().to_vec()))
+        .collect();
+    let time_attr = (opts.sub_filter == SubFilterChoice::Pkcs7).then_some(now);
+    let dummy_attrs = cms::build_signed_attributes(digest, &vec![0u8; digest.output_len()], signer.certificate().der(), time_attr)?;
+    let dummy_sig = vec![0xFFu8; signer.max_signature_len()];
+    let estimate = cms::build_signed_data(digest, signer.scheme(), signer.certificate().der(), &certs, &dummy_attrs, &dummy_sig, &[])?.len();
+
+    let mut update = IncrementalUpdate::new(&doc);
+    let sig_ref = update.alloc();
+    update.put(sig_ref, Object::Dict(signature_dictionary(opts, now, estimate)));
+    add_field(&doc, &mut update, sig_ref, opts)?;
+
+    let mut out = input.to_vec();
+    let written = update.write(&doc, &mut out)?;
+    let span = written.objects.get(&sig_ref).ok_or_else(|| SignError::Internal("signature object not written".into()))?;
+    let (start, end) = (to_usize(span.start)?, to_usize(span.end)?);
+
+    // Locate the placeholders inside the written signature dictionary.
+    let obj_bytes = &out[start..end];
+    let contents_at = start + find(obj_bytes, b"/Contents <").ok_or_else(|| SignError::Internal("no /Contents placeholder".into()))? + b"/Contents ".len();
+    let contents_end = contents_at + 2 + 2 * estimate;
+    let br_at = start + find(obj_bytes, b"/ByteRange [").ok_or_else(|| SignError::Internal("no /ByteRange placeholder".into()))? + b"/ByteRange ".len();
+    let total = out.len();
+    let br = [0, contents_at, contents_end, total - contents_end];
+    let mut br_text = format!("[{} {} {} {}", br[0], br[1], br[2], br[3]);
+    let br_len = 2 + 4 + 3 * BR_WIDTH + 1; // "[0 " + 3 numbers + spaces + "]"
+    while br_text.len() < br_len - 1 {
+        br_text.push(' ');
+    }
+    br_text.push(']');
+    if br_text.len() != br_len || out.get(br_at + br_len - 1) != Some(&b']') {
+        return Err(SignError::Internal("ByteRange placeholder mismatch".into()));
+    }
+    out[br_at..br_at + br_len].copy_from_slice(br_text.as_bytes());
+
+    // Hash the signed ranges, sign, and fill in /Contents.
+    let mut h = digest.hasher();
+    h.update(&out[..contents_at]);
+    h.update(&out[contents_end..]);
+    let content_digest = h.finish();
+    let attrs = cms::build_signed_attributes(digest, &content_digest, signer.certificate().der(), time_attr)?;
+    let signature = signer.sign(&attrs)?;
+    let cms_der = cms::build_signed_data(digest, signer.scheme(), signer.certificate().der(), &certs, &attrs, &signature, &[])?;
+    if cms_der.len() > estimate {
+        return Err(SignError::Internal(format!("the CMS ({} bytes) outgrew its placeholder ({estimate})", cms_der.len())));
+    }
+    let hex = hex_upper(&cms_der);
+    out[contents_at + 1..contents_at + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    Ok(out)
+}
+
+fn to_usize(v: u64) -> Result<usize, SignError> {
+    usize::try_from(v).map_err(|_| SignError::Internal("offset overflow".into()))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay, needle)
+}
+
+/// Uppercase hex.
+pub fn hex_upper(b: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        let _ = write!(s, "{x:02X}");
+    }
+    s
+}
+
+fn signature_dictionary(opts: &SignOptions, now: i64, cms_len: usize) -> Dict {
+    let mut d = Dict::new();
+    d.set("Type", Object::name("Sig"));
+    d.set("Filter", Object::name("Adobe.PPKLite"));
+    d.set(
+        "SubFilter",
+        Object::name(match opts.sub_filter {
+            SubFilterChoice::Pades => "ETSI.CAdES.detached",
+            SubFilterChoice::Pkcs7 => "adbe.pkcs7.detached",
+        }),
+    );
+    let placeholder = 9_999_999_999i64;
+    d.set("ByteRange", vec![Object::Integer(0), Object::Integer(placeholder), Object::Integer(placeholder), Object::Integer(placeholder)]);
+    d.set("Contents", PdfString::hex(vec![0u8; cms_len]));
+    d.set("M", PdfString::literal(crate::time::format_pdf_date(now).into_bytes()));
+    for (key, v) in [("Reason", &opts.reason), ("Location", &opts.location), ("ContactInfo", &opts.contact_info), ("Name", &opts.name)] {
+        if let Some(v) = v {
+            d.set(key, PdfString::literal(crate::pdf::object::encode_text_string(v)));
+        }
+    }
+    d
+}
+
+/// Adds the signature to a field: an existing empty signature field with the requested
+/// name, or a new invisible field (a merged field/widget on page 1).
+fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, opts: &SignOptions) -> Result<(), SignError> {
+    let last = doc.last_revision();
+    let fields = crate::form::fields_in(doc, last)?;
+    if let Some(name) = &opts.field {
+        if let Some(f) = fields.iter().find(|f| &f.name == name) {
+            if !f.is_signature() {
+                return Err(SignError::Document(format!("field {name} is not a signature field")));
+            }
+            if f.value.as_ref().is_some_and(|v| !matches!(v, Object::Null)) {
+                return Err(SignError::Document(format!("field {name} is already signed")));
+            }
+            let r = f.object.ok_or_else(|| SignError::Document(format!("field {name} is not an indirect object")))?;
+            let mut d = f.dict.clone();
+            d.set("V", sig_ref);
+            update.put(r, Object::Dict(d));
+            ensure_sig_flags(doc, update)?;
+            return Ok(());
+        }
+    }
+    let name = match &opts.field {
+        Some(n) => n.clone(),
+        None => (1..).map(|i| format!("Signature{i}")).find(|n| !fields.iter().any(|f| &f.name == n)).unwrap_or_default(),
+    };
+    let pages = doc.pages_in(last)?;
+    let page_ref = *pages.first().ok_or_else(|| SignError::Document("the document has no pages".into()))?;
+
+    let field_ref = update.alloc();
+    let mut field = Dict::new();
+    field.set("Type", Object::name("Annot"));
+    field.set("Subtype", Object::name("Widget"));
+    field.set("FT", Object::name("Sig"));
+    field.set("T", PdfString::literal(crate::pdf::object::encode_text_string(&name)));
+    field.set("V", sig_ref);
+    field.set("F", Object::Integer(132));
+    field.set("Rect", vec![Object::Integer(0), Object::Integer(0), Object::Integer(0), Object::Integer(0)]);
+    field.set("P", page_ref);
+    update.put(field_ref, Object::Dict(field));
+
+    // Page /Annots.
+    let page = doc.resolve_in(last, page_ref)?;
+    let mut page_dict = page.as_dict().cloned().ok_or_else(|| SignError::Document("page 1 is not a dictionary".into()))?;
+    match page_dict.get(b"Annots").cloned() {
+        Some(Object::Ref(ar)) => {
+            let mut arr = doc.resolve_in(last, ar)?.as_array().map(<[Object]>::to_vec).unwrap_or_default();
+            arr.push(Object::Ref(field_ref));
+            update.put(ar, Object::Array(arr));
+        }
+        Some(Object::Array(mut arr)) => {
+            arr.push(Object::Ref(field_ref));
+            page_dict.set("Annots", arr);
+            update.put(page_ref, Object::Dict(page_dict));
+        }
+        _ => {
+            page_dict.set("Annots", vec![Object::Ref(field_ref)]);
+            update.put(page_ref, Object::Dict(page_dict));
+        }
+    }
+
+    // AcroForm /Fields and /SigFlags.
+    let catalog_ref = doc.trailer(last).get_ref(b"Root").ok_or_else(|| SignError::Document("the trailer has no /Root".into()))?;
+    let mut catalog = doc.catalog_in(last)?;
+    match catalog.get(b"AcroForm").cloned() {
+        Some(Object::Ref(ar)) => {
+            let mut acro = doc.resolve_in(last, ar)?.as_dict().cloned().unwrap_or_default();
+            push_field(doc, update, &mut acro, field_ref)?;
+            acro.set("SigFlags", Object::Integer(3));
+            update.put(ar, Object::Dict(acro));
+        }
+        Some(Object::Dict(mut acro)) => {
+            push_field(doc, update, &mut acro, field_ref)?;
+            acro.set("SigFlags", Object::Integer(3));
+            catalog.set("AcroForm", acro);
+            update.put(catalog_ref, Object::Dict(catalog));
+        }
+        _ => {
+            let ar = update.alloc();
+            let mut acro = Dict::new();
+            acro.set("Fields", vec![Object::Ref(field_ref)]);
+            acro.set("SigFlags", Object::Integer(3));
+            update.put(ar, Object::Dict(acro));
+            catalog.set("AcroForm", ar);
+            update.put(catalog_ref, Object::Dict(catalog));
+        }
+    }
+    Ok(())
+}
+
+fn push_field(doc: &Document, update: &mut IncrementalUpdate, acro: &mut Dict, field_ref: ObjRef) -> Result<(), SignError> {
+    let last = doc.last_revision();
+    match acro.get(b"Fields").cloned() {
+        Some(Object::Ref(fr)) => {
+            let mut arr = doc.resolve_in(last, fr)?.as_array().map(<[Object]>::to_vec).unwrap_or_default();
+            arr.push(Object::Ref(field_ref));
+            update.put(fr, Object::Array(arr));
+        }
+        Some(Object::Array(mut arr)) => {
+            arr.push(Object::Ref(field_ref));
+            acro.set("Fields", arr);
+        }
+        _ => acro.set("Fields", vec![Object::Ref(field_ref)]),
+    }
+    Ok(())
+}
+
+fn ensure_sig_flags(doc: &Document, update: &mut IncrementalUpdate) -> Result<(), SignError> {
+    let last = doc.last_revision();
+    let catalog_ref = doc.trailer(last).get_ref(b"Root").ok_or_else(|| SignError::Document("the trailer has no /Root".into()))?;
+    let mut catalog = doc.catalog_in(last)?;
+    match catalog.get(b"AcroForm").cloned() {
+        Some(Object::Ref(ar)) => {
+            let mut acro = doc.resolve_in(last, ar)?.as_dict().cloned().unwrap_or_default();
+            if acro.get_int(b"SigFlags") != Some(3) {
+                acro.set("SigFlags", Object::Integer(3));
+                update.put(ar, Object::Dict(acro));
+            }
+        }
+        Some(Object::Dict(mut acro)) => {
+            if acro.get_int(b"SigFlags") != Some(3) {
+                acro.set("SigFlags", Object::Integer(3));
+                catalog.set("AcroForm", acro);
+                update.put(catalog_ref, Object::Dict(catalog));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The digest a signer uses (for callers that need to know it up front).
+pub fn digest_of(signer: &dyn Signer) -> DigestAlgorithm {
+    signer.scheme().digest()
+}

@@ -1,0 +1,434 @@
+//! Validation of signed PDFs: finds every signature, checks each one (structure, integrity,
+//! cryptography, certificate chain at the right time, what changed after it), and produces a
+//! [`FileReport`].
+//!
+//! **Architecture invariant:** validation does no network I/O and never writes. When in
+//! doubt, the verdict is not "valid": a check that could not run is `NotRun` or
+//! `Indeterminate`, never `Passed`.
+
+pub mod sigdict;
+pub mod signature;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::pdf::{Document, ObjRef, Object, PdfError};
+use crate::pki::{Certificate, TrustStore};
+use crate::report::{
+    CertificateSummary, Check, CheckStatus, Coverage, FileReport, Finding, Indication, SignatureReport, SubIndication,
+    SCHEMA_VERSION,
+};
+
+use sigdict::{SigKind, SignatureDictionary};
+
+/// What to validate against.
+#[derive(Debug, Clone, Default)]
+pub struct ValidationOptions {
+    /// Trust anchors.
+    pub trust: TrustStore,
+    /// Extra certificates usable to build paths (intermediates not in the CMS).
+    pub extra_certificates: Vec<Certificate>,
+    /// The time to validate at (Unix seconds); `None` = now.
+    pub validation_time: Option<i64>,
+    /// Permit form filling after approval signatures (off by default; reported when used).
+    pub allow_form_filling: bool,
+}
+
+/// Collects checks and derives the signature's indication from them.
+#[derive(Debug, Default)]
+pub struct CheckList {
+    checks: Vec<Check>,
+}
+
+impl CheckList {
+    fn push(&mut self, id: &'static str, status: CheckStatus, message: String, sub: Option<SubIndication>) {
+        self.checks.push(Check { id, status, message, sub_indication: sub });
+    }
+    /// Records a passed check.
+    pub fn pass(&mut self, id: &'static str, message: impl Into<String>) {
+        self.push(id, CheckStatus::Passed, message.into(), None);
+    }
+    /// Records a passed-with-remark check.
+    pub fn warn(&mut self, id: &'static str, message: impl Into<String>) {
+        self.push(id, CheckStatus::Warning, message.into(), None);
+    }
+    /// Records a failed check.
+    pub fn fail(&mut self, id: &'static str, message: impl Into<String>, sub: SubIndication) {
+        self.push(id, CheckStatus::Failed, message.into(), Some(sub));
+    }
+    /// Records an undecided check.
+    pub fn indeterminate(&mut self, id: &'static str, message: impl Into<String>, sub: SubIndication) {
+        self.push(id, CheckStatus::Indeterminate, message.into(), Some(sub));
+    }
+    /// The indication: failed if any check failed, indeterminate if any is undecided, passed
+    /// only if at least one check passed and none failed or was undecided.
+    pub fn indication(&self) -> (Indication, Option<SubIndication>) {
+        if let Some(c) = self.checks.iter().find(|c| c.status == CheckStatus::Failed) {
+            return (Indication::TotalFailed, c.sub_indication);
+        }
+        if let Some(c) = self.checks.iter().find(|c| c.status == CheckStatus::Indeterminate) {
+            return (Indication::Indeterminate, c.sub_indication);
+        }
+        if self.checks.iter().any(|c| c.status == CheckStatus::Passed) {
+            (Indication::TotalPassed, None)
+        } else {
+            (Indication::Indeterminate, Some(SubIndication::SignedDataNotFound))
+        }
+    }
+    /// The checks.
+    pub fn into_checks(self) -> Vec<Check> {
+        self.checks
+    }
+}
+
+/// Validates documents. Create one per batch and share it across files.
+#[derive(Debug, Clone, Default)]
+pub struct Validator {
+    options: ValidationOptions,
+}
+
+/// A signature found in the document's final revision.
+#[derive(Debug, Clone)]
+struct FoundSignature {
+    field: String,
+    object: Option<ObjRef>,
+    dict: Option<crate::pdf::Dict>,
+}
+
+impl Validator {
+    /// A validator with these options.
+    pub fn new(options: ValidationOptions) -> Self {
+        Validator { options }
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ValidationOptions {
+        &self.options
+    }
+
+    /// Validates a file. `Err` only when the file cannot be read at all (I/O); a file that is
+    /// not a PDF yields a report that is not valid.
+    pub fn validate_file(&self, path: &Path) -> std::io::Result<FileReport> {
+        let name = path.display().to_string();
+        let source = crate::pdf::source::Source::open(path)?;
+        Ok(match Document::from_source(source) {
+            Ok(doc) => self.validate_document(&name, &doc),
+            Err(PdfError::Io(e)) => return Err(e),
+            Err(e) => self.unreadable(&name, &e),
+        })
+    }
+
+    /// Validates a document held in memory.
+    pub fn validate_bytes(&self, name: &str, bytes: &[u8]) -> FileReport {
+        match Document::from_bytes(bytes.to_vec()) {
+            Ok(doc) => self.validate_document(name, &doc),
+            Err(e) => self.unreadable(name, &e),
+        }
+    }
+
+    fn validation_time(&self) -> i64 {
+        self.options.validation_time.unwrap_or_else(crate::time::now)
+    }
+
+    fn empty_report(&self, name: &str) -> FileReport {
+        FileReport {
+            schema_version: SCHEMA_VERSION,
+            file: name.to_string(),
+            valid: false,
+            indication: Indication::Indeterminate,
+            sub_indication: None,
+            summary: String::new(),
+            validation_time: crate::time::format_rfc3339(self.validation_time()),
+            revisions: 0,
+            signatures: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    fn unreadable(&self, name: &str, e: &PdfError) -> FileReport {
+        let mut r = self.empty_report(name);
+        let id = if matches!(e, PdfError::NotPdf) { "not-a-pdf" } else { "unreadable-structure" };
+        r.findings.push(Finding { id, status: CheckStatus::Failed, message: e.to_string() });
+        r.conclude();
+        r
+    }
+
+    /// Validates an opened document.
+    pub fn validate_document(&self, name: &str, doc: &Document) -> FileReport {
+        let now = self.validation_time();
+        let mut report = self.empty_report(name);
+        report.revisions = doc.revisions().len();
+        let last = doc.last_revision();
+
+        if doc.trailer(last).contains(b"Encrypt") {
+            report.findings.push(Finding {
+                id: "encrypted",
+                status: CheckStatus::Indeterminate,
+                message: "encrypted documents are not supported yet".into(),
+            });
+            report.conclude();
+            return report;
+        }
+
+        let found = match find_signatures(doc) {
+            Ok(f) => f,
+            Err(e) => {
+                report.findings.push(Finding {
+                    id: "unreadable-structure",
+                    status: CheckStatus::Failed,
+                    message: format!("the form structure cannot be read: {e}"),
+                });
+                report.conclude();
+                return report;
+            }
+        };
+        if found.is_empty() {
+            report.findings.push(Finding {
+                id: "no-signatures",
+                status: CheckStatus::Indeterminate,
+                message: "the document has no signatures".into(),
+            });
+        }
+        trailing_bytes_finding(doc, &mut report);
+        let certification = certification_signature(doc);
+
+        let mut sigs = Vec::new();
+        for f in &found {
+            sigs.push(self.validate_signature(doc, f, certification, now));
+        }
+        // Order by signed length (revision order).
+        sigs.sort_by_key(|(end, _)| *end);
+        report.signatures = sigs.into_iter().map(|(_, s)| s).collect();
+        report.conclude();
+        report
+    }
+
+    fn validate_signature(
+        &self,
+        doc: &Document,
+        found: &FoundSignature,
+        certification: Option<ObjRef>,
+        now: i64,
+    ) -> (u64, SignatureReport) {
+        let mut checks = CheckList::default();
+        let mut rep = SignatureReport {
+            field: found.field.clone(),
+            object: found.object.map(|r| format!("{} {}", r.num, r.gen)),
+            kind: SigKind::Approval.as_str(),
+            indication: Indication::Indeterminate,
+            sub_indication: None,
+            sub_filter: None,
+            signer: None,
+            chain: Vec::new(),
+            claimed_signing_time: None,
+            proven_signing_time: None,
+            digest_algorithm: None,
+            signature_algorithm: None,
+            reason: None,
+            location: None,
+            contact_info: None,
+            name: None,
+            coverage: None,
+            changes: Vec::new(),
+            checks: Vec::new(),
+        };
+        let Some(dict) = &found.dict else {
+            checks.fail("signature-dictionary", "the field's /V is not a signature dictionary", SubIndication::FormatFailure);
+            return finish(rep, checks, 0);
+        };
+        rep.sub_filter = dict.get_name(b"SubFilter").map(|n| String::from_utf8_lossy(n).into_owned());
+        let is_cert = certification.is_some() && certification == found.object;
+        let sd = match sigdict::check(doc, found.object, dict, is_cert) {
+            Ok(sd) => sd,
+            Err(msg) => {
+                let raw = sigdict::raw_byte_range(dict);
+                if !raw.is_empty() {
+                    rep.coverage = Some(Coverage {
+                        byte_range: raw,
+                        kind: "unclear",
+                        revision: None,
+                        revisions: doc.revisions().len(),
+                        signed_bytes: 0,
+                    });
+                }
+                checks.fail("signature-dictionary", msg, SubIndication::FormatFailure);
+                return finish(rep, checks, 0);
+            }
+        };
+        checks.pass("signature-dictionary", "/Contents and /ByteRange are well formed and /ByteRange excludes exactly /Contents");
+        rep.kind = sd.kind.as_str();
+        rep.reason = sd.text(b"Reason");
+        rep.location = sd.text(b"Location");
+        rep.contact_info = sd.text(b"ContactInfo");
+        rep.name = sd.text(b"Name");
+
+        // Coverage: the signed bytes must end exactly at the end of a revision.
+        let covered = covered_revision(doc, &sd);
+        let n = doc.revisions().len();
+        rep.coverage = Some(Coverage {
+            byte_range: sd.byte_range.iter().map(|&v| i64::try_from(v).unwrap_or(-1)).collect(),
+            kind: match covered {
+                Some(k) if k + 1 == n && sd.signed_end() == doc.len() => "whole-file",
+                Some(_) => "revision",
+                None => "unclear",
+            },
+            revision: covered.map(|k| k + 1),
+            revisions: n,
+            signed_bytes: sd.signed_len(),
+        });
+        let Some(covered) = covered else {
+            checks.fail(
+                "coverage",
+                format!("the signed bytes end at {}, which is not the end of any revision", sd.signed_end()),
+                SubIndication::FormatFailure,
+            );
+            return finish(rep, checks, sd.signed_end());
+        };
+        // The dictionary itself must belong to the signed revision.
+        if let Some(r) = sd.object {
+            match doc.entry_in(doc.last_revision(), r.num) {
+                Some((rev, _)) if rev <= covered => {}
+                _ => {
+                    checks.fail(
+                        "coverage",
+                        "the signature dictionary is defined outside the bytes it signs",
+                        SubIndication::FormatFailure,
+                    );
+                    return finish(rep, checks, sd.signed_end());
+                }
+            }
+        }
+        if covered + 1 == n {
+            checks.pass("coverage", "the signature covers the whole document");
+        } else {
+            checks.pass("coverage", format!("the signature covers revision {} of {n}", covered + 1));
+        }
+
+        if sd.kind == SigKind::DocumentTimestamp {
+            checks.indeterminate(
+                "timestamp",
+                "document time-stamps are not validated yet",
+                SubIndication::NoPoe,
+            );
+            return finish(rep, checks, sd.signed_end());
+        }
+
+        let facts = signature::check_cms(doc.source(), &sd, &self.options, now, &mut checks);
+        rep.signer = facts.signer.as_ref().map(CertificateSummary::of);
+        rep.chain = facts.path.as_ref().map(|p| p.certificates.iter().map(|c| c.subject().to_string()).collect()).unwrap_or_default();
+        rep.digest_algorithm = facts.digest_algorithm;
+        rep.signature_algorithm = facts.signature_algorithm;
+        rep.claimed_signing_time = sd.signing_time.or(facts.cms_signing_time).map(crate::time::format_rfc3339);
+
+        // What changed after this signature.
+        let changes = crate::diff::changes_after(doc, covered, &crate::diff::Permissions::for_signature(self.options.allow_form_filling));
+        match changes {
+            Ok(changes) => {
+                let bad = changes.iter().filter(|c| !c.allowed).count();
+                if bad > 0 {
+                    checks.fail(
+                        "modifications",
+                        format!(
+                            "{bad} change{} after signing {} not allowed: {}",
+                            if bad == 1 { "" } else { "s" },
+                            if bad == 1 { "is" } else { "are" },
+                            changes.iter().find(|c| !c.allowed).map(|c| c.description.as_str()).unwrap_or("")
+                        ),
+                        SubIndication::DisallowedModification,
+                    );
+                } else if changes.is_empty() {
+                    checks.pass("modifications", "no changes after signing");
+                } else {
+                    checks.pass("modifications", format!("{} allowed change(s) after signing", changes.len()));
+                }
+                rep.changes = changes;
+            }
+            Err(e) => checks.fail(
+                "modifications",
+                format!("the revisions after this signature cannot be read: {e}"),
+                SubIndication::FormatFailure,
+            ),
+        }
+        finish(rep, checks, sd.signed_end())
+    }
+}
+
+fn finish(mut rep: SignatureReport, checks: CheckList, order: u64) -> (u64, SignatureReport) {
+    let (ind, sub) = checks.indication();
+    rep.indication = ind;
+    rep.sub_indication = sub;
+    rep.checks = checks.into_checks();
+    (order, rep)
+}
+
+/// The revision whose end the signed bytes reach, if they end exactly at one (allowing the
+/// end-of-line after `%%EOF` to be signed or not).
+fn covered_revision(doc: &Document, sd: &SignatureDictionary) -> Option<usize> {
+    let end = sd.signed_end();
+    doc.revisions().iter().position(|r| match (r.eof_marker, r.end) {
+        (Some(m), Some(e)) => end >= m + 5 && end <= e,
+        _ => false,
+    })
+}
+
+/// Signatures reachable from the final revision's AcroForm.
+fn find_signatures(doc: &Document) -> Result<Vec<FoundSignature>, PdfError> {
+    let last = doc.last_revision();
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for f in crate::form::fields_in(doc, last)? {
+        if !f.is_signature() {
+            continue;
+        }
+        let Some(v) = &f.value else { continue };
+        if let Some(r) = v.as_ref() {
+            if !seen.insert(r) {
+                continue;
+            }
+        }
+        let dict = doc.deref_in(last, v)?.as_dict().cloned();
+        if matches!(v, Object::Null) || dict.as_ref().is_some_and(|d| d.is_empty()) {
+            continue;
+        }
+        out.push(FoundSignature { field: f.name.clone(), object: v.as_ref(), dict });
+    }
+    Ok(out)
+}
+
+/// The certification signature named by `/Perms /DocMDP`, if any.
+fn certification_signature(doc: &Document) -> Option<ObjRef> {
+    let last = doc.last_revision();
+    let catalog = doc.catalog_in(last).ok()?;
+    let perms = doc.deref_in(last, catalog.get(b"Perms")?).ok()?;
+    perms.as_dict()?.get_ref(b"DocMDP")
+}
+
+/// Bytes after the final `%%EOF` that are not white space are not part of any revision: they
+/// may be an attempt to append unsigned content.
+fn trailing_bytes_finding(doc: &Document, report: &mut FileReport) {
+    let Some(last) = doc.revisions().last() else { return };
+    let Some(end) = last.end else {
+        report.findings.push(Finding {
+            id: "no-eof-marker",
+            status: CheckStatus::Failed,
+            message: "the final revision has no %%EOF marker".into(),
+        });
+        return;
+    };
+    let len = doc.len();
+    if end >= len {
+        return;
+    }
+    let tail = doc.source().read(end, usize::try_from((len - end).min(1 << 20)).unwrap_or(1 << 20));
+    let junk = match tail {
+        Ok(t) => t.iter().any(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\0' | b'\x0c')) || len - end > 1 << 20,
+        Err(_) => true,
+    };
+    if junk {
+        report.findings.push(Finding {
+            id: "trailing-bytes",
+            status: CheckStatus::Failed,
+            message: format!("{} bytes after the final %%EOF are not part of any revision", len - end),
+        });
+    }
+}

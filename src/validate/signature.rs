@@ -1,0 +1,419 @@
+//! The cryptographic checks of one signature (ETSI EN 319 102-1 building blocks, in order):
+//! format (CMS structure, attributes), identification of the signing certificate (ISC), the
+//! digest and the signature value (CV), the certificate chain (XCV) and its time checks,
+//! and the algorithms (SAV).
+
+use crate::cms::{self, SignedData, SignerIdentifier, SignerInfo};
+use crate::crypto::{oids, DigestAlgorithm};
+use crate::pdf::source::Source;
+use crate::pki::{Certificate, CertPath, PathError};
+use crate::report::{Check, CheckStatus, SubIndication};
+
+use super::sigdict::{SignatureDictionary, SubFilter};
+use super::{CheckList, ValidationOptions};
+
+/// Chunk size for hashing signed bytes: large enough for throughput, small enough to keep
+/// memory flat on huge files.
+const HASH_CHUNK: usize = 256 << 10;
+
+/// What the cryptographic checks found, for the report.
+#[derive(Debug, Default)]
+pub struct CryptoFacts {
+    /// The signing certificate, if identified.
+    pub signer: Option<Certificate>,
+    /// The path to an anchor, if built.
+    pub path: Option<CertPath>,
+    /// Digest algorithm name.
+    pub digest_algorithm: Option<String>,
+    /// Signature algorithm name.
+    pub signature_algorithm: Option<String>,
+    /// Signing time from the CMS signing-time attribute.
+    pub cms_signing_time: Option<i64>,
+}
+
+/// Hashes the signed ranges of `sd` from the source, streaming.
+pub fn hash_signed_ranges(source: &Source, sd: &SignatureDictionary, alg: DigestAlgorithm) -> std::io::Result<Vec<u8>> {
+    let mut h = alg.hasher();
+    for r in sd.signed_ranges() {
+        source.for_each_chunk(r.start, r.end - r.start, HASH_CHUNK, &mut |c| h.update(c))?;
+    }
+    Ok(h.finish())
+}
+
+/// Runs the CMS-level checks of a signature into `checks`, returning the facts found.
+pub fn check_cms(
+    source: &Source,
+    sd: &SignatureDictionary,
+    opts: &ValidationOptions,
+    validation_time: i64,
+    checks: &mut CheckList,
+) -> CryptoFacts {
+    let mut facts = CryptoFacts::default();
+
+    // Format: the CMS structure.
+    let signed = match cms::parse_signed_data(&sd.contents) {
+        Ok(s) => s,
+        Err(e) => {
+            checks.fail("cms-structure", format!("/Contents is not a CMS SignedData: {e}"), SubIndication::FormatFailure);
+            return facts;
+        }
+    };
+    let si = match signed.signer_infos.as_slice() {
+        [si] => si,
+        [] => {
+            checks.fail("cms-structure", "the CMS has no SignerInfo", SubIndication::FormatFailure);
+            return facts;
+        }
+        many => {
+            checks.fail(
+                "cms-structure",
+                format!("the CMS has {} SignerInfos; a PDF signature has exactly one", many.len()),
+                SubIndication::FormatFailure,
+            );
+            return facts;
+        }
+    };
+    let Some(digest) = si.digest() else {
+        checks.fail(
+            "algorithms",
+            format!("unknown digest algorithm {}", si.digest_algorithm.oid),
+            SubIndication::CryptoConstraintsFailure,
+        );
+        return facts;
+    };
+    facts.digest_algorithm = Some(digest.name().to_string());
+    let Some(scheme) = si.scheme() else {
+        checks.fail(
+            "algorithms",
+            format!("unknown signature algorithm {}", si.signature_algorithm.oid),
+            SubIndication::CryptoConstraintsFailure,
+        );
+        return facts;
+    };
+    facts.signature_algorithm = Some(scheme.name());
+    if let Err(msg) = check_structure(sd, &signed, si) {
+        checks.fail("cms-structure", msg, SubIndication::FormatFailure);
+        return facts;
+    }
+    checks.pass("cms-structure", format!("CMS SignedData, one SignerInfo, {}", sd.sub_filter_name));
+    facts.cms_signing_time = si.signing_time();
+
+    // ISC: identify the signing certificate.
+    let mut pool: Vec<Certificate> = Vec::new();
+    for der in &signed.certificates {
+        if let Ok(c) = Certificate::from_der(der) {
+            pool.push(c);
+        }
+    }
+    pool.extend(opts.extra_certificates.iter().cloned());
+    let signer = pool.iter().find(|c| match &si.sid {
+        SignerIdentifier::IssuerAndSerial { issuer, serial } => c.matches_issuer_serial(issuer, serial),
+        SignerIdentifier::SubjectKeyId(ski) => c.subject_key_id() == Some(ski.as_slice()),
+    });
+    let Some(signer) = signer.cloned() else {
+        checks.indeterminate(
+            "signer-certificate",
+            "the signer's certificate is not in the CMS nor among the extra certificates given",
+            SubIndication::NoSigningCertificateFound,
+        );
+        return facts;
+    };
+    facts.signer = Some(signer.clone());
+    checks.pass("signer-certificate", format!("signed by {}", signer.subject()));
+
+    // ESS signing-certificate(-v2): binds the signature to this certificate.
+    match si.signing_certificate() {
+        Some(Ok(ids)) => match ids.first() {
+            Some(id) if id.hash_algorithm.digest(signer.der()) == id.cert_hash => {
+                let serial_ok = id.issuer_serial.as_ref().is_none_or(|(_, serial)| strip0(serial) == strip0(signer.serial()));
+                if serial_ok {
+                    checks.pass("ess-signing-certificate", "the signed attributes name this certificate");
+                } else {
+                    checks.indeterminate(
+                        "ess-signing-certificate",
+                        "the signing-certificate attribute's serial number is not the signer's",
+                        SubIndication::NoSigningCertificateFound,
+                    );
+                }
+            }
+            Some(_) => checks.indeterminate(
+                "ess-signing-certificate",
+                "the signing-certificate attribute names a different certificate than the one used",
+                SubIndication::NoSigningCertificateFound,
+            ),
+            None => checks.fail("ess-signing-certificate", "empty signing-certificate attribute", SubIndication::FormatFailure),
+        },
+        Some(Err(e)) => checks.fail("ess-signing-certificate", format!("malformed signing-certificate attribute: {e}"), SubIndication::FormatFailure),
+        None if sd.sub_filter == SubFilter::CadesDetached => checks.warn(
+            "ess-signing-certificate",
+            "no signing-certificate(-v2) attribute: not a PAdES baseline signature (the certificate is not bound)",
+        ),
+        None => checks.warn("ess-signing-certificate", "no signing-certificate attribute (allowed for adbe.pkcs7.detached)"),
+    }
+
+    // CV: digest of the signed bytes, then the signature value.
+    let content_digest = match hash_signed_ranges(source, sd, if sd.sub_filter == SubFilter::Pkcs7Sha1 { DigestAlgorithm::Sha1 } else { digest }) {
+        Ok(d) => d,
+        Err(e) => {
+            checks.indeterminate("message-digest", format!("could not read the signed bytes: {e}"), SubIndication::SignedDataNotFound);
+            return facts;
+        }
+    };
+    let signed_content_digest = if sd.sub_filter == SubFilter::Pkcs7Sha1 {
+        match &signed.encap_content {
+            Some(c) if *c == content_digest => digest.digest(c),
+            Some(_) => {
+                checks.fail("message-digest", "the SHA-1 digest in the CMS content does not match the signed bytes", SubIndication::HashFailure);
+                return facts;
+            }
+            None => {
+                checks.fail("message-digest", "adbe.pkcs7.sha1 signature without encapsulated digest", SubIndication::FormatFailure);
+                return facts;
+            }
+        }
+    } else {
+        content_digest
+    };
+    match &si.signed_attrs_der {
+        Some(attrs) => {
+            match si.message_digest() {
+                Some(md) if md == signed_content_digest => checks.pass("message-digest", format!("{} of the signed bytes matches", digest.name())),
+                Some(_) => {
+                    checks.fail(
+                        "message-digest",
+                        "the document's digest does not match the signed digest: the signed bytes were changed",
+                        SubIndication::HashFailure,
+                    );
+                    return facts;
+                }
+                None => {
+                    checks.fail("message-digest", "the signed attributes have no message-digest", SubIndication::FormatFailure);
+                    return facts;
+                }
+            }
+            match scheme.verify(signer.public_key(), attrs, &si.signature) {
+                Ok(true) => checks.pass("signature-value", format!("{} signature verifies with the signer's key", scheme.name())),
+                Ok(false) => {
+                    checks.fail("signature-value", "the signature value does not verify with the signer's public key", SubIndication::SigCryptoFailure);
+                    return facts;
+                }
+                Err(_) => {
+                    checks.fail(
+                        "signature-value",
+                        format!("the signature algorithm {} does not fit the signer's {} key", scheme.name(), signer.key_info().algorithm),
+                        SubIndication::SigCryptoFailure,
+                    );
+                    return facts;
+                }
+            }
+        }
+        None => match verify_digest(scheme, signer.public_key(), &signed_content_digest, &si.signature) {
+            Ok(true) => checks.pass("signature-value", format!("{} signature (no signed attributes) verifies", scheme.name())),
+            Ok(false) => {
+                checks.fail("signature-value", "the signature does not verify over the signed bytes", SubIndication::SigCryptoFailure);
+                return facts;
+            }
+            Err(_) => {
+                checks.fail("signature-value", "the signature could not be checked with the signer's key", SubIndication::SigCryptoFailure);
+                return facts;
+            }
+        },
+    }
+
+    // SAV: algorithms and key sizes.
+    let key = signer.key_info();
+    if digest.is_weak() || scheme.digest().is_weak() {
+        checks.indeterminate(
+            "algorithms",
+            format!("{} is no longer accepted for signatures", scheme.digest().name()),
+            SubIndication::CryptoConstraintsFailureNoPoe,
+        );
+    } else if key.is_weak() {
+        checks.indeterminate(
+            "algorithms",
+            format!("{}-{} keys are too weak (RSA needs 2048 bits, EC 256)", key.algorithm, key.bits),
+            SubIndication::CryptoConstraintsFailureNoPoe,
+        );
+    } else {
+        checks.pass("algorithms", format!("{}, {}-bit {} key", scheme.name(), key.bits, key.algorithm));
+    }
+
+    // XCV: chain to a trust anchor, key usage, validity in time.
+    check_chain(&signer, &pool, opts, sd.signing_time.or(facts.cms_signing_time), validation_time, checks, &mut facts);
+    facts
+}
+
+fn strip0(b: &[u8]) -> &[u8] {
+    let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    &b[i..]
+}
+
+fn check_structure(sd: &SignatureDictionary, signed: &SignedData, si: &SignerInfo) -> Result<(), String> {
+    if signed.encap_content.is_some() && sd.sub_filter != SubFilter::Pkcs7Sha1 {
+        return Err("the CMS carries its own content; a detached signature is required".into());
+    }
+    let expected_ct = if sd.sub_filter == SubFilter::Pkcs7Sha1 { oids::DATA } else { oids::DATA };
+    if signed.encap_content_type != expected_ct {
+        return Err(format!("encapsulated content type {} is not id-data", signed.encap_content_type));
+    }
+    if si.signed_attrs.is_some() {
+        let (ct, n_ct) = si.signed_attr(oids::CONTENT_TYPE);
+        let (_, n_md) = si.signed_attr(oids::MESSAGE_DIGEST);
+        if ct.is_none() || n_ct != 1 || n_md != 1 {
+            return Err("signed attributes must hold exactly one content-type and one message-digest".into());
+        }
+        if si.content_type().as_deref() != Some(signed.encap_content_type.as_str()) {
+            return Err("the content-type attribute does not match the encapsulated content type".into());
+        }
+    } else if sd.sub_filter == SubFilter::CadesDetached {
+        return Err("ETSI.CAdES.detached requires signed attributes".into());
+    }
+    Ok(())
+}
+
+fn check_chain(
+    signer: &Certificate,
+    pool: &[Certificate],
+    opts: &ValidationOptions,
+    claimed: Option<i64>,
+    validation_time: i64,
+    checks: &mut CheckList,
+    facts: &mut CryptoFacts,
+) {
+    // Key usage of the signing certificate.
+    match signer.key_usage() {
+        Some(ku) if !(ku.digital_signature || ku.non_repudiation) => checks.indeterminate(
+            "key-usage",
+            "the signer's certificate allows neither digitalSignature nor nonRepudiation",
+            SubIndication::ChainConstraintsFailure,
+        ),
+        Some(_) => checks.pass("key-usage", "the signer's certificate allows signing"),
+        None => checks.warn("key-usage", "the signer's certificate has no keyUsage extension"),
+    }
+
+    if opts.trust.is_empty() {
+        checks.indeterminate(
+            "certificate-chain",
+            "no trust anchors were given, so the signer cannot be trusted (use --trust or a trust profile)",
+            SubIndication::NoCertificateChainFound,
+        );
+        return;
+    }
+    let path = match opts.trust.build_path(signer, pool) {
+        Ok(p) => p,
+        Err(e) => {
+            let sub = match e {
+                PathError::NoChain { .. } => SubIndication::NoCertificateChainFound,
+                PathError::NotCa { .. } | PathError::PathLenExceeded { .. } => SubIndication::ChainConstraintsFailure,
+                _ => SubIndication::CertificateChainGeneralFailure,
+            };
+            checks.indeterminate("certificate-chain", e.to_string(), sub);
+            return;
+        }
+    };
+    let names: Vec<String> = path.certificates.iter().map(|c| c.subject().common_name().unwrap_or("?").to_string()).collect();
+    checks.pass("certificate-chain", format!("chains to the trust anchor: {}", names.join(" → ")));
+    for c in path.certificates.iter().skip(1).take(path.certificates.len().saturating_sub(2)) {
+        if c.key_info().is_weak() {
+            checks.indeterminate(
+                "algorithms",
+                format!("CA certificate {} has a weak {}-{} key", c.subject(), c.key_info().algorithm, c.key_info().bits),
+                SubIndication::CryptoConstraintsFailureNoPoe,
+            );
+        }
+    }
+
+    // Validity periods: at the claimed signing time, and at the best proven time (without a
+    // time-stamp, that is the validation time: ETSI EN 319 102-1 §5.5).
+    let mut ok = true;
+    if let Some(t) = claimed {
+        for p in path.check_validity_at(t) {
+            ok = false;
+            let sub = if p.expired { SubIndication::OutOfBoundsNoPoe } else { SubIndication::NotYetValid };
+            checks.indeterminate(
+                "validity-period",
+                format!(
+                    "{} was {} at the claimed signing time {} (valid {} to {})",
+                    p.subject,
+                    if p.expired { "expired" } else { "not yet valid" },
+                    crate::time::format_rfc3339(t),
+                    crate::time::format_rfc3339(p.not_before),
+                    crate::time::format_rfc3339(p.not_after)
+                ),
+                sub,
+            );
+        }
+    }
+    if ok {
+        for p in path.check_validity_at(validation_time) {
+            ok = false;
+            let (sub, what) = if p.expired {
+                (SubIndication::OutOfBoundsNoPoe, "expired")
+            } else {
+                (SubIndication::NotYetValid, "not yet valid")
+            };
+            checks.indeterminate(
+                "validity-period",
+                format!(
+                    "{} is {what} at the validation time {} (valid {} to {}) and no time-stamp proves the signature existed before",
+                    p.subject,
+                    crate::time::format_rfc3339(validation_time),
+                    crate::time::format_rfc3339(p.not_before),
+                    crate::time::format_rfc3339(p.not_after)
+                ),
+                sub,
+            );
+        }
+    }
+    if ok {
+        checks.pass("validity-period", "every certificate of the chain is within its validity period");
+    }
+    facts.path = Some(path);
+}
+
+/// A check that did not run because an earlier one failed.
+pub fn not_run(id: &'static str) -> Check {
+    Check { id, status: CheckStatus::NotRun, message: "not run".into(), sub_indication: None }
+}
+
+/// Verifies a signature made directly over a digest (a SignerInfo without signed
+/// attributes).
+fn verify_digest(
+    scheme: crate::crypto::SignatureScheme,
+    key: &openssl::pkey::PKey<openssl::pkey::Public>,
+    digest: &[u8],
+    signature: &[u8],
+) -> Result<bool, openssl::error::ErrorStack> {
+    use crate::crypto::SignatureScheme as S;
+    use openssl::md::Md;
+    use openssl::rsa::Padding;
+    fn md(d: DigestAlgorithm) -> &'static openssl::md::MdRef {
+        match d {
+            DigestAlgorithm::Sha1 => Md::sha1(),
+            DigestAlgorithm::Sha224 => Md::sha224(),
+            DigestAlgorithm::Sha256 => Md::sha256(),
+            DigestAlgorithm::Sha384 => Md::sha384(),
+            DigestAlgorithm::Sha512 => Md::sha512(),
+            DigestAlgorithm::Sha3_256 => Md::sha3_256(),
+            DigestAlgorithm::Sha3_384 => Md::sha3_384(),
+            DigestAlgorithm::Sha3_512 => Md::sha3_512(),
+        }
+    }
+    let mut ctx = openssl::pkey_ctx::PkeyCtx::new(key)?;
+    ctx.verify_init()?;
+    match scheme {
+        S::RsaPkcs1 { digest: d } => {
+            ctx.set_rsa_padding(Padding::PKCS1)?;
+            ctx.set_signature_md(md(d))?;
+        }
+        S::RsaPss { digest: d, mgf_digest, salt_len } => {
+            ctx.set_rsa_padding(Padding::PKCS1_PSS)?;
+            ctx.set_signature_md(md(d))?;
+            ctx.set_rsa_mgf1_md(md(mgf_digest))?;
+            ctx.set_rsa_pss_saltlen(openssl::sign::RsaPssSaltlen::custom(i32::try_from(salt_len).unwrap_or(0)))?;
+        }
+        S::Ecdsa { .. } => {}
+        _ => return Ok(false),
+    }
+    ctx.verify(digest, signature)
+}
