@@ -22,3 +22,5 @@ pub mod report;
 pub mod sign;
 pub mod time;
 pub mod validate;
+pub mod inspect;
+pub mod io;

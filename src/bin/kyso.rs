@@ -1,1 +1,307 @@
-fn main() {}
+//! The `kyso` command: parses arguments, calls the library, prints. No logic lives here that
+//! the library does not offer.
+//!
+//! Exit codes: 0 = success (every file valid), 1 = some file not valid, 2 = usage or I/O
+//! error.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use kyso::crypto::DigestAlgorithm;
+use kyso::pki::{Certificate, TrustStore};
+use kyso::sign::{KeySigner, SignOptions, SubFilterChoice};
+use kyso::validate::{ValidationOptions, Validator};
+
+#[derive(Parser)]
+#[command(name = "kyso", version, about = "Sign and verify PDF documents with PKI certificates (PAdES)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign a PDF (PAdES B-B by incremental update).
+    Sign(SignArgs),
+    /// Verify the signatures of PDF files.
+    Verify(VerifyArgs),
+    /// Show a PDF's revisions, fields and signatures.
+    Inspect(InspectArgs),
+}
+
+#[derive(Args)]
+struct KeyArgs {
+    /// PKCS#12 file with the key, certificate and chain.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert"])]
+    p12: Option<PathBuf>,
+    /// Read the PKCS#12 password from this file (first line).
+    #[arg(long, value_name = "FILE", requires = "p12", conflicts_with = "password_env")]
+    password_file: Option<PathBuf>,
+    /// Read the PKCS#12 password from this environment variable.
+    #[arg(long, value_name = "VAR", requires = "p12")]
+    password_env: Option<String>,
+    /// PEM private key (with --cert).
+    #[arg(long, value_name = "KEY.pem", requires = "cert")]
+    key: Option<PathBuf>,
+    /// PEM certificate of the signer (with --key).
+    #[arg(long, value_name = "CERT.pem", requires = "key")]
+    cert: Option<PathBuf>,
+    /// PEM file with the rest of the chain (intermediates, root).
+    #[arg(long, value_name = "CHAIN.pem")]
+    chain: Option<PathBuf>,
+    /// Digest algorithm.
+    #[arg(long, value_enum, default_value_t = DigestArg::Sha256)]
+    digest: DigestArg,
+    /// Use RSASSA-PSS instead of PKCS#1 v1.5 (RSA keys).
+    #[arg(long)]
+    pss: bool,
+}
+
+#[derive(Args)]
+struct SignArgs {
+    /// The PDF to sign (never modified).
+    input: PathBuf,
+    /// Where to write the signed PDF.
+    #[arg(short, long, value_name = "OUT.pdf")]
+    output: PathBuf,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Sign this existing empty signature field, or create a field with this name.
+    #[arg(long, value_name = "NAME")]
+    field: Option<String>,
+    /// Reason for signing.
+    #[arg(long)]
+    reason: Option<String>,
+    /// Location of signing.
+    #[arg(long)]
+    location: Option<String>,
+    /// Contact information of the signer.
+    #[arg(long)]
+    contact_info: Option<String>,
+    /// Name of the signer (`/Name`).
+    #[arg(long)]
+    name: Option<String>,
+    /// Signature format: PAdES (`ETSI.CAdES.detached`) or classic `adbe.pkcs7.detached`.
+    #[arg(long, value_enum, default_value_t = SubFilterArg::Pades)]
+    subfilter: SubFilterArg,
+    /// Replace OUT.pdf if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    /// PDF files to verify.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Trust anchor certificates (PEM or DER; a PEM file may hold several). Repeatable.
+    #[arg(long, value_name = "ROOT.pem")]
+    trust: Vec<PathBuf>,
+    /// Extra certificates for building chains (intermediates). Repeatable.
+    #[arg(long = "certs", value_name = "CERTS.pem")]
+    certs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Validate as of this time (RFC 3339, e.g. 2030-01-01T00:00:00Z) instead of now.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// Accept filling in existing form fields after an approval signature (reported).
+    #[arg(long)]
+    allow_form_filling: bool,
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// The PDF to inspect.
+    file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SubFilterArg {
+    Pades,
+    Pkcs7,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DigestArg {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+/// An error that ends the command with exit code 2.
+struct Fatal(String);
+
+impl<E: std::fmt::Display> From<E> for Fatal {
+    fn from(e: E) -> Self {
+        Fatal(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let result = match cli.command {
+        Command::Sign(a) => sign(a),
+        Command::Verify(a) => verify(a),
+        Command::Inspect(a) => inspect(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Fatal(msg)) => {
+            eprintln!("kyso: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Fatal> {
+    std::fs::read(path).map_err(|e| Fatal(format!("cannot read {}: {e}", path.display())))
+}
+
+fn load_certs(paths: &[PathBuf]) -> Result<Vec<Certificate>, Fatal> {
+    let mut out = Vec::new();
+    for p in paths {
+        let certs = Certificate::from_pem_or_der(&read(p)?).map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
+        out.extend(certs);
+    }
+    Ok(out)
+}
+
+fn password(args: &KeyArgs) -> Result<String, Fatal> {
+    if let Some(f) = &args.password_file {
+        let text = String::from_utf8(read(f)?).map_err(|_| Fatal(format!("{}: the password is not UTF-8", f.display())))?;
+        return Ok(text.lines().next().unwrap_or("").to_string());
+    }
+    if let Some(var) = &args.password_env {
+        return std::env::var(var).map_err(|_| Fatal(format!("environment variable {var} is not set")));
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return rpassword::prompt_password("PKCS#12 password: ").map_err(Fatal::from);
+    }
+    Err(Fatal("no password: use --password-file or --password-env (passwords are never taken on the command line)".into()))
+}
+
+fn signer(args: &KeyArgs) -> Result<KeySigner, Fatal> {
+    let signer = if let Some(p12) = &args.p12 {
+        KeySigner::from_pkcs12(&read(p12)?, &password(args)?)?
+    } else if let (Some(k), Some(c)) = (&args.key, &args.cert) {
+        let chain = args.chain.as_ref().map(|p| read(p)).transpose()?;
+        KeySigner::from_pem(&read(k)?, &read(c)?, chain.as_deref())?
+    } else {
+        return Err(Fatal("give a key: --p12 FILE, or --key KEY.pem --cert CERT.pem".into()));
+    };
+    let signer = if args.p12.is_some() {
+        match &args.chain {
+            Some(_) => return Err(Fatal("--chain goes with --key/--cert; a PKCS#12 file carries its own chain".into())),
+            None => signer,
+        }
+    } else {
+        signer
+    };
+    let digest = match args.digest {
+        DigestArg::Sha256 => DigestAlgorithm::Sha256,
+        DigestArg::Sha384 => DigestAlgorithm::Sha384,
+        DigestArg::Sha512 => DigestAlgorithm::Sha512,
+    };
+    Ok(signer.with_algorithm(digest, args.pss)?)
+}
+
+fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
+    if kyso::io::same_file(&a.input, &a.output) {
+        return Err(Fatal("the output must not be the input: kyso never modifies its input".into()));
+    }
+    let input = read(&a.input)?;
+    let signer = signer(&a.key)?;
+    let opts = SignOptions {
+        field: a.field,
+        reason: a.reason,
+        location: a.location,
+        contact_info: a.contact_info,
+        name: a.name,
+        sub_filter: match a.subfilter {
+            SubFilterArg::Pades => SubFilterChoice::Pades,
+            SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
+        },
+        ..SignOptions::default()
+    };
+    let signed = kyso::sign::sign_pdf(&input, &signer, &opts)?;
+    kyso::io::write_atomic(&a.output, &signed, a.force)?;
+    eprintln!("signed {} → {} ({} bytes)", a.input.display(), a.output.display(), signed.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
+    let mut trust = TrustStore::new();
+    for c in load_certs(&a.trust)? {
+        trust.add(c);
+    }
+    let validation_time = match &a.at {
+        Some(t) => Some(kyso::time::parse_rfc3339(t).ok_or_else(|| Fatal(format!("--at: cannot read {t:?} as RFC 3339 time")))?),
+        None => None,
+    };
+    let validator = Validator::new(ValidationOptions {
+        trust,
+        extra_certificates: load_certs(&a.certs)?,
+        validation_time,
+        allow_form_filling: a.allow_form_filling,
+    });
+    let mut all_valid = true;
+    let mut io_error = false;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for f in &a.files {
+        let report = match validator.validate_file(f) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("kyso: cannot read {}: {e}", f.display());
+                io_error = true;
+                continue;
+            }
+        };
+        all_valid &= report.valid;
+        let text = match a.format {
+            Format::Text => kyso::report::render_text(&report),
+            Format::Json => serde_json::to_string(&report)? + "\n",
+        };
+        if out.write_all(text.as_bytes()).is_err() {
+            return Ok(ExitCode::SUCCESS); // broken pipe
+        }
+    }
+    Ok(if io_error {
+        ExitCode::from(2)
+    } else if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn inspect(a: InspectArgs) -> Result<ExitCode, Fatal> {
+    let doc = kyso::pdf::Document::open(&a.file).map_err(|e| Fatal(format!("{}: {e}", a.file.display())))?;
+    let i = kyso::inspect::inspect(&a.file.display().to_string(), &doc)?;
+    let text = match a.format {
+        Format::Text => kyso::inspect::render_text(&i),
+        Format::Json => serde_json::to_string_pretty(&i)? + "\n",
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    Ok(ExitCode::SUCCESS)
+}
