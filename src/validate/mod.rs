@@ -190,6 +190,7 @@ impl Validator {
             });
         }
         trailing_bytes_finding(doc, &mut report);
+        unreachable_signatures(doc, &found, &mut report);
         let certification = certification_signature(doc);
 
         let mut sigs = Vec::new();
@@ -429,6 +430,60 @@ fn trailing_bytes_finding(doc: &Document, report: &mut FileReport) {
             id: "trailing-bytes",
             status: CheckStatus::Failed,
             message: format!("{} bytes after the final %%EOF are not part of any revision", len - end),
+        });
+    }
+}
+
+/// Signature dictionaries (objects with a `/ByteRange`) that the form does not reach: a
+/// signature a viewer may show but the form does not list, or leftovers of a wrapping
+/// attack. Reported as warnings; they are never validated as signatures.
+fn unreachable_signatures(doc: &Document, found: &[FoundSignature], report: &mut FileReport) {
+    let needle = b"/ByteRange";
+    let mut hits = Vec::new();
+    let mut carry: Vec<u8> = Vec::new();
+    let mut base = 0u64;
+    let finder = memchr::memmem::Finder::new(needle);
+    let res = doc.source().for_each_chunk(0, doc.len(), 1 << 20, &mut |chunk| {
+        let mut buf = std::mem::take(&mut carry);
+        let start = base - buf.len() as u64;
+        buf.extend_from_slice(chunk);
+        for i in finder.find_iter(&buf) {
+            if hits.len() < 1000 {
+                hits.push(start + i as u64);
+            }
+        }
+        let keep = buf.len().min(needle.len() - 1);
+        carry = buf[buf.len() - keep..].to_vec();
+        base += chunk.len() as u64;
+    });
+    if res.is_err() || hits.is_empty() {
+        return;
+    }
+    // Map each hit to the object that contains it: the uncompressed object with the greatest
+    // offset at or before it, in any revision.
+    let mut offsets: Vec<(u64, u32)> = Vec::new();
+    for r in doc.revisions() {
+        for (&num, e) in &r.entries {
+            if let crate::pdf::XrefEntry::InUse { offset, .. } = e {
+                offsets.push((*offset, num));
+            }
+        }
+    }
+    offsets.sort_unstable();
+    let known: HashSet<u32> = found.iter().filter_map(|f| f.object.map(|r| r.num)).collect();
+    let mut reported = HashSet::new();
+    for h in hits {
+        let i = offsets.partition_point(|(o, _)| *o <= h);
+        let Some(&(_, num)) = i.checked_sub(1).and_then(|i| offsets.get(i)) else { continue };
+        if known.contains(&num) || !reported.insert(num) {
+            continue;
+        }
+        report.findings.push(Finding {
+            id: "unreachable-signature",
+            status: CheckStatus::Warning,
+            message: format!(
+                "object {num} (at byte {h}) has a /ByteRange but is not a signature of the document's form; it was not validated"
+            ),
         });
     }
 }
