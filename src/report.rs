@@ -224,6 +224,13 @@ pub struct SignatureReport {
     pub signer: Option<CertificateSummary>,
     /// The certification path, signer first (subjects), when one was built.
     pub chain: Vec<String>,
+    /// SHA-256 fingerprints of the certification path, signer first, trust anchor last.
+    pub chain_sha256: Vec<String>,
+    /// The PAdES baseline level the signature reaches (`B-B`, `B-T`, `B-LT`, `B-LTA`), when it
+    /// is a PAdES (`ETSI.CAdES.detached`) signature with the required attributes.
+    pub pades_level: Option<&'static str>,
+    /// Whether a signature time-stamp is present (and valid).
+    pub timestamped: bool,
     /// Claimed signing time (`/M`, else the CMS signing-time attribute).
     pub claimed_signing_time: Option<String>,
     /// The best proven signing time (from a time-stamp), if any.

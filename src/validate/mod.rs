@@ -221,6 +221,9 @@ impl Validator {
             sub_filter: None,
             signer: None,
             chain: Vec::new(),
+            chain_sha256: Vec::new(),
+            pades_level: None,
+            timestamped: false,
             claimed_signing_time: None,
             proven_signing_time: None,
             digest_algorithm: None,
@@ -317,6 +320,8 @@ impl Validator {
         let facts = signature::check_cms(doc.source(), &sd, &self.options, now, &mut checks);
         rep.signer = facts.signer.as_ref().map(CertificateSummary::of);
         rep.chain = facts.path.as_ref().map(|p| p.certificates.iter().map(|c| c.subject().to_string()).collect()).unwrap_or_default();
+        rep.chain_sha256 = facts.path.as_ref().map(|p| p.certificates.iter().map(|c| c.fingerprint()).collect()).unwrap_or_default();
+        rep.pades_level = facts.pades_level;
         rep.digest_algorithm = facts.digest_algorithm;
         rep.signature_algorithm = facts.signature_algorithm;
         rep.claimed_signing_time = sd.signing_time.or(facts.cms_signing_time).map(crate::time::format_rfc3339);

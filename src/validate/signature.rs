@@ -29,6 +29,8 @@ pub struct CryptoFacts {
     pub signature_algorithm: Option<String>,
     /// Signing time from the CMS signing-time attribute.
     pub cms_signing_time: Option<i64>,
+    /// PAdES baseline level, when the signature is PAdES.
+    pub pades_level: Option<&'static str>,
 }
 
 /// Hashes the signed ranges of `sd` from the source, streaming.
@@ -127,6 +129,9 @@ pub fn check_cms(
             Some(id) if id.hash_algorithm.digest(signer.der()) == id.cert_hash => {
                 let serial_ok = id.issuer_serial.as_ref().is_none_or(|(_, serial)| strip0(serial) == strip0(signer.serial()));
                 if serial_ok {
+                    if sd.sub_filter == SubFilter::CadesDetached {
+                        facts.pades_level = Some("B-B");
+                    }
                     checks.pass("ess-signing-certificate", "the signed attributes name this certificate");
                 } else {
                     checks.indeterminate(
