@@ -97,11 +97,19 @@ impl AlgorithmIdentifier {
     /// Parses the AlgorithmIdentifier SEQUENCE `e` read from `parent`.
     pub fn parse(parent: &Reader<'_>, e: &Element<'_>) -> Result<Self, CmsError> {
         if e.tag != tag::SEQUENCE {
-            return Err(DerError { position: e.position, reason: "expected an AlgorithmIdentifier" }.into());
+            return Err(DerError {
+                position: e.position,
+                reason: "expected an AlgorithmIdentifier",
+            }
+            .into());
         }
         let mut r = parent.nested(e)?;
         let oid = r.expect(tag::OID)?.to_oid_string()?;
-        let params = if r.is_empty() { None } else { Some(r.read()?.raw.to_vec()) };
+        let params = if r.is_empty() {
+            None
+        } else {
+            Some(r.read()?.raw.to_vec())
+        };
         r.finish()?;
         Ok(AlgorithmIdentifier { oid, params })
     }
@@ -157,17 +165,25 @@ impl SignerInfo {
     }
     /// The signing-time attribute (Unix seconds).
     pub fn signing_time(&self) -> Option<i64> {
-        single(self.signed_attr(oids::SIGNING_TIME).0?).ok()?.to_time().ok()
+        single(self.signed_attr(oids::SIGNING_TIME).0?)
+            .ok()?
+            .to_time()
+            .ok()
     }
     /// ESSCertIDv2 entries of signing-certificate-v2, else ESSCertID entries of
     /// signing-certificate (v1), else `None`. `Some(Err)` if present but malformed.
     pub fn signing_certificate(&self) -> Option<Result<Vec<EssCertId>, CmsError>> {
-        for (oid, v2) in [(oids::SIGNING_CERTIFICATE_V2, true), (oids::SIGNING_CERTIFICATE, false)] {
+        for (oid, v2) in [
+            (oids::SIGNING_CERTIFICATE_V2, true),
+            (oids::SIGNING_CERTIFICATE, false),
+        ] {
             let (value, count) = self.signed_attr(oid);
             if count > 0 {
                 return Some(match value {
                     Some(v) => parse_signing_certificate(v, v2),
-                    None => Err(CmsError::Malformed("signing-certificate attribute without a value")),
+                    None => Err(CmsError::Malformed(
+                        "signing-certificate attribute without a value",
+                    )),
                 });
             }
         }
@@ -216,8 +232,9 @@ fn parse_signing_certificate(value: &[u8], v2: bool) -> Result<Vec<EssCertId>, C
         } else if ir.peek_tag() == Some(tag::SEQUENCE) {
             let e = ir.read()?;
             let alg = AlgorithmIdentifier::parse(&ir, &e)?;
-            DigestAlgorithm::from_oid(&alg.oid)
-                .ok_or_else(|| CmsError::Unsupported(format!("ESSCertIDv2 hash algorithm {}", alg.oid)))?
+            DigestAlgorithm::from_oid(&alg.oid).ok_or_else(|| {
+                CmsError::Unsupported(format!("ESSCertIDv2 hash algorithm {}", alg.oid))
+            })?
         } else {
             DigestAlgorithm::Sha256
         };
@@ -233,10 +250,16 @@ fn parse_signing_certificate(value: &[u8], v2: bool) -> Result<Vec<EssCertId>, C
             None => None,
         };
         ir.finish()?;
-        out.push(EssCertId { hash_algorithm, cert_hash, issuer_serial });
+        out.push(EssCertId {
+            hash_algorithm,
+            cert_hash,
+            issuer_serial,
+        });
     }
     if out.is_empty() {
-        return Err(CmsError::Malformed("signing-certificate attribute lists no certificate"));
+        return Err(CmsError::Malformed(
+            "signing-certificate attribute lists no certificate",
+        ));
     }
     Ok(out)
 }
@@ -267,13 +290,22 @@ pub fn parse_signed_data(der: &[u8]) -> Result<SignedData, CmsError> {
     let mut top = Reader::new(der);
     let ci = top.expect(tag::SEQUENCE)?;
     let end = ci.raw.len();
-    if let Some(i) = der.get(end..).and_then(|rest| rest.iter().position(|&b| b != 0)) {
-        return Err(DerError { position: end + i, reason: "non-zero data after the ContentInfo" }.into());
+    if let Some(i) = der
+        .get(end..)
+        .and_then(|rest| rest.iter().position(|&b| b != 0))
+    {
+        return Err(DerError {
+            position: end + i,
+            reason: "non-zero data after the ContentInfo",
+        }
+        .into());
     }
     let mut r = top.nested(&ci)?;
     let content_type = r.expect(tag::OID)?.to_oid_string()?;
     if content_type != oids::SIGNED_DATA {
-        return Err(CmsError::Unsupported(format!("content type {content_type} is not SignedData")));
+        return Err(CmsError::Unsupported(format!(
+            "content type {content_type} is not SignedData"
+        )));
     }
     let explicit = r.expect(tag::context(0))?;
     r.finish()?;
@@ -315,7 +347,13 @@ pub fn parse_signed_data(der: &[u8]) -> Result<SignedData, CmsError> {
                 tag::SEQUENCE => certificates.push(c.raw.to_vec()),
                 // extendedCertificate, v1/v2 attribute certificates, other: skipped.
                 0xA0..=0xA3 => {}
-                _ => return Err(DerError { position: c.position, reason: "unknown CertificateChoices" }.into()),
+                _ => {
+                    return Err(DerError {
+                        position: c.position,
+                        reason: "unknown CertificateChoices",
+                    }
+                    .into())
+                }
             }
         }
     }
@@ -329,7 +367,13 @@ pub fn parse_signed_data(der: &[u8]) -> Result<SignedData, CmsError> {
                 tag::SEQUENCE => crls.push(c.raw.to_vec()),
                 // OtherRevocationInfoFormat: skipped.
                 0xA1 => {}
-                _ => return Err(DerError { position: c.position, reason: "unknown RevocationInfoChoice" }.into()),
+                _ => {
+                    return Err(DerError {
+                        position: c.position,
+                        reason: "unknown RevocationInfoChoice",
+                    }
+                    .into())
+                }
             }
         }
     }
@@ -367,7 +411,11 @@ fn octet_string_contents(parent: &Reader<'_>, e: &Element<'_>) -> Result<Vec<u8>
             }
             Ok(out)
         }
-        _ => Err(DerError { position: e.position, reason: "expected an OCTET STRING" }.into()),
+        _ => Err(DerError {
+            position: e.position,
+            reason: "expected an OCTET STRING",
+        }
+        .into()),
     }
 }
 
@@ -402,10 +450,19 @@ fn parse_signer_info(parent: &Reader<'_>, e: &Element<'_>) -> Result<SignerInfo,
             let issuer = x.expect(tag::SEQUENCE)?;
             let serial = x.expect(tag::INTEGER)?;
             x.finish()?;
-            SignerIdentifier::IssuerAndSerial { issuer: issuer.raw.to_vec(), serial: serial.value.to_vec() }
+            SignerIdentifier::IssuerAndSerial {
+                issuer: issuer.raw.to_vec(),
+                serial: serial.value.to_vec(),
+            }
         }
         0x80 => SignerIdentifier::SubjectKeyId(sid_el.value.to_vec()),
-        _ => return Err(DerError { position: sid_el.position, reason: "unknown SignerIdentifier" }.into()),
+        _ => {
+            return Err(DerError {
+                position: sid_el.position,
+                reason: "unknown SignerIdentifier",
+            }
+            .into())
+        }
     };
     let da = r.expect(tag::SEQUENCE)?;
     let digest_algorithm = AlgorithmIdentifier::parse(&r, &da)?;
@@ -475,11 +532,14 @@ pub fn build_signed_attributes(
     signing_time: Option<i64>,
 ) -> Result<Vec<u8>, CmsError> {
     if content_digest.len() != digest_algorithm.output_len() {
-        return Err(CmsError::Malformed("content digest length does not match the digest algorithm"));
+        return Err(CmsError::Malformed(
+            "content digest length does not match the digest algorithm",
+        ));
     }
     let (issuer, serial) = certificate_issuer_and_serial(signer_cert_der)?;
     let content_type = encode_attribute(oids::CONTENT_TYPE, &[&der::oid(oids::DATA)]);
-    let message_digest = encode_attribute(oids::MESSAGE_DIGEST, &[&der::octet_string(content_digest)]);
+    let message_digest =
+        encode_attribute(oids::MESSAGE_DIGEST, &[&der::octet_string(content_digest)]);
     // SigningCertificateV2 { certs { ESSCertIDv2 { certHash, issuerSerial } } }, hashAlgorithm
     // omitted (DEFAULT id-sha256).
     let general_names = der::sequence(&[&der::encode(tag::context(4), issuer)]);
@@ -525,12 +585,20 @@ pub fn build_signed_data(
         )));
     }
     let (issuer, serial) = certificate_issuer_and_serial(signer_cert_der)?;
-    check_single(signed_attrs_der, tag::SET, "signed attributes are not a DER SET")?;
+    check_single(
+        signed_attrs_der,
+        tag::SET,
+        "signed attributes are not a DER SET",
+    )?;
     for c in certificates {
         check_single(c, tag::SEQUENCE, "a certificate is not a DER SEQUENCE")?;
     }
     for a in unsigned_attrs {
-        check_single(a, tag::SEQUENCE, "an unsigned attribute is not a DER SEQUENCE")?;
+        check_single(
+            a,
+            tag::SEQUENCE,
+            "an unsigned attribute is not a DER SEQUENCE",
+        )?;
     }
     let mut signed_attrs = signed_attrs_der.to_vec();
     if let Some(first) = signed_attrs.first_mut() {
@@ -569,7 +637,10 @@ pub fn build_signed_data(
     sd_parts.push(der::set_of(&[&signer_info]));
     let sd_refs: Vec<&[u8]> = sd_parts.iter().map(Vec::as_slice).collect();
     let signed_data = der::sequence(&sd_refs);
-    Ok(der::sequence(&[&der::oid(oids::SIGNED_DATA), &der::encode(tag::context(0), &signed_data)]))
+    Ok(der::sequence(&[
+        &der::oid(oids::SIGNED_DATA),
+        &der::encode(tag::context(0), &signed_data),
+    ]))
 }
 
 /// Encodes one Attribute (type + SET OF values) from a dotted OID and value DERs.
@@ -628,13 +699,24 @@ mod tests {
     }
 
     fn issuer_serial_sid() -> Vec<u8> {
-        let name = sequence(&[&set_of(&[&sequence(&[&oid("2.5.4.3"), &encode(0x0C, b"CA")])])]);
+        let name = sequence(&[&set_of(&[&sequence(&[
+            &oid("2.5.4.3"),
+            &encode(0x0C, b"CA"),
+        ])])]);
         sequence(&[&name, &integer(0x1234)])
     }
 
     #[test]
     fn constructed_econtent_is_concatenated() {
-        let segments = encode(0x24, &[octet_string(b"hello, "), encode(0x24, &octet_string(b"wor")), octet_string(b"ld")].concat());
+        let segments = encode(
+            0x24,
+            &[
+                octet_string(b"hello, "),
+                encode(0x24, &octet_string(b"wor")),
+                octet_string(b"ld"),
+            ]
+            .concat(),
+        );
         let encap = sequence(&[&oid(oids::TST_INFO), &encode(0xA0, &segments)]);
         let der = content_info(&encap, &[], &[]);
         let sd = parse_signed_data(&der).unwrap();
@@ -659,14 +741,26 @@ mod tests {
         encap_inner.extend_from_slice(&[0xA0, 0x80, 0x24, 0x80, 0x04, 0x01, b'a', 0, 0, 0, 0]);
         let encap = encode(0x30, &encap_inner);
         let err = parse_signed_data(&content_info(&encap, &[], &[])).unwrap_err();
-        assert!(matches!(err, CmsError::Der(DerError { reason: "indefinite length is not allowed", .. })), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                CmsError::Der(DerError {
+                    reason: "indefinite length is not allowed",
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn certificate_and_crl_choices() {
         let cert = sequence(&[&sequence(&[&integer(1)])]);
         let crl = sequence(&[&sequence(&[&integer(2)])]);
-        let certs = encode(0xA0, &[cert.clone(), encode(0xA1, &[1]), encode(0xA3, &[2])].concat());
+        let certs = encode(
+            0xA0,
+            &[cert.clone(), encode(0xA1, &[1]), encode(0xA3, &[2])].concat(),
+        );
         let crls = encode(0xA1, &[crl.clone(), encode(0xA1, &[3])].concat());
         let sd = parse_signed_data(&content_info(&detached(), &[&certs, &crls], &[])).unwrap();
         assert_eq!(sd.certificates, vec![cert.clone()]);
@@ -683,7 +777,10 @@ mod tests {
         let st = encode_attribute(oids::SIGNING_TIME, &[&encode(0x18, b"20240229123456.5Z")]);
         // ESS v1 (SHA-1), with issuerSerial.
         let gn = sequence(&[&encode(0xA4, &[0x30, 0x00])]);
-        let ess1 = sequence(&[&sequence(&[&sequence(&[&octet_string(&[9; 20]), &sequence(&[&gn, &integer(5)])])])]);
+        let ess1 = sequence(&[&sequence(&[&sequence(&[
+            &octet_string(&[9; 20]),
+            &sequence(&[&gn, &integer(5)]),
+        ])])]);
         let sc1 = encode_attribute(oids::SIGNING_CERTIFICATE, &[&ess1]);
         let signed = set_of(&[&ct, &md, &st, &sc1]);
         let ts = encode_attribute(oids::SIGNATURE_TIMESTAMP_TOKEN, &[&sequence(&[])]);
@@ -702,7 +799,10 @@ mod tests {
         assert_eq!(si.content_type().as_deref(), Some(oids::DATA));
         assert_eq!(si.message_digest(), Some(digest.to_vec()));
         assert_eq!(si.signing_time(), Some(1_709_210_096));
-        assert_eq!(si.signed_attr(oids::MESSAGE_DIGEST), (Some(octet_string(&digest).as_slice()), 1));
+        assert_eq!(
+            si.signed_attr(oids::MESSAGE_DIGEST),
+            (Some(octet_string(&digest).as_slice()), 1)
+        );
         assert_eq!(si.signed_attr("1.2.3"), (None, 0));
         let ess = si.signing_certificate().unwrap().unwrap();
         assert_eq!(
@@ -715,7 +815,12 @@ mod tests {
         );
         assert_eq!(si.timestamp_tokens(), vec![&[0x30, 0x00][..]]);
         assert_eq!(si.signature, vec![1, 2, 3]);
-        assert_eq!(si.scheme(), Some(SignatureScheme::Ecdsa { digest: DigestAlgorithm::Sha256 }));
+        assert_eq!(
+            si.scheme(),
+            Some(SignatureScheme::Ecdsa {
+                digest: DigestAlgorithm::Sha256
+            })
+        );
     }
 
     #[test]
@@ -736,16 +841,28 @@ mod tests {
         assert_eq!(si.sid, SignerIdentifier::SubjectKeyId(vec![0xAB; 20]));
         let ess = si.signing_certificate().unwrap().unwrap();
         assert_eq!(ess.len(), 2);
-        assert_eq!((ess[0].hash_algorithm, ess[0].issuer_serial.clone()), (DigestAlgorithm::Sha256, None));
-        assert_eq!((ess[1].hash_algorithm, ess[1].cert_hash.len()), (DigestAlgorithm::Sha512, 64));
+        assert_eq!(
+            (ess[0].hash_algorithm, ess[0].issuer_serial.clone()),
+            (DigestAlgorithm::Sha256, None)
+        );
+        assert_eq!(
+            (ess[1].hash_algorithm, ess[1].cert_hash.len()),
+            (DigestAlgorithm::Sha512, 64)
+        );
     }
 
     #[test]
     fn malformed_or_repeated_attributes() {
-        let md = encode_attribute(oids::MESSAGE_DIGEST, &[&octet_string(&[1]), &octet_string(&[2])]);
+        let md = encode_attribute(
+            oids::MESSAGE_DIGEST,
+            &[&octet_string(&[1]), &octet_string(&[2])],
+        );
         let ct = encode_attribute(oids::CONTENT_TYPE, &[&octet_string(b"not an OID")]);
         let st = encode_attribute(oids::SIGNING_TIME, &[&encode(0x17, b"991301000000Z")]);
-        let sc = encode_attribute(oids::SIGNING_CERTIFICATE_V2, &[&sequence(&[&sequence(&[])])]);
+        let sc = encode_attribute(
+            oids::SIGNING_CERTIFICATE_V2,
+            &[&sequence(&[&sequence(&[])])],
+        );
         let ct2 = encode_attribute(oids::CONTENT_TYPE, &[]);
         let signed = set_of(&[&md, &ct, &ct2, &st, &sc]);
         let si = signer_info(&issuer_serial_sid(), Some(&signed), None);
@@ -758,15 +875,24 @@ mod tests {
         assert!(matches!(si.signing_certificate(), Some(Err(_))));
         // An ESSCertIDv2 with an unknown hash algorithm.
         let id = sequence(&[&alg("1.2.3.4"), &octet_string(&[0; 4])]);
-        let sc = encode_attribute(oids::SIGNING_CERTIFICATE_V2, &[&sequence(&[&sequence(&[&id])])]);
+        let sc = encode_attribute(
+            oids::SIGNING_CERTIFICATE_V2,
+            &[&sequence(&[&sequence(&[&id])])],
+        );
         let si = signer_info(&issuer_serial_sid(), Some(&set_of(&[&sc])), None);
         let sd = parse_signed_data(&content_info(&detached(), &[], &[&si])).unwrap();
-        assert!(matches!(sd.signer_infos[0].signing_certificate(), Some(Err(CmsError::Unsupported(_)))));
+        assert!(matches!(
+            sd.signer_infos[0].signing_certificate(),
+            Some(Err(CmsError::Unsupported(_)))
+        ));
         // No signed attributes at all.
         let si = signer_info(&issuer_serial_sid(), None, None);
         let sd = parse_signed_data(&content_info(&detached(), &[], &[&si])).unwrap();
         let si = &sd.signer_infos[0];
-        assert_eq!((si.signed_attrs.is_none(), si.signed_attrs_der.is_none()), (true, true));
+        assert_eq!(
+            (si.signed_attrs.is_none(), si.signed_attrs_der.is_none()),
+            (true, true)
+        );
         assert!(si.signing_certificate().is_none());
         assert_eq!(si.message_digest(), None);
         // Empty signedAttrs are malformed.
@@ -784,13 +910,19 @@ mod tests {
         signed.extend_from_slice(&body);
         let si = signer_info(&issuer_serial_sid(), Some(&signed), None);
         let sd = parse_signed_data(&content_info(&detached(), &[], &[&si])).unwrap();
-        assert_eq!(sd.signer_infos[0].signed_attrs_der.as_deref(), Some(signed.as_slice()));
+        assert_eq!(
+            sd.signer_infos[0].signed_attrs_der.as_deref(),
+            Some(signed.as_slice())
+        );
     }
 
     #[test]
     fn wrong_outer_structures() {
         let not_signed = sequence(&[&oid(oids::DATA), &encode(0xA0, &octet_string(b"x"))]);
-        assert!(matches!(parse_signed_data(&not_signed), Err(CmsError::Unsupported(_))));
+        assert!(matches!(
+            parse_signed_data(&not_signed),
+            Err(CmsError::Unsupported(_))
+        ));
         let der = content_info(&detached(), &[], &[]);
         let mut extra = der.clone();
         extra.extend_from_slice(&[0, 0, 0]);
@@ -798,7 +930,10 @@ mod tests {
         extra.push(1);
         assert_eq!(
             parse_signed_data(&extra).unwrap_err().to_string(),
-            format!("malformed DER at byte {}: non-zero data after the ContentInfo", der.len() + 3)
+            format!(
+                "malformed DER at byte {}: non-zero data after the ContentInfo",
+                der.len() + 3
+            )
         );
         assert!(parse_signed_data(&[]).is_err());
         assert!(parse_signed_data(&[0; 16]).is_err());
@@ -808,22 +943,37 @@ mod tests {
 
     #[test]
     fn algorithm_identifier_der() {
-        let a = AlgorithmIdentifier::from_der(&sequence(&[&oid("1.2.840.113549.1.1.11"), &[5, 0]])).unwrap();
+        let a = AlgorithmIdentifier::from_der(&sequence(&[&oid("1.2.840.113549.1.1.11"), &[5, 0]]))
+            .unwrap();
         assert_eq!(a.oid, "1.2.840.113549.1.1.11");
         assert_eq!(a.params.as_deref(), Some(&[5u8, 0][..]));
         assert_eq!(AlgorithmIdentifier::from_der(&a.to_der()).unwrap(), a);
-        assert!(AlgorithmIdentifier::from_der(&sequence(&[&oid("1.2"), &[5, 0], &[5, 0]])).is_err());
+        assert!(
+            AlgorithmIdentifier::from_der(&sequence(&[&oid("1.2"), &[5, 0], &[5, 0]])).is_err()
+        );
         assert!(AlgorithmIdentifier::from_der(&sequence(&[&integer(1)])).is_err());
     }
 
     #[test]
     fn built_attributes_are_sorted_der() {
         // A minimal "certificate": SEQUENCE { tbs { [0] v3, serial, sigalg, issuer } }.
-        let issuer = sequence(&[&set_of(&[&sequence(&[&oid("2.5.4.3"), &encode(0x0C, b"Root")])])]);
-        let tbs = sequence(&[&encode(0xA0, &integer(2)), &integer(0x80), &alg("1.2.840.113549.1.1.11"), &issuer]);
+        let issuer = sequence(&[&set_of(&[&sequence(&[
+            &oid("2.5.4.3"),
+            &encode(0x0C, b"Root"),
+        ])])]);
+        let tbs = sequence(&[
+            &encode(0xA0, &integer(2)),
+            &integer(0x80),
+            &alg("1.2.840.113549.1.1.11"),
+            &issuer,
+        ]);
         let cert = sequence(&[&tbs, &alg("1.2.840.113549.1.1.11"), &encode(0x03, &[0])]);
-        assert_eq!(certificate_issuer_and_serial(&cert).unwrap(), (issuer.as_slice(), &[0x00, 0x80][..]));
-        let attrs = build_signed_attributes(DigestAlgorithm::Sha256, &[3; 32], &cert, Some(0)).unwrap();
+        assert_eq!(
+            certificate_issuer_and_serial(&cert).unwrap(),
+            (issuer.as_slice(), &[0x00, 0x80][..])
+        );
+        let attrs =
+            build_signed_attributes(DigestAlgorithm::Sha256, &[3; 32], &cert, Some(0)).unwrap();
         let mut r = Reader::new(&attrs);
         let set = r.expect(tag::SET).unwrap();
         r.finish().unwrap();
@@ -833,7 +983,10 @@ mod tests {
             items.push(inner.read().unwrap().raw);
         }
         assert_eq!(items.len(), 4);
-        assert!(items.windows(2).all(|w| w[0] <= w[1]), "SET OF must be sorted");
+        assert!(
+            items.windows(2).all(|w| w[0] <= w[1]),
+            "SET OF must be sorted"
+        );
         // Round trip through the parser.
         let si = signer_info(&issuer_serial_sid(), Some(&attrs), None);
         let sd = parse_signed_data(&content_info(&detached(), &[], &[&si])).unwrap();
@@ -842,12 +995,19 @@ mod tests {
         assert_eq!(si.message_digest(), Some(vec![3; 32]));
         let ess = si.signing_certificate().unwrap().unwrap();
         assert_eq!(ess[0].cert_hash, DigestAlgorithm::Sha256.digest(&cert));
-        assert_eq!(ess[0].issuer_serial, Some((sequence(&[&encode(0xA4, &issuer)]), vec![0x00, 0x80])));
+        assert_eq!(
+            ess[0].issuer_serial,
+            Some((sequence(&[&encode(0xA4, &issuer)]), vec![0x00, 0x80]))
+        );
         // No signing time → three attributes.
-        let attrs = build_signed_attributes(DigestAlgorithm::Sha256, &[3; 32], &cert, None).unwrap();
+        let attrs =
+            build_signed_attributes(DigestAlgorithm::Sha256, &[3; 32], &cert, None).unwrap();
         let si = signer_info(&issuer_serial_sid(), Some(&attrs), None);
         let sd = parse_signed_data(&content_info(&detached(), &[], &[&si])).unwrap();
-        assert_eq!(sd.signer_infos[0].signed_attrs.as_ref().map(Vec::len), Some(3));
+        assert_eq!(
+            sd.signer_infos[0].signed_attrs.as_ref().map(Vec::len),
+            Some(3)
+        );
         assert_eq!(sd.signer_infos[0].signing_time(), None);
     }
 }

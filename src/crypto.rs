@@ -157,7 +157,10 @@ impl DigestAlgorithm {
         }
     }
     fn is_sha3(self) -> bool {
-        matches!(self, DigestAlgorithm::Sha3_256 | DigestAlgorithm::Sha3_384 | DigestAlgorithm::Sha3_512)
+        matches!(
+            self,
+            DigestAlgorithm::Sha3_256 | DigestAlgorithm::Sha3_384 | DigestAlgorithm::Sha3_512
+        )
     }
 }
 
@@ -275,8 +278,15 @@ fn lookup(table: &[(&'static str, DigestAlgorithm)], oid: &str) -> Option<Digest
     table.iter().find(|(o, _)| *o == oid).map(|&(_, d)| d)
 }
 
-fn reverse_lookup(table: &[(&'static str, DigestAlgorithm)], digest: DigestAlgorithm) -> &'static str {
-    table.iter().find(|(_, d)| *d == digest).map(|&(o, _)| o).unwrap_or("")
+fn reverse_lookup(
+    table: &[(&'static str, DigestAlgorithm)],
+    digest: DigestAlgorithm,
+) -> &'static str {
+    table
+        .iter()
+        .find(|(_, d)| *d == digest)
+        .map(|&(o, _)| o)
+        .unwrap_or("")
 }
 
 /// Whether `params` is absent or an explicit NULL.
@@ -334,7 +344,9 @@ fn parse_pss_params(params: &[u8]) -> Option<SignatureScheme> {
     }
     if let Some(e) = r.optional(tag::context(2)).ok()? {
         let n = explicit_u64(&r, &e)?;
-        salt_len = u32::try_from(n).ok().filter(|&s| i32::try_from(s).is_ok())?;
+        salt_len = u32::try_from(n)
+            .ok()
+            .filter(|&s| i32::try_from(s).is_ok())?;
     }
     if let Some(e) = r.optional(tag::context(3)).ok()? {
         if explicit_u64(&r, &e)? != 1 {
@@ -342,7 +354,11 @@ fn parse_pss_params(params: &[u8]) -> Option<SignatureScheme> {
         }
     }
     r.finish().ok()?;
-    Some(SignatureScheme::RsaPss { digest, mgf_digest, salt_len })
+    Some(SignatureScheme::RsaPss {
+        digest,
+        mgf_digest,
+        salt_len,
+    })
 }
 
 /// An empty error stack (displayed as "OpenSSL error"), for failures kyso detects itself.
@@ -374,7 +390,9 @@ fn check_key<T>(key: &PKeyRef<T>, scheme: SignatureScheme) -> Result<(), ErrorSt
 }
 
 fn pss_salt(salt_len: u32) -> Result<RsaPssSaltlen, ErrorStack> {
-    i32::try_from(salt_len).map(RsaPssSaltlen::custom).map_err(|_| plain_error())
+    i32::try_from(salt_len)
+        .map(RsaPssSaltlen::custom)
+        .map_err(|_| plain_error())
 }
 
 impl SignatureScheme {
@@ -428,9 +446,14 @@ impl SignatureScheme {
                     der::sequence(&[&oid, &der::encode(tag::NULL, &[])])
                 }
             }
-            SignatureScheme::RsaPss { digest, mgf_digest, salt_len } => {
+            SignatureScheme::RsaPss {
+                digest,
+                mgf_digest,
+                salt_len,
+            } => {
                 let hash = digest.algorithm_identifier_rfc4055();
-                let mgf = der::sequence(&[&der::oid(MGF1), &mgf_digest.algorithm_identifier_rfc4055()]);
+                let mgf =
+                    der::sequence(&[&der::oid(MGF1), &mgf_digest.algorithm_identifier_rfc4055()]);
                 // DER omits fields equal to their DEFAULT.
                 let mut fields = Vec::new();
                 if digest != DigestAlgorithm::Sha1 {
@@ -440,12 +463,17 @@ impl SignatureScheme {
                     fields.push(der::encode(tag::context(1), &mgf));
                 }
                 if salt_len != 20 {
-                    fields.push(der::encode(tag::context(2), &der::integer(u64::from(salt_len))));
+                    fields.push(der::encode(
+                        tag::context(2),
+                        &der::integer(u64::from(salt_len)),
+                    ));
                 }
                 let parts: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
                 der::sequence(&[&der::oid(RSASSA_PSS), &der::sequence(&parts)])
             }
-            SignatureScheme::Ecdsa { digest } => der::sequence(&[&der::oid(reverse_lookup(&ECDSA_OIDS, digest))]),
+            SignatureScheme::Ecdsa { digest } => {
+                der::sequence(&[&der::oid(reverse_lookup(&ECDSA_OIDS, digest))])
+            }
             SignatureScheme::Ed25519 => der::sequence(&[&der::oid(ED25519)]),
         }
     }
@@ -461,17 +489,31 @@ impl SignatureScheme {
     /// The RSA-PSS scheme kyso writes for `digest`: MGF1 with the same digest, salt length
     /// equal to the digest length.
     pub fn rsa_pss(digest: DigestAlgorithm) -> Self {
-        SignatureScheme::RsaPss { digest, mgf_digest: digest, salt_len: digest.output_len() as u32 }
+        SignatureScheme::RsaPss {
+            digest,
+            mgf_digest: digest,
+            salt_len: digest.output_len() as u32,
+        }
     }
     /// A display name ("RSA-PSS with SHA-256", "ECDSA with SHA-384").
     pub fn name(self) -> String {
         match self {
-            SignatureScheme::RsaPkcs1 { digest } => format!("RSA PKCS#1 v1.5 with {}", digest.name()),
-            SignatureScheme::RsaPss { digest, mgf_digest, salt_len } => {
+            SignatureScheme::RsaPkcs1 { digest } => {
+                format!("RSA PKCS#1 v1.5 with {}", digest.name())
+            }
+            SignatureScheme::RsaPss {
+                digest,
+                mgf_digest,
+                salt_len,
+            } => {
                 if mgf_digest == digest && salt_len as usize == digest.output_len() {
                     format!("RSA-PSS with {}", digest.name())
                 } else {
-                    format!("RSA-PSS with {} (MGF1 with {}, salt {salt_len})", digest.name(), mgf_digest.name())
+                    format!(
+                        "RSA-PSS with {} (MGF1 with {}, salt {salt_len})",
+                        digest.name(),
+                        mgf_digest.name()
+                    )
                 }
             }
             SignatureScheme::Ecdsa { digest } => format!("ECDSA with {}", digest.name()),
@@ -493,7 +535,11 @@ impl SignatureScheme {
         };
         match self {
             SignatureScheme::RsaPkcs1 { .. } => verifier.set_rsa_padding(Padding::PKCS1)?,
-            SignatureScheme::RsaPss { mgf_digest, salt_len, .. } => {
+            SignatureScheme::RsaPss {
+                mgf_digest,
+                salt_len,
+                ..
+            } => {
                 verifier.set_rsa_padding(Padding::PKCS1_PSS)?;
                 verifier.set_rsa_pss_saltlen(pss_salt(salt_len)?)?;
                 verifier.set_rsa_mgf1_md(mgf_digest.message_digest())?;
@@ -510,7 +556,11 @@ impl SignatureScheme {
         }
     }
     /// Signs `message` with `key`.
-    pub fn sign(self, key: &PKey<Private>, message: &[u8]) -> Result<Vec<u8>, openssl::error::ErrorStack> {
+    pub fn sign(
+        self,
+        key: &PKey<Private>,
+        message: &[u8],
+    ) -> Result<Vec<u8>, openssl::error::ErrorStack> {
         check_key(key, self)?;
         let mut signer = match self {
             SignatureScheme::Ed25519 => Signer::new_without_digest(key)?,
@@ -518,7 +568,11 @@ impl SignatureScheme {
         };
         match self {
             SignatureScheme::RsaPkcs1 { .. } => signer.set_rsa_padding(Padding::PKCS1)?,
-            SignatureScheme::RsaPss { mgf_digest, salt_len, .. } => {
+            SignatureScheme::RsaPss {
+                mgf_digest,
+                salt_len,
+                ..
+            } => {
                 signer.set_rsa_padding(Padding::PKCS1_PSS)?;
                 signer.set_rsa_pss_saltlen(pss_salt(salt_len)?)?;
                 signer.set_rsa_mgf1_md(mgf_digest.message_digest())?;
@@ -530,7 +584,11 @@ impl SignatureScheme {
     /// Signs a precomputed digest (for external signers and PKCS#11 that sign hashes):
     /// RSA PKCS#1 v1.5 wraps it in DigestInfo, PSS and ECDSA sign it directly. Ed25519 cannot
     /// sign a digest (`Err`).
-    pub fn sign_digest(self, key: &PKey<Private>, digest: &[u8]) -> Result<Vec<u8>, openssl::error::ErrorStack> {
+    pub fn sign_digest(
+        self,
+        key: &PKey<Private>,
+        digest: &[u8],
+    ) -> Result<Vec<u8>, openssl::error::ErrorStack> {
         check_key(key, self)?;
         if self == SignatureScheme::Ed25519 || digest.len() != self.digest().output_len() {
             return Err(plain_error());
@@ -540,7 +598,11 @@ impl SignatureScheme {
         ctx.set_signature_md(self.digest().md())?;
         match self {
             SignatureScheme::RsaPkcs1 { .. } => ctx.set_rsa_padding(Padding::PKCS1)?,
-            SignatureScheme::RsaPss { mgf_digest, salt_len, .. } => {
+            SignatureScheme::RsaPss {
+                mgf_digest,
+                salt_len,
+                ..
+            } => {
                 ctx.set_rsa_padding(Padding::PKCS1_PSS)?;
                 ctx.set_rsa_pss_saltlen(pss_salt(salt_len)?)?;
                 ctx.set_rsa_mgf1_md(mgf_digest.md())?;
@@ -602,7 +664,11 @@ impl KeyInfo {
         let (algorithm, bits, curve) = if id == Id::RSA || id == Id::RSA_PSS {
             ("RSA".to_string(), key.bits(), None)
         } else if id == Id::EC {
-            let curve = key.ec_key().ok().and_then(|ec| ec.group().curve_name()).map(curve_name);
+            let curve = key
+                .ec_key()
+                .ok()
+                .and_then(|ec| ec.group().curve_name())
+                .map(curve_name);
             ("EC".to_string(), key.bits(), curve)
         } else if id == Id::ED25519 {
             ("Ed25519".to_string(), 256, None)
@@ -613,7 +679,11 @@ impl KeyInfo {
         } else {
             (format!("unknown (NID {})", id.as_raw()), key.bits(), None)
         };
-        KeyInfo { algorithm, bits, curve }
+        KeyInfo {
+            algorithm,
+            bits,
+            curve,
+        }
     }
     /// Whether the key is weak (RSA < 2048 bits, EC < 256 bits).
     pub fn is_weak(&self) -> bool {
@@ -629,7 +699,10 @@ fn curve_name(nid: Nid) -> String {
         Nid::SECP521R1 => "P-521".to_string(),
         Nid::SECP224R1 => "P-224".to_string(),
         Nid::X9_62_PRIME192V1 => "P-192".to_string(),
-        other => other.short_name().map(str::to_string).unwrap_or_else(|_| format!("NID {}", other.as_raw())),
+        other => other
+            .short_name()
+            .map(str::to_string)
+            .unwrap_or_else(|_| format!("NID {}", other.as_raw())),
     }
 }
 
@@ -672,7 +745,8 @@ mod tests {
         PKey::from_rsa(Rsa::generate(bits).unwrap()).unwrap()
     }
     fn ec(nid: Nid) -> PKey<Private> {
-        PKey::from_ec_key(EcKey::generate(&EcGroup::from_curve_name(nid).unwrap()).unwrap()).unwrap()
+        PKey::from_ec_key(EcKey::generate(&EcGroup::from_curve_name(nid).unwrap()).unwrap())
+            .unwrap()
     }
 
     /// Splits an AlgorithmIdentifier DER into (OID, params DER).
@@ -682,7 +756,11 @@ mod tests {
         r.finish().unwrap();
         let mut a = r.nested(&seq).unwrap();
         let oid = a.expect(tag::OID).unwrap().to_oid_string().unwrap();
-        let params = if a.is_empty() { None } else { Some(a.read().unwrap().raw.to_vec()) };
+        let params = if a.is_empty() {
+            None
+        } else {
+            Some(a.read().unwrap().raw.to_vec())
+        };
         a.finish().unwrap();
         (oid, params)
     }
@@ -691,9 +769,14 @@ mod tests {
     fn digest_oids_round_trip_and_hash_like_openssl() {
         for d in DigestAlgorithm::ALL {
             assert_eq!(DigestAlgorithm::from_oid(d.oid()), Some(d));
-            assert_eq!(der::oid_to_string(&der::oid_from_str(d.oid())).unwrap(), d.oid());
+            assert_eq!(
+                der::oid_to_string(&der::oid_from_str(d.oid())).unwrap(),
+                d.oid()
+            );
             let data: Vec<u8> = (0..1000u32).map(|i| (i * 7) as u8).collect();
-            let expected = openssl::hash::hash(d.message_digest(), &data).unwrap().to_vec();
+            let expected = openssl::hash::hash(d.message_digest(), &data)
+                .unwrap()
+                .to_vec();
             assert_eq!(d.digest(&data), expected, "{}", d.name());
             assert_eq!(expected.len(), d.output_len());
             let mut h = d.hasher();
@@ -706,7 +789,10 @@ mod tests {
             hex(&DigestAlgorithm::Sha256.digest(b"abc")),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
-        assert_eq!(hex(&DigestAlgorithm::Sha1.digest(b"abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            hex(&DigestAlgorithm::Sha1.digest(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
         assert_eq!(
             hex(&DigestAlgorithm::Sha3_256.digest(b"abc")),
             "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532"
@@ -720,25 +806,111 @@ mod tests {
     #[test]
     fn scheme_oids() {
         use DigestAlgorithm::*;
-        let cases: &[(&str, Option<&[u8]>, Option<DigestAlgorithm>, Option<SignatureScheme>)] = &[
-            ("1.2.840.113549.1.1.11", Some(&[5, 0]), None, Some(SignatureScheme::RsaPkcs1 { digest: Sha256 })),
-            ("1.2.840.113549.1.1.11", None, Some(Sha1), Some(SignatureScheme::RsaPkcs1 { digest: Sha256 })),
-            ("1.2.840.113549.1.1.5", Some(&[5, 0]), None, Some(SignatureScheme::RsaPkcs1 { digest: Sha1 })),
-            ("1.2.840.113549.1.1.14", None, None, Some(SignatureScheme::RsaPkcs1 { digest: Sha224 })),
-            ("1.2.840.113549.1.1.12", None, None, Some(SignatureScheme::RsaPkcs1 { digest: Sha384 })),
-            ("1.2.840.113549.1.1.13", None, None, Some(SignatureScheme::RsaPkcs1 { digest: Sha512 })),
+        type Case<'a> = (
+            &'a str,
+            Option<&'a [u8]>,
+            Option<DigestAlgorithm>,
+            Option<SignatureScheme>,
+        );
+        let cases: &[Case] = &[
+            (
+                "1.2.840.113549.1.1.11",
+                Some(&[5, 0]),
+                None,
+                Some(SignatureScheme::RsaPkcs1 { digest: Sha256 }),
+            ),
+            (
+                "1.2.840.113549.1.1.11",
+                None,
+                Some(Sha1),
+                Some(SignatureScheme::RsaPkcs1 { digest: Sha256 }),
+            ),
+            (
+                "1.2.840.113549.1.1.5",
+                Some(&[5, 0]),
+                None,
+                Some(SignatureScheme::RsaPkcs1 { digest: Sha1 }),
+            ),
+            (
+                "1.2.840.113549.1.1.14",
+                None,
+                None,
+                Some(SignatureScheme::RsaPkcs1 { digest: Sha224 }),
+            ),
+            (
+                "1.2.840.113549.1.1.12",
+                None,
+                None,
+                Some(SignatureScheme::RsaPkcs1 { digest: Sha384 }),
+            ),
+            (
+                "1.2.840.113549.1.1.13",
+                None,
+                None,
+                Some(SignatureScheme::RsaPkcs1 { digest: Sha512 }),
+            ),
             ("1.2.840.113549.1.1.11", Some(&[2, 1, 0]), None, None),
-            ("1.2.840.113549.1.1.1", Some(&[5, 0]), Some(Sha384), Some(SignatureScheme::RsaPkcs1 { digest: Sha384 })),
+            (
+                "1.2.840.113549.1.1.1",
+                Some(&[5, 0]),
+                Some(Sha384),
+                Some(SignatureScheme::RsaPkcs1 { digest: Sha384 }),
+            ),
             ("1.2.840.113549.1.1.1", Some(&[5, 0]), None, None),
-            ("2.16.840.1.101.3.4.3.14", None, None, Some(SignatureScheme::RsaPkcs1 { digest: Sha3_256 })),
-            ("2.16.840.1.101.3.4.3.16", None, None, Some(SignatureScheme::RsaPkcs1 { digest: Sha3_512 })),
-            ("1.2.840.10045.4.1", None, None, Some(SignatureScheme::Ecdsa { digest: Sha1 })),
-            ("1.2.840.10045.4.3.1", None, None, Some(SignatureScheme::Ecdsa { digest: Sha224 })),
-            ("1.2.840.10045.4.3.2", None, Some(Sha512), Some(SignatureScheme::Ecdsa { digest: Sha256 })),
-            ("1.2.840.10045.4.3.3", None, None, Some(SignatureScheme::Ecdsa { digest: Sha384 })),
-            ("1.2.840.10045.4.3.4", None, None, Some(SignatureScheme::Ecdsa { digest: Sha512 })),
-            ("2.16.840.1.101.3.4.3.11", None, None, Some(SignatureScheme::Ecdsa { digest: Sha3_384 })),
-            ("1.2.840.10045.2.1", None, Some(Sha256), Some(SignatureScheme::Ecdsa { digest: Sha256 })),
+            (
+                "2.16.840.1.101.3.4.3.14",
+                None,
+                None,
+                Some(SignatureScheme::RsaPkcs1 { digest: Sha3_256 }),
+            ),
+            (
+                "2.16.840.1.101.3.4.3.16",
+                None,
+                None,
+                Some(SignatureScheme::RsaPkcs1 { digest: Sha3_512 }),
+            ),
+            (
+                "1.2.840.10045.4.1",
+                None,
+                None,
+                Some(SignatureScheme::Ecdsa { digest: Sha1 }),
+            ),
+            (
+                "1.2.840.10045.4.3.1",
+                None,
+                None,
+                Some(SignatureScheme::Ecdsa { digest: Sha224 }),
+            ),
+            (
+                "1.2.840.10045.4.3.2",
+                None,
+                Some(Sha512),
+                Some(SignatureScheme::Ecdsa { digest: Sha256 }),
+            ),
+            (
+                "1.2.840.10045.4.3.3",
+                None,
+                None,
+                Some(SignatureScheme::Ecdsa { digest: Sha384 }),
+            ),
+            (
+                "1.2.840.10045.4.3.4",
+                None,
+                None,
+                Some(SignatureScheme::Ecdsa { digest: Sha512 }),
+            ),
+            (
+                "2.16.840.1.101.3.4.3.11",
+                None,
+                None,
+                Some(SignatureScheme::Ecdsa { digest: Sha3_384 }),
+            ),
+            (
+                "1.2.840.10045.2.1",
+                None,
+                Some(Sha256),
+                Some(SignatureScheme::Ecdsa { digest: Sha256 }),
+            ),
             (
                 "1.2.840.10045.2.1",
                 Some(&[6, 8, 0x2a, 0x86, 0x48, 0xce, 0x3d, 3, 1, 7]),
@@ -746,22 +918,40 @@ mod tests {
                 Some(SignatureScheme::Ecdsa { digest: Sha256 }),
             ),
             ("1.2.840.10045.2.1", None, None, None),
-            ("1.3.101.112", None, Some(Sha256), Some(SignatureScheme::Ed25519)),
+            (
+                "1.3.101.112",
+                None,
+                Some(Sha256),
+                Some(SignatureScheme::Ed25519),
+            ),
             ("1.3.101.112", Some(&[5, 0]), None, None),
             ("1.2.840.113549.1.1.10", None, Some(Sha256), None),
             ("1.2.3.4", None, Some(Sha256), None),
         ];
         for (oid, params, hint, expected) in cases {
-            assert_eq!(SignatureScheme::from_algorithm(oid, *params, *hint), *expected, "{oid} {params:?}");
+            assert_eq!(
+                SignatureScheme::from_algorithm(oid, *params, *hint),
+                *expected,
+                "{oid} {params:?}"
+            );
         }
     }
 
     #[test]
     fn pss_params() {
         use DigestAlgorithm::*;
-        let pss = |p: &[u8]| SignatureScheme::from_algorithm("1.2.840.113549.1.1.10", Some(p), Some(Sha256));
+        let pss = |p: &[u8]| {
+            SignatureScheme::from_algorithm("1.2.840.113549.1.1.10", Some(p), Some(Sha256))
+        };
         // Empty SEQUENCE: all defaults (RFC 4055).
-        assert_eq!(pss(&[0x30, 0x00]), Some(SignatureScheme::RsaPss { digest: Sha1, mgf_digest: Sha1, salt_len: 20 }));
+        assert_eq!(
+            pss(&[0x30, 0x00]),
+            Some(SignatureScheme::RsaPss {
+                digest: Sha1,
+                mgf_digest: Sha1,
+                salt_len: 20
+            })
+        );
         // A typical SHA-256 parameter set (as OpenSSL writes it).
         let p = hex_decode(
             "3034a00f300d06096086480165030402010500a11c301a06092a864886f70d010108300d06096086480165030402010500a203020120",
@@ -776,19 +966,32 @@ mod tests {
         with_trailer[last] = 2;
         assert_eq!(pss(&with_trailer), None);
         // Unknown MGF, unknown hash, trailing garbage, NULL params.
-        assert_eq!(pss(&[0x30, 0x09, 0xa1, 0x07, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04]), None);
-        assert_eq!(pss(&[0x30, 0x09, 0xa0, 0x07, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04]), None);
+        assert_eq!(
+            pss(&[0x30, 0x09, 0xa1, 0x07, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04]),
+            None
+        );
+        assert_eq!(
+            pss(&[0x30, 0x09, 0xa0, 0x07, 0x30, 0x05, 0x06, 0x03, 0x2a, 0x03, 0x04]),
+            None
+        );
         assert_eq!(pss(&[0x30, 0x00, 0x00]), None);
         assert_eq!(pss(&[0x05, 0x00]), None);
         // Salt length 0 and a SHA-384/MGF1-SHA-256 mix.
-        let s = SignatureScheme::RsaPss { digest: Sha384, mgf_digest: Sha256, salt_len: 0 };
+        let s = SignatureScheme::RsaPss {
+            digest: Sha384,
+            mgf_digest: Sha256,
+            salt_len: 0,
+        };
         let (oid, params) = split_alg(&s.algorithm_identifier());
         assert_eq!(oid, "1.2.840.113549.1.1.10");
         assert_eq!(pss(&params.unwrap()), Some(s));
     }
 
     fn hex_decode(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
     }
 
     #[test]
@@ -800,12 +1003,30 @@ mod tests {
                 SignatureScheme::Ecdsa { digest: d },
             ] {
                 let (oid, params) = split_alg(&s.algorithm_identifier());
-                assert_eq!(SignatureScheme::from_algorithm(&oid, params.as_deref(), None), Some(s), "{}", s.name());
+                assert_eq!(
+                    SignatureScheme::from_algorithm(&oid, params.as_deref(), None),
+                    Some(s),
+                    "{}",
+                    s.name()
+                );
             }
         }
-        let (oid, params) = split_alg(&SignatureScheme::RsaPkcs1 { digest: DigestAlgorithm::Sha256 }.algorithm_identifier());
-        assert_eq!((oid.as_str(), params), ("1.2.840.113549.1.1.11", Some(vec![5, 0])));
-        let (oid, params) = split_alg(&SignatureScheme::Ecdsa { digest: DigestAlgorithm::Sha384 }.algorithm_identifier());
+        let (oid, params) = split_alg(
+            &SignatureScheme::RsaPkcs1 {
+                digest: DigestAlgorithm::Sha256,
+            }
+            .algorithm_identifier(),
+        );
+        assert_eq!(
+            (oid.as_str(), params),
+            ("1.2.840.113549.1.1.11", Some(vec![5, 0]))
+        );
+        let (oid, params) = split_alg(
+            &SignatureScheme::Ecdsa {
+                digest: DigestAlgorithm::Sha384,
+            }
+            .algorithm_identifier(),
+        );
         assert_eq!((oid.as_str(), params), ("1.2.840.10045.4.3.3", None));
         let (oid, params) = split_alg(&SignatureScheme::Ed25519.algorithm_identifier());
         assert_eq!((oid.as_str(), params), ("1.3.101.112", None));
@@ -817,19 +1038,39 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(SignatureScheme::rsa_pss(DigestAlgorithm::Sha256).name(), "RSA-PSS with SHA-256");
-        assert_eq!(SignatureScheme::Ecdsa { digest: DigestAlgorithm::Sha384 }.name(), "ECDSA with SHA-384");
+        assert_eq!(
+            SignatureScheme::rsa_pss(DigestAlgorithm::Sha256).name(),
+            "RSA-PSS with SHA-256"
+        );
+        assert_eq!(
+            SignatureScheme::Ecdsa {
+                digest: DigestAlgorithm::Sha384
+            }
+            .name(),
+            "ECDSA with SHA-384"
+        );
         assert_eq!(SignatureScheme::Ed25519.digest(), DigestAlgorithm::Sha512);
     }
 
     #[test]
     fn max_signature_lengths() {
-        let e = SignatureScheme::Ecdsa { digest: DigestAlgorithm::Sha256 };
+        let e = SignatureScheme::Ecdsa {
+            digest: DigestAlgorithm::Sha256,
+        };
         assert_eq!(e.max_signature_len(256), 72);
         assert_eq!(e.max_signature_len(384), 104);
         assert_eq!(e.max_signature_len(521), 139);
-        assert_eq!(SignatureScheme::RsaPkcs1 { digest: DigestAlgorithm::Sha256 }.max_signature_len(2048), 256);
-        assert_eq!(SignatureScheme::rsa_pss(DigestAlgorithm::Sha256).max_signature_len(3071), 384);
+        assert_eq!(
+            SignatureScheme::RsaPkcs1 {
+                digest: DigestAlgorithm::Sha256
+            }
+            .max_signature_len(2048),
+            256
+        );
+        assert_eq!(
+            SignatureScheme::rsa_pss(DigestAlgorithm::Sha256).max_signature_len(3071),
+            384
+        );
         assert_eq!(SignatureScheme::Ed25519.max_signature_len(256), 64);
         // Real signatures never exceed the bound.
         for (nid, bits) in [(Nid::X9_62_PRIME256V1, 256), (Nid::SECP521R1, 521)] {
@@ -849,7 +1090,12 @@ mod tests {
         let ed = PKey::generate_ed25519().unwrap();
         let msg = b"the message";
         let mut cases = vec![(SignatureScheme::Ed25519, &ed)];
-        for d in [DigestAlgorithm::Sha1, DigestAlgorithm::Sha256, DigestAlgorithm::Sha512, DigestAlgorithm::Sha3_256] {
+        for d in [
+            DigestAlgorithm::Sha1,
+            DigestAlgorithm::Sha256,
+            DigestAlgorithm::Sha512,
+            DigestAlgorithm::Sha3_256,
+        ] {
             cases.push((SignatureScheme::RsaPkcs1 { digest: d }, &r));
             cases.push((SignatureScheme::rsa_pss(d), &r));
             cases.push((SignatureScheme::Ecdsa { digest: d }, &p256));
@@ -864,36 +1110,63 @@ mod tests {
             let mid = bad.len() / 2;
             bad[mid] ^= 1;
             assert!(!s.verify(&pk, msg, &bad).unwrap(), "{}", s.name());
-            assert!(!s.verify(&pk, msg, &sig[..sig.len() - 1]).unwrap(), "{}", s.name());
+            assert!(
+                !s.verify(&pk, msg, &sig[..sig.len() - 1]).unwrap(),
+                "{}",
+                s.name()
+            );
             if s == SignatureScheme::Ed25519 {
-                assert!(s.sign_digest(key, &DigestAlgorithm::Sha512.digest(msg)).is_err());
+                assert!(s
+                    .sign_digest(key, &DigestAlgorithm::Sha512.digest(msg))
+                    .is_err());
                 continue;
             }
             let digest = s.digest().digest(msg);
             let sig = s.sign_digest(key, &digest).unwrap();
-            assert!(s.verify(&pk, msg, &sig).unwrap(), "sign_digest {}", s.name());
+            assert!(
+                s.verify(&pk, msg, &sig).unwrap(),
+                "sign_digest {}",
+                s.name()
+            );
             assert!(s.sign_digest(key, &digest[1..]).is_err());
         }
         // RSA PKCS#1 over a digest is deterministic and equals the message signature.
-        let s = SignatureScheme::RsaPkcs1 { digest: DigestAlgorithm::Sha256 };
-        assert_eq!(s.sign(&r, msg).unwrap(), s.sign_digest(&r, &DigestAlgorithm::Sha256.digest(msg)).unwrap());
+        let s = SignatureScheme::RsaPkcs1 {
+            digest: DigestAlgorithm::Sha256,
+        };
+        assert_eq!(
+            s.sign(&r, msg).unwrap(),
+            s.sign_digest(&r, &DigestAlgorithm::Sha256.digest(msg))
+                .unwrap()
+        );
         // Key/scheme mismatches are errors.
         assert!(s.verify(&public(&p256), msg, &[0; 256]).is_err());
         assert!(s.sign(&ed, msg).is_err());
-        let e = SignatureScheme::Ecdsa { digest: DigestAlgorithm::Sha256 };
+        let e = SignatureScheme::Ecdsa {
+            digest: DigestAlgorithm::Sha256,
+        };
         assert!(e.verify(&public(&r), msg, &[0; 72]).is_err());
-        assert!(SignatureScheme::Ed25519.verify(&public(&r), msg, &[0; 64]).is_err());
+        assert!(SignatureScheme::Ed25519
+            .verify(&public(&r), msg, &[0; 64])
+            .is_err());
         // PSS with the wrong salt length does not verify.
         let pss = SignatureScheme::rsa_pss(DigestAlgorithm::Sha256);
         let sig = pss.sign(&r, msg).unwrap();
-        let other = SignatureScheme::RsaPss { digest: DigestAlgorithm::Sha256, mgf_digest: DigestAlgorithm::Sha256, salt_len: 20 };
+        let other = SignatureScheme::RsaPss {
+            digest: DigestAlgorithm::Sha256,
+            mgf_digest: DigestAlgorithm::Sha256,
+            salt_len: 20,
+        };
         assert!(!other.verify(&public(&r), msg, &sig).unwrap());
     }
 
     #[test]
     fn key_info() {
         let k = KeyInfo::of(&public(&rsa(1024)));
-        assert_eq!((k.algorithm.as_str(), k.bits, k.curve.as_deref()), ("RSA", 1024, None));
+        assert_eq!(
+            (k.algorithm.as_str(), k.bits, k.curve.as_deref()),
+            ("RSA", 1024, None)
+        );
         assert!(k.is_weak());
         for (nid, bits, name) in [
             (Nid::X9_62_PRIME256V1, 256, "P-256"),
@@ -901,7 +1174,10 @@ mod tests {
             (Nid::SECP521R1, 521, "P-521"),
         ] {
             let k = KeyInfo::of(&public(&ec(nid)));
-            assert_eq!((k.algorithm.as_str(), k.bits, k.curve.as_deref()), ("EC", bits, Some(name)));
+            assert_eq!(
+                (k.algorithm.as_str(), k.bits, k.curve.as_deref()),
+                ("EC", bits, Some(name))
+            );
             assert!(!k.is_weak());
         }
         let k = KeyInfo::of(&public(&PKey::generate_ed25519().unwrap()));

@@ -77,14 +77,16 @@ pub struct Reader<'a> {
     depth: usize,
 }
 
-
 fn err(position: usize, reason: &'static str) -> DerError {
     DerError { position, reason }
 }
 
 /// Shifts a relative error position by `offset` (saturating).
 fn rebase(e: DerError, offset: usize) -> DerError {
-    DerError { position: e.position.saturating_add(offset), reason: e.reason }
+    DerError {
+        position: e.position.saturating_add(offset),
+        reason: e.reason,
+    }
 }
 
 impl<'a> Element<'a> {
@@ -128,7 +130,12 @@ impl<'a> Element<'a> {
 impl<'a> Reader<'a> {
     /// A reader over a whole input.
     pub fn new(data: &'a [u8]) -> Self {
-        Reader { data, pos: 0, base: 0, depth: 0 }
+        Reader {
+            data,
+            pos: 0,
+            base: 0,
+            depth: 0,
+        }
     }
 
     /// Whether all input has been consumed.
@@ -155,7 +162,10 @@ impl<'a> Reader<'a> {
             return Err(err(at(start), "unexpected end of input"));
         };
         if tag & 0x1f == 0x1f {
-            return Err(err(at(start), "multi-byte (high) tag numbers are not supported"));
+            return Err(err(
+                at(start),
+                "multi-byte (high) tag numbers are not supported",
+            ));
         }
         let len_pos = start + 1;
         let Some(&first) = self.data.get(len_pos) else {
@@ -189,9 +199,23 @@ impl<'a> Reader<'a> {
             .checked_add(len)
             .filter(|&e| e <= self.data.len())
             .ok_or_else(|| err(at(len_pos), "length exceeds the available input"))?;
-        let raw = self.data.get(start..end).ok_or_else(|| err(at(start), "truncated"))?;
-        let value = self.data.get(header_end..end).ok_or_else(|| err(at(start), "truncated"))?;
-        Ok((Element { tag, value, raw, position: at(start) }, end))
+        let raw = self
+            .data
+            .get(start..end)
+            .ok_or_else(|| err(at(start), "truncated"))?;
+        let value = self
+            .data
+            .get(header_end..end)
+            .ok_or_else(|| err(at(start), "truncated"))?;
+        Ok((
+            Element {
+                tag,
+                value,
+                raw,
+                position: at(start),
+            },
+            end,
+        ))
     }
 
     /// Reads the next element (definite lengths only, minimal length encoding not enforced
@@ -232,7 +256,12 @@ impl<'a> Reader<'a> {
         if depth > MAX_DEPTH {
             return Err(err(e.position, "nesting too deep"));
         }
-        Ok(Reader { data: e.value, pos: 0, base: e.contents_position(), depth })
+        Ok(Reader {
+            data: e.value,
+            pos: 0,
+            base: e.contents_position(),
+            depth,
+        })
     }
 
     /// Fails unless all input has been consumed.
@@ -281,7 +310,10 @@ pub fn oid_to_string(value: &[u8]) -> Result<String, DerError> {
         }
     }
     if !arc_start {
-        return Err(err(value.len().saturating_sub(1), "truncated OBJECT IDENTIFIER arc"));
+        return Err(err(
+            value.len().saturating_sub(1),
+            "truncated OBJECT IDENTIFIER arc",
+        ));
     }
     Ok(out)
 }
@@ -378,7 +410,9 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 
 /// Parses `n` ASCII digits at `at`.
 fn digits(value: &[u8], at: usize, n: usize) -> Result<u32, DerError> {
-    let s = value.get(at..at + n).ok_or_else(|| err(at, "truncated time"))?;
+    let s = value
+        .get(at..at + n)
+        .ok_or_else(|| err(at, "truncated time"))?;
     let mut v = 0u32;
     for (i, &c) in s.iter().enumerate() {
         if !c.is_ascii_digit() {
@@ -539,7 +573,14 @@ fn civil_time(unix: i64) -> (i64, u32, u32, u32, u32, u32) {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    (y, m, d, (secs / 3600) as u32, (secs % 3600 / 60) as u32, (secs % 60) as u32)
+    (
+        y,
+        m,
+        d,
+        (secs / 3600) as u32,
+        (secs % 3600 / 60) as u32,
+        (secs % 60) as u32,
+    )
 }
 
 /// Encodes a GeneralizedTime ("YYYYMMDDHHMMSSZ") from Unix seconds.
@@ -597,16 +638,26 @@ mod tests {
 
     #[test]
     fn truncated_inputs_fail() {
-        for data in [&[][..], &[0x30], &[0x30, 0x82, 0x01], &[0x04, 0x03, 0x01, 0x02]] {
+        for data in [
+            &[][..],
+            &[0x30],
+            &[0x30, 0x82, 0x01],
+            &[0x04, 0x03, 0x01, 0x02],
+        ] {
             let mut r = Reader::new(data);
             assert!(r.read().is_err(), "{data:?}");
         }
-        assert_eq!(Reader::new(&[]).read().unwrap_err().reason, "unexpected end of input");
+        assert_eq!(
+            Reader::new(&[]).read().unwrap_err().reason,
+            "unexpected end of input"
+        );
     }
 
     #[test]
     fn length_overflow_and_oversize_fail() {
-        let e = Reader::new(&[0x04, 0x89, 1, 2, 3, 4, 5, 6, 7, 8, 9]).read().unwrap_err();
+        let e = Reader::new(&[0x04, 0x89, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+            .read()
+            .unwrap_err();
         assert_eq!(e.position, 1);
         let e = Reader::new(&[0x04, 0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])
             .read()
@@ -621,8 +672,16 @@ mod tests {
 
     #[test]
     fn indefinite_length_rejected() {
-        let e = Reader::new(&[0x30, 0x80, 0x05, 0x00, 0x00, 0x00]).read().unwrap_err();
-        assert_eq!(e, DerError { position: 1, reason: "indefinite length is not allowed" });
+        let e = Reader::new(&[0x30, 0x80, 0x05, 0x00, 0x00, 0x00])
+            .read()
+            .unwrap_err();
+        assert_eq!(
+            e,
+            DerError {
+                position: 1,
+                reason: "indefinite length is not allowed"
+            }
+        );
     }
 
     #[test]
@@ -675,8 +734,18 @@ mod tests {
         let mut r = Reader::new(&data);
         assert!(r.optional(tag::NULL).unwrap().is_none());
         let e = r.expect(tag::NULL).unwrap_err();
-        assert_eq!(e, DerError { position: 0, reason: "unexpected tag" });
-        assert_eq!(r.peek_tag(), Some(tag::INTEGER), "a failed expect does not consume");
+        assert_eq!(
+            e,
+            DerError {
+                position: 0,
+                reason: "unexpected tag"
+            }
+        );
+        assert_eq!(
+            r.peek_tag(),
+            Some(tag::INTEGER),
+            "a failed expect does not consume"
+        );
         assert!(r.finish().is_err());
         r.expect(tag::INTEGER).unwrap();
         assert!(r.optional(tag::NULL).unwrap().is_some());
@@ -699,14 +768,30 @@ mod tests {
             assert!(!enc.is_empty(), "{s}");
             assert_eq!(oid_to_string(&enc).unwrap(), s);
         }
-        assert_eq!(oid_from_str("1.2.840.113549"), vec![0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d]);
+        assert_eq!(
+            oid_from_str("1.2.840.113549"),
+            vec![0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d]
+        );
         assert_eq!(oid("2.5.4.3"), vec![0x06, 0x03, 0x55, 0x04, 0x03]);
-        for bad in ["", "1", "3.1", "1.40", "1..2", "1.2.x", "-1.2", "1.2.", "1.2.999999999999999999999999999999999999999999"] {
+        for bad in [
+            "",
+            "1",
+            "3.1",
+            "1.40",
+            "1..2",
+            "1.2.x",
+            "-1.2",
+            "1.2.",
+            "1.2.999999999999999999999999999999999999999999",
+        ] {
             assert!(oid_from_str(bad).is_empty(), "{bad}");
         }
         assert!(oid_to_string(&[]).is_err());
         assert!(oid_to_string(&[0x2a, 0x86]).is_err(), "unterminated arc");
-        assert!(oid_to_string(&[0x2a, 0x80, 0x01]).is_err(), "non-minimal arc");
+        assert!(
+            oid_to_string(&[0x2a, 0x80, 0x01]).is_err(),
+            "non-minimal arc"
+        );
         let e = Reader::new(&[0x30, 0x03, 0x06, 0x01, 0x80]).read().unwrap();
         let inner = Reader::new(&[]).nested(&e).unwrap().read().unwrap();
         assert_eq!(inner.to_oid_string().unwrap_err().position, 4);
@@ -742,7 +827,13 @@ mod tests {
         ] {
             assert!(utc(bad).is_err(), "{bad}");
         }
-        for bad in ["20240101000000", "20240101000000.Z", "21000229000000Z", "2024010100000Z", "20240101000000.5"] {
+        for bad in [
+            "20240101000000",
+            "20240101000000.Z",
+            "21000229000000Z",
+            "2024010100000Z",
+            "20240101000000.5",
+        ] {
             assert!(gen(bad).is_err(), "{bad}");
         }
         assert!(parse_time(tag::OCTET_STRING, b"700101000000Z").is_err());
@@ -750,7 +841,16 @@ mod tests {
 
     #[test]
     fn time_encoding_round_trips() {
-        for t in [0, 1_709_251_199, -631_152_000, 2_524_607_999, 4_107_542_400, -1, MAX_TIME, MIN_TIME] {
+        for t in [
+            0,
+            1_709_251_199,
+            -631_152_000,
+            2_524_607_999,
+            4_107_542_400,
+            -1,
+            MAX_TIME,
+            MIN_TIME,
+        ] {
             let g = generalized_time(t);
             let e = Reader::new(&g).read().unwrap();
             assert_eq!(e.to_time().unwrap(), t);
@@ -759,9 +859,18 @@ mod tests {
             assert_eq!(e.to_time().unwrap(), t);
         }
         assert_eq!(utc_time(0), encode(tag::UTC_TIME, b"700101000000Z"));
-        assert_eq!(utc_time(2_524_608_000), encode(tag::GENERALIZED_TIME, b"20500101000000Z"));
-        assert_eq!(utc_time(-631_152_001), encode(tag::GENERALIZED_TIME, b"19491231235959Z"));
-        assert_eq!(generalized_time(i64::MAX), encode(tag::GENERALIZED_TIME, b"99991231235959Z"));
+        assert_eq!(
+            utc_time(2_524_608_000),
+            encode(tag::GENERALIZED_TIME, b"20500101000000Z")
+        );
+        assert_eq!(
+            utc_time(-631_152_001),
+            encode(tag::GENERALIZED_TIME, b"19491231235959Z")
+        );
+        assert_eq!(
+            generalized_time(i64::MAX),
+            encode(tag::GENERALIZED_TIME, b"99991231235959Z")
+        );
         for days in (-800_000..800_000).step_by(997) {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(days_from_civil(y, m, d), days);
@@ -774,11 +883,20 @@ mod tests {
         assert_eq!(integer(127), vec![0x02, 0x01, 0x7f]);
         assert_eq!(integer(128), vec![0x02, 0x02, 0x00, 0x80]);
         assert_eq!(integer(256), vec![0x02, 0x02, 0x01, 0x00]);
-        assert_eq!(integer_from_unsigned(&[0, 0, 0xff]), vec![0x02, 0x02, 0x00, 0xff]);
+        assert_eq!(
+            integer_from_unsigned(&[0, 0, 0xff]),
+            vec![0x02, 0x02, 0x00, 0xff]
+        );
         assert_eq!(integer_from_unsigned(&[]), vec![0x02, 0x01, 0x00]);
         assert_eq!(parse_u64(&[0x00, 0xff]).unwrap(), 255);
-        assert_eq!(parse_u64(&[0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).unwrap(), i64::MAX as u64);
-        assert_eq!(parse_u64(&[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).unwrap(), u64::MAX);
+        assert_eq!(
+            parse_u64(&[0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).unwrap(),
+            i64::MAX as u64
+        );
+        assert_eq!(
+            parse_u64(&[0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).unwrap(),
+            u64::MAX
+        );
         assert!(parse_u64(&[0x01, 0, 0, 0, 0, 0, 0, 0, 0]).is_err());
         assert!(parse_u64(&[0x80]).is_err());
         assert!(parse_u64(&[]).is_err());
@@ -787,8 +905,14 @@ mod tests {
     #[test]
     fn lengths_encode_minimally() {
         assert_eq!(encode(tag::OCTET_STRING, &[0; 127])[..2], [0x04, 0x7f]);
-        assert_eq!(encode(tag::OCTET_STRING, &[0; 128])[..3], [0x04, 0x81, 0x80]);
-        assert_eq!(encode(tag::OCTET_STRING, &[0; 256])[..4], [0x04, 0x82, 0x01, 0x00]);
+        assert_eq!(
+            encode(tag::OCTET_STRING, &[0; 128])[..3],
+            [0x04, 0x81, 0x80]
+        );
+        assert_eq!(
+            encode(tag::OCTET_STRING, &[0; 256])[..4],
+            [0x04, 0x82, 0x01, 0x00]
+        );
         let big = encode(tag::OCTET_STRING, &[7; 70_000]);
         let e = Reader::new(&big).read().unwrap();
         assert_eq!(e.value.len(), 70_000);
@@ -803,11 +927,20 @@ mod tests {
         let d = sequence(&[&integer(1)]);
         let e = integer(256);
         let s = set_of(&[&d, &b, &a, &e, &c]);
-        assert_eq!(s, encode(tag::SET, &[c.clone(), a.clone(), e.clone(), b.clone(), d.clone()].concat()));
+        assert_eq!(
+            s,
+            encode(
+                tag::SET,
+                &[c.clone(), a.clone(), e.clone(), b.clone(), d.clone()].concat()
+            )
+        );
         // Prefix case: the shorter encoding comes first.
         let p = vec![0x04, 0x01, 0x00];
         let q = vec![0x04, 0x01, 0x00, 0x00];
-        assert_eq!(set_of(&[&q, &p]), encode(tag::SET, &[p.clone(), q.clone()].concat()));
+        assert_eq!(
+            set_of(&[&q, &p]),
+            encode(tag::SET, &[p.clone(), q.clone()].concat())
+        );
         assert_eq!(set_of(&[]), vec![0x31, 0x00]);
     }
 }
