@@ -613,6 +613,35 @@ impl SignatureScheme {
         ctx.sign_to_vec(digest, &mut out)?;
         Ok(out)
     }
+    /// Verifies a signature made over a precomputed digest (a CMS SignerInfo without signed
+    /// attributes signs the content digest directly). `Ok(false)` for a wrong signature.
+    pub fn verify_digest(
+        self,
+        key: &PKey<Public>,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, openssl::error::ErrorStack> {
+        if self == SignatureScheme::Ed25519 || digest.len() != self.digest().output_len() {
+            return Err(plain_error());
+        }
+        let mut ctx = PkeyCtx::new(key)?;
+        ctx.verify_init()?;
+        ctx.set_signature_md(self.digest().md())?;
+        match self {
+            SignatureScheme::RsaPkcs1 { .. } => ctx.set_rsa_padding(Padding::PKCS1)?,
+            SignatureScheme::RsaPss {
+                mgf_digest,
+                salt_len,
+                ..
+            } => {
+                ctx.set_rsa_padding(Padding::PKCS1_PSS)?;
+                ctx.set_rsa_pss_saltlen(pss_salt(salt_len)?)?;
+                ctx.set_rsa_mgf1_md(mgf_digest.md())?;
+            }
+            SignatureScheme::Ecdsa { .. } | SignatureScheme::Ed25519 => {}
+        }
+        Ok(ctx.verify(digest, signature).unwrap_or(false))
+    }
     /// The longest signature this scheme makes with `key` (exact for RSA; the DER maximum for
     /// ECDSA), used to size the signature placeholder.
     pub fn max_signature_len(self, key_bits: u32) -> usize {
