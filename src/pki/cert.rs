@@ -2,8 +2,15 @@
 
 use std::sync::Arc;
 
-use openssl::pkey::{PKey, Public};
+use base64::Engine as _;
+use openssl::pkey::{Id, PKey, Public};
+use openssl::x509::X509;
 use serde::Serialize;
+use sha2::Digest as _;
+use x509_parser::asn1_rs::ToDer;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+use x509_parser::prelude::FromDer;
 
 use super::name::DistinguishedName;
 use super::CertError;
@@ -61,16 +68,222 @@ struct CertInner {
     signature: Vec<u8>,
     sha256: [u8; 32],
     has_unknown_critical_extension: bool,
+    /// The OpenSSL form, for signature checks (`None` if OpenSSL cannot parse the DER).
+    x509: Option<X509>,
+}
+
+/// Extension OIDs.
+mod ext_oid {
+    pub const SUBJECT_KEY_ID: &str = "2.5.29.14";
+    pub const KEY_USAGE: &str = "2.5.29.15";
+    pub const SUBJECT_ALT_NAME: &str = "2.5.29.17";
+    pub const ISSUER_ALT_NAME: &str = "2.5.29.18";
+    pub const BASIC_CONSTRAINTS: &str = "2.5.29.19";
+    pub const CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
+    pub const CERTIFICATE_POLICIES: &str = "2.5.29.32";
+    pub const AUTHORITY_KEY_ID: &str = "2.5.29.35";
+    pub const EXT_KEY_USAGE: &str = "2.5.29.37";
+    pub const AUTHORITY_INFO_ACCESS: &str = "1.3.6.1.5.5.7.1.1";
+    pub const QC_STATEMENTS: &str = "1.3.6.1.5.5.7.1.3";
+    pub const OCSP_NOCHECK: &str = "1.3.6.1.5.5.7.48.1.5";
+    pub const AD_OCSP: &str = "1.3.6.1.5.5.7.48.1";
+    pub const AD_CA_ISSUERS: &str = "1.3.6.1.5.5.7.48.2";
+}
+
+/// Extensions kyso knows. Those that are only informational (SAN, IAN, ocsp-nocheck,
+/// qcStatements) or only read for facts (policies, AIA, CRL DP) may be critical without
+/// harm. Name constraints (2.5.29.30), policy mappings (2.5.29.33), policy constraints
+/// (2.5.29.36) and inhibitAnyPolicy (2.5.29.54) are known but NOT processed (no policy or name-constraint processing yet): when critical they count
+/// as unknown critical extensions, so paths through such a CA fail closed.
+fn extension_is_processed(oid: &str) -> bool {
+    use ext_oid::*;
+    matches!(
+        oid,
+        SUBJECT_KEY_ID
+            | KEY_USAGE
+            | SUBJECT_ALT_NAME
+            | ISSUER_ALT_NAME
+            | BASIC_CONSTRAINTS
+            | CRL_DISTRIBUTION_POINTS
+            | CERTIFICATE_POLICIES
+            | AUTHORITY_KEY_ID
+            | EXT_KEY_USAGE
+            | AUTHORITY_INFO_ACCESS
+            | QC_STATEMENTS
+            | OCSP_NOCHECK
+    )
+}
+
+/// Well-known extended key usages as `x509-parser` reports them, with their OIDs.
+fn eku_oids(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String> {
+    let known = [
+        (eku.any, "2.5.29.37.0"),
+        (eku.server_auth, "1.3.6.1.5.5.7.3.1"),
+        (eku.client_auth, "1.3.6.1.5.5.7.3.2"),
+        (eku.code_signing, "1.3.6.1.5.5.7.3.3"),
+        (eku.email_protection, "1.3.6.1.5.5.7.3.4"),
+        (eku.time_stamping, "1.3.6.1.5.5.7.3.8"),
+        (eku.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
+    ];
+    let mut out: Vec<String> = known
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, oid)| oid.to_string())
+        .collect();
+    out.extend(eku.other.iter().map(|o| o.to_id_string()));
+    out
+}
+
+/// Describes a certificate's public key (algorithm, size, curve).
+fn key_info_of(key: &PKey<Public>) -> KeyInfo {
+    let id = key.id();
+    let (algorithm, curve) = if id == Id::RSA || id == Id::RSA_PSS {
+        ("RSA".to_string(), None)
+    } else if id == Id::EC {
+        let curve = key
+            .ec_key()
+            .ok()
+            .and_then(|ec| ec.group().curve_name())
+            .map(|nid| match nid {
+                openssl::nid::Nid::X9_62_PRIME256V1 => "P-256".to_string(),
+                openssl::nid::Nid::SECP384R1 => "P-384".to_string(),
+                openssl::nid::Nid::SECP521R1 => "P-521".to_string(),
+                other => other.short_name().unwrap_or("unknown").to_string(),
+            });
+        ("EC".to_string(), curve)
+    } else if id == Id::ED25519 {
+        ("Ed25519".to_string(), None)
+    } else if id == Id::ED448 {
+        ("Ed448".to_string(), None)
+    } else if id == Id::DSA {
+        ("DSA".to_string(), None)
+    } else {
+        (format!("unknown ({})", id.as_raw()), None)
+    };
+    KeyInfo {
+        algorithm,
+        bits: key.bits(),
+        curve,
+    }
+}
+
+fn malformed(what: impl std::fmt::Display) -> CertError {
+    CertError::Malformed(what.to_string())
+}
+
+/// Strips leading zero octets (keeping at least one octet).
+fn strip_leading_zeros(mut b: &[u8]) -> &[u8] {
+    while b.len() > 1 && b[0] == 0 {
+        b = &b[1..];
+    }
+    b
+}
+
+/// Decodes every CERTIFICATE (or X509 CERTIFICATE) block of a PEM text.
+fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, CertError> {
+    const BEGIN: &str = "-----BEGIN ";
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(pos) = rest.find(BEGIN) {
+        let after = &rest[pos + BEGIN.len()..];
+        let Some(label_end) = after.find("-----") else {
+            break;
+        };
+        let label = &after[..label_end];
+        let body_start = &after[label_end + 5..];
+        let end_marker = format!("-----END {label}-----");
+        let Some(end) = body_start.find(&end_marker) else {
+            return Err(malformed(format!("PEM block {label} without its END line")));
+        };
+        let body = &body_start[..end];
+        rest = &body_start[end + end_marker.len()..];
+        if label != "CERTIFICATE" && label != "X509 CERTIFICATE" {
+            continue;
+        }
+        // Skip RFC 1421 headers ("Name: value" lines followed by a blank line), if any.
+        let body = if body.contains(':') {
+            body.split_once("\n\n")
+                .or_else(|| body.split_once("\r\n\r\n"))
+                .map_or(body, |(_, b)| b)
+        } else {
+            body
+        };
+        let b64: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_bytes())
+            .map_err(|e| malformed(format!("bad base64 in PEM: {e}")))?;
+        out.push(der);
+    }
+    Ok(out)
 }
 
 impl Certificate {
     /// Parses DER.
     pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
-        todo!("{}", der.len())
+        let (rest, x) = X509Certificate::from_der(der).map_err(|e| malformed(format!("{e}")))?;
+        if !rest.is_empty() {
+            return Err(malformed("trailing data after the certificate"));
+        }
+        let der = &der[..der.len() - rest.len()];
+        let tbs = &x.tbs_certificate;
+
+        let spki = tbs.subject_pki.raw;
+        let public_key = PKey::public_key_from_der(spki)
+            .map_err(|e| malformed(format!("unsupported or invalid public key: {e}")))?;
+        let key_info = key_info_of(&public_key);
+
+        let mut inner = CertInner {
+            der: der.to_vec(),
+            subject: DistinguishedName::from_x509_name(&tbs.subject),
+            issuer: DistinguishedName::from_x509_name(&tbs.issuer),
+            subject_der: tbs.subject.as_raw().to_vec(),
+            issuer_der: tbs.issuer.as_raw().to_vec(),
+            serial: tbs.raw_serial().to_vec(),
+            not_before: tbs.validity.not_before.timestamp(),
+            not_after: tbs.validity.not_after.timestamp(),
+            public_key,
+            key_info,
+            key_usage: None,
+            basic_constraints: None,
+            extended_key_usage: None,
+            subject_key_id: None,
+            authority_key_id: None,
+            ocsp_urls: Vec::new(),
+            ca_issuer_urls: Vec::new(),
+            crl_urls: Vec::new(),
+            policies: Vec::new(),
+            signature_algorithm_oid: x.signature_algorithm.algorithm.to_id_string(),
+            signature_algorithm_params: match &x.signature_algorithm.parameters {
+                Some(p) => Some(p.to_der_vec().map_err(|e| malformed(format!("{e}")))?),
+                None => None,
+            },
+            tbs: tbs.as_ref().to_vec(),
+            signature: x.signature_value.data.to_vec(),
+            sha256: sha2::Sha256::digest(der).into(),
+            has_unknown_critical_extension: false,
+            x509: X509::from_der(der).ok(),
+        };
+        read_extensions(&mut inner, tbs.extensions())?;
+        Ok(Certificate {
+            inner: Arc::new(inner),
+        })
     }
     /// Every certificate in a PEM bundle (or a single DER certificate).
+    /// Non-CERTIFICATE PEM blocks (keys, CRLs, …) are skipped; PEM input without any
+    /// certificate is [`CertError::NoCertificate`].
     pub fn from_pem_or_der(data: &[u8]) -> Result<Vec<Self>, CertError> {
-        todo!("{}", data.len())
+        if data.first() == Some(&0x30) {
+            return Ok(vec![Certificate::from_der(data)?]);
+        }
+        let text = String::from_utf8_lossy(data);
+        if !text.contains("-----BEGIN ") {
+            return Err(malformed("neither DER nor PEM"));
+        }
+        let ders = pem_certificates(&text)?;
+        if ders.is_empty() {
+            return Err(CertError::NoCertificate);
+        }
+        ders.iter().map(|d| Certificate::from_der(d)).collect()
     }
     /// The DER encoding.
     pub fn der(&self) -> &[u8] {
@@ -98,7 +311,9 @@ impl Certificate {
     }
     /// Serial number in hex (uppercase, no separators, leading zero byte stripped).
     pub fn serial_hex(&self) -> String {
-        todo!()
+        let s = self.inner.serial.as_slice();
+        let s = if s.len() > 1 && s[0] == 0 { &s[1..] } else { s };
+        s.iter().map(|b| format!("{b:02X}")).collect()
     }
     /// notBefore (Unix seconds).
     pub fn not_before(&self) -> i64 {
@@ -162,7 +377,12 @@ impl Certificate {
     }
     /// SHA-256 fingerprint as uppercase hex with colons.
     pub fn fingerprint(&self) -> String {
-        todo!()
+        self.inner
+            .sha256
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":")
     }
     /// Whether subject and issuer names are equal (self-issued).
     pub fn is_self_issued(&self) -> bool {
@@ -174,15 +394,41 @@ impl Certificate {
     }
     /// The signature algorithm of the certificate (issuer's signature over tbsCertificate).
     pub fn signature_scheme(&self) -> Option<crate::crypto::SignatureScheme> {
-        todo!()
+        // TODO(lead): map via SignatureScheme::from_algorithm(&self.inner.signature_algorithm_oid,
+        // self.inner.signature_algorithm_params.as_deref(), None)
+        None
+    }
+    /// The signatureAlgorithm OID (dotted).
+    pub fn signature_algorithm_oid(&self) -> &str {
+        &self.inner.signature_algorithm_oid
+    }
+    /// The signatureAlgorithm parameters (DER), if present.
+    pub fn signature_algorithm_params(&self) -> Option<&[u8]> {
+        self.inner.signature_algorithm_params.as_deref()
+    }
+    /// The DER of tbsCertificate (what the issuer signed).
+    pub fn tbs(&self) -> &[u8] {
+        &self.inner.tbs
+    }
+    /// The signature value (the BIT STRING contents).
+    pub fn signature_value(&self) -> &[u8] {
+        &self.inner.signature
     }
     /// Whether `issuer`'s key verifies this certificate's signature.
+    /// Checked by OpenSSL (which also requires the inner and outer signature algorithms to
+    /// agree); false when OpenSSL could not parse this certificate.
     pub fn is_signed_by(&self, issuer: &Certificate) -> bool {
-        todo!("{:?}", issuer.serial())
+        match &self.inner.x509 {
+            Some(x) => x.verify(issuer.public_key()).unwrap_or(false),
+            None => false,
+        }
     }
     /// Whether this certificate matches a CMS issuerAndSerialNumber.
+    /// `issuer_der` is the DER of the issuer Name (compared bytewise), `serial` the serial
+    /// number's contents octets (leading zero octets are ignored on both sides).
     pub fn matches_issuer_serial(&self, issuer_der: &[u8], serial: &[u8]) -> bool {
-        todo!("{} {}", issuer_der.len(), serial.len())
+        self.inner.issuer_der == issuer_der
+            && strip_leading_zeros(&self.inner.serial) == strip_leading_zeros(serial)
     }
 }
 
@@ -198,3 +444,88 @@ impl PartialEq for Certificate {
     }
 }
 impl Eq for Certificate {}
+
+/// Reads the extensions into `inner`.
+///
+/// A duplicated extension makes the certificate malformed (RFC 5280 §4.2). An extension kyso
+/// processes but cannot parse: if critical, it counts as an unknown critical extension; if
+/// not, keyUsage and extKeyUsage become empty (nothing allowed) and the others are ignored.
+fn read_extensions(
+    inner: &mut CertInner,
+    exts: &[x509_parser::extensions::X509Extension<'_>],
+) -> Result<(), CertError> {
+    let mut seen: Vec<String> = Vec::new();
+    for ext in exts {
+        let oid = ext.oid.to_id_string();
+        if seen.contains(&oid) {
+            return Err(malformed(format!("duplicate extension {oid}")));
+        }
+        seen.push(oid.clone());
+        if ext.critical && !extension_is_processed(&oid) {
+            inner.has_unknown_critical_extension = true;
+        }
+        match ext.parsed_extension() {
+            ParsedExtension::KeyUsage(ku) => {
+                inner.key_usage = Some(KeyUsage {
+                    digital_signature: ku.digital_signature(),
+                    non_repudiation: ku.non_repudiation(),
+                    key_encipherment: ku.key_encipherment(),
+                    data_encipherment: ku.data_encipherment(),
+                    key_agreement: ku.key_agreement(),
+                    key_cert_sign: ku.key_cert_sign(),
+                    crl_sign: ku.crl_sign(),
+                });
+            }
+            ParsedExtension::BasicConstraints(bc) => {
+                inner.basic_constraints = Some((bc.ca, bc.path_len_constraint));
+            }
+            ParsedExtension::ExtendedKeyUsage(eku) => {
+                inner.extended_key_usage = Some(eku_oids(eku))
+            }
+            ParsedExtension::SubjectKeyIdentifier(ki) => inner.subject_key_id = Some(ki.0.to_vec()),
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                inner.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
+            }
+            ParsedExtension::AuthorityInfoAccess(aia) => {
+                for ad in aia.iter() {
+                    let GeneralName::URI(uri) = &ad.access_location else {
+                        continue;
+                    };
+                    match ad.access_method.to_id_string().as_str() {
+                        ext_oid::AD_OCSP => inner.ocsp_urls.push(uri.to_string()),
+                        ext_oid::AD_CA_ISSUERS => inner.ca_issuer_urls.push(uri.to_string()),
+                        _ => {}
+                    }
+                }
+            }
+            ParsedExtension::CRLDistributionPoints(dps) => {
+                for dp in dps.iter() {
+                    if let Some(DistributionPointName::FullName(names)) = &dp.distribution_point {
+                        for name in names {
+                            if let GeneralName::URI(uri) = name {
+                                inner.crl_urls.push(uri.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            ParsedExtension::CertificatePolicies(policies) => {
+                inner.policies = policies
+                    .iter()
+                    .map(|p| p.policy_id.to_id_string())
+                    .collect();
+            }
+            ParsedExtension::ParseError { .. } if extension_is_processed(&oid) => {
+                if ext.critical {
+                    inner.has_unknown_critical_extension = true;
+                } else if oid == ext_oid::KEY_USAGE {
+                    inner.key_usage = Some(KeyUsage::default());
+                } else if oid == ext_oid::EXT_KEY_USAGE {
+                    inner.extended_key_usage = Some(Vec::new());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
