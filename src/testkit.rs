@@ -779,3 +779,139 @@ fn document_id(opts: &SampleOptions) -> Vec<u8> {
     let digest = sha2::Sha256::digest(format!("kyso sample {opts:?}").as_bytes());
     digest[..16].to_vec()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_defaults() {
+        let now = now();
+        let leaf = CertSpec::leaf("A");
+        assert_eq!(leaf.subject, vec![("CN".to_string(), "A".to_string())]);
+        assert_eq!(leaf.key, KeySpec::Rsa(2048));
+        assert!((now - DAY - 5..=now - DAY).contains(&leaf.not_before));
+        assert_eq!(leaf.not_after - leaf.not_before, 10 * YEAR + DAY);
+        assert_eq!(leaf.ca, None);
+        assert_eq!(leaf.key_usage, "digitalSignature,nonRepudiation");
+        let ca = CertSpec::ca("B");
+        assert_eq!(ca.ca, Some(None));
+        assert_eq!(ca.not_after - ca.not_before, 20 * YEAR + DAY);
+    }
+
+    #[test]
+    fn subject_attributes_round_trip() {
+        let pki = TestPki::shared();
+        let subject = [
+            ("C", "VN"),
+            ("ST", "Thành phố Hồ Chí Minh"),
+            ("L", "Quận 1"),
+            ("STREET", "1 Lê Duẩn"),
+            ("O", "Công ty TNHH Một Thành Viên"),
+            ("OU", "Phòng Kế toán"),
+            ("T", "Kế toán trưởng"),
+            ("GIVENNAME", "Hùng"),
+            ("SN", "Trần"),
+            ("CN", "Trần Văn Hùng"),
+            ("SERIALNUMBER", "CCCD:079099000001"),
+            ("UID", "MST:0312345678"),
+            ("0.9.2342.19200300.100.1.1", "CMND:023456789"),
+            ("E", "hung@example.vn"),
+            ("DC", "example"),
+            ("2.5.4.97", "VATVN-0312345678"),
+        ];
+        let issued = pki.intermediate.issue(
+            &CertSpec::leaf("")
+                .with_subject(&subject)
+                .with_key(KeySpec::EcP256),
+        );
+        let dn = issued.cert.subject();
+        let got: Vec<(&str, &str)> = dn
+            .attributes
+            .iter()
+            .map(|a| (a.label.as_str(), a.value.as_str()))
+            .collect();
+        let mut expected = subject.to_vec();
+        expected[12].0 = "UID";
+        assert_eq!(got, expected);
+        assert_eq!(dn.vn_identifiers().len(), 2);
+        // Non-ASCII values are UTF8Strings (tag 12) in the DER.
+        let cn = "Trần Văn Hùng".as_bytes();
+        let encoded = [&[0x0C, cn.len() as u8][..], cn].concat();
+        assert!(issued
+            .cert
+            .subject_der()
+            .windows(encoded.len())
+            .any(|w| w == encoded.as_slice()));
+    }
+
+    #[test]
+    fn test_pki_shape() {
+        let pki = TestPki::shared();
+        assert!(std::ptr::eq(pki, TestPki::shared()));
+        let chain = pki.chain();
+        assert_eq!(chain.len(), 2);
+        assert_eq!(chain[0].cert, pki.intermediate.cert);
+        assert_eq!(chain[1].cert, pki.root.cert);
+        assert_eq!(pki.root.cert.basic_constraints(), Some((true, None)));
+        assert_eq!(
+            pki.intermediate.cert.basic_constraints(),
+            Some((true, Some(0)))
+        );
+        let ca_ku = pki.intermediate.cert.key_usage().unwrap();
+        assert!(ca_ku.key_cert_sign && ca_ku.crl_sign && !ca_ku.digital_signature);
+        let now = now();
+        for leaf in [
+            &pki.rsa,
+            &pki.ec,
+            &pki.no_signing_usage,
+            &pki.weak_rsa,
+            &pki.expired,
+            &pki.not_yet_valid,
+        ] {
+            assert_eq!(leaf.cert.issuer(), pki.intermediate.cert.subject());
+            assert!(leaf.cert.is_signed_by(&pki.intermediate.cert));
+            assert_eq!(leaf.cert.basic_constraints(), Some((false, None)));
+            assert!(pki.root.cert.not_before() <= leaf.cert.not_before());
+            assert!(pki.intermediate.cert.not_before() <= leaf.cert.not_before());
+            assert!(leaf.cert.not_after() <= pki.intermediate.cert.not_after());
+            assert!(leaf.key.public_eq(leaf.cert.public_key()));
+        }
+        assert!(pki.rsa.cert.is_valid_at(now) && pki.ec.cert.is_valid_at(now));
+        assert!(!pki.expired.cert.is_valid_at(now) && pki.expired.cert.not_after() < now);
+        assert!(pki.expired.cert.is_valid_at(now - YEAR - YEAR / 2));
+        assert!(
+            !pki.not_yet_valid.cert.is_valid_at(now) && pki.not_yet_valid.cert.not_before() > now
+        );
+        assert_eq!(pki.lookalike_root.cert.subject(), pki.root.cert.subject());
+        assert_ne!(pki.lookalike_root.cert, pki.root.cert);
+        assert!(pki
+            .lookalike_leaf
+            .cert
+            .is_signed_by(&pki.lookalike_root.cert));
+        assert!(!pki.lookalike_leaf.cert.is_signed_by(&pki.root.cert));
+        assert_ne!(pki.rsa.cert.serial(), pki.lookalike_leaf.cert.serial());
+    }
+
+    #[test]
+    fn sample_pdf_basics() {
+        let opts = SampleOptions {
+            padding: 10_000,
+            ..SampleOptions::default()
+        };
+        let a = sample_pdf(&opts);
+        let b = sample_pdf(&opts);
+        assert!(a.len() > 10_000 && a.starts_with(b"%PDF-1.7\n"));
+        assert_eq!(a.len(), b.len());
+        assert_ne!(a, b, "random padding");
+        let id = document_id(&opts);
+        let hex: String = id.iter().map(|b| format!("{b:02X}")).collect();
+        assert!(
+            a.windows(hex.len()).any(|w| w == hex.as_bytes()),
+            "deterministic /ID"
+        );
+        assert!(complete_xref_stream(b"not a pdf", "").is_none());
+        assert!(complete_xref_stream(&a, "").is_none(), "classic xref table");
+        assert_eq!(win_ansi("Aé ờ"), b"A\xE9 ?");
+    }
+}

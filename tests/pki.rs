@@ -608,3 +608,91 @@ fn qpdf_json(pdf: &[u8]) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// Runs the `openssl` command-line tool in `dir`; fails the test if it is missing or fails.
+fn openssl_cli(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("the openssl command is required for this test: {e}"));
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn rsa_pss_signed_certificates_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let pss = [
+        "-sha256",
+        "-sigopt",
+        "rsa_padding_mode:pss",
+        "-sigopt",
+        "rsa_pss_saltlen:32",
+    ];
+    let mut root_args = vec![
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key",
+    ];
+    root_args.extend([
+        "-out",
+        "root.pem",
+        "-subj",
+        "/C=VN/CN=PSS Root",
+        "-days",
+        "30",
+    ]);
+    root_args.extend([
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    ]);
+    root_args.extend(pss);
+    openssl_cli(d, &root_args);
+    openssl_cli(
+        d,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "leaf.key",
+            "-out",
+            "leaf.csr",
+            "-subj",
+            "/CN=PSS Leaf",
+        ],
+    );
+    let mut leaf_args = vec![
+        "x509", "-req", "-in", "leaf.csr", "-CA", "root.pem", "-CAkey", "root.key",
+    ];
+    leaf_args.extend(["-days", "10", "-out", "leaf.pem"]);
+    leaf_args.extend(pss);
+    openssl_cli(d, &leaf_args);
+
+    let root = Certificate::from_pem_or_der(&std::fs::read(d.join("root.pem")).unwrap())
+        .unwrap()
+        .remove(0);
+    let leaf = Certificate::from_pem_or_der(&std::fs::read(d.join("leaf.pem")).unwrap())
+        .unwrap()
+        .remove(0);
+    assert_eq!(leaf.signature_algorithm_oid(), "1.2.840.113549.1.1.10");
+    assert_eq!(
+        leaf.signature_algorithm_params().map(|p| p[0]),
+        Some(0x30),
+        "RSASSA-PSS-params SEQUENCE"
+    );
+    assert!(leaf.is_signed_by(&root));
+    assert!(!leaf.is_signed_by(&leaf));
+    let mut store = TrustStore::new();
+    store.add(root.clone());
+    let path = store.build_path(&leaf, &[]).unwrap();
+    assert_eq!(path.certificates, vec![leaf, root]);
+    assert!(path.check_validity_at(now()).is_empty());
+}

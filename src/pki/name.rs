@@ -191,8 +191,8 @@ fn decode_value(value: &Any<'_>) -> String {
         Tag::TeletexString | Tag::VideotexString => decode_teletex(data),
         Tag::BmpString => {
             let units: Vec<u16> = data
-                .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .chunks_exact(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
                 .collect();
             let mut s = String::from_utf16_lossy(&units);
             if data.len() % 2 != 0 {
@@ -245,4 +245,193 @@ fn write_escaped(f: &mut std::fmt::Formatter<'_>, value: &str) -> std::fmt::Resu
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let len = content.len();
+        let header = if len < 0x80 {
+            vec![tag, len as u8]
+        } else {
+            vec![tag, 0x81, len as u8]
+        };
+        [header, content.to_vec()].concat()
+    }
+    fn atv(oid: &[u8], value: Vec<u8>) -> Vec<u8> {
+        tlv(0x30, &[tlv(0x06, oid), value].concat())
+    }
+    fn rdn(atvs: &[Vec<u8>]) -> Vec<u8> {
+        tlv(0x31, &atvs.concat())
+    }
+    fn name(rdns: &[Vec<u8>]) -> Vec<u8> {
+        tlv(0x30, &rdns.concat())
+    }
+    const C: &[u8] = &[0x55, 4, 6];
+    const O: &[u8] = &[0x55, 4, 10];
+    const OU: &[u8] = &[0x55, 4, 11];
+    const L: &[u8] = &[0x55, 4, 7];
+    const CN: &[u8] = &[0x55, 4, 3];
+    const SERIAL: &[u8] = &[0x55, 4, 5];
+    const UID: &[u8] = &[0x09, 0x92, 0x26, 0x89, 0x93, 0xF2, 0x2C, 0x64, 0x01, 0x01];
+
+    fn bmp(s: &str) -> Vec<u8> {
+        tlv(
+            0x1E,
+            &s.encode_utf16()
+                .flat_map(u16::to_be_bytes)
+                .collect::<Vec<_>>(),
+        )
+    }
+    fn universal(s: &str) -> Vec<u8> {
+        tlv(
+            0x1C,
+            &s.chars()
+                .flat_map(|c| (c as u32).to_be_bytes())
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn decodes_every_string_type() {
+        let der = name(&[
+            rdn(&[atv(C, tlv(0x13, b"VN"))]),
+            rdn(&[atv(O, bmp("Bộ Tài chính"))]),
+            rdn(&[atv(OU, tlv(0x14, b"Caf\xE9 T61"))]),
+            rdn(&[atv(L, universal("Hà Nội 𝔸"))]),
+            rdn(&[atv(CN, tlv(0x0C, "Nguyễn Văn A".as_bytes()))]),
+            rdn(&[atv(UID, tlv(0x16, b"MST:0301519977-029"))]),
+            rdn(&[atv(&[0x2A, 3, 4], tlv(0x04, &[1, 2, 3]))]),
+        ]);
+        let dn = DistinguishedName::from_der(&der).unwrap();
+        let pairs: Vec<(&str, &str)> = dn
+            .attributes
+            .iter()
+            .map(|a| (a.label.as_str(), a.value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("C", "VN"),
+                ("O", "Bộ Tài chính"),
+                ("OU", "Café T61"),
+                ("L", "Hà Nội 𝔸"),
+                ("CN", "Nguyễn Văn A"),
+                ("UID", "MST:0301519977-029"),
+                ("1.2.3.4", "#0403010203"),
+            ]
+        );
+        assert_eq!(dn.attributes[5].oid, "0.9.2342.19200300.100.1.1");
+        assert_eq!(dn.common_name(), Some("Nguyễn Văn A"));
+        assert_eq!(
+            dn.to_string(),
+            "1.2.3.4=#0403010203, UID=MST:0301519977-029, CN=Nguyễn Văn A, L=Hà Nội 𝔸, OU=Café T61, \
+             O=Bộ Tài chính, C=VN"
+        );
+    }
+
+    #[test]
+    fn teletex_holding_utf8_is_read_as_utf8() {
+        let der = name(&[rdn(&[atv(CN, tlv(0x14, "Thuế".as_bytes()))])]);
+        assert_eq!(
+            DistinguishedName::from_der(&der).unwrap().common_name(),
+            Some("Thuế")
+        );
+    }
+
+    #[test]
+    fn malformed_string_contents_do_not_fail() {
+        // Odd-length BMPString, invalid UTF-8 in a UTF8String, a surrogate in UniversalString.
+        let der = name(&[
+            rdn(&[atv(CN, tlv(0x1E, &[0x00, 0x41, 0x00]))]),
+            rdn(&[atv(O, tlv(0x0C, &[0x41, 0xFF]))]),
+            rdn(&[atv(OU, tlv(0x1C, &[0, 0, 0xD8, 0]))]),
+        ]);
+        let dn = DistinguishedName::from_der(&der).unwrap();
+        assert_eq!(dn.values("CN"), ["A\u{FFFD}"]);
+        assert_eq!(dn.values("O"), ["A\u{FFFD}"]);
+        assert_eq!(dn.values("OU"), ["\u{FFFD}"]);
+    }
+
+    #[test]
+    fn multi_valued_rdns_and_escaping() {
+        let der = name(&[
+            rdn(&[atv(C, tlv(0x13, b"VN"))]),
+            rdn(&[atv(OU, tlv(0x0C, b"A")), atv(OU, tlv(0x0C, b"B"))]),
+            rdn(&[
+                atv(CN, tlv(0x0C, b" Le, Van+B \"x\" <y>; \\ ")),
+                atv(SERIAL, tlv(0x13, b"CMND:123")),
+            ]),
+        ]);
+        let dn = DistinguishedName::from_der(&der).unwrap();
+        assert_eq!(dn.values("OU"), ["A", "B"]);
+        assert_eq!(
+            dn.attributes.iter().map(|a| a.rdn).collect::<Vec<_>>(),
+            [0, 1, 1, 2, 2]
+        );
+        assert_eq!(
+            dn.to_string(),
+            r#"CN=\ Le\, Van\+B \"x\" \<y\>\; \\\ +SERIALNUMBER=CMND:123, OU=A+OU=B, C=VN"#
+        );
+    }
+
+    #[test]
+    fn vn_identifiers_split_at_the_first_colon() {
+        let der = name(&[
+            rdn(&[atv(UID, tlv(0x0C, b"MST:0301519977-029"))]),
+            rdn(&[atv(UID, tlv(0x0C, b" cccd : 001099012345 "))]),
+            rdn(&[atv(UID, tlv(0x0C, b"HC:B1234:567"))]),
+            rdn(&[atv(UID, tlv(0x0C, b" 12345 "))]),
+        ]);
+        let ids = DistinguishedName::from_der(&der).unwrap().vn_identifiers();
+        let pairs: Vec<(&str, &str)> = ids
+            .iter()
+            .map(|i| (i.kind.as_str(), i.value.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("MST", "0301519977-029"),
+                ("CCCD", "001099012345"),
+                ("HC", "B1234:567"),
+                ("", "12345")
+            ]
+        );
+        assert_eq!(ids[0].to_string(), "MST:0301519977-029");
+        assert_eq!(ids[3].to_string(), "12345");
+    }
+
+    #[test]
+    fn empty_and_malformed_names() {
+        let empty = DistinguishedName::from_der(&[0x30, 0x00]).unwrap();
+        assert!(empty.attributes.is_empty());
+        assert_eq!(empty.to_string(), "");
+        assert_eq!(empty.common_name(), None);
+        assert!(
+            DistinguishedName::from_der(&[0x30, 0x00, 0x00]).is_err(),
+            "trailing data"
+        );
+        assert!(
+            DistinguishedName::from_der(&[0x31, 0x00]).is_err(),
+            "not a SEQUENCE"
+        );
+        assert!(
+            DistinguishedName::from_der(&[0x30, 0x05, 0x31]).is_err(),
+            "truncated"
+        );
+        assert!(DistinguishedName::from_der(&[]).is_err());
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(label_for_oid("1.2.840.113549.1.9.1"), Some("E"));
+        assert_eq!(label_for_oid("2.5.4.12"), Some("T"));
+        assert_eq!(label_for_oid("2.5.4.4"), Some("SN"));
+        assert_eq!(label_for_oid("2.5.4.42"), Some("GIVENNAME"));
+        assert_eq!(label_for_oid("0.9.2342.19200300.100.1.25"), Some("DC"));
+        assert_eq!(label_for_oid("2.5.4.9"), Some("STREET"));
+        assert_eq!(label_for_oid("2.5.4.99"), None);
+    }
 }
