@@ -80,7 +80,7 @@ impl CertSpec {
             subject: vec![("CN".into(), cn.into())],
             key: KeySpec::Rsa(2048),
             not_before: now - DAY,
-            not_after: now + 10 * YEAR,
+            not_after: now - DAY + 10 * YEAR,
             ca: None,
             key_usage: "digitalSignature,nonRepudiation".into(),
             extended_key_usage: String::new(),
@@ -95,7 +95,7 @@ impl CertSpec {
             subject: vec![("CN".into(), cn.into())],
             key: KeySpec::Rsa(2048),
             not_before: now - DAY,
-            not_after: now + 20 * YEAR,
+            not_after: now - DAY + 20 * YEAR,
             ca: Some(None),
             key_usage: String::new(),
             extended_key_usage: String::new(),
@@ -354,7 +354,7 @@ impl Default for SampleOptions {
 
 /// A small valid PDF built in code (with lopdf), accepted by `qpdf --check`.
 ///
-/// Pages are A4 with the title (page 1) and "Page N" in Helvetica; `padding` adds an
+/// Pages (at least one) are A4 with the title (page 1) and "Page N" in Helvetica; `padding` adds an
 /// uncompressed DeviceGray image of random bytes (500 pixels wide) drawn on page 1; the
 /// trailer /ID is derived from the options (the padding bytes themselves are random).
 pub fn sample_pdf(opts: &SampleOptions) -> Vec<u8> {
@@ -791,12 +791,12 @@ mod tests {
         assert_eq!(leaf.subject, vec![("CN".to_string(), "A".to_string())]);
         assert_eq!(leaf.key, KeySpec::Rsa(2048));
         assert!((now - DAY - 5..=now - DAY).contains(&leaf.not_before));
-        assert_eq!(leaf.not_after - leaf.not_before, 10 * YEAR + DAY);
+        assert_eq!(leaf.not_after - leaf.not_before, 10 * YEAR);
         assert_eq!(leaf.ca, None);
         assert_eq!(leaf.key_usage, "digitalSignature,nonRepudiation");
         let ca = CertSpec::ca("B");
         assert_eq!(ca.ca, Some(None));
-        assert_eq!(ca.not_after - ca.not_before, 20 * YEAR + DAY);
+        assert_eq!(ca.not_after - ca.not_before, 20 * YEAR);
     }
 
     #[test]

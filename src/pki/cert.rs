@@ -621,6 +621,18 @@ mod tests {
     }
 
     #[test]
+    fn certificates_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Certificate>();
+        let c = TestPki::shared().rsa.cert.clone();
+        let issuer = TestPki::shared().intermediate.cert.clone();
+        let ok = std::thread::spawn(move || c.is_signed_by(&issuer))
+            .join()
+            .unwrap();
+        assert!(ok);
+    }
+
+    #[test]
     fn key_infos() {
         let pki = TestPki::shared();
         let rsa = pki.rsa.cert.key_info();
