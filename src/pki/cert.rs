@@ -224,7 +224,6 @@ impl Certificate {
         if !rest.is_empty() {
             return Err(malformed("trailing data after the certificate"));
         }
-        let der = &der[..der.len() - rest.len()];
         let tbs = &x.tbs_certificate;
 
         let spki = tbs.subject_pki.raw;
