@@ -393,9 +393,11 @@ impl Certificate {
     }
     /// The signature algorithm of the certificate (issuer's signature over tbsCertificate).
     pub fn signature_scheme(&self) -> Option<crate::crypto::SignatureScheme> {
-        // TODO(lead): map via SignatureScheme::from_algorithm(&self.inner.signature_algorithm_oid,
-        // self.inner.signature_algorithm_params.as_deref(), None)
-        None
+        crate::crypto::SignatureScheme::from_algorithm(
+            &self.inner.signature_algorithm_oid,
+            self.inner.signature_algorithm_params.as_deref(),
+            None,
+        )
     }
     /// The signatureAlgorithm OID (dotted).
     pub fn signature_algorithm_oid(&self) -> &str {
