@@ -165,11 +165,7 @@ pub fn build_signed_attributes(
     signer_cert_der: &[u8],
     signing_time: Option<i64>,
 ) -> Result<Vec<u8>, CmsError> {
-    todo!(
-        "{digest_algorithm:?} {} {} {signing_time:?}",
-        content_digest.len(),
-        signer_cert_der.len()
-    )
+    todo!("{digest_algorithm:?} {} {} {signing_time:?}", content_digest.len(), signer_cert_der.len())
 }
 
 /// Assembles a ContentInfo/SignedData (version 1, detached id-data content, one SignerInfo

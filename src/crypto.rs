@@ -155,21 +155,13 @@ impl SignatureScheme {
         todo!("{key:?} {} {}", message.len(), signature.len())
     }
     /// Signs `message` with `key`.
-    pub fn sign(
-        self,
-        key: &PKey<Private>,
-        message: &[u8],
-    ) -> Result<Vec<u8>, openssl::error::ErrorStack> {
+    pub fn sign(self, key: &PKey<Private>, message: &[u8]) -> Result<Vec<u8>, openssl::error::ErrorStack> {
         todo!("{key:?} {}", message.len())
     }
     /// Signs a precomputed digest (for external signers and PKCS#11 that sign hashes):
     /// RSA PKCS#1 v1.5 wraps it in DigestInfo, PSS and ECDSA sign it directly. Ed25519 cannot
     /// sign a digest (`Err`).
-    pub fn sign_digest(
-        self,
-        key: &PKey<Private>,
-        digest: &[u8],
-    ) -> Result<Vec<u8>, openssl::error::ErrorStack> {
+    pub fn sign_digest(self, key: &PKey<Private>, digest: &[u8]) -> Result<Vec<u8>, openssl::error::ErrorStack> {
         todo!("{key:?} {}", digest.len())
     }
     /// The longest signature this scheme makes with `key` (exact for RSA; the DER maximum for

@@ -80,12 +80,7 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader over a whole input.
     pub fn new(data: &'a [u8]) -> Self {
-        Reader {
-            data,
-            pos: 0,
-            base: 0,
-            depth: 0,
-        }
+        Reader { data, pos: 0, base: 0, depth: 0 }
     }
 
     /// Whether all input has been consumed.

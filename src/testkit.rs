@@ -155,13 +155,7 @@ pub struct SampleOptions {
 
 impl Default for SampleOptions {
     fn default() -> Self {
-        SampleOptions {
-            pages: 1,
-            xref_stream: false,
-            title: "kyso sample document".into(),
-            padding: 0,
-            with_form: false,
-        }
+        SampleOptions { pages: 1, xref_stream: false, title: "kyso sample document".into(), padding: 0, with_form: false }
     }
 }
 

@@ -40,11 +40,7 @@ impl DistinguishedName {
     }
     /// Values of all attributes with this label ("OU" can repeat).
     pub fn values(&self, label: &str) -> Vec<&str> {
-        self.attributes
-            .iter()
-            .filter(|a| a.label == label)
-            .map(|a| a.value.as_str())
-            .collect()
+        self.attributes.iter().filter(|a| a.label == label).map(|a| a.value.as_str()).collect()
     }
     /// The first value with this label.
     pub fn first(&self, label: &str) -> Option<&str> {

@@ -105,11 +105,7 @@ impl TrustStore {
     }
     /// Builds a path from `leaf` to an anchor using `candidates` as possible intermediates.
     /// A leaf that is itself an anchor yields a one-element path.
-    pub fn build_path(
-        &self,
-        leaf: &Certificate,
-        candidates: &[Certificate],
-    ) -> Result<CertPath, PathError> {
+    pub fn build_path(&self, leaf: &Certificate, candidates: &[Certificate]) -> Result<CertPath, PathError> {
         todo!("{leaf:?} {}", candidates.len())
     }
 }
