@@ -1034,3 +1034,81 @@ mod fuzz {
 
 #[allow(dead_code)]
 fn _unused(_: &Path) {}
+
+/// The same bytes read through positioned reads (small windows that must grow) and from
+/// memory resolve to the same objects.
+fn same_through_file_source(pdf: &[u8]) {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(pdf).unwrap();
+    f.flush().unwrap();
+    let file = std::fs::File::open(f.path()).unwrap();
+    let src = kyso::pdf::source::Source::File {
+        file: std::sync::Arc::new(file),
+        len: pdf.len() as u64,
+    };
+    let fdoc = Document::from_source(src).unwrap();
+    let mdoc = Document::from_bytes(pdf.to_vec()).unwrap();
+    assert_eq!(fdoc.revisions().len(), mdoc.revisions().len());
+    for rev in 0..mdoc.revisions().len() {
+        assert_eq!(fdoc.revisions()[rev].entries, mdoc.revisions()[rev].entries);
+        assert_eq!(fdoc.revisions()[rev].end, mdoc.revisions()[rev].end);
+        for num in mdoc.object_numbers_in(rev) {
+            let r = ObjRef::new(num, 0);
+            let (a, b) = (fdoc.resolve_in(rev, r), mdoc.resolve_in(rev, r));
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "rev {rev} object {num}");
+            if let (Ok(Object::Stream(a)), Ok(Object::Stream(b))) = (a, b) {
+                assert_eq!(fdoc.stream_raw(&a).unwrap(), mdoc.stream_raw(&b).unwrap());
+            }
+        }
+        assert_eq!(fdoc.pages_in(rev).ok(), mdoc.pages_in(rev).ok());
+    }
+}
+
+#[test]
+fn file_windows_grow_across_boundaries() {
+    for pad in (4040..4110).step_by(3) {
+        let big_stream = format!(
+            "<< /Pad ({}) /Length 3 >>\nstream\nabc\nendstream",
+            "x".repeat(pad)
+        );
+        let big_array = format!("[{}]", "1 0 R ".repeat(pad / 2));
+        let mut pdf = b"%PDF-1.4\n".to_vec();
+        append_table_section(
+            &mut pdf,
+            &[
+                (1, CATALOG),
+                (2, PAGES),
+                (3, PAGE),
+                (4, big_stream.as_bytes()),
+                (5, big_array.as_bytes()),
+            ],
+            6,
+            None,
+            "",
+            true,
+        );
+        same_through_file_source(&pdf);
+    }
+    let mut updated = classic_pdf();
+    add_update(&mut updated, 3, &[], 6);
+    // A large xref table (600 entries, 12 KB).
+    let bodies: Vec<String> = (4..600).map(|i| format!("<< /I {i} >>")).collect();
+    let mut objs: Vec<(u32, &[u8])> = vec![(1, CATALOG), (2, PAGES), (3, PAGE)];
+    objs.extend(
+        bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (i as u32 + 4, b.as_bytes())),
+    );
+    let mut many = b"%PDF-1.4\n".to_vec();
+    append_table_section(&mut many, &objs, 600, None, "", true);
+    for pdf in [
+        many,
+        modern_pdf(300),
+        hybrid_pdf(),
+        linearize(&modern_pdf(3), &["--object-streams=generate"]),
+        updated,
+    ] {
+        same_through_file_source(&pdf);
+    }
+}

@@ -531,7 +531,8 @@ impl<'a> Parser<'a> {
         let num = self.parse_uint()?;
         let gen = self.parse_uint()?;
         if !self.eat_keyword(b"obj") {
-            if self.at_end() {
+            let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+            if rest.len() < 3 && b"obj".starts_with(rest) {
                 return Err(self.unexpected_end("object header"));
             }
             return Err(self.error("expected 'obj'"));
@@ -547,7 +548,9 @@ impl<'a> Parser<'a> {
     pub fn parse_indirect_body(&mut self, id: ObjRef) -> Result<IndirectHead> {
         let object = self.parse_object()?;
         self.skip_ws();
-        if self.at_end() {
+        let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+        if rest.len() < 6 && (b"stream".starts_with(rest) || b"endobj".starts_with(rest)) {
+            // Possibly a keyword cut by the end of the window (or nothing at all).
             return Err(self.unexpected_end("indirect object (no endobj)"));
         }
         if self.eat_keyword(b"stream") {
@@ -636,10 +639,12 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         let start = self.pos;
         let tok = self.take_regular();
+        if self.at_end() {
+            // The token may continue past the window.
+            self.pos = start;
+            return Err(self.unexpected_end("integer"));
+        }
         if tok.is_empty() {
-            if self.at_end() {
-                return Err(self.unexpected_end("integer"));
-            }
             return Err(self.error("expected an unsigned integer"));
         }
         let mut v: u64 = 0;
@@ -658,11 +663,6 @@ impl<'a> Parser<'a> {
                     return Err(self.error("integer out of range"));
                 }
             };
-        }
-        if self.at_end() {
-            // The number may continue past the window.
-            self.pos = start;
-            return Err(self.unexpected_end("integer"));
         }
         Ok(v)
     }
@@ -696,5 +696,224 @@ impl<'a> Parser<'a> {
             offset: self.offset(),
             reason: reason.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &[u8]) -> Result<Object> {
+        Parser::new(s, 0).parse_object()
+    }
+
+    fn obj(s: &str) -> Object {
+        parse(s.as_bytes()).unwrap()
+    }
+
+    fn string_bytes(s: &[u8]) -> Vec<u8> {
+        match parse(s).unwrap() {
+            Object::String(p) => p.bytes,
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(obj("42 "), Object::Integer(42));
+        assert_eq!(obj("-17 "), Object::Integer(-17));
+        assert_eq!(obj("+5 "), Object::Integer(5));
+        assert_eq!(obj("+.5 "), Object::Real(0.5));
+        assert_eq!(obj("-3. "), Object::Real(-3.0));
+        assert_eq!(obj("1.0 "), Object::Real(1.0));
+        assert_eq!(obj("-.002 "), Object::Real(-0.002));
+        assert_eq!(obj("99999999999999999999 "), Object::Real(1e20));
+        assert_eq!(obj("7"), Object::Integer(7));
+        assert!(parse(b"1.2.3 ").is_err());
+        assert!(parse(b"12abc ").is_err());
+        assert!(parse(b"- ").is_err());
+    }
+
+    #[test]
+    fn keywords_names_and_refs() {
+        assert_eq!(obj("true "), Object::Bool(true));
+        assert_eq!(obj("false]"), Object::Bool(false));
+        assert_eq!(obj("null "), Object::Null);
+        assert!(is_unexpected_end(&parse(b"tr").unwrap_err()));
+        assert!(!is_unexpected_end(&parse(b"bogus ").unwrap_err()));
+        assert_eq!(obj("/Name "), Object::Name(b"Name".to_vec()));
+        assert_eq!(obj("/A#20B#2f "), Object::Name(b"A B/".to_vec()));
+        assert_eq!(obj("/#zz "), Object::Name(b"#zz".to_vec()));
+        assert_eq!(obj("/ "), Object::Name(Vec::new()));
+        assert_eq!(obj("12 0 R "), Object::Ref(ObjRef::new(12, 0)));
+        assert_eq!(obj("12 0 R"), Object::Ref(ObjRef::new(12, 0)));
+        assert_eq!(
+            obj("[1 2 R 3 4]"),
+            Object::Array(vec![Object::Ref(ObjRef::new(1, 2)), 3.into(), 4.into()])
+        );
+        assert_eq!(obj("[1 2]"), Object::Array(vec![1.into(), 2.into()]));
+        assert!(parse(b"[1 0 obj]").is_err());
+        // `int int` at the very end may be a cut reference.
+        assert!(is_unexpected_end(&parse(b"1 0").unwrap_err()));
+        assert!(parse(b"4294967296 0 R ").is_err());
+    }
+
+    #[test]
+    fn literal_strings() {
+        assert_eq!(string_bytes(b"(a (nested) string)"), b"a (nested) string");
+        assert_eq!(
+            string_bytes(b"(\\n\\r\\t\\b\\f\\(\\)\\\\)"),
+            b"\n\r\t\x08\x0c()\\"
+        );
+        assert_eq!(string_bytes(b"(\\101\\0\\7777)"), b"A\x00\xff7");
+        assert_eq!(string_bytes(b"(a\\\nb\\\r\nc)"), b"abc");
+        assert_eq!(string_bytes(b"(a\r\nb\rc)"), b"a\nb\nc");
+        assert_eq!(string_bytes(b"(\\q)"), b"q");
+        assert!(is_unexpected_end(&parse(b"(abc").unwrap_err()));
+        assert!(is_unexpected_end(&parse(b"(abc\\").unwrap_err()));
+    }
+
+    #[test]
+    fn hex_strings_and_spans() {
+        assert_eq!(string_bytes(b"<48 65\n6C6c 6f>"), b"Hello");
+        assert_eq!(string_bytes(b"<414>"), b"A@");
+        assert_eq!(string_bytes(b"<>"), b"");
+        assert!(parse(b"<4G>").is_err());
+        let mut p = Parser::new(b"  <</K <0011>/L (x)>>", 100);
+        let d = p.parse_object().unwrap();
+        let d = d.as_dict().unwrap();
+        assert_eq!(
+            d.get(b"K").unwrap().as_string().unwrap().span,
+            Some(107..113)
+        );
+        assert_eq!(
+            d.get(b"L").unwrap().as_string().unwrap().span,
+            Some(116..119)
+        );
+        let mut p = Parser::new(b"<0011>", 100);
+        p.record_spans = false;
+        assert_eq!(p.parse_object().unwrap().as_string().unwrap().span, None);
+    }
+
+    #[test]
+    fn dictionaries_keep_duplicates_and_comments_are_skipped() {
+        let o = obj("<< /A 1 % comment >>\n /A 2 /B [/C] /D<<>> >>");
+        let d = o.as_dict().unwrap();
+        assert_eq!(d.len(), 4);
+        assert_eq!(d.get_int(b"A"), Some(1));
+        assert_eq!(d.iter().filter(|(k, _)| *k == b"A").count(), 2);
+        assert!(parse(b"<< 1 2 >>").is_err());
+        assert!(parse(b"<< /A >>").is_err());
+        assert!(is_unexpected_end(&parse(b"<< /A 1").unwrap_err()));
+        assert!(is_unexpected_end(&parse(b"[1 2").unwrap_err()));
+        assert!(parse(b"]").is_err());
+        assert!(parse(b"{").is_err());
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        let deep = vec![b'['; 10_000];
+        assert!(matches!(parse(&deep), Err(PdfError::LimitExceeded(_))));
+        let ok = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(ok.as_bytes()).is_ok());
+        let too_deep = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert!(parse(too_deep.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn indirect_objects_and_streams() {
+        let src = b"  7 1 obj\n<< /Length 5 >>\nstream\r\nhello\nendstream\nendobj\n";
+        let mut p = Parser::new(src, 1000);
+        let io = p.parse_indirect().unwrap();
+        assert_eq!(io.id, ObjRef::new(7, 1));
+        let Object::Stream(s) = io.object else {
+            panic!()
+        };
+        assert_eq!(s.data, StreamData::InFile(1034..1039));
+        assert_eq!(io.end, 1000 + src.len() as u64 - 1);
+
+        // Wrong /Length: scanned.
+        let src = b"1 0 obj<</Length 50>>stream\nabc\r\nendstream endobj";
+        let io = Parser::new(src, 0).parse_indirect().unwrap();
+        let Object::Stream(s) = io.object else {
+            panic!()
+        };
+        assert_eq!(s.data, StreamData::InFile(28..31));
+
+        // Indirect /Length: scanned and reported.
+        let src = b"1 0 obj<</Length 2 0 R>>stream\nabcendstream endobj";
+        let io = Parser::new(src, 0).parse_indirect().unwrap();
+        assert_eq!(io.length_ref, Some(ObjRef::new(2, 0)));
+
+        let io = Parser::new(b"3 0 obj 5 endobj", 0)
+            .parse_indirect()
+            .unwrap();
+        assert_eq!(io.object, Object::Integer(5));
+        assert_eq!(io.end, 16);
+        // A cut window is "unexpected end" so that the reader can grow it.
+        assert!(is_unexpected_end(
+            &Parser::new(b"3 0 obj 5 0", 0).parse_indirect().unwrap_err()
+        ));
+        assert!(is_unexpected_end(
+            &Parser::new(b"3 0 obj << /A (x", 0)
+                .parse_indirect()
+                .unwrap_err()
+        ));
+        assert!(is_unexpected_end(
+            &Parser::new(b"3 0 ob", 0).parse_indirect().unwrap_err()
+        ));
+        assert!(is_unexpected_end(
+            &Parser::new(b"3 0 obj <<>> str", 0)
+                .parse_indirect()
+                .unwrap_err()
+        ));
+        assert!(is_unexpected_end(
+            &Parser::new(b"3 0 obj <<>> stream", 0)
+                .parse_indirect()
+                .unwrap_err()
+        ));
+        assert!(is_unexpected_end(
+            &Parser::new(b"3 0 obj <<>>\n", 0)
+                .parse_indirect()
+                .unwrap_err()
+        ));
+        assert!(is_unexpected_end(
+            &Parser::new(b"trai", 0).parse_uint().unwrap_err()
+        ));
+        assert!(!is_unexpected_end(
+            &Parser::new(b"trailer <<", 0).parse_uint().unwrap_err()
+        ));
+        assert!(!is_unexpected_end(
+            &Parser::new(b"xref 0 1", 0).parse_indirect().unwrap_err()
+        ));
+        assert!(Parser::new(b"3 0 obj 5 stream\n", 0)
+            .parse_indirect()
+            .is_err());
+    }
+
+    #[test]
+    fn uints_and_keywords() {
+        let mut p = Parser::new(b" 0000000017 65535 f\r\ntrailer", 0);
+        assert_eq!(p.parse_uint().unwrap(), 17);
+        assert_eq!(p.parse_uint().unwrap(), 65535);
+        assert!(!p.eat_keyword(b"n"));
+        assert!(p.eat_keyword(b"f"));
+        assert!(!p.eat_keyword(b"trail"));
+        assert!(p.eat_keyword(b"trailer"));
+        assert!(Parser::new(b"99999999999999999999999 ", 0)
+            .parse_uint()
+            .is_err());
+        assert!(Parser::new(b"-1 ", 0).parse_uint().is_err());
+    }
+
+    #[test]
+    fn endstream_helpers() {
+        assert_eq!(endstream_follows(b"\r\nendstream"), Some(11));
+        assert_eq!(endstream_follows(b"endstream"), Some(9));
+        assert_eq!(endstream_follows(b"xendstream"), None);
+        assert_eq!(find_endstream(b"abc\r\nendstream"), Some((3, 14)));
+        assert_eq!(find_endstream(b"abc\rendstream"), Some((3, 13)));
+        assert_eq!(find_endstream(b"endstream"), Some((0, 9)));
+        assert_eq!(find_endstream(b"abc"), None);
     }
 }

@@ -299,6 +299,11 @@ impl Document {
         let len = self.source.len();
         let is_table = with_window(&self.source, off, |p| {
             p.skip_ws();
+            let rest = p.buf.get(p.pos..).unwrap_or(&[]);
+            if rest.len() < 5 && b"xref".starts_with(rest) {
+                // Too few bytes to tell (the window may be cut): ask for more.
+                return Err(p.error("unexpected end before xref"));
+            }
             Ok(p.eat_keyword(b"xref"))
         })?;
         let (kind, trailer, mut entries, data_end, xref_stm) = if is_table {
@@ -362,7 +367,12 @@ impl Document {
                 "byte {off} is neither an xref table nor an xref stream"
             )));
         };
-        if dict.get_name(b"Type") != Some(b"XRef") {
+        // `/Type /XRef` is required; tolerate its absence (not a wrong value) when `/W` is there.
+        let type_ok = match dict.get(b"Type") {
+            None => dict.contains(b"W"),
+            Some(t) => t.as_name() == Some(b"XRef"),
+        };
+        if !type_ok {
             return Err(PdfError::MalformedXref(format!(
                 "stream at byte {off} is not /Type /XRef"
             )));
