@@ -41,7 +41,8 @@
 //! file sources 4 KiB windows are read and doubled while the parser reports "unexpected end".
 //! Stream data is only read by `stream_raw`/`stream_decoded` (and for xref/object streams).
 //!
-//! **Limits.** `/Prev` loops are detected (`XrefLoop`); at most 10,000 sections; reference
+//! **Limits.** `/Prev` loops are detected (`XrefLoop`); at most 10,000 sections and 2 Mi xref
+//! entries per section (8 Mi in all); decoded streams at most 64 MiB; reference
 //! chains (`/Length 5 0 R` → …) at most 32 deep; object windows at most 256 MiB; every offset
 //! is checked against the file length.
 
@@ -72,6 +73,11 @@ const EOF_SEARCH: usize = 4096;
 const ENDSTREAM_SCAN: u64 = 256 << 20;
 /// Decoded object streams kept in memory at most (bytes); the cache is emptied beyond.
 const OBJSTM_CACHE_BYTES: usize = 256 << 20;
+/// Xref entries at most in one section, and in all sections together.
+pub const MAX_XREF_ENTRIES: usize = 1 << 21;
+const MAX_TOTAL_XREF_ENTRIES: usize = 1 << 23;
+/// Objects at most in one object stream.
+const MAX_OBJSTM_OBJECTS: usize = 1 << 20;
 /// Page tree nodes visited at most by `pages_in`.
 const MAX_PAGE_NODES: usize = 1 << 20;
 
@@ -296,6 +302,7 @@ impl Document {
     fn read_chain(&self, start: u64) -> Result<Vec<Section>> {
         let mut sections = Vec::new();
         let mut visited = HashSet::new();
+        let mut total_entries = 0usize;
         let mut next = Some(start);
         while let Some(off) = next {
             if !visited.insert(off) {
@@ -305,6 +312,10 @@ impl Document {
                 return Err(PdfError::LimitExceeded("number of xref sections"));
             }
             let sec = self.read_section(off)?;
+            total_entries = total_entries.saturating_add(sec.entries.len());
+            if total_entries > MAX_TOTAL_XREF_ENTRIES {
+                return Err(PdfError::LimitExceeded("number of xref entries"));
+            }
             next = match sec.trailer.get(b"Prev") {
                 None => None,
                 Some(Object::Integer(p)) => Some(
@@ -800,12 +811,15 @@ impl Document {
             StreamData::Bytes(b) => b.clone(),
         };
         let data = filter::decode(&dict, &raw, MAX_DECODED)?;
+        if n > MAX_OBJSTM_OBJECTS {
+            return Err(PdfError::LimitExceeded("objects in an object stream"));
+        }
         if first > data.len() || n > first / 2 + 1 {
             return Err(bad("object stream /N or /First inconsistent with its data"));
         }
         let mut p = Parser::new(&data, 0);
         p.record_spans = false;
-        let mut offsets = Vec::with_capacity(n);
+        let mut offsets = Vec::with_capacity(n.min(4096));
         for _ in 0..n {
             let num = p
                 .parse_uint()
@@ -1002,6 +1016,13 @@ fn parse_table(p: &mut Parser<'_>, file_len: u64) -> Result<(BTreeMap<u32, XrefE
         let count = p.parse_uint()?;
         // Each entry takes at least 18 bytes ("0 0 n" would be shorter, but a real entry is
         // 20): a subsection cannot declare more entries than the file can hold.
+        if usize::try_from(count)
+            .map_or(true, |c| c.saturating_add(entries.len()) > MAX_XREF_ENTRIES)
+        {
+            return Err(PdfError::LimitExceeded(
+                "number of xref entries in a section",
+            ));
+        }
         if count.saturating_mul(18) > file_len {
             return Err(p.error(format!(
                 "xref subsection of {count} entries is larger than the file"
@@ -1078,6 +1099,7 @@ fn parse_xref_stream_entries(dict: &Dict, data: &[u8]) -> Result<BTreeMap<u32, X
     }
     let mut entries = BTreeMap::new();
     let mut pos = 0usize;
+    let mut seen = 0usize;
     for pair in index.chunks_exact(2) {
         let (Some(&start), Some(&count)) = (pair.first(), pair.get(1)) else {
             break;
@@ -1085,6 +1107,12 @@ fn parse_xref_stream_entries(dict: &Dict, data: &[u8]) -> Result<BTreeMap<u32, X
         let (Ok(start), Ok(count)) = (u64::try_from(start), u64::try_from(count)) else {
             return Err(bad("negative /Index value"));
         };
+        if usize::try_from(count).map_or(true, |c| c.saturating_add(seen) > MAX_XREF_ENTRIES) {
+            return Err(PdfError::LimitExceeded(
+                "number of xref entries in a section",
+            ));
+        }
+        seen = seen.saturating_add(usize::try_from(count).unwrap_or(usize::MAX));
         let remaining = (data.len() - pos.min(data.len())) / width;
         if count > remaining as u64 {
             return Err(bad("xref stream data is shorter than /Index declares"));
@@ -1307,7 +1335,7 @@ mod tests {
             assert!(
                 matches!(
                     parse_xref_stream_entries(&d, &[1; 8]),
-                    Err(PdfError::MalformedXref(_))
+                    Err(PdfError::MalformedXref(_) | PdfError::LimitExceeded(_))
                 ),
                 "{d:?}"
             );
