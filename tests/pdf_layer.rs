@@ -164,20 +164,27 @@ mod pdf {
         assert!(!text.contains("WARNING"), "qpdf --check warned: {text}");
     }
 
-    fn linearize(input: &[u8], extra: &[&str]) -> Vec<u8> {
+    /// Runs `qpdf ARGS in.pdf out.pdf` and returns the output.
+    fn qpdf_convert(input: &[u8], args: &[&str]) -> Vec<u8> {
         let dir = tempfile::tempdir().unwrap();
-        let (a, b) = (dir.path().join("in.pdf"), dir.path().join("lin.pdf"));
+        let (a, b) = (dir.path().join("in.pdf"), dir.path().join("out.pdf"));
         std::fs::write(&a, input).unwrap();
-        let mut args = vec!["--linearize"];
-        args.extend_from_slice(extra);
-        args.push(a.to_str().unwrap());
-        args.push(b.to_str().unwrap());
-        let out = qpdf(&args);
+        let mut all = args.to_vec();
+        all.push(a.to_str().unwrap());
+        all.push(b.to_str().unwrap());
+        let out = qpdf(&all);
+        // 0: success, 3: success with warnings.
         assert!(
             out.status.code() == Some(0) || out.status.code() == Some(3),
             "{out:?}"
         );
         std::fs::read(b).unwrap()
+    }
+
+    fn linearize(input: &[u8], extra: &[&str]) -> Vec<u8> {
+        let mut args = vec!["--linearize"];
+        args.extend_from_slice(extra);
+        qpdf_convert(input, &args)
     }
 
     /// Resolves everything reachable through the public API; must never panic.
@@ -880,6 +887,63 @@ mod pdf {
         assert_eq!(doc2.pages_in(1).unwrap().len(), 2);
         assert_eq!(doc2.trailer(1).get(b"Root"), doc.trailer(0).get(b"Root"));
         assert_eq!(doc2.trailer(1).get(b"Info"), doc.trailer(0).get(b"Info"));
+        resolve_all_ok(&doc2);
+
+        // A second update on top: three revisions, each with its own end.
+        let (up, sig2) = sig_like_update(&doc2);
+        let mut out2 = out.clone();
+        up.write(&doc2, &mut out2).unwrap();
+        qpdf_check(&out2);
+        let doc3 = Document::from_bytes(out2.clone()).unwrap();
+        let ends: Vec<_> = doc3.revisions().iter().map(|r| r.end).collect();
+        assert_eq!(ends[1..], [Some(out.len() as u64), Some(out2.len() as u64)]);
+        assert!(doc3.resolve_in(2, sig2).unwrap().as_dict().is_some());
+        assert_eq!(doc3.resolve_in(1, sig2).unwrap(), Object::Null);
+        assert!(sig2.num > sig.num);
+    }
+
+    #[test]
+    fn writer_xref_stream_wide_offsets() {
+        // A 100 KB content stream pushes offsets past 16 bits; qpdf turns the file into
+        // xref-stream form.
+        let big = format!(
+            "<< /Length 100000 >>\nstream\n{}\nendstream",
+            "%".repeat(100_000)
+        );
+        let mut classic = b"%PDF-1.5\n".to_vec();
+        append_table_section(
+            &mut classic,
+            &[(1, CATALOG), (2, PAGES), (3, PAGE), (5, big.as_bytes())],
+            6,
+            None,
+            "",
+            true,
+        );
+        let pdf = qpdf_convert(
+            &classic,
+            &["--object-streams=generate", "--compress-streams=n"],
+        );
+        assert!(pdf.len() > 65_536);
+        let doc = Document::from_bytes(pdf.clone()).unwrap();
+        assert_eq!(doc.revisions()[0].kind, XrefKind::Stream);
+        let (up, sig) = sig_like_update(&doc);
+        let mut out = pdf.clone();
+        up.write(&doc, &mut out).unwrap();
+        qpdf_check(&out);
+        let doc2 = Document::from_bytes(out).unwrap();
+        let w = doc2
+            .trailer(1)
+            .get(b"W")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .to_vec();
+        assert_eq!(
+            w,
+            vec![Object::Integer(1), Object::Integer(3), Object::Integer(2)]
+        );
+        assert!(doc2.resolve(sig).unwrap().as_dict().is_some());
+        assert_eq!(doc2.pages_in(1).unwrap().len(), 1);
         resolve_all_ok(&doc2);
     }
 
