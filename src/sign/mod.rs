@@ -87,7 +87,10 @@ pub fn check_signer_certificate(cert: &crate::pki::Certificate, at: i64) -> Resu
         )));
     }
     if at > cert.not_after() {
-        return Err(SignError::Certificate(format!("it expired on {}", crate::time::format_rfc3339(cert.not_after()))));
+        return Err(SignError::Certificate(format!(
+            "it expired on {}",
+            crate::time::format_rfc3339(cert.not_after())
+        )));
     }
     if let Some(ku) = cert.key_usage() {
         if !(ku.digital_signature || ku.non_repudiation) {
@@ -106,7 +109,11 @@ const BR_WIDTH: usize = 10;
 ///
 /// # Errors
 /// See [`SignError`]; nothing is returned on failure.
-pub fn sign_pdf(input: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result<Vec<u8>, SignError> {
+pub fn sign_pdf(
+    input: &[u8],
+    signer: &dyn Signer,
+    opts: &SignOptions,
+) -> Result<Vec<u8>, SignError> {
     let doc = Document::from_bytes(input.to_vec())?;
     let now = opts.signing_time.unwrap_or_else(crate::time::now);
     if !opts.danger_skip_certificate_checks {
@@ -114,34 +121,71 @@ pub fn sign_pdf(input: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result
     }
     let last = doc.last_revision();
     if doc.trailer(last).contains(b"Encrypt") {
-        return Err(SignError::Document("encrypted documents cannot be signed yet".into()));
+        return Err(SignError::Document(
+            "encrypted documents cannot be signed yet".into(),
+        ));
     }
 
     // Size the placeholder from a CMS with a maximal dummy signature.
     let digest = signer.scheme().digest();
+    // The signer's certificate and its intermediates; self-signed roots are left out (a
+    // verifier must hold them as trust anchors, so a copy in the CMS only adds bytes that no
+    // signature protects).
     let certs: Vec<Vec<u8>> = std::iter::once(signer.certificate().der().to_vec())
-        .chain(signer.chain().iter().map(|c| c.der().to_vec()))
+        .chain(
+            signer
+                .chain()
+                .iter()
+                .filter(|c| !c.is_self_issued())
+                .map(|c| c.der().to_vec()),
+        )
         .collect();
     let time_attr = (opts.sub_filter == SubFilterChoice::Pkcs7).then_some(now);
-    let dummy_attrs = cms::build_signed_attributes(digest, &vec![0u8; digest.output_len()], signer.certificate().der(), time_attr)?;
+    let dummy_attrs = cms::build_signed_attributes(
+        digest,
+        &vec![0u8; digest.output_len()],
+        signer.certificate().der(),
+        time_attr,
+    )?;
     let dummy_sig = vec![0xFFu8; signer.max_signature_len()];
-    let estimate = cms::build_signed_data(digest, signer.scheme(), signer.certificate().der(), &certs, &dummy_attrs, &dummy_sig, &[])?.len();
+    let estimate = cms::build_signed_data(
+        digest,
+        signer.scheme(),
+        signer.certificate().der(),
+        &certs,
+        &dummy_attrs,
+        &dummy_sig,
+        &[],
+    )?
+    .len();
 
     let mut update = IncrementalUpdate::new(&doc);
     let sig_ref = update.alloc();
-    update.put(sig_ref, Object::Dict(signature_dictionary(opts, now, estimate)));
+    update.put(
+        sig_ref,
+        Object::Dict(signature_dictionary(opts, now, estimate)),
+    );
     add_field(&doc, &mut update, sig_ref, opts)?;
 
     let mut out = input.to_vec();
     let written = update.write(&doc, &mut out)?;
-    let span = written.objects.get(&sig_ref).ok_or_else(|| SignError::Internal("signature object not written".into()))?;
+    let span = written
+        .objects
+        .get(&sig_ref)
+        .ok_or_else(|| SignError::Internal("signature object not written".into()))?;
     let (start, end) = (to_usize(span.start)?, to_usize(span.end)?);
 
     // Locate the placeholders inside the written signature dictionary.
     let obj_bytes = &out[start..end];
-    let contents_at = start + find(obj_bytes, b"/Contents <").ok_or_else(|| SignError::Internal("no /Contents placeholder".into()))? + b"/Contents ".len();
+    let contents_at = start
+        + find(obj_bytes, b"/Contents <")
+            .ok_or_else(|| SignError::Internal("no /Contents placeholder".into()))?
+        + b"/Contents ".len();
     let contents_end = contents_at + 2 + 2 * estimate;
-    let br_at = start + find(obj_bytes, b"/ByteRange [").ok_or_else(|| SignError::Internal("no /ByteRange placeholder".into()))? + b"/ByteRange ".len();
+    let br_at = start
+        + find(obj_bytes, b"/ByteRange [")
+            .ok_or_else(|| SignError::Internal("no /ByteRange placeholder".into()))?
+        + b"/ByteRange ".len();
     let total = out.len();
     let br = [0, contents_at, contents_end, total - contents_end];
     let mut br_text = format!("[{} {} {} {}", br[0], br[1], br[2], br[3]);
@@ -161,11 +205,27 @@ pub fn sign_pdf(input: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result
     h.update(&out[..contents_at]);
     h.update(&out[contents_end..]);
     let content_digest = h.finish();
-    let attrs = cms::build_signed_attributes(digest, &content_digest, signer.certificate().der(), time_attr)?;
+    let attrs = cms::build_signed_attributes(
+        digest,
+        &content_digest,
+        signer.certificate().der(),
+        time_attr,
+    )?;
     let signature = signer.sign(&attrs)?;
-    let cms_der = cms::build_signed_data(digest, signer.scheme(), signer.certificate().der(), &certs, &attrs, &signature, &[])?;
+    let cms_der = cms::build_signed_data(
+        digest,
+        signer.scheme(),
+        signer.certificate().der(),
+        &certs,
+        &attrs,
+        &signature,
+        &[],
+    )?;
     if cms_der.len() > estimate {
-        return Err(SignError::Internal(format!("the CMS ({} bytes) outgrew its placeholder ({estimate})", cms_der.len())));
+        return Err(SignError::Internal(format!(
+            "the CMS ({} bytes) outgrew its placeholder ({estimate})",
+            cms_der.len()
+        )));
     }
     let hex = hex_upper(&cms_der);
     out[contents_at + 1..contents_at + 1 + hex.len()].copy_from_slice(hex.as_bytes());
@@ -202,12 +262,31 @@ fn signature_dictionary(opts: &SignOptions, now: i64, cms_len: usize) -> Dict {
         }),
     );
     let placeholder = 9_999_999_999i64;
-    d.set("ByteRange", vec![Object::Integer(0), Object::Integer(placeholder), Object::Integer(placeholder), Object::Integer(placeholder)]);
+    d.set(
+        "ByteRange",
+        vec![
+            Object::Integer(0),
+            Object::Integer(placeholder),
+            Object::Integer(placeholder),
+            Object::Integer(placeholder),
+        ],
+    );
     d.set("Contents", PdfString::hex(vec![0u8; cms_len]));
-    d.set("M", PdfString::literal(crate::time::format_pdf_date(now).into_bytes()));
-    for (key, v) in [("Reason", &opts.reason), ("Location", &opts.location), ("ContactInfo", &opts.contact_info), ("Name", &opts.name)] {
+    d.set(
+        "M",
+        PdfString::literal(crate::time::format_pdf_date(now).into_bytes()),
+    );
+    for (key, v) in [
+        ("Reason", &opts.reason),
+        ("Location", &opts.location),
+        ("ContactInfo", &opts.contact_info),
+        ("Name", &opts.name),
+    ] {
         if let Some(v) = v {
-            d.set(key, PdfString::literal(crate::pdf::object::encode_text_string(v)));
+            d.set(
+                key,
+                PdfString::literal(crate::pdf::object::encode_text_string(v)),
+            );
         }
     }
     d
@@ -215,18 +294,29 @@ fn signature_dictionary(opts: &SignOptions, now: i64, cms_len: usize) -> Dict {
 
 /// Adds the signature to a field: an existing empty signature field with the requested
 /// name, or a new invisible field (a merged field/widget on page 1).
-fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, opts: &SignOptions) -> Result<(), SignError> {
+fn add_field(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    sig_ref: ObjRef,
+    opts: &SignOptions,
+) -> Result<(), SignError> {
     let last = doc.last_revision();
     let fields = crate::form::fields_in(doc, last)?;
     if let Some(name) = &opts.field {
         if let Some(f) = fields.iter().find(|f| &f.name == name) {
             if !f.is_signature() {
-                return Err(SignError::Document(format!("field {name} is not a signature field")));
+                return Err(SignError::Document(format!(
+                    "field {name} is not a signature field"
+                )));
             }
             if f.value.as_ref().is_some_and(|v| !matches!(v, Object::Null)) {
-                return Err(SignError::Document(format!("field {name} is already signed")));
+                return Err(SignError::Document(format!(
+                    "field {name} is already signed"
+                )));
             }
-            let r = f.object.ok_or_else(|| SignError::Document(format!("field {name} is not an indirect object")))?;
+            let r = f.object.ok_or_else(|| {
+                SignError::Document(format!("field {name} is not an indirect object"))
+            })?;
             let mut d = f.dict.clone();
             d.set("V", sig_ref);
             update.put(r, Object::Dict(d));
@@ -236,29 +326,52 @@ fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, op
     }
     let name = match &opts.field {
         Some(n) => n.clone(),
-        None => (1..).map(|i| format!("Signature{i}")).find(|n| !fields.iter().any(|f| &f.name == n)).unwrap_or_default(),
+        None => (1..)
+            .map(|i| format!("Signature{i}"))
+            .find(|n| !fields.iter().any(|f| &f.name == n))
+            .unwrap_or_default(),
     };
     let pages = doc.pages_in(last)?;
-    let page_ref = *pages.first().ok_or_else(|| SignError::Document("the document has no pages".into()))?;
+    let page_ref = *pages
+        .first()
+        .ok_or_else(|| SignError::Document("the document has no pages".into()))?;
 
     let field_ref = update.alloc();
     let mut field = Dict::new();
     field.set("Type", Object::name("Annot"));
     field.set("Subtype", Object::name("Widget"));
     field.set("FT", Object::name("Sig"));
-    field.set("T", PdfString::literal(crate::pdf::object::encode_text_string(&name)));
+    field.set(
+        "T",
+        PdfString::literal(crate::pdf::object::encode_text_string(&name)),
+    );
     field.set("V", sig_ref);
     field.set("F", Object::Integer(132));
-    field.set("Rect", vec![Object::Integer(0), Object::Integer(0), Object::Integer(0), Object::Integer(0)]);
+    field.set(
+        "Rect",
+        vec![
+            Object::Integer(0),
+            Object::Integer(0),
+            Object::Integer(0),
+            Object::Integer(0),
+        ],
+    );
     field.set("P", page_ref);
     update.put(field_ref, Object::Dict(field));
 
     // Page /Annots.
     let page = doc.resolve_in(last, page_ref)?;
-    let mut page_dict = page.as_dict().cloned().ok_or_else(|| SignError::Document("page 1 is not a dictionary".into()))?;
+    let mut page_dict = page
+        .as_dict()
+        .cloned()
+        .ok_or_else(|| SignError::Document("page 1 is not a dictionary".into()))?;
     match page_dict.get(b"Annots").cloned() {
         Some(Object::Ref(ar)) => {
-            let mut arr = doc.resolve_in(last, ar)?.as_array().map(<[Object]>::to_vec).unwrap_or_default();
+            let mut arr = doc
+                .resolve_in(last, ar)?
+                .as_array()
+                .map(<[Object]>::to_vec)
+                .unwrap_or_default();
             arr.push(Object::Ref(field_ref));
             update.put(ar, Object::Array(arr));
         }
@@ -274,11 +387,18 @@ fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, op
     }
 
     // AcroForm /Fields and /SigFlags.
-    let catalog_ref = doc.trailer(last).get_ref(b"Root").ok_or_else(|| SignError::Document("the trailer has no /Root".into()))?;
+    let catalog_ref = doc
+        .trailer(last)
+        .get_ref(b"Root")
+        .ok_or_else(|| SignError::Document("the trailer has no /Root".into()))?;
     let mut catalog = doc.catalog_in(last)?;
     match catalog.get(b"AcroForm").cloned() {
         Some(Object::Ref(ar)) => {
-            let mut acro = doc.resolve_in(last, ar)?.as_dict().cloned().unwrap_or_default();
+            let mut acro = doc
+                .resolve_in(last, ar)?
+                .as_dict()
+                .cloned()
+                .unwrap_or_default();
             push_field(doc, update, &mut acro, field_ref)?;
             acro.set("SigFlags", Object::Integer(3));
             update.put(ar, Object::Dict(acro));
@@ -302,11 +422,20 @@ fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, op
     Ok(())
 }
 
-fn push_field(doc: &Document, update: &mut IncrementalUpdate, acro: &mut Dict, field_ref: ObjRef) -> Result<(), SignError> {
+fn push_field(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    acro: &mut Dict,
+    field_ref: ObjRef,
+) -> Result<(), SignError> {
     let last = doc.last_revision();
     match acro.get(b"Fields").cloned() {
         Some(Object::Ref(fr)) => {
-            let mut arr = doc.resolve_in(last, fr)?.as_array().map(<[Object]>::to_vec).unwrap_or_default();
+            let mut arr = doc
+                .resolve_in(last, fr)?
+                .as_array()
+                .map(<[Object]>::to_vec)
+                .unwrap_or_default();
             arr.push(Object::Ref(field_ref));
             update.put(fr, Object::Array(arr));
         }
@@ -321,22 +450,27 @@ fn push_field(doc: &Document, update: &mut IncrementalUpdate, acro: &mut Dict, f
 
 fn ensure_sig_flags(doc: &Document, update: &mut IncrementalUpdate) -> Result<(), SignError> {
     let last = doc.last_revision();
-    let catalog_ref = doc.trailer(last).get_ref(b"Root").ok_or_else(|| SignError::Document("the trailer has no /Root".into()))?;
+    let catalog_ref = doc
+        .trailer(last)
+        .get_ref(b"Root")
+        .ok_or_else(|| SignError::Document("the trailer has no /Root".into()))?;
     let mut catalog = doc.catalog_in(last)?;
     match catalog.get(b"AcroForm").cloned() {
         Some(Object::Ref(ar)) => {
-            let mut acro = doc.resolve_in(last, ar)?.as_dict().cloned().unwrap_or_default();
+            let mut acro = doc
+                .resolve_in(last, ar)?
+                .as_dict()
+                .cloned()
+                .unwrap_or_default();
             if acro.get_int(b"SigFlags") != Some(3) {
                 acro.set("SigFlags", Object::Integer(3));
                 update.put(ar, Object::Dict(acro));
             }
         }
-        Some(Object::Dict(mut acro)) => {
-            if acro.get_int(b"SigFlags") != Some(3) {
-                acro.set("SigFlags", Object::Integer(3));
-                catalog.set("AcroForm", acro);
-                update.put(catalog_ref, Object::Dict(catalog));
-            }
+        Some(Object::Dict(mut acro)) if acro.get_int(b"SigFlags") != Some(3) => {
+            acro.set("SigFlags", Object::Integer(3));
+            catalog.set("AcroForm", acro);
+            update.put(catalog_ref, Object::Dict(catalog));
         }
         _ => {}
     }
