@@ -107,6 +107,11 @@ const BR_WIDTH: usize = 10;
 
 /// Signs a PDF, returning the signed file (the input followed by one incremental update).
 ///
+/// The steps are public too, for callers that split them (external and remote signing):
+/// [`prepare`] writes the update with an empty placeholder, [`PreparedDocument::digest`]
+/// hashes the signed ranges, [`build_cms`] signs, [`PreparedDocument::embed`] fills the
+/// placeholder.
+///
 /// # Errors
 /// See [`SignError`]; nothing is returned on failure.
 pub fn sign_pdf(
@@ -114,24 +119,22 @@ pub fn sign_pdf(
     signer: &dyn Signer,
     opts: &SignOptions,
 ) -> Result<Vec<u8>, SignError> {
-    let doc = Document::from_bytes(input.to_vec())?;
     let now = opts.signing_time.unwrap_or_else(crate::time::now);
     if !opts.danger_skip_certificate_checks {
         check_signer_certificate(signer.certificate(), now)?;
     }
-    let last = doc.last_revision();
-    if doc.trailer(last).contains(b"Encrypt") {
-        return Err(SignError::Document(
-            "encrypted documents cannot be signed yet".into(),
-        ));
-    }
+    let capacity = cms_capacity(signer, opts, now)?;
+    let prepared = prepare(input, opts, now, capacity, Dict::new())?;
+    let digest = prepared.digest(signer.scheme().digest());
+    let cms_der = build_cms(signer, opts, now, &digest, &[])?;
+    prepared.embed(&cms_der)
+}
 
-    // Size the placeholder from a CMS with a maximal dummy signature.
-    let digest = signer.scheme().digest();
-    // The signer's certificate and its intermediates; self-signed roots are left out (a
-    // verifier must hold them as trust anchors, so a copy in the CMS only adds bytes that no
-    // signature protects).
-    let certs: Vec<Vec<u8>> = std::iter::once(signer.certificate().der().to_vec())
+/// The certificates kyso embeds in the CMS: the signer's and its intermediates; self-signed
+/// roots are left out (a verifier must hold them as trust anchors, so a copy in the CMS only
+/// adds bytes that no signature protects).
+pub fn embedded_certificates(signer: &dyn Signer) -> Vec<Vec<u8>> {
+    std::iter::once(signer.certificate().der().to_vec())
         .chain(
             signer
                 .chain()
@@ -139,32 +142,143 @@ pub fn sign_pdf(
                 .filter(|c| !c.is_self_issued())
                 .map(|c| c.der().to_vec()),
         )
-        .collect();
-    let time_attr = (opts.sub_filter == SubFilterChoice::Pkcs7).then_some(now);
+        .collect()
+}
+
+/// The signing-time attribute's value: only `adbe.pkcs7.detached` carries one (PAdES puts the
+/// time in `/M` and forbids it in the CMS).
+fn time_attribute(opts: &SignOptions, now: i64) -> Option<i64> {
+    (opts.sub_filter == SubFilterChoice::Pkcs7).then_some(now)
+}
+
+/// The exact size of the CMS this signer will produce (its signature at maximal length),
+/// without unsigned attributes: the placeholder size for [`prepare`].
+///
+/// # Errors
+/// When the CMS cannot be built.
+pub fn cms_capacity(signer: &dyn Signer, opts: &SignOptions, now: i64) -> Result<usize, SignError> {
+    let digest = signer.scheme().digest();
     let dummy_attrs = cms::build_signed_attributes(
         digest,
         &vec![0u8; digest.output_len()],
         signer.certificate().der(),
-        time_attr,
+        time_attribute(opts, now),
     )?;
     let dummy_sig = vec![0xFFu8; signer.max_signature_len()];
-    let estimate = cms::build_signed_data(
+    Ok(cms::build_signed_data(
         digest,
         signer.scheme(),
         signer.certificate().der(),
-        &certs,
+        &embedded_certificates(signer),
         &dummy_attrs,
         &dummy_sig,
         &[],
     )?
-    .len();
+    .len())
+}
 
+/// Signs `document_digest` and assembles the CMS: signed attributes (content type, message
+/// digest, signing-certificate-v2, and the signing time for `adbe.pkcs7.detached`), the
+/// signature, and `unsigned_attrs` (DER of each Attribute, e.g. a signature time-stamp).
+///
+/// # Errors
+/// When the signer fails or the CMS cannot be built.
+pub fn build_cms(
+    signer: &dyn Signer,
+    opts: &SignOptions,
+    now: i64,
+    document_digest: &[u8],
+    unsigned_attrs: &[Vec<u8>],
+) -> Result<Vec<u8>, SignError> {
+    let digest = signer.scheme().digest();
+    let attrs = cms::build_signed_attributes(
+        digest,
+        document_digest,
+        signer.certificate().der(),
+        time_attribute(opts, now),
+    )?;
+    let signature = signer.sign(&attrs)?;
+    Ok(cms::build_signed_data(
+        digest,
+        signer.scheme(),
+        signer.certificate().der(),
+        &embedded_certificates(signer),
+        &attrs,
+        &signature,
+        unsigned_attrs,
+    )?)
+}
+
+/// A document with its signature update written and an empty `/Contents` placeholder.
+#[derive(Debug, Clone)]
+pub struct PreparedDocument {
+    /// The whole output: input + update, with the placeholder zeroed.
+    pub bytes: Vec<u8>,
+    /// The `/ByteRange` written: `[0, a, b, c]`.
+    pub byte_range: [usize; 4],
+    /// Capacity of the placeholder in bytes of CMS.
+    pub capacity: usize,
+    /// The signature dictionary's object.
+    pub signature_object: ObjRef,
+}
+
+impl PreparedDocument {
+    /// The digest of the signed ranges (everything but the placeholder).
+    pub fn digest(&self, alg: DigestAlgorithm) -> Vec<u8> {
+        let [_, a, b, _] = self.byte_range;
+        let mut h = alg.hasher();
+        h.update(&self.bytes[..a]);
+        h.update(&self.bytes[b..]);
+        h.finish()
+    }
+
+    /// Puts `cms_der` (hex-encoded, zero-padded) into the placeholder.
+    ///
+    /// # Errors
+    /// `Internal` when the CMS is larger than the placeholder.
+    pub fn embed(mut self, cms_der: &[u8]) -> Result<Vec<u8>, SignError> {
+        if cms_der.len() > self.capacity {
+            return Err(SignError::Internal(format!(
+                "the CMS ({} bytes) outgrew its placeholder ({})",
+                cms_der.len(),
+                self.capacity
+            )));
+        }
+        let hex = hex_upper(cms_der);
+        let at = self.byte_range[1] + 1;
+        self.bytes[at..at + hex.len()].copy_from_slice(hex.as_bytes());
+        Ok(self.bytes)
+    }
+}
+
+/// Writes the signature update for `input`: a signature dictionary (with `extra` entries
+/// merged in, e.g. `/Reference` for certification) whose `/Contents` placeholder holds
+/// `capacity` bytes, the field (new or existing per `opts`), and the bookkeeping; then writes
+/// `/ByteRange` in place.
+///
+/// # Errors
+/// When the input cannot be read or signed as asked.
+pub fn prepare(
+    input: &[u8],
+    opts: &SignOptions,
+    now: i64,
+    capacity: usize,
+    extra: Dict,
+) -> Result<PreparedDocument, SignError> {
+    let doc = Document::from_bytes(input.to_vec())?;
+    let last = doc.last_revision();
+    if doc.trailer(last).contains(b"Encrypt") {
+        return Err(SignError::Document(
+            "encrypted documents cannot be signed yet".into(),
+        ));
+    }
     let mut update = IncrementalUpdate::new(&doc);
     let sig_ref = update.alloc();
-    update.put(
-        sig_ref,
-        Object::Dict(signature_dictionary(opts, now, estimate)),
-    );
+    let mut sig_dict = signature_dictionary(opts, now, capacity);
+    for (k, v) in extra.iter() {
+        sig_dict.set(k.to_vec(), v.clone());
+    }
+    update.put(sig_ref, Object::Dict(sig_dict));
     add_field(&doc, &mut update, sig_ref, opts)?;
 
     let mut out = input.to_vec();
@@ -181,7 +295,7 @@ pub fn sign_pdf(
         + find(obj_bytes, b"/Contents <")
             .ok_or_else(|| SignError::Internal("no /Contents placeholder".into()))?
         + b"/Contents ".len();
-    let contents_end = contents_at + 2 + 2 * estimate;
+    let contents_end = contents_at + 2 + 2 * capacity;
     let br_at = start
         + find(obj_bytes, b"/ByteRange [")
             .ok_or_else(|| SignError::Internal("no /ByteRange placeholder".into()))?
@@ -199,37 +313,12 @@ pub fn sign_pdf(
         return Err(SignError::Internal("ByteRange placeholder mismatch".into()));
     }
     out[br_at..br_at + br_len].copy_from_slice(br_text.as_bytes());
-
-    // Hash the signed ranges, sign, and fill in /Contents.
-    let mut h = digest.hasher();
-    h.update(&out[..contents_at]);
-    h.update(&out[contents_end..]);
-    let content_digest = h.finish();
-    let attrs = cms::build_signed_attributes(
-        digest,
-        &content_digest,
-        signer.certificate().der(),
-        time_attr,
-    )?;
-    let signature = signer.sign(&attrs)?;
-    let cms_der = cms::build_signed_data(
-        digest,
-        signer.scheme(),
-        signer.certificate().der(),
-        &certs,
-        &attrs,
-        &signature,
-        &[],
-    )?;
-    if cms_der.len() > estimate {
-        return Err(SignError::Internal(format!(
-            "the CMS ({} bytes) outgrew its placeholder ({estimate})",
-            cms_der.len()
-        )));
-    }
-    let hex = hex_upper(&cms_der);
-    out[contents_at + 1..contents_at + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok(out)
+    Ok(PreparedDocument {
+        bytes: out,
+        byte_range: br,
+        capacity,
+        signature_object: sig_ref,
+    })
 }
 
 fn to_usize(v: u64) -> Result<usize, SignError> {
@@ -475,9 +564,4 @@ fn ensure_sig_flags(doc: &Document, update: &mut IncrementalUpdate) -> Result<()
         _ => {}
     }
     Ok(())
-}
-
-/// The digest a signer uses (for callers that need to know it up front).
-pub fn digest_of(signer: &dyn Signer) -> DigestAlgorithm {
-    signer.scheme().digest()
 }
