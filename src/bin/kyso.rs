@@ -4,6 +4,9 @@
 //! Exit codes: 0 = success (every file valid), 1 = some file not valid, 2 = usage or I/O
 //! error.
 
+#[path = "kyso/batch.rs"]
+mod batch;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,6 +17,9 @@ use kyso::crypto::DigestAlgorithm;
 use kyso::pki::{Certificate, TrustStore};
 use kyso::sign::{KeySigner, SignOptions, SubFilterChoice};
 use kyso::validate::{ValidationOptions, Validator};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +40,11 @@ enum Command {
     Verify(VerifyArgs),
     /// Show a PDF's revisions, fields and signatures.
     Inspect(InspectArgs),
+    /// Work with JSON Lines batch reports.
+    #[command(subcommand)]
+    Report(batch::ReportCommand),
+    /// Measure batch verification (and signing) throughput on a generated corpus.
+    Bench(batch::BenchArgs),
 }
 
 #[derive(Args)]
@@ -71,11 +82,17 @@ struct KeyArgs {
 
 #[derive(Args)]
 struct SignArgs {
-    /// The PDF to sign (never modified).
-    input: PathBuf,
-    /// Where to write the signed PDF.
-    #[arg(short, long, value_name = "OUT.pdf")]
-    output: PathBuf,
+    /// The PDF to sign (never modified); with --out-dir, any number of files and directories.
+    #[arg(value_name = "INPUT", required_unless_present = "manifest")]
+    inputs: Vec<PathBuf>,
+    /// Where to write the signed PDF (one input).
+    #[arg(
+        short,
+        long,
+        value_name = "OUT.pdf",
+        required_unless_present = "out_dir"
+    )]
+    output: Option<PathBuf>,
     #[command(flatten)]
     key: KeyArgs,
     /// Sign this existing empty signature field, or create a field with this name.
@@ -96,15 +113,17 @@ struct SignArgs {
     /// Signature format: PAdES (`ETSI.CAdES.detached`) or classic `adbe.pkcs7.detached`.
     #[arg(long, value_enum, default_value_t = SubFilterArg::Pades)]
     subfilter: SubFilterArg,
-    /// Replace OUT.pdf if it exists.
+    /// Replace OUT.pdf if it exists (with --out-dir: re-sign and replace existing outputs).
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    batch: batch::SignBatchArgs,
 }
 
 #[derive(Args)]
 struct VerifyArgs {
-    /// PDF files to verify.
-    #[arg(required = true)]
+    /// PDF files to verify, or directories (walked recursively for *.pdf).
+    #[arg(required_unless_present = "manifest")]
     files: Vec<PathBuf>,
     /// Trust anchor certificates (PEM or DER; a PEM file may hold several). Repeatable.
     #[arg(long, value_name = "ROOT.pem")]
@@ -121,6 +140,8 @@ struct VerifyArgs {
     /// Accept filling in existing form fields after an approval signature (reported).
     #[arg(long)]
     allow_form_filling: bool,
+    #[command(flatten)]
+    batch: batch::VerifyBatchArgs,
 }
 
 #[derive(Args)]
@@ -176,6 +197,8 @@ fn main() -> ExitCode {
         Command::Sign(a) => sign(*a),
         Command::Verify(a) => verify(a),
         Command::Inspect(a) => inspect(a),
+        Command::Report(batch::ReportCommand::Merge(a)) => batch::merge(&a),
+        Command::Bench(a) => batch::bench(&a),
     };
     match result {
         Ok(code) => code,
@@ -248,34 +271,51 @@ fn signer(args: &KeyArgs) -> Result<KeySigner, Fatal> {
 }
 
 fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
-    if kyso::io::same_file(&a.input, &a.output) {
+    let (input, output) = match (&a.batch.out_dir, a.inputs.as_slice(), &a.output) {
+        (None, [input], Some(output)) => (input.clone(), output.clone()),
+        (None, _, _) => {
+            return Err(Fatal(
+                "one input with -o OUT.pdf, or several inputs with --out-dir DIR".into(),
+            ))
+        }
+        (Some(dir), _, _) => {
+            let signer = signer(&a.key)?;
+            let opts = sign_options(&a);
+            return batch::sign(&a.inputs, &a.batch, dir, &signer, opts, a.force);
+        }
+    };
+    if kyso::io::same_file(&input, &output) {
         return Err(Fatal(
             "the output must not be the input: kyso never modifies its input".into(),
         ));
     }
-    let input = read(&a.input)?;
+    let input_bytes = read(&input)?;
     let signer = signer(&a.key)?;
-    let opts = SignOptions {
-        field: a.field,
-        reason: a.reason,
-        location: a.location,
-        contact_info: a.contact_info,
-        name: a.name,
+    let opts = sign_options(&a);
+    let signed = kyso::sign::sign_pdf(&input_bytes, &signer, &opts)?;
+    kyso::io::write_atomic(&output, &signed, a.force)?;
+    eprintln!(
+        "signed {} → {} ({} bytes)",
+        input.display(),
+        output.display(),
+        signed.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sign_options(a: &SignArgs) -> SignOptions {
+    SignOptions {
+        field: a.field.clone(),
+        reason: a.reason.clone(),
+        location: a.location.clone(),
+        contact_info: a.contact_info.clone(),
+        name: a.name.clone(),
         sub_filter: match a.subfilter {
             SubFilterArg::Pades => SubFilterChoice::Pades,
             SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
         },
         ..SignOptions::default()
-    };
-    let signed = kyso::sign::sign_pdf(&input, &signer, &opts)?;
-    kyso::io::write_atomic(&a.output, &signed, a.force)?;
-    eprintln!(
-        "signed {} → {} ({} bytes)",
-        a.input.display(),
-        a.output.display(),
-        signed.len()
-    );
-    Ok(ExitCode::SUCCESS)
+    }
 }
 
 fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
@@ -296,6 +336,14 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
         validation_time,
         allow_form_filling: a.allow_form_filling,
     });
+    if a.batch.wanted(&a.files) {
+        return batch::verify(
+            &a.files,
+            &a.batch,
+            &validator,
+            matches!(a.format, Format::Json),
+        );
+    }
     let mut all_valid = true;
     let mut io_error = false;
     let stdout = std::io::stdout();

@@ -9,6 +9,7 @@ use crate::pdf::source::Source;
 use crate::pki::{CertPath, Certificate, PathError};
 use crate::report::{Check, CheckStatus, SubIndication};
 
+use super::cache::ValidationCache;
 use super::sigdict::{SignatureDictionary, SubFilter};
 use super::{CheckList, ValidationOptions};
 
@@ -51,6 +52,26 @@ pub fn check_cms(
     source: &Source,
     sd: &SignatureDictionary,
     opts: &ValidationOptions,
+    validation_time: i64,
+    checks: &mut CheckList,
+) -> CryptoFacts {
+    check_cms_with(
+        source,
+        sd,
+        opts,
+        &ValidationCache::disabled(),
+        validation_time,
+        checks,
+    )
+}
+
+/// [`check_cms`] with a cache for certificates, paths and the embedded-certificate check,
+/// shared across the signatures and files of a batch (see [`ValidationCache`]).
+pub fn check_cms_with(
+    source: &Source,
+    sd: &SignatureDictionary,
+    opts: &ValidationOptions,
+    cache: &ValidationCache,
     validation_time: i64,
     checks: &mut CheckList,
 ) -> CryptoFacts {
@@ -121,7 +142,7 @@ pub fn check_cms(
     // ISC: identify the signing certificate.
     let mut embedded: Vec<Certificate> = Vec::new();
     for (i, der) in signed.certificates.iter().enumerate() {
-        match Certificate::from_der(der) {
+        match cache.certificate(der) {
             Ok(c) => embedded.push(c),
             Err(e) => {
                 checks.fail(
@@ -133,7 +154,10 @@ pub fn check_cms(
             }
         }
     }
-    if let Some(bad) = corrupted_certificate(&embedded, opts) {
+    let corrupted = cache.embedded_check(&embedded, &opts.extra_certificates, &opts.trust, || {
+        corrupted_certificate(&embedded, opts)
+    });
+    if let Some(bad) = corrupted.and_then(|i| embedded.get(i)) {
         checks.fail(
             "cms-structure",
             format!("the CMS carries a corrupted certificate: {}'s signature does not verify with its issuer's key", bad.subject()),
@@ -351,6 +375,7 @@ pub fn check_cms(
         &signer,
         &pool,
         opts,
+        cache,
         sd.signing_time.or(facts.cms_signing_time),
         validation_time,
         checks,
@@ -367,11 +392,8 @@ fn strip0(b: &[u8]) -> &[u8] {
 /// An embedded certificate whose issuer is at hand (embedded, extra, or an anchor) but
 /// whose signature does not verify with that issuer's key: a CMS that was tampered with
 /// after signing (certificates are not covered by the signature), or a broken producer.
-fn corrupted_certificate<'a>(
-    embedded: &'a [Certificate],
-    opts: &ValidationOptions,
-) -> Option<&'a Certificate> {
-    embedded.iter().find(|c| {
+fn corrupted_certificate(embedded: &[Certificate], opts: &ValidationOptions) -> Option<usize> {
+    embedded.iter().position(|c| {
         let mut issuers = embedded
             .iter()
             .chain(opts.extra_certificates.iter())
@@ -446,10 +468,12 @@ fn check_structure(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check_chain(
     signer: &Certificate,
     pool: &[Certificate],
     opts: &ValidationOptions,
+    cache: &ValidationCache,
     claimed: Option<i64>,
     validation_time: i64,
     checks: &mut CheckList,
@@ -477,7 +501,7 @@ fn check_chain(
         );
         return;
     }
-    let path = match opts.trust.build_path(signer, pool) {
+    let path = match cache.build_path(&opts.trust, signer, pool) {
         Ok(p) => p,
         Err(e) => {
             let sub = match e {
