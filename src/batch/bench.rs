@@ -110,7 +110,8 @@ pub fn measure_verify(dir: &Path, jobs: usize) -> std::io::Result<Measurement> {
     Ok(m)
 }
 
-/// Signs every PDF in `unsigned` into `out` (emptied first) with the test PKI's signer.
+/// Signs every PDF in `unsigned` into `out` (which must not exist: a fresh directory, as a
+/// real batch writes new files) with the test PKI's signer.
 ///
 /// # Errors
 /// When the directories cannot be used.
@@ -120,10 +121,7 @@ pub fn measure_sign(
     key: corpus::CorpusKey,
     jobs: usize,
 ) -> std::io::Result<Measurement> {
-    if out.exists() {
-        std::fs::remove_dir_all(out)?;
-    }
-    std::fs::create_dir_all(out)?;
+    std::fs::create_dir(out)?;
     let signer = corpus::test_signer(crate::testkit::TestPki::shared(), key);
     let inputs = Inputs {
         specs: vec![InputSpec::Path(unsigned.to_path_buf())],

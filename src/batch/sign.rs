@@ -189,8 +189,13 @@ struct Ctx<'a> {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
-    let d = sha2::Sha256::digest(bytes);
-    d.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(64);
+    for &b in sha2::Sha256::digest(bytes).iter() {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0x0F)]));
+    }
+    s
 }
 
 fn sign_one(cx: &Ctx<'_>, item: Result<Item, InputError>) -> SignRecord {
@@ -214,13 +219,18 @@ fn sign_one(cx: &Ctx<'_>, item: Result<Item, InputError>) -> SignRecord {
         rec.input = item.path.display().to_string();
         let out = output_path(&cx.opts.out_dir, &item.relative, &cx.opts.suffix)?;
         rec.output = out.display().to_string();
-        if crate::io::same_file(&item.path, &out) {
+        let input = std::fs::read(&item.path).map_err(|e| format!("cannot read the input: {e}"))?;
+        let exists = match std::fs::symlink_metadata(&out) {
+            Ok(_) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(format!("cannot check the output: {e}")),
+        };
+        if exists && crate::io::same_file(&item.path, &out) {
             return Err("the output would be the input: kyso never modifies its input".into());
         }
-        let input = std::fs::read(&item.path).map_err(|e| format!("cannot read the input: {e}"))?;
 
         // Resume: keep an existing output that is a verified signed copy of this input.
-        if !cx.opts.force {
+        if exists && !cx.opts.force {
             match std::fs::read(&out) {
                 Ok(existing) => {
                     let _cpu = cx.cpu.acquire();
@@ -251,7 +261,7 @@ fn sign_one(cx: &Ctx<'_>, item: Result<Item, InputError>) -> SignRecord {
             crate::sign::sign_pdf(&input, cx.signer, &opts).map_err(|e| e.to_string())?
         };
         rec.time = crate::time::format_rfc3339(now);
-        if let Some(parent) = out.parent() {
+        if let Some(parent) = out.parent().filter(|p| *p != cx.opts.out_dir) {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }

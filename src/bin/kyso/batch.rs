@@ -471,13 +471,15 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Fatal> {
         if !unsigned.exists() {
             kyso::batch::bench::write_unsigned(&unsigned, &spec)?;
         }
-        let out = dir.join("out");
+        // Each round writes new files into a new directory; all are removed at the end.
+        let out = dir.join(format!("out-{}", std::process::id()));
+        std::fs::create_dir_all(&out)?;
         let mut runs = Vec::new();
-        for _ in 0..a.rounds.max(1) {
-            runs.push(kyso::batch::bench::measure_sign(
-                &unsigned, &out, key, jobs,
-            )?);
+        for round in 0..a.rounds.max(1) {
+            let o = out.join(round.to_string());
+            runs.push(kyso::batch::bench::measure_sign(&unsigned, &o, key, jobs)?);
         }
+        let _ = std::fs::remove_dir_all(&out);
         let failures: u64 = runs.iter().map(|m| m.failures).sum();
         println!(
             "op=sign size={size} count={} key={:?} jobs={jobs} rounds={} docs_per_s={:.1} docs_per_cpu_s={:.1} failures={failures}",
