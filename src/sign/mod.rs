@@ -9,13 +9,15 @@
 //!
 //! **Invariant:** the input bytes are a prefix of the output.
 
+pub mod external;
 pub mod keys;
+pub mod pkcs11;
 
 use crate::cms;
 use crate::crypto::DigestAlgorithm;
 use crate::pdf::{Dict, Document, IncrementalUpdate, ObjRef, Object, PdfError, PdfString};
 
-pub use keys::{KeySigner, Signer};
+pub use keys::{scheme_for_certificate, KeySigner, Signer};
 
 /// Errors while signing. Nothing is written when signing fails.
 #[derive(Debug, thiserror::Error)]
