@@ -25,3 +25,6 @@ pub mod validate;
 pub mod inspect;
 pub mod io;
 pub mod net;
+pub mod dss;
+pub mod revocation;
+pub mod tsp;
