@@ -111,24 +111,6 @@ fn read_algorithm(r: &mut Reader<'_>) -> Result<String, TspError> {
     Ok(der::oid_to_string(oid.value)?)
 }
 
-/// GeneralizedTime contents without fractional seconds ("20250101120000.123Z" → "…00Z").
-fn parse_generalized_time(value: &[u8]) -> Result<i64, DerError> {
-    match value.iter().position(|&b| b == b'.') {
-        Some(dot) => {
-            let end = dot
-                + value[dot + 1..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_digit())
-                    .count()
-                + 1;
-            let mut v = value[..dot].to_vec();
-            v.extend_from_slice(&value[end..]);
-            der::parse_time(tag::GENERALIZED_TIME, &v)
-        }
-        None => der::parse_time(tag::GENERALIZED_TIME, value),
-    }
-}
-
 impl TstInfo {
     /// Parses TSTInfo DER.
     ///
@@ -153,7 +135,7 @@ impl TstInfo {
         m.finish()?;
         let serial = r.expect(tag::INTEGER)?.value.to_vec();
         let gt = r.expect(tag::GENERALIZED_TIME)?;
-        let gen_time = parse_generalized_time(gt.value)?;
+        let gen_time = der::parse_time(tag::GENERALIZED_TIME, gt.value)?;
         let mut accuracy_ms = None;
         if let Some(acc) = r.optional(tag::SEQUENCE)? {
             let mut a = r.nested(&acc)?;
@@ -521,14 +503,6 @@ impl TsaClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn generalized_time_fractions_are_dropped() {
-        assert_eq!(
-            parse_generalized_time(b"20250601100000.123Z").ok(),
-            parse_generalized_time(b"20250601100000Z").ok()
-        );
-    }
 
     #[test]
     fn request_round_trip_fields() {

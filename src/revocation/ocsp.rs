@@ -167,22 +167,8 @@ pub struct OcspResponse {
     pub certs: Vec<Vec<u8>>,
 }
 
-/// GeneralizedTime contents (fractions dropped).
 fn gtime(value: &[u8]) -> Result<i64, DerError> {
-    match value.iter().position(|&b| b == b'.') {
-        Some(dot) => {
-            let end = dot
-                + 1
-                + value[dot + 1..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_digit())
-                    .count();
-            let mut v = value[..dot].to_vec();
-            v.extend_from_slice(&value[end..]);
-            der::parse_time(tag::GENERALIZED_TIME, &v)
-        }
-        None => der::parse_time(tag::GENERALIZED_TIME, value),
-    }
+    der::parse_time(tag::GENERALIZED_TIME, value)
 }
 
 /// The CRLReason names (RFC 5280 §5.3.1).
