@@ -10,7 +10,7 @@
 //! document. [`TsaClient`] additionally checks what the signer needs at signing time: the
 //! response status, the imprint, the nonce, and (when given trust anchors) the TSA's chain.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::cms::{self, SignedData, SignerIdentifier, SignerInfo};
 use crate::crypto::{oids, DigestAlgorithm};
@@ -26,6 +26,8 @@ const EXT_KEY_USAGE: &str = "2.5.29.37";
 pub const CONTENT_TYPE_QUERY: &str = "application/timestamp-query";
 /// Media type of a time-stamp response.
 pub const CONTENT_TYPE_REPLY: &str = "application/timestamp-reply";
+/// Bytes added to a probed token size when reserving room for a token.
+pub const TOKEN_SIZE_MARGIN: usize = 96;
 /// Largest time-stamp response accepted (tokens are a few KiB; chains rarely exceed 64 KiB).
 pub const MAX_RESPONSE: usize = 1 << 20;
 
@@ -428,6 +430,9 @@ pub struct TsaClient {
     pub trust: Option<TrustStore>,
     /// The HTTP transport.
     pub transport: Arc<dyn HttpTransport>,
+    /// The size of the tokens this TSA returns, learned once (see
+    /// [`TsaClient::token_size_estimate`]).
+    size_hint: Arc<Mutex<Option<usize>>>,
 }
 
 impl TsaClient {
@@ -443,7 +448,33 @@ impl TsaClient {
             policy: None,
             trust: None,
             transport: Arc::new(http),
+            size_hint: Arc::default(),
         }
+    }
+
+    /// With another HTTP transport.
+    pub fn with_transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = transport;
+        self
+    }
+
+    /// An upper bound for the DER size of this TSA's tokens, to size a signature placeholder:
+    /// the size of a token obtained once for a dummy digest (asked on first use, then
+    /// remembered), plus [`TOKEN_SIZE_MARGIN`] for what varies between tokens (nonce, serial
+    /// number, fractions of seconds, ECDSA signature length).
+    ///
+    /// # Errors
+    /// When the probe request fails.
+    pub fn token_size_estimate(&self) -> Result<usize, TspError> {
+        if let Some(n) = self.size_hint.lock().ok().and_then(|h| *h) {
+            return Ok(n + TOKEN_SIZE_MARGIN);
+        }
+        let probe = self.timestamp(b"kyso: time-stamp token size probe")?;
+        let n = probe.der.len();
+        if let Ok(mut h) = self.size_hint.lock() {
+            *h = Some(n);
+        }
+        Ok(n + TOKEN_SIZE_MARGIN)
     }
 
     /// Time-stamps `data` (hashing it with the client's algorithm).

@@ -7,12 +7,16 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use kyso::crypto::DigestAlgorithm;
 use kyso::pki::{Certificate, TrustStore};
+use kyso::revocation::{OnlineSource, RevocationPolicy};
+use kyso::sign::levels::{LevelOptions, PadesLevel};
 use kyso::sign::{KeySigner, SignOptions, SubFilterChoice};
+use kyso::tsp::TsaClient;
 use kyso::validate::{ValidationOptions, Validator};
 
 #[derive(Parser)]
@@ -28,6 +32,8 @@ enum Command {
     Sign(SignArgs),
     /// Verify the signatures of PDF files.
     Verify(VerifyArgs),
+    /// Raise a signed PDF to PAdES B-LT or B-LTA (validation data, document time-stamp).
+    Extend(ExtendArgs),
     /// Show a PDF's revisions, fields and signatures.
     Inspect(InspectArgs),
 }
@@ -87,6 +93,42 @@ struct SignArgs {
     /// Signature format: PAdES (`ETSI.CAdES.detached`) or classic `adbe.pkcs7.detached`.
     #[arg(long, value_enum, default_value_t = SubFilterArg::Pades)]
     subfilter: SubFilterArg,
+    /// PAdES baseline level: B-B, B-T (signature time-stamp), B-LT (plus validation data in
+    /// the DSS), B-LTA (plus a document time-stamp).
+    #[arg(long, value_name = "LEVEL", default_value = "B-B", value_parser = parse_level)]
+    level: PadesLevel,
+    /// Time-stamp authority URL (http://…), required from B-T on.
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
+    /// Do not check the signer's certificate status (OCSP/CRL) before signing (reported).
+    #[arg(long)]
+    no_revocation_check: bool,
+    /// Replace OUT.pdf if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
+struct ExtendArgs {
+    /// The signed PDF (never modified).
+    input: PathBuf,
+    /// Where to write the extended PDF.
+    #[arg(short, long, value_name = "OUT.pdf")]
+    output: PathBuf,
+    /// The level to reach: B-LT (validation data in the DSS) or B-LTA (and a document
+    /// time-stamp; run again before the last time-stamp's certificate expires).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    level: PadesLevel,
+    /// Time-stamp authority URL (http://…), required for B-LTA.
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
+    /// Extra certificates for completing chains (intermediates). Repeatable.
+    #[arg(long = "certs", value_name = "CERTS.pem")]
+    certs: Vec<PathBuf>,
+    /// For B-LTA on an archive that already has a document time-stamp: do nothing (exit 0)
+    /// unless its TSA certificate expires within this many days.
+    #[arg(long, value_name = "DAYS")]
+    renew_within: Option<u32>,
     /// Replace OUT.pdf if it exists.
     #[arg(long)]
     force: bool,
@@ -112,6 +154,14 @@ struct VerifyArgs {
     /// Accept filling in existing form fields after an approval signature (reported).
     #[arg(long)]
     allow_form_filling: bool,
+    /// Use only the validation data in the files: fetch no OCSP response or CRL.
+    #[arg(long)]
+    offline: bool,
+    /// When a certificate's revocation status cannot be established: `require` makes the
+    /// signature INDETERMINATE, `soft-fail` warns (an expired certificate still needs
+    /// evidence), `off` does not check revocation.
+    #[arg(long, value_enum, default_value_t = RevocationArg::SoftFail)]
+    revocation: RevocationArg,
 }
 
 #[derive(Args)]
@@ -133,6 +183,17 @@ enum Format {
 enum SubFilterArg {
     Pades,
     Pkcs7,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RevocationArg {
+    Require,
+    SoftFail,
+    Off,
+}
+
+fn parse_level(s: &str) -> Result<PadesLevel, String> {
+    PadesLevel::parse(s).ok_or_else(|| format!("unknown level {s:?} (B-B, B-T, B-LT, B-LTA)"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -162,6 +223,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(a) => sign(a),
         Command::Verify(a) => verify(a),
+        Command::Extend(a) => extend(a),
         Command::Inspect(a) => inspect(a),
     };
     match result {
@@ -243,9 +305,65 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
         },
         ..SignOptions::default()
     };
-    let signed = kyso::sign::sign_pdf(&input, &signer, &opts)?;
-    kyso::io::write_atomic(&a.output, &signed, a.force)?;
-    eprintln!("signed {} → {} ({} bytes)", a.input.display(), a.output.display(), signed.len());
+    let lvl = LevelOptions {
+        level: a.level,
+        tsa: a.tsa.as_deref().map(TsaClient::new),
+        revocation: Some(Arc::new(OnlineSource::default())),
+        skip_revocation_check: a.no_revocation_check,
+        extra_certificates: Vec::new(),
+    };
+    if a.tsa.is_some() && a.level < PadesLevel::BT {
+        return Err(Fatal("--tsa needs --level B-T, B-LT or B-LTA".into()));
+    }
+    let signed = kyso::sign::levels::sign(&input, &signer, &opts, &lvl)?;
+    for n in &signed.notes {
+        eprintln!("note: {n}");
+    }
+    kyso::io::write_atomic(&a.output, &signed.pdf, a.force)?;
+    eprintln!(
+        "signed {} → {} ({} bytes, PAdES {})",
+        a.input.display(),
+        a.output.display(),
+        signed.pdf.len(),
+        a.level.as_str()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
+    if kyso::io::same_file(&a.input, &a.output) {
+        return Err(Fatal("the output must not be the input: kyso never modifies its input".into()));
+    }
+    if a.level < PadesLevel::BLT {
+        return Err(Fatal("extend raises a file to B-LT or B-LTA".into()));
+    }
+    let input = read(&a.input)?;
+    let extra = load_certs(&a.certs)?;
+    if let (Some(days), PadesLevel::BLTA) = (a.renew_within, a.level) {
+        if let Some(expiry) = kyso::sign::levels::archive_timestamp_expiry(&input, &extra)? {
+            if expiry > kyso::time::now() + i64::from(days) * 86_400 {
+                eprintln!(
+                    "{}: not renewed: its newest document time-stamp's certificate is valid until {}",
+                    a.input.display(),
+                    kyso::time::format_rfc3339(expiry)
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
+    let lvl = LevelOptions {
+        level: a.level,
+        tsa: a.tsa.as_deref().map(TsaClient::new),
+        revocation: Some(Arc::new(OnlineSource::default())),
+        skip_revocation_check: true,
+        extra_certificates: extra,
+    };
+    let out = kyso::sign::levels::extend(&input, &lvl)?;
+    for n in &out.notes {
+        eprintln!("note: {n}");
+    }
+    kyso::io::write_atomic(&a.output, &out.pdf, a.force)?;
+    eprintln!("extended {} → {} ({} bytes, PAdES {})", a.input.display(), a.output.display(), out.pdf.len(), a.level.as_str());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -263,6 +381,16 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
         extra_certificates: load_certs(&a.certs)?,
         validation_time,
         allow_form_filling: a.allow_form_filling,
+        revocation_policy: match a.revocation {
+            RevocationArg::Require => RevocationPolicy::Require,
+            RevocationArg::SoftFail => RevocationPolicy::SoftFail,
+            RevocationArg::Off => RevocationPolicy::Off,
+        },
+        revocation_source: if a.offline {
+            None
+        } else {
+            Some(Arc::new(OnlineSource::default()) as Arc<dyn kyso::revocation::RevocationSource>)
+        },
     });
     let mut all_valid = true;
     let mut io_error = false;

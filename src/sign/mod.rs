@@ -10,6 +10,7 @@
 //! **Invariant:** the input bytes are a prefix of the output.
 
 pub mod keys;
+pub mod levels;
 
 use crate::cms;
 use crate::crypto::DigestAlgorithm;
@@ -37,6 +38,9 @@ pub enum SignError {
     /// Building the CMS failed.
     #[error("CMS error: {0}")]
     Cms(#[from] cms::CmsError),
+    /// Time-stamping failed (the TSA was unreachable, refused, or answered wrongly).
+    #[error("time-stamp: {0}")]
+    Timestamp(#[from] crate::tsp::TspError),
     /// An internal consistency check failed (e.g. the CMS outgrew its placeholder).
     #[error("internal error: {0}")]
     Internal(String),
@@ -73,6 +77,9 @@ pub struct SignOptions {
     /// Skip the signer certificate checks (validity period, key usage). For tests that need
     /// a signature by a bad certificate; never use it for real documents.
     pub danger_skip_certificate_checks: bool,
+    /// Add a signature time-stamp from this TSA (PAdES B-T): an unsigned
+    /// id-aa-signatureTimeStampToken attribute over the signature value.
+    pub timestamp: Option<crate::tsp::TsaClient>,
 }
 
 /// Refuses a certificate that is expired, not yet valid, or lacks a signing key usage.
@@ -117,7 +124,8 @@ pub fn sign_pdf(input: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result
         return Err(SignError::Document("encrypted documents cannot be signed yet".into()));
     }
 
-    // Size the placeholder from a CMS with a maximal dummy signature.
+    // Size the placeholder from a CMS with a maximal dummy signature (and, for a signature
+    // time-stamp, a token of the size the TSA returns plus a margin).
     let digest = signer.scheme().digest();
     let certs: Vec<Vec<u8>> = std::iter::once(signer.certificate().der().to_vec())
         .chain(signer.chain().iter().map(|c| c.der().to_vec()))
@@ -125,22 +133,54 @@ pub fn sign_pdf(input: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result
     let time_attr = (opts.sub_filter == SubFilterChoice::Pkcs7).then_some(now);
     let dummy_attrs = cms::build_signed_attributes(digest, &vec![0u8; digest.output_len()], signer.certificate().der(), time_attr)?;
     let dummy_sig = vec![0xFFu8; signer.max_signature_len()];
-    let estimate = cms::build_signed_data(digest, signer.scheme(), signer.certificate().der(), &certs, &dummy_attrs, &dummy_sig, &[])?.len();
+    let mut estimate = cms::build_signed_data(digest, signer.scheme(), signer.certificate().der(), &certs, &dummy_attrs, &dummy_sig, &[])?.len();
+    if let Some(tsa) = &opts.timestamp {
+        estimate += tsa.token_size_estimate()? + levels::TIMESTAMP_ATTRIBUTE_OVERHEAD;
+    }
 
-    let mut update = IncrementalUpdate::new(&doc);
+    let dict = signature_dictionary(opts, now, estimate);
+    write_signature(&doc, input, dict, estimate, opts.field.as_deref(), |signed| {
+        let mut h = digest.hasher();
+        h.update(signed[0]);
+        h.update(signed[1]);
+        let content_digest = h.finish();
+        let attrs = cms::build_signed_attributes(digest, &content_digest, signer.certificate().der(), time_attr)?;
+        let signature = signer.sign(&attrs)?;
+        let mut unsigned = Vec::new();
+        if let Some(tsa) = &opts.timestamp {
+            let token = tsa.timestamp(&signature)?;
+            unsigned.push(cms::encode_attribute(crate::crypto::oids::SIGNATURE_TIMESTAMP_TOKEN, &[&token.der]));
+        }
+        Ok(cms::build_signed_data(digest, signer.scheme(), signer.certificate().der(), &certs, &attrs, &signature, &unsigned)?)
+    })
+}
+
+/// Appends an incremental update holding `dict` — a signature or document time-stamp
+/// dictionary whose `/Contents` is a zero placeholder of `reserve` bytes and whose
+/// `/ByteRange` is a placeholder — in a new or existing field, writes the real `/ByteRange`,
+/// and fills `/Contents` with what `contents` returns for the two signed byte ranges.
+fn write_signature(
+    doc: &Document,
+    input: &[u8],
+    dict: Dict,
+    reserve: usize,
+    field: Option<&str>,
+    contents: impl FnOnce([&[u8]; 2]) -> Result<Vec<u8>, SignError>,
+) -> Result<Vec<u8>, SignError> {
+    let mut update = IncrementalUpdate::new(doc);
     let sig_ref = update.alloc();
-    update.put(sig_ref, Object::Dict(signature_dictionary(opts, now, estimate)));
-    add_field(&doc, &mut update, sig_ref, opts)?;
+    update.put(sig_ref, Object::Dict(dict));
+    add_field(doc, &mut update, sig_ref, field)?;
 
     let mut out = input.to_vec();
-    let written = update.write(&doc, &mut out)?;
+    let written = update.write(doc, &mut out)?;
     let span = written.objects.get(&sig_ref).ok_or_else(|| SignError::Internal("signature object not written".into()))?;
     let (start, end) = (to_usize(span.start)?, to_usize(span.end)?);
 
     // Locate the placeholders inside the written signature dictionary.
     let obj_bytes = &out[start..end];
     let contents_at = start + find(obj_bytes, b"/Contents <").ok_or_else(|| SignError::Internal("no /Contents placeholder".into()))? + b"/Contents ".len();
-    let contents_end = contents_at + 2 + 2 * estimate;
+    let contents_end = contents_at + 2 + 2 * reserve;
     let br_at = start + find(obj_bytes, b"/ByteRange [").ok_or_else(|| SignError::Internal("no /ByteRange placeholder".into()))? + b"/ByteRange ".len();
     let total = out.len();
     let br = [0, contents_at, contents_end, total - contents_end];
@@ -155,18 +195,12 @@ pub fn sign_pdf(input: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result
     }
     out[br_at..br_at + br_len].copy_from_slice(br_text.as_bytes());
 
-    // Hash the signed ranges, sign, and fill in /Contents.
-    let mut h = digest.hasher();
-    h.update(&out[..contents_at]);
-    h.update(&out[contents_end..]);
-    let content_digest = h.finish();
-    let attrs = cms::build_signed_attributes(digest, &content_digest, signer.certificate().der(), time_attr)?;
-    let signature = signer.sign(&attrs)?;
-    let cms_der = cms::build_signed_data(digest, signer.scheme(), signer.certificate().der(), &certs, &attrs, &signature, &[])?;
-    if cms_der.len() > estimate {
-        return Err(SignError::Internal(format!("the CMS ({} bytes) outgrew its placeholder ({estimate})", cms_der.len())));
+    // Produce the contents over the signed ranges and fill in /Contents.
+    let der = contents([&out[..contents_at], &out[contents_end..]])?;
+    if der.len() > reserve {
+        return Err(SignError::Internal(format!("the CMS ({} bytes) outgrew its placeholder ({reserve})", der.len())));
     }
-    let hex = hex_upper(&cms_der);
+    let hex = hex_upper(&der);
     out[contents_at + 1..contents_at + 1 + hex.len()].copy_from_slice(hex.as_bytes());
     Ok(out)
 }
@@ -214,10 +248,10 @@ fn signature_dictionary(opts: &SignOptions, now: i64, cms_len: usize) -> Dict {
 
 /// Adds the signature to a field: an existing empty signature field with the requested
 /// name, or a new invisible field (a merged field/widget on page 1).
-fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, opts: &SignOptions) -> Result<(), SignError> {
+fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, field: Option<&str>) -> Result<(), SignError> {
     let last = doc.last_revision();
     let fields = crate::form::fields_in(doc, last)?;
-    if let Some(name) = &opts.field {
+    if let Some(name) = field {
         if let Some(f) = fields.iter().find(|f| &f.name == name) {
             if !f.is_signature() {
                 return Err(SignError::Document(format!("field {name} is not a signature field")));
@@ -233,8 +267,8 @@ fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, op
             return Ok(());
         }
     }
-    let name = match &opts.field {
-        Some(n) => n.clone(),
+    let name = match field {
+        Some(n) => n.to_string(),
         None => (1..).map(|i| format!("Signature{i}")).find(|n| !fields.iter().any(|f| &f.name == n)).unwrap_or_default(),
     };
     let pages = doc.pages_in(last)?;
