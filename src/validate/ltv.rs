@@ -57,8 +57,12 @@ pub enum Role {
         /// Whether the time is proven.
         proven: bool,
     },
-    /// A TSA's path, judged at the time its token is known to have existed.
-    Tsa,
+    /// A TSA's path, judged at the time its token is known to have existed: a later
+    /// document time-stamp's time when `proven`, else the validation time.
+    Tsa {
+        /// Whether a later time-stamp proves the time.
+        proven: bool,
+    },
 }
 
 /// The document-wide state of long-term validation.
@@ -262,7 +266,7 @@ impl<'a> LtvContext<'a> {
     ) {
         let id = match role {
             Role::Signer { .. } => "revocation",
-            Role::Tsa => "timestamp-revocation",
+            Role::Tsa { .. } => "timestamp-revocation",
         };
         if self.opts.revocation_policy == RevocationPolicy::Off {
             checks.warn(id, "revocation status not checked (revocation policy: off)");
@@ -274,7 +278,8 @@ impl<'a> LtvContext<'a> {
             Role::Signer { proven: false } => {
                 format!("the validation time {at} (no proof of an earlier signing time)")
             }
-            Role::Tsa => format!("{at}, when the time-stamp is known to have existed"),
+            Role::Tsa { proven: true } => format!("{at}, when a later time-stamp proves this one existed"),
+            Role::Tsa { proven: false } => format!("the validation time {at}"),
         };
         for (i, w) in path.certificates.windows(2).enumerate() {
             let (cert, issuer) = (&w[0], &w[1]);
@@ -455,7 +460,7 @@ impl<'a> LtvContext<'a> {
             "timestamp-validity",
             "the TSA's chain was valid when the time-stamp was made and while it is known to exist",
         );
-        self.check_path_revocation(&path, poe, Role::Tsa, checks);
+        self.check_path_revocation(&path, poe, Role::Tsa { proven: poe != self.validation_time }, checks);
         Some(TokenFacts {
             gen_time: token.info.gen_time,
             tsa,

@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -210,7 +210,8 @@ impl LtvEnv {
     /// Records `who` as revoked at `at` (OCSP and CRLs answer accordingly from now on).
     pub fn revoke(&self, who: &Issued, at: i64) {
         let serial = who.cert.serial_hex();
-        let mut st = self.state.lock().unwrap();
+        let mut guard = self.state.lock().unwrap();
+        let st = &mut *guard;
         for e in st.inter_issued.iter_mut().chain(st.root_issued.iter_mut()) {
             if e.0 == serial {
                 e.2 = Some(at);
@@ -495,9 +496,4 @@ pub fn build_crl(
     let mut bits = vec![0u8];
     bits.extend(sig);
     der::sequence(&[&tbs, &alg, &der::encode(der::tag::BIT_STRING, &bits)])
-}
-
-/// Waits until `path` exists (helper for CLI tests).
-pub fn exists(p: &Path) -> bool {
-    p.exists()
 }
