@@ -106,8 +106,22 @@ fn ocsp_and_crl_are_fetched_verified_and_cached() {
     let leaf = env.leaf("Nguyễn Văn OCSP");
     let src = OnlineSource::default();
     let f = src.fetch(&leaf.cert, &env.inter.cert);
-    assert_eq!((f.ocsp.len(), f.crls.len()), (1, 0), "{f:?}");
-    assert_eq!(f.certs, vec![env.responder.cert.der().to_vec()], "the delegated responder's certificate comes along");
+    assert_eq!((f.ocsp.len(), f.crls.len(), f.certs.len()), (1, 0, 0), "{f:?}");
+    // A delegated responder: its certificate comes along.
+    let delegated = env.leaf_with("Delegated", Some("/ocsp/delegated"), false);
+    let f = src.fetch(&delegated.cert, &env.inter.cert);
+    assert_eq!(f.ocsp.len(), 1, "{f:?}");
+    assert_eq!(f.certs, vec![env.responder.cert.der().to_vec()]);
+    let mut ev = Evidence::new();
+    ev.add_fetched(&f);
+    assert!(matches!(ev.status_at(&delegated.cert, &env.inter.cert, kyso::time::now()), Verdict::Good(_)));
+    // Without the responder's certificate, the response cannot be authorised.
+    let mut ev = Evidence::new();
+    ev.add_ocsp(&f.ocsp[0], Origin::Dss);
+    let resp = kyso::revocation::OcspResponse::from_der(&f.ocsp[0]).unwrap();
+    assert!(resp.verify(&env.inter.cert, &[]).is_ok(), "the response carries its responder certificate");
+    // A responder certificate not issued by the CA is not authorised for it.
+    assert!(resp.verify(&env.root.cert, &[]).is_err());
     let mut ev = Evidence::new();
     ev.add_fetched(&f);
     let now = kyso::time::now();
@@ -401,4 +415,76 @@ fn cli_signs_extends_and_verifies_offline() {
     let o = common::kyso(&["verify", &out("bt.pdf"), "--trust", &root, "--revocation", "require"]);
     assert_eq!(o.status.code(), Some(1), "{}", common::stdout(&o));
     assert!(common::stdout(&o).contains("fetching failed"), "{}", common::stdout(&o));
+}
+
+/// Appends one incremental update made by `f` to `bytes`.
+fn update(bytes: &[u8], f: impl FnOnce(&kyso::pdf::Document, &mut kyso::pdf::IncrementalUpdate)) -> Vec<u8> {
+    let doc = kyso::pdf::Document::from_bytes(bytes.to_vec()).unwrap();
+    let mut u = kyso::pdf::IncrementalUpdate::new(&doc);
+    f(&doc, &mut u);
+    let mut out = bytes.to_vec();
+    u.write(&doc, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn dss_updated_in_place_is_allowed_but_not_as_a_disguise() {
+    use kyso::pdf::{Dict, Object, Stream, StreamData};
+    let env = LtvEnv::start();
+    let leaf = env.leaf("In place");
+    let lt = sign_at(&env, &leaf, PadesLevel::BLT);
+    // pyHanko-style: the existing DSS dictionary gains an entry in place.
+    let in_place = update(&lt, |doc, u| {
+        let last = doc.last_revision();
+        let dss_ref = doc.catalog_in(last).unwrap().get_ref(b"DSS").unwrap();
+        let mut dss = doc.resolve_in(last, dss_ref).unwrap().as_dict().unwrap().clone();
+        let s = u.alloc();
+        u.put(s, Object::Stream(Stream { dict: Dict::new(), data: StreamData::Bytes(env.tsa2.cert.der().to_vec()) }));
+        let mut certs = dss.get(b"Certs").unwrap().as_array().unwrap().to_vec();
+        certs.push(Object::Ref(s));
+        dss.set("Certs", certs);
+        u.put(dss_ref, Object::Dict(dss));
+    });
+    let r = validate(&env, &in_place, None, false, RevocationPolicy::SoftFail);
+    assert!(r.valid, "{}", text(&r));
+    assert!(approval(&r).changes.iter().any(|c| c.description.contains("updated in place") && c.allowed), "{}", text(&r));
+
+    // A page content array shared with the DSS cannot be changed under the DSS's name.
+    let base = update(&common::sample_default(), |doc, u| {
+        let last = doc.last_revision();
+        let page_ref = doc.pages_in(last).unwrap()[0];
+        let mut page = doc.resolve_in(last, page_ref).unwrap().as_dict().unwrap().clone();
+        let contents = page.get(b"Contents").unwrap().clone();
+        let arr = u.alloc();
+        u.put(arr, Object::Array(vec![contents]));
+        page.set("Contents", arr);
+        u.put(page_ref, Object::Dict(page));
+    });
+    let signed = levels::sign(&base, &env.signer(&leaf), &SignOptions::default(), &level_opts(&env, PadesLevel::BB)).unwrap().pdf;
+    let shared = update(&signed, |doc, u| {
+        let last = doc.last_revision();
+        let page_ref = doc.pages_in(last).unwrap()[0];
+        let arr = doc.resolve_in(last, page_ref).unwrap().as_dict().unwrap().get_ref(b"Contents").unwrap();
+        let catalog_ref = doc.trailer(last).get_ref(b"Root").unwrap();
+        let mut catalog = doc.catalog_in(last).unwrap();
+        let mut dss = Dict::new();
+        dss.set("Certs", arr);
+        catalog.set("DSS", dss);
+        u.put(catalog_ref, Object::Dict(catalog));
+    });
+    let r = validate(&env, &shared, None, false, RevocationPolicy::SoftFail);
+    assert!(r.valid, "pointing the DSS at existing objects changes nothing: {}", text(&r));
+    let attack = update(&shared, |doc, u| {
+        let last = doc.last_revision();
+        let page_ref = doc.pages_in(last).unwrap()[0];
+        let arr = doc.resolve_in(last, page_ref).unwrap().as_dict().unwrap().get_ref(b"Contents").unwrap();
+        let mut items = doc.resolve_in(last, arr).unwrap().as_array().unwrap().to_vec();
+        let s = u.alloc();
+        u.put(s, Object::Stream(Stream { dict: Dict::new(), data: StreamData::Bytes(b"BT /F1 24 Tf 72 72 Td (FORGED) Tj ET".to_vec()) }));
+        items.push(Object::Ref(s));
+        u.put(arr, Object::Array(items));
+    });
+    let r = validate(&env, &attack, None, false, RevocationPolicy::SoftFail);
+    assert!(!r.valid, "{}", text(&r));
+    assert_eq!(approval(&r).sub_indication, Some(SubIndication::DisallowedModification), "{}", text(&r));
 }

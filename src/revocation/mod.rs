@@ -380,8 +380,13 @@ pub struct Fetched {
 /// Fetches revocation evidence for a certificate. Implementations must be cheap to call
 /// repeatedly for the same certificate (cache).
 pub trait RevocationSource: Send + Sync + std::fmt::Debug {
-    /// Evidence about `cert`, issued by `issuer`.
+    /// Evidence about `cert`, issued by `issuer` (possibly cached).
     fn fetch(&self, cert: &Certificate, issuer: &Certificate) -> Fetched;
+    /// Evidence fetched now, bypassing caches: for validation data that must postdate a
+    /// time-stamp just made. Defaults to [`RevocationSource::fetch`].
+    fn fetch_fresh(&self, cert: &Certificate, issuer: &Certificate) -> Fetched {
+        self.fetch(cert, issuer)
+    }
 }
 
 /// Fetches from the OCSP responders and CRL distribution points named in certificates.
@@ -511,12 +516,8 @@ impl OnlineSource {
     }
 }
 
-impl RevocationSource for OnlineSource {
-    fn fetch(&self, cert: &Certificate, issuer: &Certificate) -> Fetched {
-        let key = (cert.sha256(), issuer.sha256());
-        if let Some(f) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
-            return f;
-        }
+impl OnlineSource {
+    fn fetch_now(&self, cert: &Certificate, issuer: &Certificate, fresh: bool) -> Fetched {
         let mut out = Fetched::default();
         for url in cert.ocsp_urls() {
             match self.query_ocsp(url, cert, issuer) {
@@ -532,6 +533,11 @@ impl RevocationSource for OnlineSource {
         }
         if out.ocsp.is_empty() {
             for url in cert.crl_urls() {
+                if fresh {
+                    if let Ok(mut c) = self.crl_cache.lock() {
+                        c.remove(url);
+                    }
+                }
                 match self.query_crl(url, cert, issuer) {
                     Ok(der) => {
                         out.crls.push(der);
@@ -548,9 +554,27 @@ impl RevocationSource for OnlineSource {
             ));
         }
         if let Ok(mut c) = self.cache.lock() {
-            c.insert(key, out.clone());
+            c.insert((cert.sha256(), issuer.sha256()), out.clone());
         }
         out
+    }
+}
+
+impl RevocationSource for OnlineSource {
+    fn fetch(&self, cert: &Certificate, issuer: &Certificate) -> Fetched {
+        if let Some(f) = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&(cert.sha256(), issuer.sha256())).cloned())
+        {
+            return f;
+        }
+        self.fetch_now(cert, issuer, false)
+    }
+
+    fn fetch_fresh(&self, cert: &Certificate, issuer: &Certificate) -> Fetched {
+        self.fetch_now(cert, issuer, true)
     }
 }
 

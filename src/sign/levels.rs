@@ -330,27 +330,33 @@ fn inventory(doc: &Document, extra: &[Certificate]) -> Result<Inventory, SignErr
 /// Collects the certificates, OCSP responses and CRLs that validate each of `leaves` up to
 /// a self-signed root (fetching revocation data for every non-root certificate).
 fn collect(
-    inv: &Inventory,
+    leaves: &[Certificate],
+    pool: &[Certificate],
     source: &dyn RevocationSource,
+    fresh: bool,
     add: &mut DssAdditions,
     notes: &mut Vec<String>,
 ) {
     let mut done = HashSet::new();
-    for leaf in &inv.leaves {
+    for leaf in leaves {
         let mut c = leaf.clone();
         for _ in 0..MAX_CHAIN {
             add.add_cert(c.der());
             if revocation::is_self_signed(&c) || !done.insert(c.sha256()) {
                 break;
             }
-            let Some(issuer) = revocation::find_issuer(&c, &inv.pool) else {
+            let Some(issuer) = revocation::find_issuer(&c, pool) else {
                 notes.push(format!(
                     "the issuer of {} was not found: its validation data is incomplete",
                     c.subject()
                 ));
                 break;
             };
-            let f = source.fetch(&c, issuer);
+            let f = if fresh {
+                source.fetch_fresh(&c, issuer)
+            } else {
+                source.fetch(&c, issuer)
+            };
             for d in &f.ocsp {
                 add.add_ocsp(d);
             }
@@ -407,7 +413,14 @@ pub fn extend(input: &[u8], lvl: &LevelOptions) -> Result<Outcome, SignError> {
         ));
     }
     let mut add = DssAdditions::default();
-    collect(&inv, source.as_ref(), &mut add, &mut notes);
+    collect(
+        &inv.leaves,
+        &inv.pool,
+        source.as_ref(),
+        false,
+        &mut add,
+        &mut notes,
+    );
     let mut pdf = input.to_vec();
     let mut update = IncrementalUpdate::new(&doc);
     let counts = dss::add_to_update(&doc, &mut update, &add)?;
@@ -424,9 +437,48 @@ pub fn extend(input: &[u8], lvl: &LevelOptions) -> Result<Outcome, SignError> {
         if let Some(tsa) = &lvl.tsa {
             pdf = add_document_timestamp(&pdf, tsa)?;
             notes.push(format!("document time-stamp added by {}", tsa.url));
+            pdf = add_timestamp_validation_data(pdf, source.as_ref(), &inv.pool, &mut notes)?;
         }
     }
     Ok(Outcome { pdf, notes })
+}
+
+/// After a document time-stamp: a DSS update with its TSA's validation data, fetched after
+/// it (so that validators requiring revocation data newer than the time-stamp find it).
+/// The next renewal's time-stamp covers this update.
+fn add_timestamp_validation_data(
+    pdf: Vec<u8>,
+    source: &dyn RevocationSource,
+    pool: &[Certificate],
+    notes: &mut Vec<String>,
+) -> Result<Vec<u8>, SignError> {
+    let doc = Document::from_bytes(pdf.clone())?;
+    let newest = signatures_of(&doc)?
+        .into_iter()
+        .rev()
+        .find(|s| s.doc_timestamp);
+    let Some(token) = newest.and_then(|s| TimeStampToken::from_der(&s.contents).ok()) else {
+        return Ok(pdf);
+    };
+    let mut pool = pool.to_vec();
+    pool.extend(token.certificates());
+    let Ok(tsa) = token.verify(&pool) else {
+        return Ok(pdf);
+    };
+    let mut add = DssAdditions::default();
+    collect(&[tsa], &pool, source, true, &mut add, notes);
+    let mut update = IncrementalUpdate::new(&doc);
+    let counts = dss::add_to_update(&doc, &mut update, &add)?;
+    if counts == dss::DssCounts::default() {
+        return Ok(pdf);
+    }
+    let mut out = pdf;
+    update.write(&doc, &mut out)?;
+    notes.push(format!(
+        "DSS: added the document time-stamp's validation data ({} OCSP response(s), {} CRL(s))",
+        counts.ocsps, counts.crls
+    ));
+    Ok(out)
 }
 
 /// When the newest document time-stamp's TSA certificate expires (Unix seconds), if the file

@@ -278,7 +278,9 @@ impl<'a> LtvContext<'a> {
             Role::Signer { proven: false } => {
                 format!("the validation time {at} (no proof of an earlier signing time)")
             }
-            Role::Tsa { proven: true } => format!("{at}, when a later time-stamp proves this one existed"),
+            Role::Tsa { proven: true } => {
+                format!("{at}, when a later time-stamp proves this one existed")
+            }
             Role::Tsa { proven: false } => format!("the validation time {at}"),
         };
         for (i, w) in path.certificates.windows(2).enumerate() {
@@ -353,17 +355,18 @@ impl<'a> LtvContext<'a> {
         }
     }
 
-    /// Verifies a time-stamp token whose existence is proven at `poe` (a later document
-    /// time-stamp's time, or the validation time): the token itself, the TSA's path to a
-    /// trust anchor, its validity at genTime and at `poe`, and its revocation status at
-    /// `poe`. Checks go into `checks`; the facts are returned when the token was verified
+    /// Verifies a time-stamp token whose existence is proven at `later` (a later document
+    /// time-stamp's time) or else only at the validation time: the token itself, the TSA's
+    /// path to a trust anchor, its validity at genTime and at that time, and its revocation
+    /// status then. Checks go into `checks`; the facts are returned when the token was verified
     /// cryptographically and chains to an anchor.
     pub fn check_token(
         &self,
         token: &TimeStampToken,
-        poe: i64,
+        later: Option<i64>,
         checks: &mut CheckList,
     ) -> Option<TokenFacts> {
+        let poe = later.unwrap_or(self.validation_time);
         let gen = crate::time::format_rfc3339(token.info.gen_time);
         let tsa = match token.verify(&self.certs) {
             Ok(c) => c,
@@ -460,7 +463,14 @@ impl<'a> LtvContext<'a> {
             "timestamp-validity",
             "the TSA's chain was valid when the time-stamp was made and while it is known to exist",
         );
-        self.check_path_revocation(&path, poe, Role::Tsa { proven: poe != self.validation_time }, checks);
+        self.check_path_revocation(
+            &path,
+            poe,
+            Role::Tsa {
+                proven: later.is_some(),
+            },
+            checks,
+        );
         Some(TokenFacts {
             gen_time: token.info.gen_time,
             tsa,

@@ -440,9 +440,8 @@ impl Validator {
                 return;
             }
         }
-        let later = ctx.doc_timestamp_poe(sd.signed_end() + 1);
-        let poe = later.map_or(ctx.validation_time(), |d| d.gen_time);
-        let facts = ctx.check_token(&token, poe, checks);
+        let later = ctx.doc_timestamp_poe(sd.signed_end() + 1).map(|d| d.gen_time);
+        let facts = ctx.check_token(&token, later, checks);
         rep.proven_signing_time = Some(crate::time::format_rfc3339(token.info.gen_time));
         if let Some(f) = facts {
             rep.signer = Some(CertificateSummary::of(&f.tsa));

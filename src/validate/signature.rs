@@ -267,7 +267,6 @@ pub fn check_cms(
     // Proofs of existence: signature time-stamps over the signature value, and document
     // time-stamps covering the signature.
     let doc_poe = ctx.doc_timestamp_poe(sd.signed_end());
-    let token_poe = doc_poe.map_or(validation_time, |d| d.gen_time);
     let mut stamp_times = Vec::new();
     let mut stamp_paths = Vec::new();
     for der in si.timestamp_tokens() {
@@ -283,7 +282,7 @@ pub fn check_cms(
             continue;
         }
         let mut sub = CheckList::default();
-        match ctx.check_token(&token, token_poe, &mut sub) {
+        match ctx.check_token(&token, doc_poe.map(|d| d.gen_time), &mut sub) {
             Some(f) if sub.is_clean() => {
                 checks.merge(sub);
                 checks.pass(

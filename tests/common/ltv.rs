@@ -3,8 +3,10 @@
 //! server thread:
 //!
 //! - `POST /ocsp/inter`: OpenSSL's OCSP responder (`openssl ocsp -index … -reqin … -respout`,
-//!   one run per request, so the index is always current), signing as a delegated responder
-//!   (id-kp-OCSPSigning, issued by the intermediate) for everything the intermediate issued;
+//!   one run per request, so the index is always current) for everything the intermediate
+//!   issued, signing with the intermediate's own key;
+//! - `POST /ocsp/delegated`: the same, signed by a delegated responder (id-kp-OCSPSigning,
+//!   issued by the intermediate);
 //! - `POST /ocsp/down`: a broken responder (HTTP 503), to exercise the CRL fallback;
 //! - `GET /crl/inter.crl`, `GET /crl/root.crl`: CRLs built and signed here, from the
 //!   revocations recorded so far;
@@ -117,6 +119,7 @@ impl LtvEnv {
         w("inter.pem", &inter.cert_pem());
         w("responder.pem", &responder.cert_pem());
         w("responder.key", &responder.key_pem());
+        w("inter.key", &inter.key_pem());
         w("tsa.pem", &tsa.cert_pem());
         w("tsa.key", &tsa.key_pem());
         w("tsa2.pem", &tsa2.cert_pem());
@@ -319,7 +322,8 @@ impl Ctx {
             .entry(path.clone())
             .or_default() += 1;
         let (status, ctype, out) = match (method.as_str(), path.as_str()) {
-            ("POST", "/ocsp/inter") => (200, "application/ocsp-response", self.ocsp(&body)),
+            ("POST", "/ocsp/inter") => (200, "application/ocsp-response", self.ocsp(&body, false)),
+            ("POST", "/ocsp/delegated") => (200, "application/ocsp-response", self.ocsp(&body, true)),
             ("POST", "/tsa") => (
                 200,
                 "application/timestamp-reply",
@@ -354,7 +358,7 @@ impl Ctx {
         );
     }
 
-    fn ocsp(&self, req: &[u8]) -> Vec<u8> {
+    fn ocsp(&self, req: &[u8], delegated: bool) -> Vec<u8> {
         let mut index = String::new();
         for (serial, not_after, revoked) in &self.state.lock().unwrap().inter_issued {
             match revoked {
