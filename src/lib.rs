@@ -7,24 +7,27 @@
 //! Data flows one way: bytes → [`pdf`] structure → signatures ([`cms`]) → validation facts
 //! ([`validate`]) → [`report`].
 
+//!
+//! The README follows; its library example is compiled as a doctest.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 pub mod cms;
 pub mod crypto;
 pub mod der;
-pub mod pdf;
-pub mod pki;
-pub mod testkit;
 pub mod diff;
+pub mod dss;
 pub mod form;
-pub mod report;
-pub mod sign;
-pub mod time;
-pub mod validate;
 pub mod inspect;
 pub mod io;
 pub mod net;
-pub mod dss;
+pub mod pdf;
+pub mod pki;
+pub mod report;
 pub mod revocation;
+pub mod sign;
+pub mod testkit;
+pub mod time;
 pub mod tsp;
+pub mod validate;

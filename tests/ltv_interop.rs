@@ -18,8 +18,14 @@ use kyso::validate::{ValidationOptions, Validator};
 use ltv_env::{LtvEnv, YEAR};
 
 fn pyhanko(args: &[&str]) -> (bool, String) {
-    let o = Command::new(common::peer("pyhanko")).args(args).output().unwrap();
-    (o.status.success(), format!("{}{}", common::stdout(&o), common::stderr(&o)))
+    let o = Command::new(common::peer("pyhanko"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        format!("{}{}", common::stdout(&o), common::stderr(&o)),
+    )
 }
 
 fn kyso_sign(env: &LtvEnv, level: PadesLevel) -> Vec<u8> {
@@ -30,7 +36,14 @@ fn kyso_sign(env: &LtvEnv, level: PadesLevel) -> Vec<u8> {
         ..Default::default()
     };
     let leaf = env.leaf("Lê Văn Interop");
-    levels::sign(&common::sample_default(), &env.signer(&leaf), &Default::default(), &lvl).unwrap().pdf
+    levels::sign(
+        &common::sample_default(),
+        &env.signer(&leaf),
+        &Default::default(),
+        &lvl,
+    )
+    .unwrap()
+    .pdf
 }
 
 #[test]
@@ -49,10 +62,19 @@ fn pyhanko_accepts_kyso_b_lt_and_b_lta() {
         for cmd in ["validate", "adesverify"] {
             let (ok, out) = pyhanko(&["sign", cmd, "--trust", &root, "--trust-replace", &f]);
             assert!(ok, "pyHanko {cmd} rejected {f}:\n{out}");
-            let line = out.lines().find(|l| l.starts_with("Signature1:")).unwrap_or_else(|| panic!("{out}"));
-            assert!(line.contains(":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>"), "{cmd} {f}: {out}");
+            let line = out
+                .lines()
+                .find(|l| l.starts_with("Signature1:"))
+                .unwrap_or_else(|| panic!("{out}"));
+            assert!(
+                line.contains(":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>"),
+                "{cmd} {f}: {out}"
+            );
             if *level == PadesLevel::BLTA {
-                assert!(line.contains("EXTENDED_WITH_LTA_UPDATES"), "{cmd} {f}: {out}");
+                assert!(
+                    line.contains("EXTENDED_WITH_LTA_UPDATES"),
+                    "{cmd} {f}: {out}"
+                );
             }
         }
     }
@@ -61,8 +83,20 @@ fn pyhanko_accepts_kyso_b_lt_and_b_lta() {
     // the newest time-stamp, for its own B-LTA files as much as for kyso's).
     env.stop();
     let f = files[1].0.display().to_string();
-    let (ok, out) = pyhanko(&["sign", "adesverify", "--no-revocation-check", "--trust", &root, "--trust-replace", &f]);
-    assert!(ok && out.contains(":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES"), "{out}");
+    let (ok, out) = pyhanko(&[
+        "sign",
+        "adesverify",
+        "--no-revocation-check",
+        "--trust",
+        &root,
+        "--trust-replace",
+        &f,
+    ]);
+    assert!(
+        ok && out
+            .contains(":INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -76,8 +110,22 @@ fn kyso_validates_pyhanko_b_lta_offline() {
     let out = env.path("ph-lta.pdf");
     let s = |p: &Path| p.display().to_string();
     let (ok, log) = pyhanko(&[
-        "sign", "addsig", "--field", "Sig1", "--use-pades-lta", "--timestamp-url", &env.url("/tsa"), "--with-validation-info",
-        "--trust", &s(&env.path("root.pem")), "--trust-replace", "pkcs12", "--passfile", &s(&env.path("pw")), &s(&input), &s(&out),
+        "sign",
+        "addsig",
+        "--field",
+        "Sig1",
+        "--use-pades-lta",
+        "--timestamp-url",
+        &env.url("/tsa"),
+        "--with-validation-info",
+        "--trust",
+        &s(&env.path("root.pem")),
+        "--trust-replace",
+        "pkcs12",
+        "--passfile",
+        &s(&env.path("pw")),
+        &s(&input),
+        &s(&out),
         &s(&p12),
     ]);
     assert!(ok, "pyHanko could not sign B-LTA: {log}");
@@ -96,8 +144,16 @@ fn kyso_validates_pyhanko_b_lta_offline() {
         let r = v(at);
         assert!(r.valid, "{}", kyso::report::render_text(&r));
         let sig = r.signatures.iter().find(|s| s.field == "Sig1").unwrap();
-        assert_eq!(sig.pades_level, Some("B-LTA"), "{}", kyso::report::render_text(&r));
+        assert_eq!(
+            sig.pades_level,
+            Some("B-LTA"),
+            "{}",
+            kyso::report::render_text(&r)
+        );
         assert!(sig.timestamped);
-        assert!(r.signatures.iter().any(|s| s.kind == "document-timestamp" && s.is_valid()));
+        assert!(r
+            .signatures
+            .iter()
+            .any(|s| s.kind == "document-timestamp" && s.is_valid()));
     }
 }

@@ -20,7 +20,11 @@ use kyso::tsp::TsaClient;
 use kyso::validate::{ValidationOptions, Validator};
 
 #[derive(Parser)]
-#[command(name = "kyso", version, about = "Sign and verify PDF documents with PKI certificates (PAdES)")]
+#[command(
+    name = "kyso",
+    version,
+    about = "Sign and verify PDF documents with PKI certificates (PAdES)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -29,7 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Sign a PDF (PAdES B-B by incremental update).
-    Sign(SignArgs),
+    Sign(Box<SignArgs>),
     /// Verify the signatures of PDF files.
     Verify(VerifyArgs),
     /// Raise a signed PDF to PAdES B-LT or B-LTA (validation data, document time-stamp).
@@ -44,7 +48,12 @@ struct KeyArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert"])]
     p12: Option<PathBuf>,
     /// Read the PKCS#12 password from this file (first line).
-    #[arg(long, value_name = "FILE", requires = "p12", conflicts_with = "password_env")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "p12",
+        conflicts_with = "password_env"
+    )]
     password_file: Option<PathBuf>,
     /// Read the PKCS#12 password from this environment variable.
     #[arg(long, value_name = "VAR", requires = "p12")]
@@ -217,11 +226,15 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let result = match cli.command {
-        Command::Sign(a) => sign(a),
+        Command::Sign(a) => sign(*a),
         Command::Verify(a) => verify(a),
         Command::Extend(a) => extend(a),
         Command::Inspect(a) => inspect(a),
@@ -242,7 +255,8 @@ fn read(path: &Path) -> Result<Vec<u8>, Fatal> {
 fn load_certs(paths: &[PathBuf]) -> Result<Vec<Certificate>, Fatal> {
     let mut out = Vec::new();
     for p in paths {
-        let certs = Certificate::from_pem_or_der(&read(p)?).map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
+        let certs = Certificate::from_pem_or_der(&read(p)?)
+            .map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
         out.extend(certs);
     }
     Ok(out)
@@ -250,11 +264,13 @@ fn load_certs(paths: &[PathBuf]) -> Result<Vec<Certificate>, Fatal> {
 
 fn password(args: &KeyArgs) -> Result<String, Fatal> {
     if let Some(f) = &args.password_file {
-        let text = String::from_utf8(read(f)?).map_err(|_| Fatal(format!("{}: the password is not UTF-8", f.display())))?;
+        let text = String::from_utf8(read(f)?)
+            .map_err(|_| Fatal(format!("{}: the password is not UTF-8", f.display())))?;
         return Ok(text.lines().next().unwrap_or("").to_string());
     }
     if let Some(var) = &args.password_env {
-        return std::env::var(var).map_err(|_| Fatal(format!("environment variable {var} is not set")));
+        return std::env::var(var)
+            .map_err(|_| Fatal(format!("environment variable {var} is not set")));
     }
     if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         return rpassword::prompt_password("PKCS#12 password: ").map_err(Fatal::from);
@@ -269,11 +285,17 @@ fn signer(args: &KeyArgs) -> Result<KeySigner, Fatal> {
         let chain = args.chain.as_ref().map(|p| read(p)).transpose()?;
         KeySigner::from_pem(&read(k)?, &read(c)?, chain.as_deref())?
     } else {
-        return Err(Fatal("give a key: --p12 FILE, or --key KEY.pem --cert CERT.pem".into()));
+        return Err(Fatal(
+            "give a key: --p12 FILE, or --key KEY.pem --cert CERT.pem".into(),
+        ));
     };
     let signer = if args.p12.is_some() {
         match &args.chain {
-            Some(_) => return Err(Fatal("--chain goes with --key/--cert; a PKCS#12 file carries its own chain".into())),
+            Some(_) => {
+                return Err(Fatal(
+                    "--chain goes with --key/--cert; a PKCS#12 file carries its own chain".into(),
+                ))
+            }
             None => signer,
         }
     } else {
@@ -289,7 +311,9 @@ fn signer(args: &KeyArgs) -> Result<KeySigner, Fatal> {
 
 fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     if kyso::io::same_file(&a.input, &a.output) {
-        return Err(Fatal("the output must not be the input: kyso never modifies its input".into()));
+        return Err(Fatal(
+            "the output must not be the input: kyso never modifies its input".into(),
+        ));
     }
     let input = read(&a.input)?;
     let signer = signer(&a.key)?;
@@ -332,7 +356,9 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
 
 fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
     if kyso::io::same_file(&a.input, &a.output) {
-        return Err(Fatal("the output must not be the input: kyso never modifies its input".into()));
+        return Err(Fatal(
+            "the output must not be the input: kyso never modifies its input".into(),
+        ));
     }
     if a.level < PadesLevel::BLT {
         return Err(Fatal("extend raises a file to B-LT or B-LTA".into()));
@@ -363,7 +389,13 @@ fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
         eprintln!("note: {n}");
     }
     kyso::io::write_atomic(&a.output, &out.pdf, a.force)?;
-    eprintln!("extended {} → {} ({} bytes, PAdES {})", a.input.display(), a.output.display(), out.pdf.len(), a.level.as_str());
+    eprintln!(
+        "extended {} → {} ({} bytes, PAdES {})",
+        a.input.display(),
+        a.output.display(),
+        out.pdf.len(),
+        a.level.as_str()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -373,7 +405,10 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
         trust.add(c);
     }
     let validation_time = match &a.at {
-        Some(t) => Some(kyso::time::parse_rfc3339(t).ok_or_else(|| Fatal(format!("--at: cannot read {t:?} as RFC 3339 time")))?),
+        Some(t) => Some(
+            kyso::time::parse_rfc3339(t)
+                .ok_or_else(|| Fatal(format!("--at: cannot read {t:?} as RFC 3339 time")))?,
+        ),
         None => None,
     };
     let validator = Validator::new(ValidationOptions {
@@ -424,7 +459,8 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
 }
 
 fn inspect(a: InspectArgs) -> Result<ExitCode, Fatal> {
-    let doc = kyso::pdf::Document::open(&a.file).map_err(|e| Fatal(format!("{}: {e}", a.file.display())))?;
+    let doc = kyso::pdf::Document::open(&a.file)
+        .map_err(|e| Fatal(format!("{}: {e}", a.file.display())))?;
     let i = kyso::inspect::inspect(&a.file.display().to_string(), &doc)?;
     let text = match a.format {
         Format::Text => kyso::inspect::render_text(&i),

@@ -127,11 +127,10 @@ pub fn sign(
     } else if !opts.danger_skip_certificate_checks {
         notes.push(check_signer_status(signer, lvl, now)?);
     }
-    let mut o = opts.clone();
-    if lvl.level >= PadesLevel::BT {
-        o.timestamp = lvl.tsa.clone();
-    }
-    let signed = super::sign_pdf(input, signer, &o)?;
+    let signed = match &lvl.tsa {
+        Some(tsa) if lvl.level >= PadesLevel::BT => sign_timestamped(input, signer, opts, tsa)?,
+        _ => super::sign_pdf(input, signer, opts)?,
+    };
     if lvl.level < PadesLevel::BLT {
         return Ok(Outcome { pdf: signed, notes });
     }
@@ -149,6 +148,47 @@ pub fn sign(
         pdf: ext.pdf,
         notes,
     })
+}
+
+/// Signs with a signature time-stamp (B-T): the placeholder holds the CMS and a token of the
+/// size this TSA returns; the token is asked for the signature value once it is computed.
+fn sign_timestamped(
+    input: &[u8],
+    signer: &dyn Signer,
+    opts: &SignOptions,
+    tsa: &TsaClient,
+) -> Result<Vec<u8>, SignError> {
+    let now = opts.signing_time.unwrap_or_else(crate::time::now);
+    if !opts.danger_skip_certificate_checks {
+        super::check_signer_certificate(signer.certificate(), now)?;
+    }
+    let capacity = super::cms_capacity(signer, opts, now)?
+        + tsa.token_size_estimate()?
+        + TIMESTAMP_ATTRIBUTE_OVERHEAD;
+    let prepared = super::prepare(input, opts, now, capacity, Dict::new())?;
+    let digest = signer.scheme().digest();
+    let attrs = cms::build_signed_attributes(
+        digest,
+        &prepared.digest(digest),
+        signer.certificate().der(),
+        super::time_attribute(opts, now),
+    )?;
+    let signature = signer.sign(&attrs)?;
+    let token = tsa.timestamp(&signature)?;
+    let unsigned = cms::encode_attribute(
+        crate::crypto::oids::SIGNATURE_TIMESTAMP_TOKEN,
+        &[&token.der],
+    );
+    let cms_der = cms::build_signed_data(
+        digest,
+        signer.scheme(),
+        signer.certificate().der(),
+        &super::embedded_certificates(signer),
+        &attrs,
+        &signature,
+        &[unsigned],
+    )?;
+    prepared.embed(&cms_der)
 }
 
 /// The pre-signing check: refuses a revoked certificate or one whose status cannot be
@@ -529,12 +569,9 @@ pub fn add_document_timestamp(input: &[u8], tsa: &TsaClient) -> Result<Vec<u8>, 
         .map(|i| format!("DocTimeStamp{i}"))
         .find(|n| !fields.iter().any(|f| &f.name == n))
         .unwrap_or_default();
-    super::write_signature(&doc, input, d, reserve, Some(&name), |signed| {
-        let mut h = tsa.digest.hasher();
-        h.update(signed[0]);
-        h.update(signed[1]);
-        Ok(tsa.timestamp_digest(&h.finish())?.der)
-    })
+    let prepared = super::prepare_dictionary(input, d, Some(&name), reserve)?;
+    let token = tsa.timestamp_digest(&prepared.digest(tsa.digest))?;
+    prepared.embed(&token.der)
 }
 
 #[cfg(test)]

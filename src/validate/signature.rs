@@ -6,12 +6,12 @@
 use crate::cms::{self, SignedData, SignerIdentifier, SignerInfo};
 use crate::crypto::{oids, DigestAlgorithm};
 use crate::pdf::source::Source;
-use crate::pki::{Certificate, CertPath, PathError};
+use crate::pki::{CertPath, Certificate, PathError};
 use crate::report::{Check, CheckStatus, SubIndication};
 use crate::tsp::TimeStampToken;
 
-use super::sigdict::{SignatureDictionary, SubFilter};
 use super::ltv::{LtvContext, Role};
+use super::sigdict::{SignatureDictionary, SubFilter};
 use super::{CheckList, ValidationOptions};
 
 /// Chunk size for hashing signed bytes: large enough for throughput, small enough to keep
@@ -40,7 +40,11 @@ pub struct CryptoFacts {
 }
 
 /// Hashes the signed ranges of `sd` from the source, streaming.
-pub fn hash_signed_ranges(source: &Source, sd: &SignatureDictionary, alg: DigestAlgorithm) -> std::io::Result<Vec<u8>> {
+pub fn hash_signed_ranges(
+    source: &Source,
+    sd: &SignatureDictionary,
+    alg: DigestAlgorithm,
+) -> std::io::Result<Vec<u8>> {
     let mut h = alg.hasher();
     for r in sd.signed_ranges() {
         source.for_each_chunk(r.start, r.end - r.start, HASH_CHUNK, &mut |c| h.update(c))?;
@@ -63,20 +67,31 @@ pub fn check_cms(
     let signed = match cms::parse_signed_data(&sd.contents) {
         Ok(s) => s,
         Err(e) => {
-            checks.fail("cms-structure", format!("/Contents is not a CMS SignedData: {e}"), SubIndication::FormatFailure);
+            checks.fail(
+                "cms-structure",
+                format!("/Contents is not a CMS SignedData: {e}"),
+                SubIndication::FormatFailure,
+            );
             return facts;
         }
     };
     let si = match signed.signer_infos.as_slice() {
         [si] => si,
         [] => {
-            checks.fail("cms-structure", "the CMS has no SignerInfo", SubIndication::FormatFailure);
+            checks.fail(
+                "cms-structure",
+                "the CMS has no SignerInfo",
+                SubIndication::FormatFailure,
+            );
             return facts;
         }
         many => {
             checks.fail(
                 "cms-structure",
-                format!("the CMS has {} SignerInfos; a PDF signature has exactly one", many.len()),
+                format!(
+                    "the CMS has {} SignerInfos; a PDF signature has exactly one",
+                    many.len()
+                ),
                 SubIndication::FormatFailure,
             );
             return facts;
@@ -104,7 +119,10 @@ pub fn check_cms(
         checks.fail("cms-structure", msg, SubIndication::FormatFailure);
         return facts;
     }
-    checks.pass("cms-structure", format!("CMS SignedData, one SignerInfo, {}", sd.sub_filter_name));
+    checks.pass(
+        "cms-structure",
+        format!("CMS SignedData, one SignerInfo, {}", sd.sub_filter_name),
+    );
     facts.cms_signing_time = si.signing_time();
 
     // ISC: identify the signing certificate.
@@ -113,7 +131,11 @@ pub fn check_cms(
         match Certificate::from_der(der) {
             Ok(c) => embedded.push(c),
             Err(e) => {
-                checks.fail("cms-structure", format!("certificate #{} in the CMS is malformed: {e}", i + 1), SubIndication::FormatFailure);
+                checks.fail(
+                    "cms-structure",
+                    format!("certificate #{} in the CMS is malformed: {e}", i + 1),
+                    SubIndication::FormatFailure,
+                );
                 return facts;
             }
         }
@@ -130,7 +152,9 @@ pub fn check_cms(
     pool.extend(opts.extra_certificates.iter().cloned());
     pool.extend(ctx.certificates().iter().cloned());
     let signer = pool.iter().find(|c| match &si.sid {
-        SignerIdentifier::IssuerAndSerial { issuer, serial } => c.matches_issuer_serial(issuer, serial),
+        SignerIdentifier::IssuerAndSerial { issuer, serial } => {
+            c.matches_issuer_serial(issuer, serial)
+        }
         SignerIdentifier::SubjectKeyId(ski) => c.subject_key_id() == Some(ski.as_slice()),
     });
     let Some(signer) = signer.cloned() else {
@@ -142,7 +166,10 @@ pub fn check_cms(
         return facts;
     };
     facts.signer = Some(signer.clone());
-    checks.pass("signer-certificate", format!("signed by {}", signer.subject()));
+    checks.pass(
+        "signer-certificate",
+        format!("signed by {}", signer.subject()),
+    );
 
     // ESS signing-certificate(-v2): binds the signature to this certificate.
     match si.signing_certificate() {
@@ -178,10 +205,22 @@ pub fn check_cms(
     }
 
     // CV: digest of the signed bytes, then the signature value.
-    let content_digest = match hash_signed_ranges(source, sd, if sd.sub_filter == SubFilter::Pkcs7Sha1 { DigestAlgorithm::Sha1 } else { digest }) {
+    let content_digest = match hash_signed_ranges(
+        source,
+        sd,
+        if sd.sub_filter == SubFilter::Pkcs7Sha1 {
+            DigestAlgorithm::Sha1
+        } else {
+            digest
+        },
+    ) {
         Ok(d) => d,
         Err(e) => {
-            checks.indeterminate("message-digest", format!("could not read the signed bytes: {e}"), SubIndication::SignedDataNotFound);
+            checks.indeterminate(
+                "message-digest",
+                format!("could not read the signed bytes: {e}"),
+                SubIndication::SignedDataNotFound,
+            );
             return facts;
         }
     };
@@ -189,11 +228,19 @@ pub fn check_cms(
         match &signed.encap_content {
             Some(c) if *c == content_digest => digest.digest(c),
             Some(_) => {
-                checks.fail("message-digest", "the SHA-1 digest in the CMS content does not match the signed bytes", SubIndication::HashFailure);
+                checks.fail(
+                    "message-digest",
+                    "the SHA-1 digest in the CMS content does not match the signed bytes",
+                    SubIndication::HashFailure,
+                );
                 return facts;
             }
             None => {
-                checks.fail("message-digest", "adbe.pkcs7.sha1 signature without encapsulated digest", SubIndication::FormatFailure);
+                checks.fail(
+                    "message-digest",
+                    "adbe.pkcs7.sha1 signature without encapsulated digest",
+                    SubIndication::FormatFailure,
+                );
                 return facts;
             }
         }
@@ -203,7 +250,10 @@ pub fn check_cms(
     match &si.signed_attrs_der {
         Some(attrs) => {
             match si.message_digest() {
-                Some(md) if md == signed_content_digest => checks.pass("message-digest", format!("{} of the signed bytes matches", digest.name())),
+                Some(md) if md == signed_content_digest => checks.pass(
+                    "message-digest",
+                    format!("{} of the signed bytes matches", digest.name()),
+                ),
                 Some(_) => {
                     checks.fail(
                         "message-digest",
@@ -213,37 +263,68 @@ pub fn check_cms(
                     return facts;
                 }
                 None => {
-                    checks.fail("message-digest", "the signed attributes have no message-digest", SubIndication::FormatFailure);
+                    checks.fail(
+                        "message-digest",
+                        "the signed attributes have no message-digest",
+                        SubIndication::FormatFailure,
+                    );
                     return facts;
                 }
             }
             match scheme.verify(signer.public_key(), attrs, &si.signature) {
-                Ok(true) => checks.pass("signature-value", format!("{} signature verifies with the signer's key", scheme.name())),
+                Ok(true) => checks.pass(
+                    "signature-value",
+                    format!("{} signature verifies with the signer's key", scheme.name()),
+                ),
                 Ok(false) => {
-                    checks.fail("signature-value", "the signature value does not verify with the signer's public key", SubIndication::SigCryptoFailure);
+                    checks.fail(
+                        "signature-value",
+                        "the signature value does not verify with the signer's public key",
+                        SubIndication::SigCryptoFailure,
+                    );
                     return facts;
                 }
                 Err(_) => {
                     checks.fail(
                         "signature-value",
-                        format!("the signature algorithm {} does not fit the signer's {} key", scheme.name(), signer.key_info().algorithm),
+                        format!(
+                            "the signature algorithm {} does not fit the signer's {} key",
+                            scheme.name(),
+                            signer.key_info().algorithm
+                        ),
                         SubIndication::SigCryptoFailure,
                     );
                     return facts;
                 }
             }
         }
-        None => match scheme.verify_digest(signer.public_key(), &signed_content_digest, &si.signature) {
-            Ok(true) => checks.pass("signature-value", format!("{} signature (no signed attributes) verifies", scheme.name())),
-            Ok(false) => {
-                checks.fail("signature-value", "the signature does not verify over the signed bytes", SubIndication::SigCryptoFailure);
-                return facts;
+        None => {
+            match scheme.verify_digest(signer.public_key(), &signed_content_digest, &si.signature) {
+                Ok(true) => checks.pass(
+                    "signature-value",
+                    format!(
+                        "{} signature (no signed attributes) verifies",
+                        scheme.name()
+                    ),
+                ),
+                Ok(false) => {
+                    checks.fail(
+                        "signature-value",
+                        "the signature does not verify over the signed bytes",
+                        SubIndication::SigCryptoFailure,
+                    );
+                    return facts;
+                }
+                Err(_) => {
+                    checks.fail(
+                        "signature-value",
+                        "the signature could not be checked with the signer's key",
+                        SubIndication::SigCryptoFailure,
+                    );
+                    return facts;
+                }
             }
-            Err(_) => {
-                checks.fail("signature-value", "the signature could not be checked with the signer's key", SubIndication::SigCryptoFailure);
-                return facts;
-            }
-        },
+        }
     }
 
     // SAV: algorithms and key sizes.
@@ -251,17 +332,26 @@ pub fn check_cms(
     if digest.is_weak() || scheme.digest().is_weak() {
         checks.indeterminate(
             "algorithms",
-            format!("{} is no longer accepted for signatures", scheme.digest().name()),
+            format!(
+                "{} is no longer accepted for signatures",
+                scheme.digest().name()
+            ),
             SubIndication::CryptoConstraintsFailureNoPoe,
         );
     } else if key.is_weak() {
         checks.indeterminate(
             "algorithms",
-            format!("{}-{} keys are too weak (RSA needs 2048 bits, EC 256)", key.algorithm, key.bits),
+            format!(
+                "{}-{} keys are too weak (RSA needs 2048 bits, EC 256)",
+                key.algorithm, key.bits
+            ),
             SubIndication::CryptoConstraintsFailureNoPoe,
         );
     } else {
-        checks.pass("algorithms", format!("{}, {}-bit {} key", scheme.name(), key.bits, key.algorithm));
+        checks.pass(
+            "algorithms",
+            format!("{}, {}-bit {} key", scheme.name(), key.bits, key.algorithm),
+        );
     }
 
     // Proofs of existence: signature time-stamps over the signature value, and document
@@ -273,12 +363,18 @@ pub fn check_cms(
         let token = match TimeStampToken::from_der(der) {
             Ok(t) => t,
             Err(e) => {
-                checks.warn("signature-timestamp", format!("a signature time-stamp cannot be read and is ignored: {e}"));
+                checks.warn(
+                    "signature-timestamp",
+                    format!("a signature time-stamp cannot be read and is ignored: {e}"),
+                );
                 continue;
             }
         };
         if !token.imprint_covers(&si.signature) {
-            checks.warn("signature-timestamp", "a signature time-stamp is not over this signature's value and is ignored");
+            checks.warn(
+                "signature-timestamp",
+                "a signature time-stamp is not over this signature's value and is ignored",
+            );
             continue;
         }
         let mut sub = CheckList::default();
@@ -287,7 +383,11 @@ pub fn check_cms(
                 checks.merge(sub);
                 checks.pass(
                     "signature-timestamp",
-                    format!("the signature existed at {} (signature time-stamp by {})", crate::time::format_rfc3339(f.gen_time), f.tsa.subject()),
+                    format!(
+                        "the signature existed at {} (signature time-stamp by {})",
+                        crate::time::format_rfc3339(f.gen_time),
+                        f.tsa.subject()
+                    ),
                 );
                 stamp_times.push(f.gen_time);
                 stamp_paths.push(f.path);
@@ -299,7 +399,11 @@ pub fn check_cms(
         }
     }
     facts.timestamped = !stamp_times.is_empty();
-    let proven = stamp_times.iter().copied().chain(doc_poe.map(|d| d.gen_time)).min();
+    let proven = stamp_times
+        .iter()
+        .copied()
+        .chain(doc_poe.map(|d| d.gen_time))
+        .min();
     facts.proven_time = proven;
     let claimed = sd.signing_time.or(facts.cms_signing_time);
     match (proven, claimed) {
@@ -330,7 +434,17 @@ pub fn check_cms(
     }
 
     // XCV: chain to a trust anchor, key usage, validity in time, revocation.
-    check_chain(&signer, &pool, opts, claimed, proven, validation_time, checks, &mut facts, ctx);
+    check_chain(
+        &signer,
+        &pool,
+        opts,
+        claimed,
+        proven,
+        validation_time,
+        checks,
+        &mut facts,
+        ctx,
+    );
 
     // PAdES level above B-B: B-T with a proof of existence, B-LT with the validation data in
     // the DSS, B-LTA with a document time-stamp over it.
@@ -338,7 +452,11 @@ pub fn check_cms(
         facts.pades_level = Some("B-T");
         if let Some(path) = &facts.path {
             if ctx.dss_covers(path) && stamp_paths.iter().all(|p| ctx.dss_covers(p)) {
-                facts.pades_level = Some(if ctx.archive_covers(sd.signed_end()) { "B-LTA" } else { "B-LT" });
+                facts.pades_level = Some(if ctx.archive_covers(sd.signed_end()) {
+                    "B-LTA"
+                } else {
+                    "B-LT"
+                });
             }
         }
     }
@@ -356,7 +474,10 @@ fn strip0(b: &[u8]) -> &[u8] {
 /// An embedded certificate whose issuer is at hand (embedded, extra, or an anchor) but
 /// whose signature does not verify with that issuer's key: a CMS that was tampered with
 /// after signing (certificates are not covered by the signature), or a broken producer.
-fn corrupted_certificate<'a>(embedded: &'a [Certificate], opts: &ValidationOptions) -> Option<&'a Certificate> {
+fn corrupted_certificate<'a>(
+    embedded: &'a [Certificate],
+    opts: &ValidationOptions,
+) -> Option<&'a Certificate> {
     embedded.iter().find(|c| {
         let mut issuers = embedded
             .iter()
@@ -372,35 +493,59 @@ fn corrupted_certificate<'a>(embedded: &'a [Certificate], opts: &ValidationOptio
     })
 }
 
-fn check_structure(sd: &SignatureDictionary, signed: &SignedData, si: &SignerInfo) -> Result<(), String> {
+fn check_structure(
+    sd: &SignatureDictionary,
+    signed: &SignedData,
+    si: &SignerInfo,
+) -> Result<(), String> {
     let sid_version = match si.sid {
         SignerIdentifier::IssuerAndSerial { .. } => 1,
         SignerIdentifier::SubjectKeyId(_) => 3,
     };
     if si.version != sid_version {
-        return Err(format!("SignerInfo version {} does not match its signer identifier (expected {sid_version})", si.version));
+        return Err(format!(
+            "SignerInfo version {} does not match its signer identifier (expected {sid_version})",
+            si.version
+        ));
     }
     if !matches!(signed.version, 1 | 3 | 4 | 5) || (sid_version == 3 && signed.version < 3) {
-        return Err(format!("SignedData version {} is not valid for its contents", signed.version));
+        return Err(format!(
+            "SignedData version {} is not valid for its contents",
+            signed.version
+        ));
     }
-    if !signed.digest_algorithms.iter().any(|a| a.oid == si.digest_algorithm.oid) {
-        return Err("the SignedData digestAlgorithms do not list the signer's digest algorithm".into());
+    if !signed
+        .digest_algorithms
+        .iter()
+        .any(|a| a.oid == si.digest_algorithm.oid)
+    {
+        return Err(
+            "the SignedData digestAlgorithms do not list the signer's digest algorithm".into(),
+        );
     }
     if signed.encap_content.is_some() && sd.sub_filter != SubFilter::Pkcs7Sha1 {
         return Err("the CMS carries its own content; a detached signature is required".into());
     }
-    let expected_ct = if sd.sub_filter == SubFilter::Pkcs7Sha1 { oids::DATA } else { oids::DATA };
+    let expected_ct = oids::DATA;
     if signed.encap_content_type != expected_ct {
-        return Err(format!("encapsulated content type {} is not id-data", signed.encap_content_type));
+        return Err(format!(
+            "encapsulated content type {} is not id-data",
+            signed.encap_content_type
+        ));
     }
     if si.signed_attrs.is_some() {
         let (ct, n_ct) = si.signed_attr(oids::CONTENT_TYPE);
         let (_, n_md) = si.signed_attr(oids::MESSAGE_DIGEST);
         if ct.is_none() || n_ct != 1 || n_md != 1 {
-            return Err("signed attributes must hold exactly one content-type and one message-digest".into());
+            return Err(
+                "signed attributes must hold exactly one content-type and one message-digest"
+                    .into(),
+            );
         }
         if si.content_type().as_deref() != Some(signed.encap_content_type.as_str()) {
-            return Err("the content-type attribute does not match the encapsulated content type".into());
+            return Err(
+                "the content-type attribute does not match the encapsulated content type".into(),
+            );
         }
     } else if sd.sub_filter == SubFilter::CadesDetached {
         return Err("ETSI.CAdES.detached requires signed attributes".into());
@@ -428,7 +573,10 @@ fn check_chain(
             SubIndication::ChainConstraintsFailure,
         ),
         Some(_) => checks.pass("key-usage", "the signer's certificate allows signing"),
-        None => checks.warn("key-usage", "the signer's certificate has no keyUsage extension"),
+        None => checks.warn(
+            "key-usage",
+            "the signer's certificate has no keyUsage extension",
+        ),
     }
 
     if opts.trust.is_empty() {
@@ -444,20 +592,39 @@ fn check_chain(
         Err(e) => {
             let sub = match e {
                 PathError::NoChain { .. } => SubIndication::NoCertificateChainFound,
-                PathError::NotCa { .. } | PathError::PathLenExceeded { .. } => SubIndication::ChainConstraintsFailure,
+                PathError::NotCa { .. } | PathError::PathLenExceeded { .. } => {
+                    SubIndication::ChainConstraintsFailure
+                }
                 _ => SubIndication::CertificateChainGeneralFailure,
             };
             checks.indeterminate("certificate-chain", e.to_string(), sub);
             return;
         }
     };
-    let names: Vec<String> = path.certificates.iter().map(|c| c.subject().common_name().unwrap_or("?").to_string()).collect();
-    checks.pass("certificate-chain", format!("chains to the trust anchor: {}", names.join(" → ")));
-    for c in path.certificates.iter().skip(1).take(path.certificates.len().saturating_sub(2)) {
+    let names: Vec<String> = path
+        .certificates
+        .iter()
+        .map(|c| c.subject().common_name().unwrap_or("?").to_string())
+        .collect();
+    checks.pass(
+        "certificate-chain",
+        format!("chains to the trust anchor: {}", names.join(" → ")),
+    );
+    for c in path
+        .certificates
+        .iter()
+        .skip(1)
+        .take(path.certificates.len().saturating_sub(2))
+    {
         if c.key_info().is_weak() {
             checks.indeterminate(
                 "algorithms",
-                format!("CA certificate {} has a weak {}-{} key", c.subject(), c.key_info().algorithm, c.key_info().bits),
+                format!(
+                    "CA certificate {} has a weak {}-{} key",
+                    c.subject(),
+                    c.key_info().algorithm,
+                    c.key_info().bits
+                ),
                 SubIndication::CryptoConstraintsFailureNoPoe,
             );
         }
@@ -474,12 +641,20 @@ fn check_chain(
                 format!(
                     "{} was {} at the proven signing time {} (valid {} to {})",
                     p.subject,
-                    if p.expired { "expired" } else { "not yet valid" },
+                    if p.expired {
+                        "expired"
+                    } else {
+                        "not yet valid"
+                    },
                     fmt(t),
                     fmt(p.not_before),
                     fmt(p.not_after)
                 ),
-                if p.expired { SubIndication::Expired } else { SubIndication::NotYetValid },
+                if p.expired {
+                    SubIndication::Expired
+                } else {
+                    SubIndication::NotYetValid
+                },
             );
         }
         if at_t.is_empty() {
@@ -490,7 +665,10 @@ fn check_chain(
                 .map(|p| format!("{} expired on {}", p.subject, fmt(p.not_after)))
                 .collect();
             if since.is_empty() {
-                checks.pass("validity-period", "every certificate of the chain is within its validity period");
+                checks.pass(
+                    "validity-period",
+                    "every certificate of the chain is within its validity period",
+                );
             } else {
                 checks.pass(
                     "validity-period",
@@ -509,13 +687,21 @@ fn check_chain(
         if let Some(t) = claimed {
             for p in path.check_validity_at(t) {
                 ok = false;
-                let sub = if p.expired { SubIndication::OutOfBoundsNoPoe } else { SubIndication::NotYetValid };
+                let sub = if p.expired {
+                    SubIndication::OutOfBoundsNoPoe
+                } else {
+                    SubIndication::NotYetValid
+                };
                 checks.indeterminate(
                     "validity-period",
                     format!(
                         "{} was {} at the claimed signing time {} (valid {} to {})",
                         p.subject,
-                        if p.expired { "expired" } else { "not yet valid" },
+                        if p.expired {
+                            "expired"
+                        } else {
+                            "not yet valid"
+                        },
                         fmt(t),
                         fmt(p.not_before),
                         fmt(p.not_after)
@@ -546,15 +732,29 @@ fn check_chain(
             }
         }
         if ok {
-            checks.pass("validity-period", "every certificate of the chain is within its validity period");
+            checks.pass(
+                "validity-period",
+                "every certificate of the chain is within its validity period",
+            );
         }
     }
-    ctx.check_path_revocation(&path, proven.unwrap_or(validation_time), Role::Signer { proven: proven.is_some() }, checks);
+    ctx.check_path_revocation(
+        &path,
+        proven.unwrap_or(validation_time),
+        Role::Signer {
+            proven: proven.is_some(),
+        },
+        checks,
+    );
     facts.path = Some(path);
 }
 
 /// A check that did not run because an earlier one failed.
 pub fn not_run(id: &'static str) -> Check {
-    Check { id, status: CheckStatus::NotRun, message: "not run".into(), sub_indication: None }
+    Check {
+        id,
+        status: CheckStatus::NotRun,
+        message: "not run".into(),
+        sub_indication: None,
+    }
 }
-

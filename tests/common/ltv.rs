@@ -323,7 +323,9 @@ impl Ctx {
             .or_default() += 1;
         let (status, ctype, out) = match (method.as_str(), path.as_str()) {
             ("POST", "/ocsp/inter") => (200, "application/ocsp-response", self.ocsp(&body, false)),
-            ("POST", "/ocsp/delegated") => (200, "application/ocsp-response", self.ocsp(&body, true)),
+            ("POST", "/ocsp/delegated") => {
+                (200, "application/ocsp-response", self.ocsp(&body, true))
+            }
             ("POST", "/tsa") => (
                 200,
                 "application/timestamp-reply",
