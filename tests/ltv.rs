@@ -26,6 +26,9 @@ fn level_opts(env: &LtvEnv, level: PadesLevel) -> LevelOptions {
         level,
         tsa: Some(TsaClient::new(&env.url("/tsa"))),
         revocation: Some(Arc::new(OnlineSource::default())),
+        // The root is not in the CMS (kyso leaves anchors out): extending needs it to
+        // complete the chains, as `kyso extend --certs root.pem` does.
+        extra_certificates: vec![env.root.cert.clone()],
         ..Default::default()
     }
 }
@@ -151,24 +154,21 @@ fn ocsp_and_crl_are_fetched_verified_and_cached() {
     );
     // A delegated responder: its certificate comes along.
     let delegated = env.leaf_with("Delegated", Some("/ocsp/delegated"), false);
-    let f = src.fetch(&delegated.cert, &env.inter.cert);
-    assert_eq!(f.ocsp.len(), 1, "{f:?}");
-    assert_eq!(f.certs, vec![env.responder.cert.der().to_vec()]);
+    let fd = src.fetch(&delegated.cert, &env.inter.cert);
+    assert_eq!(fd.ocsp.len(), 1, "{fd:?}");
+    assert_eq!(fd.certs, vec![env.responder.cert.der().to_vec()]);
     let mut ev = Evidence::new();
-    ev.add_fetched(&f);
+    ev.add_fetched(&fd);
     assert!(matches!(
         ev.status_at(&delegated.cert, &env.inter.cert, kyso::time::now()),
         Verdict::Good(_)
     ));
-    // Without the responder's certificate, the response cannot be authorised.
-    let mut ev = Evidence::new();
-    ev.add_ocsp(&f.ocsp[0], Origin::Dss);
-    let resp = kyso::revocation::OcspResponse::from_der(&f.ocsp[0]).unwrap();
+    let resp = kyso::revocation::OcspResponse::from_der(&fd.ocsp[0]).unwrap();
     assert!(
         resp.verify(&env.inter.cert, &[]).is_ok(),
         "the response carries its responder certificate"
     );
-    // A responder certificate not issued by the CA is not authorised for it.
+    // The responder is not authorised for another CA's certificates.
     assert!(resp.verify(&env.root.cert, &[]).is_err());
     let mut ev = Evidence::new();
     ev.add_fetched(&f);
@@ -363,8 +363,8 @@ fn b_lta_validates_offline_years_later_and_without_its_dss_does_not() {
     let doc = kyso::pdf::Document::from_bytes(lta.clone()).unwrap();
     assert_eq!(
         doc.revisions().len(),
-        4,
-        "original, signature, DSS, document time-stamp"
+        5,
+        "original, signature, DSS, document time-stamp, its validation data"
     );
     let dss = kyso::dss::Dss::read(&doc, doc.last_revision())
         .unwrap()
@@ -662,6 +662,8 @@ fn cli_signs_extends_and_verifies_offline() {
         "B-LTA",
         "--tsa",
         &tsa,
+        "--certs",
+        &root,
     ]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     assert!(

@@ -387,7 +387,7 @@ fn collect(
             }
             let Some(issuer) = revocation::find_issuer(&c, pool) else {
                 notes.push(format!(
-                    "the issuer of {} was not found: its validation data is incomplete",
+                    "the issuer of {} was not found (give it with --certs): its validation data is incomplete",
                     c.subject()
                 ));
                 break;

@@ -387,9 +387,17 @@ impl Ctx {
             "-respout",
             "resp.der",
             "-rsigner",
-            "responder.pem",
+            if delegated {
+                "responder.pem"
+            } else {
+                "inter.pem"
+            },
             "-rkey",
-            "responder.key",
+            if delegated {
+                "responder.key"
+            } else {
+                "inter.key"
+            },
             "-CA",
             "inter.pem",
             "-nmin",
