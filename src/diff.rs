@@ -827,11 +827,9 @@ fn reachable_avoiding(
             return None;
         }
         match o {
-            Object::Ref(r) if Some(r) != avoid => {
-                if seen.insert(r) {
-                    if let Ok(obj) = doc.resolve_in(rev, r) {
-                        stack.push(obj);
-                    }
+            Object::Ref(r) if Some(r) != avoid && seen.insert(r) => {
+                if let Ok(obj) = doc.resolve_in(rev, r) {
+                    stack.push(obj);
                 }
             }
             Object::Array(a) => stack.extend(a),

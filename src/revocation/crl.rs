@@ -64,11 +64,11 @@ fn is_time(t: Option<u8>) -> bool {
     matches!(t, Some(tag::UTC_TIME | tag::GENERALIZED_TIME))
 }
 
+/// One extension: OID, critical flag, extnValue contents.
+type Extension<'a> = (String, bool, &'a [u8]);
+
 /// Reads Extensions (SEQUENCE OF Extension) into (oid, critical, value) triples.
-fn extensions<'a>(
-    r: &Reader<'a>,
-    seq: &der::Element<'a>,
-) -> Result<Vec<(String, bool, &'a [u8])>, DerError> {
+fn extensions<'a>(r: &Reader<'a>, seq: &der::Element<'a>) -> Result<Vec<Extension<'a>>, DerError> {
     let mut l = r.nested(seq)?;
     let mut out = Vec::new();
     while !l.is_empty() {
@@ -226,7 +226,7 @@ impl Crl {
             && self.issuer == cert.issuer_der()
             && issuer.subject_der() == self.issuer
             && !(self.only_user && is_ca)
-            && !(self.only_ca && !is_ca)
+            && (!self.only_ca || is_ca)
     }
 
     /// The status of `cert` according to this CRL (check [`Crl::covers`] and

@@ -389,13 +389,16 @@ pub trait RevocationSource: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// A certificate and its issuer, by SHA-256 (cache key).
+type CertPair = ([u8; 32], [u8; 32]);
+
 /// Fetches from the OCSP responders and CRL distribution points named in certificates.
 #[derive(Debug)]
 pub struct OnlineSource {
     transport: Arc<dyn HttpTransport>,
     /// Send a nonce in OCSP requests (and require a returned nonce to match).
     pub use_nonce: bool,
-    cache: Mutex<HashMap<([u8; 32], [u8; 32]), Fetched>>,
+    cache: Mutex<HashMap<CertPair, Fetched>>,
     crl_cache: Mutex<HashMap<String, Result<Vec<u8>, String>>>,
 }
 

@@ -203,9 +203,7 @@ fn check_signer_status(
         return Ok("the signer's revocation status was not checked (no network access)".into());
     };
     if cert.ocsp_urls().is_empty() && cert.crl_urls().is_empty() {
-        return Ok(format!(
-            "the signer's certificate names no OCSP responder and no CRL distribution point: its revocation status was not checked"
-        ));
+        return Ok("the signer's certificate names no OCSP responder and no CRL distribution point: its revocation status was not checked".into());
     }
     let mut pool: Vec<Certificate> = signer.chain().to_vec();
     pool.extend(lvl.extra_certificates.iter().cloned());

@@ -409,7 +409,7 @@ fn add_field(
     let last = doc.last_revision();
     let fields = crate::form::fields_in(doc, last)?;
     if let Some(name) = field {
-        if let Some(f) = fields.iter().find(|f| &f.name == name) {
+        if let Some(f) = fields.iter().find(|f| f.name == name) {
             if !f.is_signature() {
                 return Err(SignError::Document(format!(
                     "field {name} is not a signature field"
