@@ -323,7 +323,10 @@ impl<'a> LtvContext<'a> {
                         _ => checks.indeterminate(id, msg, SubIndication::RevokedCaNoPoe),
                     }
                 }
-                Verdict::Unknown(why) => {
+                Verdict::Unknown(mut why) => {
+                    if cert.ocsp_urls().is_empty() && cert.crl_urls().is_empty() {
+                        why.push_str(", and it names no OCSP responder or CRL distribution point");
+                    }
                     let expired = cert.not_after() < self.validation_time;
                     let offline = if self.opts.revocation_source.is_none() {
                         " (validated offline)"
@@ -341,13 +344,13 @@ impl<'a> LtvContext<'a> {
                         };
                         checks.indeterminate(
                             id,
-                            format!("{subject}: revocation status at {when} cannot be established{offline}: {why}{tail}"),
+                            format!("{subject}: not known whether it was revoked at {when}{offline}: {why}{tail}"),
                             SubIndication::TryLater,
                         );
                     } else {
                         checks.warn(
                             id,
-                            format!("{subject}: revocation status at {when} not established{offline} ({why}); accepted under the soft-fail policy"),
+                            format!("{subject}: not known whether it was revoked at {when}{offline}: {why}; accepted under the soft-fail policy"),
                         );
                     }
                 }
