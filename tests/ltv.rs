@@ -902,3 +902,43 @@ fn dss_updated_in_place_is_allowed_but_not_as_a_disguise() {
         text(&r)
     );
 }
+
+#[test]
+fn corrupted_revocation_data_and_tokens_never_panic() {
+    let env = LtvEnv::start();
+    let leaf = env.leaf("Fuzz");
+    let src = OnlineSource::default();
+    let ocsp = src.fetch(&leaf.cert, &env.inter.cert).ocsp.remove(0);
+    let crl = src.fetch(&env.inter.cert, &env.root.cert).crls.remove(0);
+    let token = TsaClient::new(&env.url("/tsa"))
+        .timestamp(b"fuzz")
+        .unwrap()
+        .der;
+    for original in [&ocsp, &crl, &token] {
+        for i in (0..original.len()).step_by(3) {
+            for flip in [0x01u8, 0x80, 0xFF] {
+                let mut bad = original.clone();
+                bad[i] ^= flip;
+                if let Ok(r) = kyso::revocation::OcspResponse::from_der(&bad) {
+                    let _ = r.verify(&env.inter.cert, &[]);
+                }
+                if let Ok(c) = kyso::revocation::Crl::from_der(&bad) {
+                    let _ = c.verify(&env.root.cert);
+                    let _ = c.status_of(&env.inter.cert);
+                }
+                if let Ok(t) = kyso::tsp::TimeStampToken::from_der(&bad) {
+                    let _ = t.verify(&[]);
+                }
+                let mut ev = Evidence::new();
+                ev.add_ocsp(&bad, Origin::Dss);
+                ev.add_crl(&bad, Origin::Dss);
+                let _ = ev.status_at(&leaf.cert, &env.inter.cert, 0);
+            }
+        }
+        for len in 0..original.len().min(200) {
+            let _ = kyso::revocation::OcspResponse::from_der(&original[..len]);
+            let _ = kyso::revocation::Crl::from_der(&original[..len]);
+            let _ = kyso::tsp::TimeStampToken::from_der(&original[..len]);
+        }
+    }
+}

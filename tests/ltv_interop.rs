@@ -157,3 +157,74 @@ fn kyso_validates_pyhanko_b_lta_offline() {
             .any(|s| s.kind == "document-timestamp" && s.is_valid()));
     }
 }
+
+#[test]
+fn kyso_extends_a_pyhanko_signature_to_b_lta() {
+    let mut env = LtvEnv::start();
+    let leaf = env.leaf("Võ Văn Extend");
+    let p12 = env.write_p12("ext", &leaf);
+    std::fs::write(env.path("pw"), b"pw").unwrap();
+    let input = env.path("in.pdf");
+    std::fs::write(&input, common::sample_default()).unwrap();
+    let signed = env.path("ph-bt.pdf");
+    let s = |p: &Path| p.display().to_string();
+    let (ok, log) = pyhanko(&[
+        "sign",
+        "addsig",
+        "--field",
+        "Sig1",
+        "--use-pades",
+        "--timestamp-url",
+        &env.url("/tsa"),
+        "pkcs12",
+        "--passfile",
+        &s(&env.path("pw")),
+        &s(&input),
+        &s(&signed),
+        &s(&p12),
+    ]);
+    assert!(ok, "pyHanko could not sign B-T: {log}");
+    let before = std::fs::read(&signed).unwrap();
+    let lvl = LevelOptions {
+        level: PadesLevel::BLTA,
+        tsa: Some(TsaClient::new(&env.url("/tsa"))),
+        revocation: Some(Arc::new(OnlineSource::default())),
+        extra_certificates: vec![env.root.cert.clone(), env.inter.cert.clone()],
+        ..Default::default()
+    };
+    let out = levels::extend(&before, &lvl).unwrap();
+    assert!(
+        out.pdf.starts_with(&before),
+        "extending never touches an earlier byte"
+    );
+    let f = env.path("ph-lta-by-kyso.pdf");
+    std::fs::write(&f, &out.pdf).unwrap();
+    common::qpdf_check(&f);
+    let (ok, log) = pyhanko(&[
+        "sign",
+        "adesverify",
+        "--trust",
+        &s(&env.path("root.pem")),
+        "--trust-replace",
+        &s(&f),
+    ]);
+    assert!(
+        ok && log.contains("TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES"),
+        "{log}"
+    );
+    env.stop();
+    let r = Validator::new(ValidationOptions {
+        trust: env.trust(),
+        validation_time: Some(kyso::time::now() + 2 * YEAR),
+        ..Default::default()
+    })
+    .validate_bytes("ph-lta-by-kyso.pdf", &out.pdf);
+    assert!(r.valid, "{}", kyso::report::render_text(&r));
+    let sig = r.signatures.iter().find(|s| s.field == "Sig1").unwrap();
+    assert_eq!(
+        sig.pades_level,
+        Some("B-LTA"),
+        "{}",
+        kyso::report::render_text(&r)
+    );
+}
