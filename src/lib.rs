@@ -24,3 +24,4 @@ pub mod time;
 pub mod validate;
 pub mod inspect;
 pub mod io;
+pub mod policy;
