@@ -17,12 +17,35 @@
 //! chains (`/Length 5 0 R` → …) at most 32 deep; object windows at most 256 MiB; every offset
 //! is checked against the file length.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
+use super::filter::{self, MAX_DECODED};
+use super::parser::{endstream_follows, find_endstream, is_unexpected_end, is_whitespace, Parser};
 use super::source::Source;
-use super::{Dict, ObjRef, Object, PdfError, Result, Stream};
+use super::{Dict, ObjRef, Object, PdfError, Result, Stream, StreamData};
+
+/// At most this many xref sections (following `/Prev`).
+pub const MAX_SECTIONS: usize = 10_000;
+/// Reference chains (`/Length 5 0 R` → …, object stream → its `/Length` …) at most this deep.
+pub const MAX_REF_DEPTH: usize = 32;
+/// Largest window read to parse one object or xref table.
+pub const MAX_WINDOW: usize = 256 << 20;
+/// First window size for file-backed sources (doubled on "unexpected end").
+const INITIAL_WINDOW: usize = 4096;
+/// How much of the file's tail is searched for `startxref`.
+const TAIL: usize = 8192;
+/// How far after a section's xref data `startxref … %%EOF` is looked for.
+const EOF_SEARCH: usize = 4096;
+/// How far past a stream's start `endstream` is looked for when `/Length` is unusable.
+const ENDSTREAM_SCAN: u64 = 256 << 20;
+/// Decoded object streams kept in memory at most (bytes); the cache is emptied beyond.
+const OBJSTM_CACHE_BYTES: usize = 256 << 20;
+/// Page tree nodes visited at most by `pages_in`.
+const MAX_PAGE_NODES: usize = 1 << 20;
 
 /// One cross-reference entry (ISO 32000-1 §7.5.4, §7.5.8.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -93,6 +116,90 @@ pub struct Document {
     revisions: Vec<Revision>,
     header_version: String,
     cache: RefCell<HashMap<(usize, ObjRef), Object>>,
+    objstm_cache: RefCell<HashMap<(usize, u32), Arc<ObjStm>>>,
+    objstm_bytes: Cell<usize>,
+    in_progress: RefCell<Vec<(usize, ObjRef)>>,
+}
+
+/// A decoded object stream: its data and the `(object number, offset)` header pairs.
+#[derive(Debug)]
+struct ObjStm {
+    data: Vec<u8>,
+    first: usize,
+    offsets: Vec<(u32, usize)>,
+}
+
+/// One xref section as read from the file (a table with its `/XRefStm` stream, or one xref
+/// stream), before sections are grouped into revisions.
+#[derive(Debug)]
+struct Section {
+    offset: u64,
+    xref_stm: Option<u64>,
+    kind: XrefKind,
+    trailer: Dict,
+    entries: BTreeMap<u32, XrefEntry>,
+    end: Option<u64>,
+    eof_marker: Option<u64>,
+    startxref: Option<u64>,
+}
+
+fn xref_err(e: PdfError) -> PdfError {
+    match e {
+        PdfError::Malformed { offset, reason } => {
+            PdfError::MalformedXref(format!("at byte {offset}: {reason}"))
+        }
+        other => other,
+    }
+}
+
+/// Runs `f` on a parser over a window of `src` starting at `offset`: the rest of the file
+/// (at most [`MAX_WINDOW`]) for memory sources, else 4 KiB doubled while `f` reports
+/// "unexpected end".
+fn with_window<T>(
+    src: &Source,
+    offset: u64,
+    mut f: impl FnMut(&mut Parser<'_>) -> Result<T>,
+) -> Result<T> {
+    let len = src.len();
+    if offset >= len {
+        return Err(PdfError::OffsetOutOfBounds { offset, len });
+    }
+    let avail = usize::try_from(len - offset).unwrap_or(usize::MAX);
+    let max = avail.min(MAX_WINDOW);
+    let mut size = if src.as_slice().is_some() {
+        max
+    } else {
+        INITIAL_WINDOW.min(max)
+    };
+    loop {
+        let buf = src.read(offset, size)?;
+        let mut p = Parser::new(&buf, offset);
+        match f(&mut p) {
+            Err(e) if is_unexpected_end(&e) && size < max => {
+                size = size.saturating_mul(2).min(max);
+            }
+            Err(e) if is_unexpected_end(&e) && avail > MAX_WINDOW => {
+                return Err(PdfError::LimitExceeded("object size"))
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Parses an unsigned decimal number at the start of `b` (after white space).
+fn leading_uint(b: &[u8]) -> Option<(u64, usize)> {
+    let ws = b.iter().take_while(|&&c| is_whitespace(c)).count();
+    let rest = b.get(ws..)?;
+    let n = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    if n == 0 || n > 19 {
+        return None;
+    }
+    let v = std::str::from_utf8(rest.get(..n)?).ok()?.parse().ok()?;
+    Some((v, ws + n))
+}
+
+fn big_endian(field: &[u8]) -> u64 {
+    field.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b))
 }
 
 impl Document {
@@ -108,8 +215,305 @@ impl Document {
 
     /// Opens a document from a source: checks the header, reads the xref chain.
     pub fn from_source(source: Source) -> Result<Self> {
-        let _ = (&source, RefCell::new(HashMap::<(usize, ObjRef), Object>::new()));
-        todo!()
+        let head = source.read(0, 1024 + 16)?;
+        let at = memchr::memmem::find(&head, b"%PDF-")
+            .filter(|&p| p <= 1024)
+            .ok_or(PdfError::NotPdf)?;
+        let version: String = head
+            .get(at + 5..)
+            .unwrap_or(&[])
+            .iter()
+            .take(16)
+            .take_while(|c| c.is_ascii_digit() || **c == b'.')
+            .map(|&c| char::from(c))
+            .collect();
+        drop(head);
+        let mut doc = Document {
+            source,
+            revisions: Vec::new(),
+            header_version: version,
+            cache: RefCell::new(HashMap::new()),
+            objstm_cache: RefCell::new(HashMap::new()),
+            objstm_bytes: Cell::new(0),
+            in_progress: RefCell::new(Vec::new()),
+        };
+        let startxref = doc.find_startxref()?;
+        let sections = doc.read_chain(startxref)?;
+        doc.revisions = group_sections(sections);
+        if doc.revisions.is_empty() {
+            return Err(PdfError::MalformedXref("no cross-reference section".into()));
+        }
+        Ok(doc)
+    }
+
+    /// The value of the last `startxref` in the file's tail.
+    fn find_startxref(&self) -> Result<u64> {
+        let len = self.source.len();
+        let tail_len = len.min(TAIL as u64);
+        let tail_start = len - tail_len;
+        let tail = self.source.read(tail_start, tail_len as usize)?;
+        let at = memchr::memmem::rfind(&tail, b"startxref")
+            .ok_or_else(|| PdfError::MalformedXref("no startxref at the end of the file".into()))?;
+        let (v, _) = tail
+            .get(at + 9..)
+            .and_then(leading_uint)
+            .ok_or_else(|| PdfError::MalformedXref("startxref without an offset".into()))?;
+        if v >= len {
+            return Err(PdfError::OffsetOutOfBounds { offset: v, len });
+        }
+        Ok(v)
+    }
+
+    /// Reads the xref sections from `start` along `/Prev`, newest first.
+    fn read_chain(&self, start: u64) -> Result<Vec<Section>> {
+        let mut sections = Vec::new();
+        let mut visited = HashSet::new();
+        let mut next = Some(start);
+        while let Some(off) = next {
+            if !visited.insert(off) {
+                return Err(PdfError::XrefLoop(off));
+            }
+            if sections.len() >= MAX_SECTIONS {
+                return Err(PdfError::LimitExceeded("number of xref sections"));
+            }
+            let sec = self.read_section(off)?;
+            next = match sec.trailer.get(b"Prev") {
+                None => None,
+                Some(Object::Integer(p)) => Some(
+                    u64::try_from(*p)
+                        .map_err(|_| PdfError::MalformedXref(format!("negative /Prev {p}")))?,
+                ),
+                Some(o) => {
+                    return Err(PdfError::MalformedXref(format!(
+                        "/Prev is a {}",
+                        o.type_name()
+                    )))
+                }
+            };
+            sections.push(sec);
+        }
+        Ok(sections)
+    }
+
+    fn read_section(&self, off: u64) -> Result<Section> {
+        let len = self.source.len();
+        let is_table = with_window(&self.source, off, |p| {
+            p.skip_ws();
+            let rest = p.buf.get(p.pos..).unwrap_or(&[]);
+            if rest.len() < 5 && b"xref".starts_with(rest) {
+                // Too few bytes to tell (the window may be cut): ask for more.
+                return Err(p.error("unexpected end before xref"));
+            }
+            Ok(p.eat_keyword(b"xref"))
+        })?;
+        let (kind, trailer, mut entries, data_end, xref_stm) = if is_table {
+            let (entries, trailer, data_end) =
+                with_window(&self.source, off, |p| parse_table(p, len)).map_err(xref_err)?;
+            let xref_stm = match trailer.get(b"XRefStm") {
+                None => None,
+                Some(Object::Integer(x)) => Some(
+                    u64::try_from(*x)
+                        .map_err(|_| PdfError::MalformedXref(format!("negative /XRefStm {x}")))?,
+                ),
+                Some(o) => {
+                    return Err(PdfError::MalformedXref(format!(
+                        "/XRefStm is a {}",
+                        o.type_name()
+                    )))
+                }
+            };
+            let mut entries = entries;
+            let kind = match xref_stm {
+                Some(x) => {
+                    if x == off {
+                        return Err(PdfError::XrefLoop(x));
+                    }
+                    let (stm_entries, _, _) = self.read_xref_stream(x)?;
+                    for (k, v) in stm_entries {
+                        entries.entry(k).or_insert(v);
+                    }
+                    XrefKind::Hybrid
+                }
+                None => XrefKind::Table,
+            };
+            (kind, trailer, entries, data_end, xref_stm)
+        } else {
+            let (entries, dict, data_end) = self.read_xref_stream(off)?;
+            (XrefKind::Stream, dict, entries, data_end, None)
+        };
+        // Object 0 is always the head of the free list; never resolvable.
+        if let Some(XrefEntry::InUse { .. } | XrefEntry::Compressed { .. }) = entries.get(&0) {
+            entries.remove(&0);
+        }
+        let (startxref, eof_marker, end) = self.find_eof(data_end)?;
+        Ok(Section {
+            offset: off,
+            xref_stm,
+            kind,
+            trailer,
+            entries,
+            end,
+            eof_marker,
+            startxref,
+        })
+    }
+
+    /// Reads the xref stream at `off`: its entries, its dictionary and the offset after its
+    /// `endstream`.
+    fn read_xref_stream(&self, off: u64) -> Result<(BTreeMap<u32, XrefEntry>, Dict, u64)> {
+        let head = with_window(&self.source, off, |p| p.parse_indirect_head()).map_err(xref_err)?;
+        let (Object::Dict(dict), Some(data_start)) = (head.object, head.stream_data_start) else {
+            return Err(PdfError::MalformedXref(format!(
+                "byte {off} is neither an xref table nor an xref stream"
+            )));
+        };
+        // `/Type /XRef` is required; tolerate its absence (not a wrong value) when `/W` is there.
+        let type_ok = match dict.get(b"Type") {
+            None => dict.contains(b"W"),
+            Some(t) => t.as_name() == Some(b"XRef"),
+        };
+        if !type_ok {
+            return Err(PdfError::MalformedXref(format!(
+                "stream at byte {off} is not /Type /XRef"
+            )));
+        }
+        let length = dict.get_int(b"Length").and_then(|l| u64::try_from(l).ok());
+        let (span, after) = self.stream_span(data_start, length).map_err(xref_err)?;
+        let raw = self.read_span(&span)?;
+        let data = filter::decode(&dict, &raw, MAX_DECODED).map_err(xref_err)?;
+        let entries = parse_xref_stream_entries(&dict, &data)?;
+        Ok((entries, dict, after))
+    }
+
+    /// Looks for `startxref N` and `%%EOF` right after a section's data (white space,
+    /// comments and an `endobj` may come between). Returns (startxref, marker, end).
+    fn find_eof(&self, data_end: u64) -> Result<(Option<u64>, Option<u64>, Option<u64>)> {
+        let len = self.source.len();
+        let buf = self.source.read(data_end, EOF_SEARCH + 2)?;
+        let limit = buf.len().min(EOF_SEARCH);
+        let mut i = 0usize;
+        let mut seen_endobj = false;
+        let skip = |buf: &[u8], mut i: usize, seen_endobj: &mut bool| -> usize {
+            loop {
+                let Some(&c) = buf.get(i) else { return i };
+                if is_whitespace(c) {
+                    i += 1;
+                } else if !*seen_endobj && buf.get(i..).is_some_and(|r| r.starts_with(b"endobj")) {
+                    *seen_endobj = true;
+                    i += 6;
+                } else if c == b'%' && !buf.get(i..).is_some_and(|r| r.starts_with(b"%%EOF")) {
+                    while buf.get(i).is_some_and(|&c| c != b'\r' && c != b'\n') {
+                        i += 1;
+                    }
+                } else {
+                    return i;
+                }
+            }
+        };
+        i = skip(&buf, i, &mut seen_endobj);
+        if i >= limit || !buf.get(i..).is_some_and(|r| r.starts_with(b"startxref")) {
+            return Ok((None, None, None));
+        }
+        i += 9;
+        let (value, n) = match buf.get(i..).and_then(leading_uint) {
+            Some((v, n)) => (Some(v), n),
+            None => (None, 0),
+        };
+        i += n;
+        seen_endobj = true;
+        i = skip(&buf, i, &mut seen_endobj);
+        if i >= limit || !buf.get(i..).is_some_and(|r| r.starts_with(b"%%EOF")) {
+            return Ok((value, None, None));
+        }
+        let marker = data_end.saturating_add(i as u64);
+        i += 5;
+        match (buf.get(i), buf.get(i + 1)) {
+            (Some(b'\r'), Some(b'\n')) => i += 2,
+            (Some(b'\r' | b'\n'), _) => i += 1,
+            _ => {}
+        }
+        let end = data_end.saturating_add(i as u64).min(len);
+        Ok((value, Some(marker), Some(end)))
+    }
+
+    /// The data span of a stream whose data starts at `data_start`: `length` bytes if an
+    /// `endstream` follows them, else up to a scanned `endstream`. Also returns the offset
+    /// just past `endstream`.
+    fn stream_span(&self, data_start: u64, length: Option<u64>) -> Result<(Range<u64>, u64)> {
+        let len = self.source.len();
+        if let Some(l) = length {
+            if let Some(end) = data_start.checked_add(l).filter(|&e| e <= len) {
+                let after = self.source.read(end, 32)?;
+                if let Some(n) = endstream_follows(&after) {
+                    return Ok((data_start..end, end + n as u64));
+                }
+            }
+        }
+        self.scan_endstream(data_start)
+    }
+
+    fn scan_endstream(&self, data_start: u64) -> Result<(Range<u64>, u64)> {
+        let len = self.source.len();
+        let limit = data_start.saturating_add(ENDSTREAM_SCAN).min(len);
+        if self.source.as_slice().is_some() {
+            let n = usize::try_from(limit.saturating_sub(data_start)).unwrap_or(usize::MAX);
+            let buf = self.source.read(data_start, n)?;
+            if let Some((dlen, after)) = find_endstream(&buf) {
+                return Ok((
+                    data_start..data_start + dlen as u64,
+                    data_start + after as u64,
+                ));
+            }
+        } else {
+            const CHUNK: usize = 1 << 20;
+            let mut pos = data_start;
+            while pos < limit {
+                let n = usize::try_from(limit - pos).unwrap_or(CHUNK).min(CHUNK);
+                let buf = self.source.read(pos, n)?;
+                if let Some(at) = memchr::memmem::find(&buf, b"endstream") {
+                    let abs = pos + at as u64;
+                    let before_start = abs.saturating_sub(2).max(data_start);
+                    let before = self
+                        .source
+                        .read(before_start, (abs - before_start) as usize)?;
+                    let mut dlen = abs - data_start;
+                    if before.ends_with(b"\r\n") {
+                        dlen -= 2;
+                    } else if before.ends_with(b"\n") || before.ends_with(b"\r") {
+                        dlen -= 1;
+                    }
+                    return Ok((data_start..data_start + dlen, abs + 9));
+                }
+                if buf.len() < n || buf.len() <= 9 {
+                    break;
+                }
+                pos += (buf.len() - 8) as u64;
+            }
+        }
+        Err(PdfError::Malformed {
+            offset: data_start,
+            reason: "stream without endstream".into(),
+        })
+    }
+
+    fn read_span(&self, span: &Range<u64>) -> Result<Vec<u8>> {
+        let len = self.source.len();
+        if span.start > span.end || span.end > len {
+            return Err(PdfError::OffsetOutOfBounds {
+                offset: span.end,
+                len,
+            });
+        }
+        let n = usize::try_from(span.end - span.start)
+            .map_err(|_| PdfError::LimitExceeded("stream size"))?;
+        let data = self.source.read(span.start, n)?;
+        if data.len() != n {
+            return Err(PdfError::OffsetOutOfBounds {
+                offset: span.end,
+                len,
+            });
+        }
+        Ok(data.into_owned())
     }
 
     /// The underlying bytes.
@@ -150,19 +554,283 @@ impl Document {
     /// The xref entry that object `num` has in revision `rev`'s view (looking in `rev`, then
     /// older revisions), if any.
     pub fn entry_in(&self, rev: usize, num: u32) -> Option<(usize, XrefEntry)> {
-        todo!("{rev} {num}")
+        let upto = self.revisions.get(..=rev)?;
+        upto.iter()
+            .rev()
+            .find_map(|r| r.entries.get(&num).map(|e| (r.index, *e)))
     }
 
     /// All object numbers visible in revision `rev` (in use there).
     pub fn object_numbers_in(&self, rev: usize) -> Vec<u32> {
-        todo!("{rev}")
+        let Some(upto) = self.revisions.get(..=rev) else {
+            return Vec::new();
+        };
+        let mut view: BTreeMap<u32, XrefEntry> = BTreeMap::new();
+        for r in upto {
+            for (k, v) in &r.entries {
+                view.insert(*k, *v);
+            }
+        }
+        view.into_iter()
+            .filter(|(_, e)| !matches!(e, XrefEntry::Free { .. }))
+            .map(|(k, _)| k)
+            .collect()
     }
 
     /// Object `r` as it was in revision `rev`. A free or missing entry resolves to
     /// `Object::Null` (ISO 32000-1 §7.3.10); a generation mismatch likewise. Streams come back
     /// with `StreamData::InFile` (data not loaded) and a resolved `/Length`.
     pub fn resolve_in(&self, rev: usize, r: ObjRef) -> Result<Object> {
-        todo!("{rev} {r}")
+        self.resolve_depth(rev, r, 0)
+    }
+
+    fn resolve_depth(&self, rev: usize, r: ObjRef, depth: usize) -> Result<Object> {
+        if rev >= self.revisions.len() {
+            return Err(PdfError::MalformedXref(format!("no revision {rev}")));
+        }
+        if depth > MAX_REF_DEPTH {
+            return Err(PdfError::LimitExceeded("reference chain length"));
+        }
+        if let Some(o) = self.cache.borrow().get(&(rev, r)) {
+            return Ok(o.clone());
+        }
+        if self.in_progress.borrow().contains(&(rev, r)) {
+            return Err(PdfError::Malformed {
+                offset: self.offset_of(rev, r.num).unwrap_or(0),
+                reason: format!("reference cycle through {r}"),
+            });
+        }
+        self.in_progress.borrow_mut().push((rev, r));
+        let res = self.load(rev, r, depth);
+        self.in_progress.borrow_mut().pop();
+        if let Ok(o) = &res {
+            self.cache.borrow_mut().insert((rev, r), o.clone());
+        }
+        res
+    }
+
+    fn load(&self, rev: usize, r: ObjRef, depth: usize) -> Result<Object> {
+        match self.entry_in(rev, r.num) {
+            None | Some((_, XrefEntry::Free { .. })) => Ok(Object::Null),
+            Some((_, XrefEntry::InUse { offset, gen })) => {
+                if gen != r.gen {
+                    return Ok(Object::Null);
+                }
+                self.load_at(rev, r, offset, depth)
+            }
+            Some((_, XrefEntry::Compressed { stream, index })) => {
+                if r.gen != 0 {
+                    return Ok(Object::Null);
+                }
+                self.load_compressed(rev, r, stream, index, depth)
+            }
+        }
+    }
+
+    fn load_at(&self, rev: usize, r: ObjRef, offset: u64, depth: usize) -> Result<Object> {
+        let head = with_window(&self.source, offset, |p| {
+            let id = match p.parse_obj_header() {
+                Ok(id) => id,
+                Err(e) if is_unexpected_end(&e) => return Err(e),
+                Err(_) => return Ok(None),
+            };
+            if id != r {
+                return Ok(None);
+            }
+            p.parse_indirect_body(id).map(Some)
+        })?
+        .ok_or(PdfError::ObjectMismatch {
+            expected: r,
+            offset,
+        })?;
+        let Some(data_start) = head.stream_data_start else {
+            return Ok(head.object);
+        };
+        let Object::Dict(mut dict) = head.object else {
+            return Err(PdfError::Malformed {
+                offset,
+                reason: "stream after a non-dictionary".into(),
+            });
+        };
+        let (length, indirect) = match dict.get(b"Length") {
+            Some(Object::Integer(l)) => (u64::try_from(*l).ok(), false),
+            Some(Object::Ref(lr)) => {
+                let v = match self.resolve_depth(rev, *lr, depth + 1) {
+                    Ok(Object::Integer(l)) => u64::try_from(l).ok(),
+                    Ok(_) | Err(_) => None,
+                };
+                (v, true)
+            }
+            _ => (None, false),
+        };
+        let (span, _) = self.stream_span(data_start, length)?;
+        if indirect {
+            let l = span.end - span.start;
+            dict.set(
+                "Length",
+                Object::Integer(i64::try_from(l).unwrap_or(i64::MAX)),
+            );
+        }
+        Ok(Object::Stream(Stream {
+            dict,
+            data: StreamData::InFile(span),
+        }))
+    }
+
+    fn load_compressed(
+        &self,
+        rev: usize,
+        r: ObjRef,
+        stream: u32,
+        index: u32,
+        depth: usize,
+    ) -> Result<Object> {
+        let os = self.objstm(rev, stream, depth)?;
+        let stream_offset = self.offset_of(rev, stream).unwrap_or(0);
+        let idx = usize::try_from(index).unwrap_or(usize::MAX);
+        let Some(&(num, off)) = os.offsets.get(idx) else {
+            return Err(PdfError::ObjectMismatch {
+                expected: r,
+                offset: stream_offset,
+            });
+        };
+        if num != r.num {
+            return Err(PdfError::ObjectMismatch {
+                expected: r,
+                offset: stream_offset,
+            });
+        }
+        let start = os
+            .first
+            .checked_add(off)
+            .filter(|&s| s <= os.data.len())
+            .ok_or_else(|| PdfError::Malformed {
+                offset: stream_offset,
+                reason: "object stream offset out of range".into(),
+            })?;
+        // The object ends where the next one (by offset) starts, else at the end of the data.
+        let end = os
+            .offsets
+            .iter()
+            .map(|&(_, o)| o)
+            .filter(|&o| o > off)
+            .min()
+            .and_then(|o| os.first.checked_add(o))
+            .unwrap_or(os.data.len())
+            .min(os.data.len());
+        let slice = os.data.get(start..end).unwrap_or(&[]);
+        let mut p = Parser::new(slice, 0);
+        p.record_spans = false;
+        p.parse_object().map_err(|e| match e {
+            PdfError::Malformed { reason, .. } => PdfError::Malformed {
+                offset: stream_offset,
+                reason: format!("in object {r} of object stream {stream}: {reason}"),
+            },
+            other => other,
+        })
+    }
+
+    /// Loads and caches the decoded object stream `num` as of revision `rev`.
+    fn objstm(&self, rev: usize, num: u32, depth: usize) -> Result<Arc<ObjStm>> {
+        if let Some(os) = self.objstm_cache.borrow().get(&(rev, num)) {
+            return Ok(Arc::clone(os));
+        }
+        let gen = match self.entry_in(rev, num) {
+            Some((_, XrefEntry::InUse { gen, .. })) => gen,
+            _ => {
+                return Err(PdfError::Malformed {
+                    offset: 0,
+                    reason: format!("object stream {num} is not an uncompressed object"),
+                })
+            }
+        };
+        let obj = self.resolve_depth(rev, ObjRef::new(num, gen), depth + 1)?;
+        let offset = self.offset_of(rev, num).unwrap_or(0);
+        let bad = |reason: &str| PdfError::Malformed {
+            offset,
+            reason: reason.to_string(),
+        };
+        let Object::Stream(s) = obj else {
+            return Err(bad("object stream is not a stream"));
+        };
+        if s.dict.get_name(b"Type") != Some(b"ObjStm") {
+            return Err(bad("object stream is not /Type /ObjStm"));
+        }
+        let n = s
+            .dict
+            .get_int(b"N")
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| bad("bad /N"))?;
+        let first = s
+            .dict
+            .get_int(b"First")
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| bad("bad /First"))?;
+        let dict = self.direct_filter_dict(rev, &s.dict, depth)?;
+        let raw = match &s.data {
+            StreamData::InFile(span) => self.read_span(span)?,
+            StreamData::Bytes(b) => b.clone(),
+        };
+        let data = filter::decode(&dict, &raw, MAX_DECODED)?;
+        if first > data.len() || n > first / 2 + 1 {
+            return Err(bad("object stream /N or /First inconsistent with its data"));
+        }
+        let mut p = Parser::new(&data, 0);
+        p.record_spans = false;
+        let mut offsets = Vec::with_capacity(n);
+        for _ in 0..n {
+            let num = p
+                .parse_uint()
+                .map_err(|_| bad("bad object stream header"))?;
+            let off = p
+                .parse_uint()
+                .map_err(|_| bad("bad object stream header"))?;
+            let (Ok(num), Ok(off)) = (u32::try_from(num), usize::try_from(off)) else {
+                return Err(bad("object stream header value out of range"));
+            };
+            offsets.push((num, off));
+        }
+        let os = Arc::new(ObjStm {
+            data,
+            first,
+            offsets,
+        });
+        let size = os.data.len();
+        let mut cache = self.objstm_cache.borrow_mut();
+        if self.objstm_bytes.get().saturating_add(size) > OBJSTM_CACHE_BYTES {
+            cache.clear();
+            self.objstm_bytes.set(0);
+        }
+        self.objstm_bytes
+            .set(self.objstm_bytes.get().saturating_add(size));
+        cache.insert((rev, num), Arc::clone(&os));
+        Ok(os)
+    }
+
+    /// A copy of a stream dictionary with `/Filter` and `/DecodeParms` made direct.
+    fn direct_filter_dict(&self, rev: usize, d: &Dict, depth: usize) -> Result<Dict> {
+        let mut out = Dict::new();
+        for key in [&b"Filter"[..], b"DecodeParms"] {
+            let Some(v) = d.get(key) else { continue };
+            let v = match v {
+                Object::Ref(r) => self.resolve_depth(rev, *r, depth + 1)?,
+                o => o.clone(),
+            };
+            let v = match v {
+                Object::Array(items) => Object::Array(
+                    items
+                        .into_iter()
+                        .map(|i| match i {
+                            Object::Ref(r) => self.resolve_depth(rev, r, depth + 1),
+                            o => Ok(o),
+                        })
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+                o => o,
+            };
+            out.set(key.to_vec(), v);
+        }
+        Ok(out)
     }
 
     /// Object `r` in the newest revision.
@@ -180,22 +848,105 @@ impl Document {
 
     /// The document catalog (`/Root`) of revision `rev`.
     pub fn catalog_in(&self, rev: usize) -> Result<Dict> {
-        todo!("{rev}")
+        let rv = self
+            .revisions
+            .get(rev)
+            .ok_or_else(|| PdfError::MalformedXref(format!("no revision {rev}")))?;
+        let root = rv
+            .trailer
+            .get_ref(b"Root")
+            .ok_or_else(|| PdfError::MalformedXref(format!("revision {rev} has no /Root")))?;
+        match self.resolve_in(rev, root)? {
+            Object::Dict(d) => Ok(d),
+            o => Err(PdfError::Malformed {
+                offset: self.offset_of(rev, root.num).unwrap_or(0),
+                reason: format!("document catalog {root} is a {}", o.type_name()),
+            }),
+        }
     }
 
     /// The raw (still encoded) bytes of a stream.
     pub fn stream_raw(&self, s: &Stream) -> Result<Vec<u8>> {
-        todo!("{s:?}")
+        match &s.data {
+            StreamData::InFile(span) => self.read_span(span),
+            StreamData::Bytes(b) => Ok(b.clone()),
+        }
     }
 
     /// The decoded bytes of a stream (at most `filter::MAX_DECODED`).
     pub fn stream_decoded(&self, s: &Stream) -> Result<Vec<u8>> {
-        todo!("{s:?}")
+        let raw = self.stream_raw(s)?;
+        let dict = self.direct_filter_dict(self.last_revision(), &s.dict, 0)?;
+        filter::decode(&dict, &raw, MAX_DECODED)
     }
 
     /// The page objects of revision `rev` in order (walks `/Pages`, guarding against cycles).
     pub fn pages_in(&self, rev: usize) -> Result<Vec<ObjRef>> {
-        todo!("{rev}")
+        let catalog = self.catalog_in(rev)?;
+        let root = catalog
+            .get(b"Pages")
+            .ok_or_else(|| PdfError::Malformed {
+                offset: 0,
+                reason: "catalog has no /Pages".into(),
+            })?
+            .clone();
+        let mut pages = Vec::new();
+        let mut visited = HashSet::new();
+        let mut stack = vec![root];
+        let mut budget = MAX_PAGE_NODES;
+        while let Some(node) = stack.pop() {
+            budget = budget
+                .checked_sub(1)
+                .ok_or(PdfError::LimitExceeded("page tree size"))?;
+            let node_ref = node.as_ref();
+            if let Some(r) = node_ref {
+                if !visited.insert(r) {
+                    return Err(PdfError::Malformed {
+                        offset: self.offset_of(rev, r.num).unwrap_or(0),
+                        reason: format!("page tree visits {r} twice (cycle)"),
+                    });
+                }
+            }
+            let obj = self.deref_in(rev, &node)?;
+            let at = node_ref
+                .and_then(|r| self.offset_of(rev, r.num))
+                .unwrap_or(0);
+            let Some(dict) = obj.as_dict() else {
+                return Err(PdfError::Malformed {
+                    offset: at,
+                    reason: format!("page tree node is a {}", obj.type_name()),
+                });
+            };
+            let is_pages = match dict.get_name(b"Type") {
+                Some(b"Pages") => true,
+                Some(b"Page") => false,
+                _ => dict.contains(b"Kids"),
+            };
+            if is_pages {
+                let kids = self.deref_in(rev, dict.get(b"Kids").unwrap_or(&Object::Null))?;
+                let Some(kids) = kids.as_array() else {
+                    return Err(PdfError::Malformed {
+                        offset: at,
+                        reason: "/Kids is not an array".into(),
+                    });
+                };
+                if kids.len() > budget {
+                    return Err(PdfError::LimitExceeded("page tree size"));
+                }
+                stack.extend(kids.iter().rev().cloned());
+            } else {
+                match node_ref {
+                    Some(r) => pages.push(r),
+                    None => {
+                        return Err(PdfError::Malformed {
+                            offset: at,
+                            reason: "page object is not an indirect object".into(),
+                        })
+                    }
+                }
+            }
+        }
+        Ok(pages)
     }
 
     /// The absolute offset and generation of object `num` if it is uncompressed in revision
@@ -208,7 +959,204 @@ impl Document {
     }
 }
 
-#[allow(dead_code)]
-fn _assert_error_used(e: PdfError) -> PdfError {
-    e
+/// Parses a classic `xref` table and its trailer: (entries, trailer, offset after trailer).
+fn parse_table(p: &mut Parser<'_>, file_len: u64) -> Result<(BTreeMap<u32, XrefEntry>, Dict, u64)> {
+    p.skip_ws();
+    if !p.eat_keyword(b"xref") {
+        return Err(p.error("expected 'xref'"));
+    }
+    let mut entries = BTreeMap::new();
+    loop {
+        if p.eat_keyword(b"trailer") {
+            break;
+        }
+        let start = p.parse_uint()?;
+        let count = p.parse_uint()?;
+        // Each entry takes at least 18 bytes ("0 0 n" would be shorter, but a real entry is
+        // 20): a subsection cannot declare more entries than the file can hold.
+        if count.saturating_mul(18) > file_len {
+            return Err(p.error(format!(
+                "xref subsection of {count} entries is larger than the file"
+            )));
+        }
+        for i in 0..count {
+            let num = start
+                .checked_add(i)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| p.error("object number out of range in xref table"))?;
+            let field1 = p.parse_uint()?;
+            let gen = p.parse_uint()?;
+            let gen =
+                u16::try_from(gen).map_err(|_| p.error("generation out of range in xref table"))?;
+            let entry = if p.eat_keyword(b"n") {
+                XrefEntry::InUse {
+                    offset: field1,
+                    gen,
+                }
+            } else if p.eat_keyword(b"f") {
+                XrefEntry::Free { next: field1, gen }
+            } else {
+                p.skip_ws();
+                if p.pos >= p.buf.len() {
+                    return Err(p.error("unexpected end of xref table"));
+                }
+                return Err(p.error("xref entry is neither 'n' nor 'f'"));
+            };
+            entries.entry(num).or_insert(entry);
+        }
+    }
+    let trailer = match p.parse_object()? {
+        Object::Dict(d) => d,
+        o => return Err(p.error(format!("trailer is a {}", o.type_name()))),
+    };
+    Ok((entries, trailer, p.offset()))
+}
+
+/// Decodes the entries of an xref stream's (decoded) data per `/W` and `/Index`.
+fn parse_xref_stream_entries(dict: &Dict, data: &[u8]) -> Result<BTreeMap<u32, XrefEntry>> {
+    let bad = |m: &str| PdfError::MalformedXref(m.to_string());
+    let w = dict
+        .get(b"W")
+        .and_then(Object::as_array)
+        .ok_or_else(|| bad("xref stream without /W"))?;
+    if w.len() != 3 {
+        return Err(bad("xref stream /W must have 3 entries"));
+    }
+    let mut widths = [0usize; 3];
+    for (slot, v) in widths.iter_mut().zip(w) {
+        *slot = v
+            .as_int()
+            .and_then(|x| usize::try_from(x).ok())
+            .filter(|&x| x <= 8)
+            .ok_or_else(|| bad("xref stream /W value out of range (0–8)"))?;
+    }
+    let width: usize = widths.iter().sum();
+    if width == 0 {
+        return Err(bad("xref stream entries have zero width"));
+    }
+    let size = dict
+        .get_int(b"Size")
+        .ok_or_else(|| bad("xref stream without /Size"))?;
+    let index: Vec<i64> = match dict.get(b"Index") {
+        None => vec![0, size],
+        Some(Object::Array(a)) => a
+            .iter()
+            .map(|o| o.as_int().ok_or_else(|| bad("/Index holds a non-integer")))
+            .collect::<Result<_>>()?,
+        Some(_) => return Err(bad("/Index is not an array")),
+    };
+    if index.len() % 2 != 0 {
+        return Err(bad("/Index has an odd number of values"));
+    }
+    let mut entries = BTreeMap::new();
+    let mut pos = 0usize;
+    for pair in index.chunks_exact(2) {
+        let (Some(&start), Some(&count)) = (pair.first(), pair.get(1)) else {
+            break;
+        };
+        let (Ok(start), Ok(count)) = (u64::try_from(start), u64::try_from(count)) else {
+            return Err(bad("negative /Index value"));
+        };
+        let remaining = (data.len() - pos.min(data.len())) / width;
+        if count > remaining as u64 {
+            return Err(bad("xref stream data is shorter than /Index declares"));
+        }
+        for i in 0..count {
+            let num = start
+                .checked_add(i)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| bad("object number out of range in xref stream"))?;
+            let rec = data
+                .get(pos..pos + width)
+                .ok_or_else(|| bad("xref stream data too short"))?;
+            pos += width;
+            let (f1, rest) = rec.split_at(widths[0]);
+            let (f2, f3) = rest.split_at(widths[1]);
+            let ty = if widths[0] == 0 { 1 } else { big_endian(f1) };
+            let (a, b) = (big_endian(f2), big_endian(f3));
+            let entry = match ty {
+                0 => XrefEntry::Free {
+                    next: a,
+                    gen: u16::try_from(b).unwrap_or(u16::MAX),
+                },
+                1 => XrefEntry::InUse {
+                    offset: a,
+                    gen: u16::try_from(b)
+                        .map_err(|_| bad("generation out of range in xref stream"))?,
+                },
+                2 => XrefEntry::Compressed {
+                    stream: u32::try_from(a)
+                        .map_err(|_| bad("object stream number out of range"))?,
+                    index: u32::try_from(b).map_err(|_| bad("object stream index out of range"))?,
+                },
+                // Unknown types are references to the null object (ISO 32000-1 §7.5.8.3).
+                _ => continue,
+            };
+            entries.entry(num).or_insert(entry);
+        }
+    }
+    Ok(entries)
+}
+
+/// Groups xref sections (newest first, in `/Prev` order) into revisions (oldest first).
+///
+/// A section that lies physically *after* the section whose `/Prev` leads to it (and does not
+/// end before it) cannot be an older incremental update of it: it is the main section of a
+/// linearized file reached from the first-page section, and joins that section's revision.
+fn group_sections(sections: Vec<Section>) -> Vec<Revision> {
+    let mut groups: Vec<Vec<Section>> = Vec::new();
+    for s in sections {
+        if let Some(group) = groups.last_mut() {
+            if let Some(newer) = group.last() {
+                let ends_later = match (s.end, newer.end) {
+                    (Some(a), Some(b)) => a >= b,
+                    _ => true,
+                };
+                if s.offset > newer.offset && ends_later {
+                    group.push(s);
+                    continue;
+                }
+            }
+        }
+        groups.push(vec![s]);
+    }
+    groups.reverse();
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(index, group)| {
+            let mut xref_offsets = Vec::new();
+            let mut entries = BTreeMap::new();
+            for s in &group {
+                xref_offsets.push(s.offset);
+                xref_offsets.extend(s.xref_stm);
+                for (k, v) in &s.entries {
+                    entries.entry(*k).or_insert(*v);
+                }
+            }
+            let last_end = group
+                .iter()
+                .filter(|s| s.end.is_some())
+                .max_by_key(|s| s.end);
+            let (end, eof_marker, startxref) = match last_end {
+                Some(s) => (s.end, s.eof_marker, s.startxref),
+                None => (None, None, group.first().and_then(|s| s.startxref)),
+            };
+            let first = group.into_iter().next();
+            let (kind, trailer) = match first {
+                Some(s) => (s.kind, s.trailer),
+                None => (XrefKind::Table, Dict::new()),
+            };
+            Revision {
+                index,
+                xref_offsets,
+                kind,
+                trailer,
+                entries,
+                end,
+                eof_marker,
+                startxref,
+            }
+        })
+        .collect()
 }

@@ -8,7 +8,9 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use super::{Document, ObjRef, Object, Result};
+use super::{
+    filter, Dict, Document, ObjRef, Object, PdfError, Result, Stream, StreamData, XrefKind,
+};
 
 /// An incremental update being built against a document's newest revision.
 #[derive(Debug)]
@@ -31,14 +33,20 @@ pub struct WrittenUpdate {
 impl IncrementalUpdate {
     /// An empty update; new object numbers start at the newest trailer's `/Size`.
     pub fn new(doc: &Document) -> Self {
-        let next = doc.trailer(doc.last_revision()).get_int(b"Size").unwrap_or(1);
-        IncrementalUpdate { objects: BTreeMap::new(), next_num: u32::try_from(next).unwrap_or(1).max(1) }
+        let next = doc
+            .trailer(doc.last_revision())
+            .get_int(b"Size")
+            .unwrap_or(1);
+        IncrementalUpdate {
+            objects: BTreeMap::new(),
+            next_num: u32::try_from(next).unwrap_or(1).max(1),
+        }
     }
 
     /// Allocates a fresh object number (generation 0).
     pub fn alloc(&mut self) -> ObjRef {
         let r = ObjRef::new(self.next_num, 0);
-        self.next_num += 1;
+        self.next_num = self.next_num.saturating_add(1);
         r
     }
 
@@ -57,7 +65,168 @@ impl IncrementalUpdate {
     /// xref table + trailer or an xref stream (`/Type /XRef`, FlateDecode, `/W` sized to fit),
     /// the trailer carrying over `/Root`, `/Info`, `/ID` and setting `/Size` and `/Prev`; then
     /// `startxref`, `%%EOF` and a newline. Refuses encrypted documents (`Unsupported`).
+    ///
+    /// Streams whose data is still in the file (`StreamData::InFile`) are copied from it.
     pub fn write(&self, doc: &Document, out: &mut Vec<u8>) -> Result<WrittenUpdate> {
-        todo!("{} {}", doc.len(), out.len())
+        let newest = doc.last_revision();
+        let rev = &doc.revisions()[newest];
+        let old_trailer = &rev.trailer;
+        if old_trailer.contains(b"Encrypt") {
+            return Err(PdfError::Unsupported("encrypted document".into()));
+        }
+        if out.len() as u64 != doc.len() {
+            return Err(PdfError::Malformed {
+                offset: out.len() as u64,
+                reason: "the output buffer does not hold exactly the document's bytes".into(),
+            });
+        }
+        let prev =
+            rev.xref_offsets.first().copied().ok_or_else(|| {
+                PdfError::MalformedXref("newest revision has no xref section".into())
+            })?;
+        let highest = self.objects.keys().map(|r| r.num).max();
+        if highest == Some(u32::MAX) || self.objects.keys().any(|r| r.num == 0) {
+            return Err(PdfError::Unsupported(
+                "object number out of range in update".into(),
+            ));
+        }
+        let old_size = old_trailer
+            .get_int(b"Size")
+            .and_then(|s| u32::try_from(s).ok())
+            .unwrap_or(0);
+        let mut size = old_size.max(highest.map_or(0, |h| h + 1));
+
+        if !matches!(out.last(), Some(b'\n' | b'\r')) {
+            out.push(b'\n');
+        }
+        let mut spans = BTreeMap::new();
+        let mut offsets: BTreeMap<u32, (u64, u16)> = BTreeMap::new();
+        for (r, obj) in &self.objects {
+            let start = out.len() as u64;
+            out.extend_from_slice(format!("{} {} obj\n", r.num, r.gen).as_bytes());
+            match obj {
+                Object::Stream(s) if matches!(s.data, StreamData::InFile(_)) => {
+                    let data = doc.stream_raw(s)?;
+                    let loaded = Stream {
+                        dict: s.dict.clone(),
+                        data: StreamData::Bytes(data),
+                    };
+                    Object::Stream(loaded).write_to(out);
+                }
+                o => o.write_to(out),
+            }
+            out.extend_from_slice(b"\nendobj");
+            spans.insert(*r, start..out.len() as u64);
+            out.push(b'\n');
+            offsets.insert(r.num, (start, r.gen));
+        }
+
+        let mut trailer = Dict::new();
+        for key in [&b"Root"[..], b"Info", b"ID"] {
+            if let Some(v) = old_trailer.get(key) {
+                trailer.set(key.to_vec(), v.clone());
+            }
+        }
+        let startxref = out.len() as u64;
+        match rev.kind {
+            XrefKind::Table | XrefKind::Hybrid => {
+                out.extend_from_slice(b"xref\n");
+                for run in runs(&offsets) {
+                    let first = run.first().map_or(0, |(n, _)| *n);
+                    out.extend_from_slice(format!("{first} {}\n", run.len()).as_bytes());
+                    for (_, (off, gen)) in run {
+                        out.extend_from_slice(format!("{off:010} {gen:05} n\r\n").as_bytes());
+                    }
+                }
+                let mut t = Dict::new();
+                t.set("Size", Object::Integer(i64::from(size)));
+                t.set(
+                    "Prev",
+                    Object::Integer(i64::try_from(prev).unwrap_or(i64::MAX)),
+                );
+                for (k, v) in trailer.iter() {
+                    t.set(k.to_vec(), v.clone());
+                }
+                out.extend_from_slice(b"trailer\n");
+                Object::Dict(t).write_to(out);
+                out.push(b'\n');
+            }
+            XrefKind::Stream => {
+                let xref_num = size.max(self.next_num);
+                if xref_num == u32::MAX {
+                    return Err(PdfError::Unsupported(
+                        "object number out of range in update".into(),
+                    ));
+                }
+                size = xref_num + 1;
+                offsets.insert(xref_num, (startxref, 0));
+                let max_off = offsets.values().map(|(o, _)| *o).max().unwrap_or(0);
+                let off_width = (1..=8)
+                    .find(|&w| w == 8 || max_off >> (8 * w) == 0)
+                    .unwrap_or(8);
+                let mut data = Vec::with_capacity(offsets.len() * (3 + off_width));
+                let mut index = Vec::new();
+                for run in runs(&offsets) {
+                    index.push(Object::Integer(i64::from(
+                        run.first().map_or(0, |(n, _)| *n),
+                    )));
+                    index.push(Object::Integer(run.len() as i64));
+                    for (_, (off, gen)) in run {
+                        data.push(1);
+                        data.extend_from_slice(
+                            off.to_be_bytes().get(8 - off_width..).unwrap_or(&[]),
+                        );
+                        data.extend_from_slice(&gen.to_be_bytes());
+                    }
+                }
+                let mut d = Dict::new();
+                d.set("Type", Object::name("XRef"));
+                d.set("Size", Object::Integer(i64::from(size)));
+                d.set(
+                    "W",
+                    vec![
+                        Object::Integer(1),
+                        Object::Integer(off_width as i64),
+                        Object::Integer(2),
+                    ],
+                );
+                d.set("Index", index);
+                d.set(
+                    "Prev",
+                    Object::Integer(i64::try_from(prev).unwrap_or(i64::MAX)),
+                );
+                for (k, v) in trailer.iter() {
+                    d.set(k.to_vec(), v.clone());
+                }
+                d.set("Filter", Object::name("FlateDecode"));
+                let stream = Stream {
+                    dict: d,
+                    data: StreamData::Bytes(filter::flate_encode(&data)),
+                };
+                out.extend_from_slice(format!("{xref_num} 0 obj\n").as_bytes());
+                Object::Stream(stream).write_to(out);
+                out.extend_from_slice(b"\nendobj\n");
+            }
+        }
+        out.extend_from_slice(format!("startxref\n{startxref}\n%%EOF\n").as_bytes());
+        Ok(WrittenUpdate {
+            objects: spans,
+            startxref,
+            len: out.len() as u64,
+        })
     }
+}
+
+/// Splits sorted `(number, value)` entries into runs of consecutive numbers.
+fn runs<V: Copy>(entries: &BTreeMap<u32, V>) -> Vec<Vec<(u32, V)>> {
+    let mut out: Vec<Vec<(u32, V)>> = Vec::new();
+    for (&n, &v) in entries {
+        match out.last_mut() {
+            Some(run) if run.last().is_some_and(|(p, _)| p.checked_add(1) == Some(n)) => {
+                run.push((n, v))
+            }
+            _ => out.push(vec![(n, v)]),
+        }
+    }
+    out
 }

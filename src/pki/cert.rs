@@ -2,8 +2,15 @@
 
 use std::sync::Arc;
 
-use openssl::pkey::{PKey, Public};
+use base64::Engine as _;
+use openssl::pkey::{Id, PKey, Public};
+use openssl::x509::X509;
 use serde::Serialize;
+use sha2::Digest as _;
+use x509_parser::asn1_rs::ToDer;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+use x509_parser::prelude::FromDer;
 
 use super::name::DistinguishedName;
 use super::CertError;
@@ -61,16 +68,221 @@ struct CertInner {
     signature: Vec<u8>,
     sha256: [u8; 32],
     has_unknown_critical_extension: bool,
+    /// The OpenSSL form, for signature checks (`None` if OpenSSL cannot parse the DER).
+    x509: Option<X509>,
+}
+
+/// Extension OIDs.
+mod ext_oid {
+    pub const SUBJECT_KEY_ID: &str = "2.5.29.14";
+    pub const KEY_USAGE: &str = "2.5.29.15";
+    pub const SUBJECT_ALT_NAME: &str = "2.5.29.17";
+    pub const ISSUER_ALT_NAME: &str = "2.5.29.18";
+    pub const BASIC_CONSTRAINTS: &str = "2.5.29.19";
+    pub const CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
+    pub const CERTIFICATE_POLICIES: &str = "2.5.29.32";
+    pub const AUTHORITY_KEY_ID: &str = "2.5.29.35";
+    pub const EXT_KEY_USAGE: &str = "2.5.29.37";
+    pub const AUTHORITY_INFO_ACCESS: &str = "1.3.6.1.5.5.7.1.1";
+    pub const QC_STATEMENTS: &str = "1.3.6.1.5.5.7.1.3";
+    pub const OCSP_NOCHECK: &str = "1.3.6.1.5.5.7.48.1.5";
+    pub const AD_OCSP: &str = "1.3.6.1.5.5.7.48.1";
+    pub const AD_CA_ISSUERS: &str = "1.3.6.1.5.5.7.48.2";
+}
+
+/// Extensions kyso knows. Those that are only informational (SAN, IAN, ocsp-nocheck,
+/// qcStatements) or only read for facts (policies, AIA, CRL DP) may be critical without
+/// harm. Name constraints (2.5.29.30), policy mappings (2.5.29.33), policy constraints
+/// (2.5.29.36) and inhibitAnyPolicy (2.5.29.54) are known but NOT processed (no policy or name-constraint processing yet): when critical they count
+/// as unknown critical extensions, so paths through such a CA fail closed.
+fn extension_is_processed(oid: &str) -> bool {
+    use ext_oid::*;
+    matches!(
+        oid,
+        SUBJECT_KEY_ID
+            | KEY_USAGE
+            | SUBJECT_ALT_NAME
+            | ISSUER_ALT_NAME
+            | BASIC_CONSTRAINTS
+            | CRL_DISTRIBUTION_POINTS
+            | CERTIFICATE_POLICIES
+            | AUTHORITY_KEY_ID
+            | EXT_KEY_USAGE
+            | AUTHORITY_INFO_ACCESS
+            | QC_STATEMENTS
+            | OCSP_NOCHECK
+    )
+}
+
+/// Well-known extended key usages as `x509-parser` reports them, with their OIDs.
+fn eku_oids(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String> {
+    let known = [
+        (eku.any, "2.5.29.37.0"),
+        (eku.server_auth, "1.3.6.1.5.5.7.3.1"),
+        (eku.client_auth, "1.3.6.1.5.5.7.3.2"),
+        (eku.code_signing, "1.3.6.1.5.5.7.3.3"),
+        (eku.email_protection, "1.3.6.1.5.5.7.3.4"),
+        (eku.time_stamping, "1.3.6.1.5.5.7.3.8"),
+        (eku.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
+    ];
+    let mut out: Vec<String> = known
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, oid)| oid.to_string())
+        .collect();
+    out.extend(eku.other.iter().map(|o| o.to_id_string()));
+    out
+}
+
+/// Describes a certificate's public key (algorithm, size, curve).
+fn key_info_of(key: &PKey<Public>) -> KeyInfo {
+    let id = key.id();
+    let (algorithm, curve) = if id == Id::RSA || id == Id::RSA_PSS {
+        ("RSA".to_string(), None)
+    } else if id == Id::EC {
+        let curve = key
+            .ec_key()
+            .ok()
+            .and_then(|ec| ec.group().curve_name())
+            .map(|nid| match nid {
+                openssl::nid::Nid::X9_62_PRIME256V1 => "P-256".to_string(),
+                openssl::nid::Nid::SECP384R1 => "P-384".to_string(),
+                openssl::nid::Nid::SECP521R1 => "P-521".to_string(),
+                other => other.short_name().unwrap_or("unknown").to_string(),
+            });
+        ("EC".to_string(), curve)
+    } else if id == Id::ED25519 {
+        ("Ed25519".to_string(), None)
+    } else if id == Id::ED448 {
+        ("Ed448".to_string(), None)
+    } else if id == Id::DSA {
+        ("DSA".to_string(), None)
+    } else {
+        (format!("unknown ({})", id.as_raw()), None)
+    };
+    KeyInfo {
+        algorithm,
+        bits: key.bits(),
+        curve,
+    }
+}
+
+fn malformed(what: impl std::fmt::Display) -> CertError {
+    CertError::Malformed(what.to_string())
+}
+
+/// Strips leading zero octets (keeping at least one octet).
+fn strip_leading_zeros(mut b: &[u8]) -> &[u8] {
+    while b.len() > 1 && b[0] == 0 {
+        b = &b[1..];
+    }
+    b
+}
+
+/// Decodes every CERTIFICATE (or X509 CERTIFICATE) block of a PEM text.
+fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, CertError> {
+    const BEGIN: &str = "-----BEGIN ";
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(pos) = rest.find(BEGIN) {
+        let after = &rest[pos + BEGIN.len()..];
+        let Some(label_end) = after.find("-----") else {
+            break;
+        };
+        let label = &after[..label_end];
+        let body_start = &after[label_end + 5..];
+        let end_marker = format!("-----END {label}-----");
+        let Some(end) = body_start.find(&end_marker) else {
+            return Err(malformed(format!("PEM block {label} without its END line")));
+        };
+        let body = &body_start[..end];
+        rest = &body_start[end + end_marker.len()..];
+        if label != "CERTIFICATE" && label != "X509 CERTIFICATE" {
+            continue;
+        }
+        // Skip RFC 1421 headers ("Name: value" lines followed by a blank line), if any.
+        let body = if body.contains(':') {
+            body.split_once("\n\n")
+                .or_else(|| body.split_once("\r\n\r\n"))
+                .map_or(body, |(_, b)| b)
+        } else {
+            body
+        };
+        let b64: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_bytes())
+            .map_err(|e| malformed(format!("bad base64 in PEM: {e}")))?;
+        out.push(der);
+    }
+    Ok(out)
 }
 
 impl Certificate {
     /// Parses DER.
     pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
-        todo!("{}", der.len())
+        let (rest, x) = X509Certificate::from_der(der).map_err(|e| malformed(format!("{e}")))?;
+        if !rest.is_empty() {
+            return Err(malformed("trailing data after the certificate"));
+        }
+        let tbs = &x.tbs_certificate;
+
+        let spki = tbs.subject_pki.raw;
+        let public_key = PKey::public_key_from_der(spki)
+            .map_err(|e| malformed(format!("unsupported or invalid public key: {e}")))?;
+        let key_info = key_info_of(&public_key);
+
+        let mut inner = CertInner {
+            der: der.to_vec(),
+            subject: DistinguishedName::from_x509_name(&tbs.subject),
+            issuer: DistinguishedName::from_x509_name(&tbs.issuer),
+            subject_der: tbs.subject.as_raw().to_vec(),
+            issuer_der: tbs.issuer.as_raw().to_vec(),
+            serial: tbs.raw_serial().to_vec(),
+            not_before: tbs.validity.not_before.timestamp(),
+            not_after: tbs.validity.not_after.timestamp(),
+            public_key,
+            key_info,
+            key_usage: None,
+            basic_constraints: None,
+            extended_key_usage: None,
+            subject_key_id: None,
+            authority_key_id: None,
+            ocsp_urls: Vec::new(),
+            ca_issuer_urls: Vec::new(),
+            crl_urls: Vec::new(),
+            policies: Vec::new(),
+            signature_algorithm_oid: x.signature_algorithm.algorithm.to_id_string(),
+            signature_algorithm_params: match &x.signature_algorithm.parameters {
+                Some(p) => Some(p.to_der_vec().map_err(|e| malformed(format!("{e}")))?),
+                None => None,
+            },
+            tbs: tbs.as_ref().to_vec(),
+            signature: x.signature_value.data.to_vec(),
+            sha256: sha2::Sha256::digest(der).into(),
+            has_unknown_critical_extension: false,
+            x509: X509::from_der(der).ok(),
+        };
+        read_extensions(&mut inner, tbs.extensions())?;
+        Ok(Certificate {
+            inner: Arc::new(inner),
+        })
     }
     /// Every certificate in a PEM bundle (or a single DER certificate).
+    /// Non-CERTIFICATE PEM blocks (keys, CRLs, …) are skipped; PEM input without any
+    /// certificate is [`CertError::NoCertificate`].
     pub fn from_pem_or_der(data: &[u8]) -> Result<Vec<Self>, CertError> {
-        todo!("{}", data.len())
+        if data.first() == Some(&0x30) {
+            return Ok(vec![Certificate::from_der(data)?]);
+        }
+        let text = String::from_utf8_lossy(data);
+        if !text.contains("-----BEGIN ") {
+            return Err(malformed("neither DER nor PEM"));
+        }
+        let ders = pem_certificates(&text)?;
+        if ders.is_empty() {
+            return Err(CertError::NoCertificate);
+        }
+        ders.iter().map(|d| Certificate::from_der(d)).collect()
     }
     /// The DER encoding.
     pub fn der(&self) -> &[u8] {
@@ -98,7 +310,9 @@ impl Certificate {
     }
     /// Serial number in hex (uppercase, no separators, leading zero byte stripped).
     pub fn serial_hex(&self) -> String {
-        todo!()
+        let s = self.inner.serial.as_slice();
+        let s = if s.len() > 1 && s[0] == 0 { &s[1..] } else { s };
+        s.iter().map(|b| format!("{b:02X}")).collect()
     }
     /// notBefore (Unix seconds).
     pub fn not_before(&self) -> i64 {
@@ -162,7 +376,12 @@ impl Certificate {
     }
     /// SHA-256 fingerprint as uppercase hex with colons.
     pub fn fingerprint(&self) -> String {
-        todo!()
+        self.inner
+            .sha256
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect::<Vec<_>>()
+            .join(":")
     }
     /// Whether subject and issuer names are equal (self-issued).
     pub fn is_self_issued(&self) -> bool {
@@ -174,15 +393,43 @@ impl Certificate {
     }
     /// The signature algorithm of the certificate (issuer's signature over tbsCertificate).
     pub fn signature_scheme(&self) -> Option<crate::crypto::SignatureScheme> {
-        todo!()
+        crate::crypto::SignatureScheme::from_algorithm(
+            &self.inner.signature_algorithm_oid,
+            self.inner.signature_algorithm_params.as_deref(),
+            None,
+        )
+    }
+    /// The signatureAlgorithm OID (dotted).
+    pub fn signature_algorithm_oid(&self) -> &str {
+        &self.inner.signature_algorithm_oid
+    }
+    /// The signatureAlgorithm parameters (DER), if present.
+    pub fn signature_algorithm_params(&self) -> Option<&[u8]> {
+        self.inner.signature_algorithm_params.as_deref()
+    }
+    /// The DER of tbsCertificate (what the issuer signed).
+    pub fn tbs(&self) -> &[u8] {
+        &self.inner.tbs
+    }
+    /// The signature value (the BIT STRING contents).
+    pub fn signature_value(&self) -> &[u8] {
+        &self.inner.signature
     }
     /// Whether `issuer`'s key verifies this certificate's signature.
+    /// Checked by OpenSSL (which also requires the inner and outer signature algorithms to
+    /// agree); false when OpenSSL could not parse this certificate.
     pub fn is_signed_by(&self, issuer: &Certificate) -> bool {
-        todo!("{:?}", issuer.serial())
+        match &self.inner.x509 {
+            Some(x) => x.verify(issuer.public_key()).unwrap_or(false),
+            None => false,
+        }
     }
     /// Whether this certificate matches a CMS issuerAndSerialNumber.
+    /// `issuer_der` is the DER of the issuer Name (compared bytewise), `serial` the serial
+    /// number's contents octets (leading zero octets are ignored on both sides).
     pub fn matches_issuer_serial(&self, issuer_der: &[u8], serial: &[u8]) -> bool {
-        todo!("{} {}", issuer_der.len(), serial.len())
+        self.inner.issuer_der == issuer_der
+            && strip_leading_zeros(&self.inner.serial) == strip_leading_zeros(serial)
     }
 }
 
@@ -198,3 +445,403 @@ impl PartialEq for Certificate {
     }
 }
 impl Eq for Certificate {}
+
+/// Reads the extensions into `inner`.
+///
+/// A duplicated extension makes the certificate malformed (RFC 5280 §4.2). An extension kyso
+/// processes but cannot parse: if critical, it counts as an unknown critical extension; if
+/// not, keyUsage and extKeyUsage become empty (nothing allowed) and the others are ignored.
+fn read_extensions(
+    inner: &mut CertInner,
+    exts: &[x509_parser::extensions::X509Extension<'_>],
+) -> Result<(), CertError> {
+    let mut seen: Vec<String> = Vec::new();
+    for ext in exts {
+        let oid = ext.oid.to_id_string();
+        if seen.contains(&oid) {
+            return Err(malformed(format!("duplicate extension {oid}")));
+        }
+        seen.push(oid.clone());
+        if ext.critical && !extension_is_processed(&oid) {
+            inner.has_unknown_critical_extension = true;
+        }
+        match ext.parsed_extension() {
+            ParsedExtension::KeyUsage(ku) => {
+                inner.key_usage = Some(KeyUsage {
+                    digital_signature: ku.digital_signature(),
+                    non_repudiation: ku.non_repudiation(),
+                    key_encipherment: ku.key_encipherment(),
+                    data_encipherment: ku.data_encipherment(),
+                    key_agreement: ku.key_agreement(),
+                    key_cert_sign: ku.key_cert_sign(),
+                    crl_sign: ku.crl_sign(),
+                });
+            }
+            ParsedExtension::BasicConstraints(bc) => {
+                inner.basic_constraints = Some((bc.ca, bc.path_len_constraint));
+            }
+            ParsedExtension::ExtendedKeyUsage(eku) => {
+                inner.extended_key_usage = Some(eku_oids(eku))
+            }
+            ParsedExtension::SubjectKeyIdentifier(ki) => inner.subject_key_id = Some(ki.0.to_vec()),
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                inner.authority_key_id = aki.key_identifier.as_ref().map(|k| k.0.to_vec());
+            }
+            ParsedExtension::AuthorityInfoAccess(aia) => {
+                for ad in aia.iter() {
+                    let GeneralName::URI(uri) = &ad.access_location else {
+                        continue;
+                    };
+                    match ad.access_method.to_id_string().as_str() {
+                        ext_oid::AD_OCSP => inner.ocsp_urls.push(uri.to_string()),
+                        ext_oid::AD_CA_ISSUERS => inner.ca_issuer_urls.push(uri.to_string()),
+                        _ => {}
+                    }
+                }
+            }
+            ParsedExtension::CRLDistributionPoints(dps) => {
+                for dp in dps.iter() {
+                    if let Some(DistributionPointName::FullName(names)) = &dp.distribution_point {
+                        for name in names {
+                            if let GeneralName::URI(uri) = name {
+                                inner.crl_urls.push(uri.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            ParsedExtension::CertificatePolicies(policies) => {
+                inner.policies = policies
+                    .iter()
+                    .map(|p| p.policy_id.to_id_string())
+                    .collect();
+            }
+            ParsedExtension::ParseError { .. } if extension_is_processed(&oid) => {
+                if ext.critical {
+                    inner.has_unknown_critical_extension = true;
+                } else if oid == ext_oid::KEY_USAGE {
+                    inner.key_usage = Some(KeyUsage::default());
+                } else if oid == ext_oid::EXT_KEY_USAGE {
+                    inner.extended_key_usage = Some(Vec::new());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::{CertSpec, Issued, KeySpec, TestPki};
+    use openssl::asn1::{Asn1Object, Asn1OctetString, Asn1Time};
+    use openssl::ec::{EcGroup, EcKey};
+    use openssl::hash::MessageDigest;
+    use openssl::x509::{X509Builder, X509Extension, X509NameBuilder};
+
+    /// A self-signed EC certificate with these extensions (oid, critical, DER value).
+    fn with_extensions(exts: &[(&str, bool, &[u8])]) -> Certificate {
+        let group = EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+        let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+        let mut name = X509NameBuilder::new().unwrap();
+        name.append_entry_by_text("CN", "ext test").unwrap();
+        let name = name.build();
+        let mut b = X509Builder::new().unwrap();
+        b.set_version(2).unwrap();
+        b.set_subject_name(&name).unwrap();
+        b.set_issuer_name(&name).unwrap();
+        b.set_pubkey(&key).unwrap();
+        b.set_not_before(&Asn1Time::from_unix(1_700_000_000).unwrap())
+            .unwrap();
+        b.set_not_after(&Asn1Time::from_unix(1_800_000_000).unwrap())
+            .unwrap();
+        for (oid, critical, value) in exts {
+            let oid = Asn1Object::from_str(oid).unwrap();
+            let value = Asn1OctetString::new_from_bytes(value).unwrap();
+            b.append_extension(X509Extension::new_from_der(&oid, *critical, &value).unwrap())
+                .unwrap();
+        }
+        b.sign(&key, MessageDigest::sha256()).unwrap();
+        Certificate::from_der(&b.build().to_der().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn facts_of_a_generated_certificate() {
+        let pki = TestPki::shared();
+        let mut spec = CertSpec::leaf("TSA kyso");
+        spec.extended_key_usage = "timeStamping".into();
+        spec.ocsp_url = Some("http://ocsp.kyso.test/".into());
+        spec.crl_url = Some("http://crl.kyso.test/intermediate.crl".into());
+        spec.key_usage = "digitalSignature".into();
+        spec.not_before = 1_700_000_000;
+        spec.not_after = 1_900_000_000;
+        let tsa = pki.intermediate.issue(&spec);
+        let c = &tsa.cert;
+        assert_eq!(c.subject().to_string(), "CN=TSA kyso");
+        assert_eq!(c.issuer(), pki.intermediate.cert.subject());
+        assert_eq!(c.issuer_der(), pki.intermediate.cert.subject_der());
+        assert_eq!(
+            c.extended_key_usage(),
+            Some(&["1.3.6.1.5.5.7.3.8".to_string()][..])
+        );
+        assert_eq!(c.ocsp_urls(), ["http://ocsp.kyso.test/"]);
+        assert!(c.ca_issuer_urls().is_empty());
+        assert_eq!(c.crl_urls(), ["http://crl.kyso.test/intermediate.crl"]);
+        assert!(c.policies().is_empty());
+        assert_eq!(c.basic_constraints(), Some((false, None)));
+        assert_eq!(
+            c.key_usage(),
+            Some(KeyUsage {
+                digital_signature: true,
+                ..KeyUsage::default()
+            })
+        );
+        assert_eq!(c.authority_key_id(), pki.intermediate.cert.subject_key_id());
+        assert!(c.subject_key_id().is_some_and(|k| k.len() == 20));
+        assert_eq!(
+            (c.not_before(), c.not_after()),
+            (1_700_000_000, 1_900_000_000)
+        );
+        assert!(c.is_valid_at(1_700_000_000) && c.is_valid_at(1_900_000_000));
+        assert!(!c.is_valid_at(1_699_999_999) && !c.is_valid_at(1_900_000_001));
+        assert!(
+            !c.has_unknown_critical_extension(),
+            "critical EKU, KU, BC are processed"
+        );
+        assert_eq!(c.signature_algorithm_oid(), "1.2.840.113549.1.1.11");
+        assert_eq!(c.signature_algorithm_params(), Some(&[0x05, 0x00][..]));
+        assert!(c.der().windows(c.tbs().len()).any(|w| w == c.tbs()));
+        assert_eq!(c.signature_value().len(), 256);
+        assert!(c.is_signed_by(&pki.intermediate.cert));
+        assert!(!c.is_signed_by(&pki.root.cert));
+        assert!(!c.is_signed_by(c));
+        assert!(!c.is_self_issued());
+        assert!(pki.root.cert.is_self_issued() && pki.root.cert.is_signed_by(&pki.root.cert));
+        assert_eq!(format!("{c:?}"), "Certificate(CN=TSA kyso)");
+    }
+
+    #[test]
+    fn certificates_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Certificate>();
+        let c = TestPki::shared().rsa.cert.clone();
+        let issuer = TestPki::shared().intermediate.cert.clone();
+        let ok = std::thread::spawn(move || c.is_signed_by(&issuer))
+            .join()
+            .unwrap();
+        assert!(ok);
+    }
+
+    #[test]
+    fn key_infos() {
+        let pki = TestPki::shared();
+        let rsa = pki.rsa.cert.key_info();
+        assert_eq!(
+            (rsa.algorithm.as_str(), rsa.bits, rsa.curve.as_deref()),
+            ("RSA", 2048, None)
+        );
+        let ec = pki.ec.cert.key_info();
+        assert_eq!(
+            (ec.algorithm.as_str(), ec.bits, ec.curve.as_deref()),
+            ("EC", 256, Some("P-256"))
+        );
+        let p384 = pki
+            .intermediate
+            .issue(&CertSpec::leaf("p384").with_key(KeySpec::EcP384));
+        let k = p384.cert.key_info();
+        assert_eq!(
+            (k.algorithm.as_str(), k.bits, k.curve.as_deref()),
+            ("EC", 384, Some("P-384"))
+        );
+        // An EC issuer signs with ecdsa-with-SHA256, without parameters.
+        let ec_ca = Issued::self_signed(&CertSpec::ca("EC CA").with_key(KeySpec::EcP256));
+        let leaf = ec_ca.issue(&CertSpec::leaf("leaf").with_key(KeySpec::EcP256));
+        assert_eq!(leaf.cert.signature_algorithm_oid(), "1.2.840.10045.4.3.2");
+        assert_eq!(leaf.cert.signature_algorithm_params(), None);
+        assert!(leaf.cert.is_signed_by(&ec_ca.cert));
+        assert!(
+            !leaf.cert.is_signed_by(&pki.root.cert),
+            "RSA key, EC signature"
+        );
+        assert_eq!(leaf.cert.signature_scheme(), None, "not wired yet");
+    }
+
+    #[test]
+    fn serial_and_fingerprint() {
+        let pki = TestPki::shared();
+        for issued in [&pki.rsa, &pki.ec, &pki.root, &pki.intermediate] {
+            let c = &issued.cert;
+            let bn = issued.x509.serial_number().to_bn().unwrap();
+            assert_eq!(c.serial_hex(), bn.to_hex_str().unwrap().to_string());
+            let hex: String = c.sha256().iter().map(|b| format!("{b:02X}")).collect();
+            assert_eq!(c.fingerprint().replace(':', ""), hex);
+            assert_eq!(c.fingerprint().len(), 32 * 3 - 1);
+            assert_eq!(
+                c.sha256().to_vec(),
+                issued
+                    .x509
+                    .digest(MessageDigest::sha256())
+                    .unwrap()
+                    .to_vec()
+            );
+
+            // issuerAndSerialNumber: leading zero octets do not matter, the issuer must.
+            let stripped = strip_leading_zeros(c.serial()).to_vec();
+            let padded = [&[0u8][..], &stripped].concat();
+            assert!(c.matches_issuer_serial(c.issuer_der(), &stripped));
+            assert!(c.matches_issuer_serial(c.issuer_der(), &padded));
+            assert!(c.matches_issuer_serial(c.issuer_der(), c.serial()));
+            assert!(!c.matches_issuer_serial(c.subject_der(), c.serial()) || c.is_self_issued());
+            let mut other = stripped.clone();
+            let last = other.len() - 1;
+            other[last] ^= 1;
+            assert!(!c.matches_issuer_serial(c.issuer_der(), &other));
+        }
+        // A serial with the high bit set is encoded with a leading zero octet, which serial_hex drops.
+        let c = pki.rsa.cert.clone();
+        if c.serial()[0] == 0 {
+            assert_eq!(c.serial_hex().len(), (c.serial().len() - 1) * 2);
+        }
+    }
+
+    #[test]
+    fn pem_and_der_inputs() {
+        let pki = TestPki::shared();
+        let der = pki.rsa.cert.der();
+        assert_eq!(
+            Certificate::from_pem_or_der(der).unwrap(),
+            vec![pki.rsa.cert.clone()]
+        );
+        let bundle = [
+            b"subject=whatever\n".to_vec(),
+            pki.rsa.cert_pem(),
+            pki.rsa.key_pem(),
+            String::from_utf8(pki.root.cert_pem())
+                .unwrap()
+                .replace('\n', "\r\n")
+                .into_bytes(),
+        ]
+        .concat();
+        assert_eq!(
+            Certificate::from_pem_or_der(&bundle).unwrap(),
+            vec![pki.rsa.cert.clone(), pki.root.cert.clone()]
+        );
+        assert!(matches!(
+            Certificate::from_pem_or_der(&pki.rsa.key_pem()),
+            Err(CertError::NoCertificate)
+        ));
+        assert!(matches!(
+            Certificate::from_pem_or_der(b"hello"),
+            Err(CertError::Malformed(_))
+        ));
+        assert!(matches!(
+            Certificate::from_pem_or_der(b""),
+            Err(CertError::Malformed(_))
+        ));
+        let broken = b"-----BEGIN CERTIFICATE-----\nMII!!!\n-----END CERTIFICATE-----\n";
+        assert!(matches!(
+            Certificate::from_pem_or_der(broken),
+            Err(CertError::Malformed(_))
+        ));
+        let unterminated = b"-----BEGIN CERTIFICATE-----\nMIIB\n";
+        assert!(matches!(
+            Certificate::from_pem_or_der(unterminated),
+            Err(CertError::Malformed(_))
+        ));
+
+        // Trailing data, truncation and corruption are malformed, never a panic.
+        let trailing = [der, &[0u8][..]].concat();
+        assert!(matches!(
+            Certificate::from_der(&trailing),
+            Err(CertError::Malformed(_))
+        ));
+        for cut in [0, 1, 10, der.len() / 2, der.len() - 1] {
+            assert!(Certificate::from_der(&der[..cut]).is_err(), "cut at {cut}");
+        }
+        for i in (0..der.len()).step_by(7) {
+            let mut bad = der.to_vec();
+            bad[i] ^= 0x5A;
+            let _ = Certificate::from_der(&bad);
+        }
+    }
+
+    #[test]
+    fn unknown_critical_extensions() {
+        const NAME_CONSTRAINTS: &str = "2.5.29.30";
+        // NameConstraints { permittedSubtrees [0] { GeneralSubtree { dNSName "kyso.test" } } }
+        let nc: &[u8] = &[
+            0x30, 0x0F, 0xA0, 0x0D, 0x30, 0x0B, 0x82, 0x09, b'k', b'y', b's', b'o', b'.', b't',
+            b'e', b's', b't',
+        ];
+        assert!(with_extensions(&[(NAME_CONSTRAINTS, true, nc)]).has_unknown_critical_extension());
+        assert!(!with_extensions(&[(NAME_CONSTRAINTS, false, nc)]).has_unknown_critical_extension());
+        // An unknown private extension.
+        assert!(
+            with_extensions(&[("1.3.6.1.4.1.99999.1", true, &[0x05, 0x00])])
+                .has_unknown_critical_extension()
+        );
+        assert!(
+            !with_extensions(&[("1.3.6.1.4.1.99999.1", false, &[0x05, 0x00])])
+                .has_unknown_critical_extension()
+        );
+        // inhibitAnyPolicy (INTEGER 0), critical.
+        assert!(with_extensions(&[("2.5.29.54", true, &[0x02, 0x01, 0x00])])
+            .has_unknown_critical_extension());
+        // ocsp-nocheck (NULL) and qcStatements (empty SEQUENCE) are known.
+        assert!(
+            !with_extensions(&[("1.3.6.1.5.5.7.48.1.5", true, &[0x05, 0x00])])
+                .has_unknown_critical_extension()
+        );
+        assert!(
+            !with_extensions(&[("1.3.6.1.5.5.7.1.3", true, &[0x30, 0x00])])
+                .has_unknown_critical_extension()
+        );
+        // A critical keyUsage that does not parse fails closed.
+        assert!(
+            with_extensions(&[("2.5.29.15", true, &[0x04, 0x00])]).has_unknown_critical_extension()
+        );
+        // A non-critical one that does not parse allows nothing.
+        let c = with_extensions(&[("2.5.29.15", false, &[0x04, 0x00])]);
+        assert_eq!(c.key_usage(), Some(KeyUsage::default()));
+        // Duplicated extensions make the certificate malformed.
+        let group = EcGroup::from_curve_name(openssl::nid::Nid::X9_62_PRIME256V1).unwrap();
+        let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
+        let mut b = X509Builder::new().unwrap();
+        b.set_version(2).unwrap();
+        b.set_pubkey(&key).unwrap();
+        for _ in 0..2 {
+            let ext = openssl::x509::extension::BasicConstraints::new()
+                .build()
+                .unwrap();
+            b.append_extension(ext).unwrap();
+        }
+        b.sign(&key, MessageDigest::sha256()).unwrap();
+        assert!(matches!(
+            Certificate::from_der(&b.build().to_der().unwrap()),
+            Err(CertError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn policies_and_ca_issuers() {
+        // certificatePolicies { PolicyInformation { anyPolicy 2.5.29.32.0 } }
+        let policies: &[u8] = &[0x30, 0x08, 0x30, 0x06, 0x06, 0x04, 0x55, 0x1D, 0x20, 0x00];
+        // authorityInfoAccess { { caIssuers, URI "http://a/b" } }
+        let aia: &[u8] = &[
+            0x30, 0x16, 0x30, 0x14, 0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02,
+            0x86, 0x08, b'h', b't', b't', b'p', b':', b'/', b'/', b'a',
+        ];
+        let c = with_extensions(&[
+            ("2.5.29.32", true, policies),
+            ("1.3.6.1.5.5.7.1.1", false, aia),
+        ]);
+        assert_eq!(c.policies(), ["2.5.29.32.0"]);
+        assert_eq!(c.ca_issuer_urls(), ["http://a"]);
+        assert!(c.ocsp_urls().is_empty());
+        assert!(!c.has_unknown_critical_extension());
+        assert_eq!(c.key_usage(), None);
+        assert_eq!(c.basic_constraints(), None);
+        assert_eq!(c.extended_key_usage(), None);
+    }
+}

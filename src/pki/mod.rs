@@ -10,8 +10,8 @@ pub mod name;
 pub mod path;
 
 pub use cert::{Certificate, KeyUsage};
-pub use name::{DistinguishedName, VnIdentifier};
-pub use path::{CertPath, PathError, TrustStore};
+pub use name::{DistinguishedName, NameAttribute, VnIdentifier};
+pub use path::{CertPath, PathError, TrustStore, ValidityProblem};
 
 /// Errors loading certificates.
 #[derive(Debug, thiserror::Error)]

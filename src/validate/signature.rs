@@ -212,7 +212,7 @@ pub fn check_cms(
                 }
             }
         }
-        None => match verify_digest(scheme, signer.public_key(), &signed_content_digest, &si.signature) {
+        None => match scheme.verify_digest(signer.public_key(), &signed_content_digest, &si.signature) {
             Ok(true) => checks.pass("signature-value", format!("{} signature (no signed attributes) verifies", scheme.name())),
             Ok(false) => {
                 checks.fail("signature-value", "the signature does not verify over the signed bytes", SubIndication::SigCryptoFailure);
@@ -381,44 +381,3 @@ pub fn not_run(id: &'static str) -> Check {
     Check { id, status: CheckStatus::NotRun, message: "not run".into(), sub_indication: None }
 }
 
-/// Verifies a signature made directly over a digest (a SignerInfo without signed
-/// attributes).
-fn verify_digest(
-    scheme: crate::crypto::SignatureScheme,
-    key: &openssl::pkey::PKey<openssl::pkey::Public>,
-    digest: &[u8],
-    signature: &[u8],
-) -> Result<bool, openssl::error::ErrorStack> {
-    use crate::crypto::SignatureScheme as S;
-    use openssl::md::Md;
-    use openssl::rsa::Padding;
-    fn md(d: DigestAlgorithm) -> &'static openssl::md::MdRef {
-        match d {
-            DigestAlgorithm::Sha1 => Md::sha1(),
-            DigestAlgorithm::Sha224 => Md::sha224(),
-            DigestAlgorithm::Sha256 => Md::sha256(),
-            DigestAlgorithm::Sha384 => Md::sha384(),
-            DigestAlgorithm::Sha512 => Md::sha512(),
-            DigestAlgorithm::Sha3_256 => Md::sha3_256(),
-            DigestAlgorithm::Sha3_384 => Md::sha3_384(),
-            DigestAlgorithm::Sha3_512 => Md::sha3_512(),
-        }
-    }
-    let mut ctx = openssl::pkey_ctx::PkeyCtx::new(key)?;
-    ctx.verify_init()?;
-    match scheme {
-        S::RsaPkcs1 { digest: d } => {
-            ctx.set_rsa_padding(Padding::PKCS1)?;
-            ctx.set_signature_md(md(d))?;
-        }
-        S::RsaPss { digest: d, mgf_digest, salt_len } => {
-            ctx.set_rsa_padding(Padding::PKCS1_PSS)?;
-            ctx.set_signature_md(md(d))?;
-            ctx.set_rsa_mgf1_md(md(mgf_digest))?;
-            ctx.set_rsa_pss_saltlen(openssl::sign::RsaPssSaltlen::custom(i32::try_from(salt_len).unwrap_or(0)))?;
-        }
-        S::Ecdsa { .. } => {}
-        _ => return Ok(false),
-    }
-    ctx.verify(digest, signature)
-}
