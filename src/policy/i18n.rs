@@ -166,8 +166,8 @@ pub fn signer_kind_text(k: SignerKind, lang: Lang) -> &'static str {
 /// The mode, in words.
 pub fn mode_text(m: Mode, lang: Lang) -> &'static str {
     match m {
-        Mode::ToanTrinh => lang.pick("toàn trình", "fully online (toàn trình)"),
-        Mode::MotPhan => lang.pick("một phần", "partly online (một phần)"),
+        Mode::ToanTrinh => lang.pick("toàn trình", "toàn trình: fully online"),
+        Mode::MotPhan => lang.pick("một phần", "một phần: partly online"),
     }
 }
 

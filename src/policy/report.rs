@@ -308,7 +308,7 @@ pub(crate) fn build(
             format!("the {} meets every rule checked for procedure {}", role_text(role, lang), procedure.code)
         }
         (Verdict::NotCompliant, Lang::Vi) => format!(
-            "{} quy tắc không đạt ({}): {}",
+            "{} kết quả kiểm tra không đạt ({}): {}",
             failed.len(),
             unique(&rules).join(", "),
             failed.first().map(|o| o.message.as_str()).unwrap_or("")
@@ -320,7 +320,7 @@ pub(crate) fn build(
             unique(&rules).join(", "),
             failed.first().map(|o| o.message.as_str()).unwrap_or("")
         ),
-        (Verdict::CannotDecide, Lang::Vi) => format!("{undecided} quy tắc chưa xác định được; không có quy tắc nào không đạt"),
+        (Verdict::CannotDecide, Lang::Vi) => format!("{undecided} kết quả kiểm tra chưa xác định được; không có kết quả nào không đạt"),
         (Verdict::CannotDecide, Lang::En) => format!("{undecided} rule outcome(s) could not be decided; none failed"),
     };
     PolicyReport {
