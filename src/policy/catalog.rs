@@ -153,7 +153,11 @@ impl Default for Algorithms {
     /// SHA-3; PKCS#1 v1.5 warned.
     fn default() -> Self {
         Algorithms {
-            digests: ["SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512"].map(String::from).to_vec(),
+            digests: [
+                "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512",
+            ]
+            .map(String::from)
+            .to_vec(),
             key_algorithms: vec!["RSA".into(), "EC".into()],
             min_rsa_bits: 2048,
             min_ec_bits: 256,
@@ -191,7 +195,10 @@ impl Patterns {
     }
     /// The first pattern that matches `subject`.
     pub fn first_match(&self, subject: &str) -> Option<&str> {
-        self.regexes.iter().find(|r| r.is_match(subject)).map(Regex::as_str)
+        self.regexes
+            .iter()
+            .find(|r| r.is_match(subject))
+            .map(Regex::as_str)
     }
     /// The pattern texts.
     pub fn sources(&self) -> Vec<&str> {
@@ -482,7 +489,9 @@ fn any_signer() -> SignerKind {
     SignerKind::Any
 }
 
-const KNOWN_DIGESTS: &[&str] = &["SHA-1", "SHA-224", "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512"];
+const KNOWN_DIGESTS: &[&str] = &[
+    "SHA-1", "SHA-224", "SHA-256", "SHA-384", "SHA-512", "SHA3-256", "SHA3-384", "SHA3-512",
+];
 const KNOWN_KEY_ALGORITHMS: &[&str] = &["RSA", "EC", "Ed25519"];
 
 // ---------------------------------------------------------------------------------------
@@ -526,8 +535,16 @@ impl Catalog {
     ///
     /// # Errors
     /// The first problem found, with line, column and field.
-    pub fn from_toml_with_profiles(text: &str, source_name: &str, profiles: &[&str]) -> Result<Catalog, CatalogError> {
-        let loader = Loader { text, source_name, profiles };
+    pub fn from_toml_with_profiles(
+        text: &str,
+        source_name: &str,
+        profiles: &[&str],
+    ) -> Result<Catalog, CatalogError> {
+        let loader = Loader {
+            text,
+            source_name,
+            profiles,
+        };
         let raw: RawCatalog = toml::from_str(text).map_err(|e| loader.toml_error(&e))?;
         loader.build(raw)
     }
@@ -545,7 +562,13 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
-    fn error(&self, kind: CatalogErrorKind, span: Option<Range<usize>>, field: Option<String>, reason: String) -> CatalogError {
+    fn error(
+        &self,
+        kind: CatalogErrorKind,
+        span: Option<Range<usize>>,
+        field: Option<String>,
+        reason: String,
+    ) -> CatalogError {
         let (line, column) = match span {
             Some(s) => {
                 let (l, c) = line_col(self.text, s.start);
@@ -553,16 +576,32 @@ impl Loader<'_> {
             }
             None => (None, None),
         };
-        CatalogError { kind, source_name: self.source_name.to_string(), line, column, field, reason }
+        CatalogError {
+            kind,
+            source_name: self.source_name.to_string(),
+            line,
+            column,
+            field,
+            reason,
+        }
     }
 
     fn toml_error(&self, e: &toml::de::Error) -> CatalogError {
-        let msg = e.message().trim().lines().map(str::trim).collect::<Vec<_>>().join("; ");
+        let msg = e
+            .message()
+            .trim()
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join("; ");
         let kind = if msg.starts_with("unknown field") {
             CatalogErrorKind::UnknownField
         } else if msg.starts_with("missing field") {
             CatalogErrorKind::MissingField
-        } else if msg.starts_with("invalid type") || msg.starts_with("unknown variant") || msg.starts_with("invalid value") {
+        } else if msg.starts_with("invalid type")
+            || msg.starts_with("unknown variant")
+            || msg.starts_with("invalid value")
+        {
             CatalogErrorKind::InvalidValue
         } else {
             CatalogErrorKind::Syntax
@@ -594,8 +633,14 @@ impl Loader<'_> {
         Ok(Patterns { regexes })
     }
 
-    fn classification(&self, raw: Option<&RawClassification>, field: &str) -> Result<ClassificationOverrides, CatalogError> {
-        let Some(raw) = raw else { return Ok(ClassificationOverrides::default()) };
+    fn classification(
+        &self,
+        raw: Option<&RawClassification>,
+        field: &str,
+    ) -> Result<ClassificationOverrides, CatalogError> {
+        let Some(raw) = raw else {
+            return Ok(ClassificationOverrides::default());
+        };
         Ok(ClassificationOverrides {
             organisation: self.patterns(&raw.organisation, &format!("{field}.organisation"))?,
             individual: self.patterns(&raw.individual, &format!("{field}.individual"))?,
@@ -605,12 +650,21 @@ impl Loader<'_> {
     fn text_field(&self, v: &Spanned<String>, field: String) -> Result<String, CatalogError> {
         let t = v.get_ref().trim();
         if t.is_empty() {
-            return Err(self.error(CatalogErrorKind::InvalidValue, Some(v.span()), Some(field), "must not be empty".into()));
+            return Err(self.error(
+                CatalogErrorKind::InvalidValue,
+                Some(v.span()),
+                Some(field),
+                "must not be empty".into(),
+            ));
         }
         Ok(t.to_string())
     }
 
-    fn level(&self, v: Option<&Spanned<String>>, field: String) -> Result<Option<PadesLevel>, CatalogError> {
+    fn level(
+        &self,
+        v: Option<&Spanned<String>>,
+        field: String,
+    ) -> Result<Option<PadesLevel>, CatalogError> {
         let Some(v) = v else { return Ok(None) };
         PadesLevel::parse(v.get_ref()).map(Some).ok_or_else(|| {
             self.error(
@@ -628,7 +682,9 @@ impl Loader<'_> {
         default: &[&str],
         field: String,
     ) -> Result<Vec<String>, CatalogError> {
-        let Some(v) = v else { return Ok(default.iter().map(|s| s.to_string()).collect()) };
+        let Some(v) = v else {
+            return Ok(default.iter().map(|s| s.to_string()).collect());
+        };
         if v.get_ref().is_empty() {
             return Err(self.error(
                 CatalogErrorKind::InvalidValue,
@@ -644,7 +700,11 @@ impl Loader<'_> {
                     CatalogErrorKind::UnknownProfile,
                     Some(p.span()),
                     Some(format!("{field}[{}]", i + 1)),
-                    format!("unknown trust profile {:?}, expected one of {}", p.get_ref(), quoted_list(self.profiles)),
+                    format!(
+                        "unknown trust profile {:?}, expected one of {}",
+                        p.get_ref(),
+                        quoted_list(self.profiles)
+                    ),
                 ));
             }
             out.push(p.get_ref().clone());
@@ -655,7 +715,10 @@ impl Loader<'_> {
     fn build(&self, raw: RawCatalog) -> Result<Catalog, CatalogError> {
         let meta = raw.catalog;
         let mut cat = Catalog {
-            title: meta.as_ref().and_then(|m| m.title.clone()).unwrap_or_default(),
+            title: meta
+                .as_ref()
+                .and_then(|m| m.title.clone())
+                .unwrap_or_default(),
             example: meta.as_ref().is_some_and(|m| m.example),
             province: meta.as_ref().and_then(|m| m.province.clone()),
             source: meta.as_ref().and_then(|m| m.source.clone()),
@@ -670,7 +733,8 @@ impl Loader<'_> {
                 "the catalog has no [[procedure]] entry".into(),
             ));
         }
-        let code_re = Regex::new(CODE_PATTERN).map_err(|e| self.error(CatalogErrorKind::Syntax, None, None, e.to_string()))?;
+        let code_re = Regex::new(CODE_PATTERN)
+            .map_err(|e| self.error(CatalogErrorKind::Syntax, None, None, e.to_string()))?;
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (pi, sp) in raw.procedure.iter().enumerate() {
             let base = format!("procedure[{}]", pi + 1);
@@ -713,12 +777,17 @@ impl Loader<'_> {
                 let cbase = format!("{base}.component[{}]", ci + 1);
                 let c = sc.get_ref();
                 let id = self.text_field(&c.id, format!("{cbase}.id"))?;
-                if !id.chars().all(|ch| ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.')) {
+                if !id
+                    .chars()
+                    .all(|ch| ch.is_alphanumeric() || matches!(ch, '-' | '_' | '.'))
+                {
                     return Err(self.error(
                         CatalogErrorKind::InvalidValue,
                         Some(c.id.span()),
                         Some(format!("{cbase}.id")),
-                        format!("{id:?}: a component id is made of letters, digits, '-', '_' and '.'"),
+                        format!(
+                            "{id:?}: a component id is made of letters, digits, '-', '_' and '.'"
+                        ),
                     ));
                 }
                 if ids.insert(id.to_lowercase(), ()).is_some() {
@@ -729,7 +798,11 @@ impl Loader<'_> {
                         format!("duplicate component id {id:?} in procedure {code}"),
                     ));
                 }
-                let origin = c.origin.as_ref().map(|o| *o.get_ref()).unwrap_or(Origin::Electronic);
+                let origin = c
+                    .origin
+                    .as_ref()
+                    .map(|o| *o.get_ref())
+                    .unwrap_or(Origin::Electronic);
                 if origin == Origin::PaperScan && !paper_accepted {
                     return Err(self.error(
                         if mode == Mode::ToanTrinh { CatalogErrorKind::PaperInToanTrinh } else { CatalogErrorKind::Inconsistent },
@@ -741,14 +814,22 @@ impl Loader<'_> {
                         ),
                     ));
                 }
-                let signer = if origin == Origin::PaperScan { SignerKind::Individual } else { c.signer };
+                let signer = if origin == Origin::PaperScan {
+                    SignerKind::Individual
+                } else {
+                    c.signer
+                };
                 components.push(Component {
                     name: self.text_field(&c.name, format!("{cbase}.name"))?,
                     id,
                     required: c.required,
                     signed: c.signed || origin == Origin::PaperScan,
                     signer,
-                    trust_profiles: self.profiles(c.trust_profiles.as_ref(), BUNDLED_PROFILE_NAMES, format!("{cbase}.trust_profiles"))?,
+                    trust_profiles: self.profiles(
+                        c.trust_profiles.as_ref(),
+                        BUNDLED_PROFILE_NAMES,
+                        format!("{cbase}.trust_profiles"),
+                    )?,
                     min_level: self.level(c.min_level.as_ref(), format!("{cbase}.min_level"))?,
                     origin,
                 });
@@ -765,8 +846,10 @@ impl Loader<'_> {
                 paper_accepted,
                 legal_basis: p.legal_basis.clone(),
                 components,
-                one_stop_patterns: self.patterns(&p.one_stop_patterns, &format!("{base}.one_stop_patterns"))?,
-                classification: self.classification(p.classification.as_ref(), &format!("{base}.classification"))?,
+                one_stop_patterns: self
+                    .patterns(&p.one_stop_patterns, &format!("{base}.one_stop_patterns"))?,
+                classification: self
+                    .classification(p.classification.as_ref(), &format!("{base}.classification"))?,
                 result,
                 line: proc_line,
             });
@@ -813,7 +896,9 @@ impl Loader<'_> {
             if let Some(d) = &a.digests {
                 algorithms.digests = Vec::new();
                 for (i, x) in d.iter().enumerate() {
-                    let name = KNOWN_DIGESTS.iter().find(|k| k.eq_ignore_ascii_case(x.get_ref().trim()));
+                    let name = KNOWN_DIGESTS
+                        .iter()
+                        .find(|k| k.eq_ignore_ascii_case(x.get_ref().trim()));
                     match name {
                         Some(n) => algorithms.digests.push((*n).to_string()),
                         None => {
@@ -821,7 +906,11 @@ impl Loader<'_> {
                                 CatalogErrorKind::InvalidValue,
                                 Some(x.span()),
                                 Some(format!("{base}.algorithms.digests[{}]", i + 1)),
-                                format!("unknown digest {:?}, expected one of {}", x.get_ref(), quoted_list(KNOWN_DIGESTS)),
+                                format!(
+                                    "unknown digest {:?}, expected one of {}",
+                                    x.get_ref(),
+                                    quoted_list(KNOWN_DIGESTS)
+                                ),
                             ))
                         }
                     }
@@ -830,7 +919,9 @@ impl Loader<'_> {
             if let Some(k) = &a.key_algorithms {
                 algorithms.key_algorithms = Vec::new();
                 for (i, x) in k.iter().enumerate() {
-                    let name = KNOWN_KEY_ALGORITHMS.iter().find(|k| k.eq_ignore_ascii_case(x.get_ref().trim()));
+                    let name = KNOWN_KEY_ALGORITHMS
+                        .iter()
+                        .find(|k| k.eq_ignore_ascii_case(x.get_ref().trim()));
                     match name {
                         Some(n) => algorithms.key_algorithms.push((*n).to_string()),
                         None => {
@@ -861,9 +952,15 @@ impl Loader<'_> {
         let min_level = self.level(r.min_level.as_ref(), format!("{base}.min_level"))?;
         Ok(ResultRules {
             signatures,
-            agency_patterns: self.patterns(&r.agency_patterns, &format!("{base}.agency_patterns"))?,
-            official_patterns: self.patterns(&r.official_patterns, &format!("{base}.official_patterns"))?,
-            trust_profiles: self.profiles(r.trust_profiles.as_ref(), &["vn-gov"], format!("{base}.trust_profiles"))?,
+            agency_patterns: self
+                .patterns(&r.agency_patterns, &format!("{base}.agency_patterns"))?,
+            official_patterns: self
+                .patterns(&r.official_patterns, &format!("{base}.official_patterns"))?,
+            trust_profiles: self.profiles(
+                r.trust_profiles.as_ref(),
+                &["vn-gov"],
+                format!("{base}.trust_profiles"),
+            )?,
             min_level,
             timestamp: r.timestamp,
             validation_data: r.validation_data,
@@ -873,17 +970,29 @@ impl Loader<'_> {
 }
 
 fn quoted_list(items: &[&str]) -> String {
-    items.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| format!("{s:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Compiles a subject pattern; the error is one line.
 fn compile(p: &str) -> Result<Regex, String> {
-    regex::RegexBuilder::new(p).size_limit(1 << 20).build().map_err(|e| {
-        let detail = e.to_string();
-        let last = detail.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-        let last = last.strip_prefix("error: ").unwrap_or(last);
-        format!("invalid regular expression {p:?}: {last}")
-    })
+    regex::RegexBuilder::new(p)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| {
+            let detail = e.to_string();
+            let last = detail
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim();
+            let last = last.strip_prefix("error: ").unwrap_or(last);
+            format!("invalid regular expression {p:?}: {last}")
+        })
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -917,14 +1026,19 @@ fn table_path_at(text: &str, offset: usize) -> Option<String> {
         }
         pos += line.len();
         let t = line.trim();
-        let (array, name) = if let Some(n) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+        let (array, name) = if let Some(n) = t.strip_prefix("[[").and_then(|r| r.split("]]").next())
+        {
             (true, n)
         } else if let Some(n) = t.strip_prefix('[').and_then(|r| r.split(']').next()) {
             (false, n)
         } else {
             continue;
         };
-        let name: String = name.split('.').map(|s| s.trim().trim_matches('"')).collect::<Vec<_>>().join(".");
+        let name: String = name
+            .split('.')
+            .map(|s| s.trim().trim_matches('"'))
+            .collect::<Vec<_>>()
+            .join(".");
         if array {
             *counts.entry(name.clone()).or_insert(0) += 1;
             let prefix = format!("{name}.");
@@ -967,7 +1081,10 @@ fn field_path_at(text: &str, offset: usize) -> Option<String> {
         }
         if let Some((k, _)) = t.split_once('=') {
             let k = k.trim();
-            if !k.is_empty() && k.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"')) {
+            if !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'))
+            {
                 key = Some(k.trim_matches('"').to_string());
                 break;
             }
@@ -979,7 +1096,6 @@ fn field_path_at(text: &str, offset: usize) -> Option<String> {
         (t, None) => t,
     }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -997,17 +1113,30 @@ mod tests {
         assert!(c.example);
         assert!(c.procedures.len() >= 5);
         let p = c.procedure("1.000101.H62").unwrap();
-        assert_eq!(p.name, "Cấp giấy phép thiết lập trang thông tin điện tử tổng hợp");
+        assert_eq!(
+            p.name,
+            "Cấp giấy phép thiết lập trang thông tin điện tử tổng hợp"
+        );
         assert_eq!(p.mode, Mode::ToanTrinh);
         assert!(!p.paper_accepted);
         let r = p.result.as_ref().unwrap();
-        assert_eq!(r.signatures, vec![RequiredSignature::Official, RequiredSignature::Agency]);
-        assert!(r.agency_patterns.matches("CN=SỞ THÔNG TIN VÀ TRUYỀN THÔNG, O=ỦY BAN NHÂN DÂN TỈNH VĨNH LONG, C=VN"));
-        assert!(!r.agency_patterns.matches("CN=SỞ THÔNG TIN VÀ TRUYỀN THÔNG, O=ỦY BAN NHÂN DÂN TỈNH TRÀ VINH, C=VN"));
+        assert_eq!(
+            r.signatures,
+            vec![RequiredSignature::Official, RequiredSignature::Agency]
+        );
+        assert!(r
+            .agency_patterns
+            .matches("CN=SỞ THÔNG TIN VÀ TRUYỀN THÔNG, O=ỦY BAN NHÂN DÂN TỈNH VĨNH LONG, C=VN"));
+        assert!(!r
+            .agency_patterns
+            .matches("CN=SỞ THÔNG TIN VÀ TRUYỀN THÔNG, O=ỦY BAN NHÂN DÂN TỈNH TRÀ VINH, C=VN"));
         let fee = c.procedure("1.000202.H02").unwrap();
         assert_eq!(fee.mode, Mode::MotPhan);
         assert!(fee.paper_accepted);
-        assert!(fee.components.iter().any(|c| c.origin == Origin::PaperScan && c.signer == SignerKind::Individual));
+        assert!(fee
+            .components
+            .iter()
+            .any(|c| c.origin == Origin::PaperScan && c.signer == SignerKind::Individual));
         for p in &c.procedures {
             assert!(p.mode == Mode::MotPhan || !p.paper_accepted);
         }
@@ -1035,7 +1164,10 @@ mod tests {
         let e = err("[[procedure]\ncode = 1\n");
         assert_eq!(e.kind, CatalogErrorKind::Syntax);
         assert_eq!((e.line, e.column), (Some(1), Some(12)));
-        assert_eq!(e.to_string(), "t.toml:1:12: invalid table header; expected `.`, `]]`");
+        assert_eq!(
+            e.to_string(),
+            "t.toml:1:12: invalid table header; expected `.`, `]]`"
+        );
         let e = err(&format!("{HEAD}name = \"again\"\n"));
         assert_eq!(e.kind, CatalogErrorKind::Syntax);
         assert_eq!(e.line, Some(6));
@@ -1049,13 +1181,20 @@ mod tests {
         assert_eq!(e.kind, CatalogErrorKind::UnknownField);
         assert_eq!(e.field.as_deref(), Some("procedure[1].colour"));
         assert_eq!((e.line, e.column), (Some(6), Some(1)));
-        assert!(e.to_string().starts_with("t.toml:6:1: procedure[1].colour: unknown field `colour`, expected one of `code`"), "{e}");
+        assert!(
+            e.to_string().starts_with(
+                "t.toml:6:1: procedure[1].colour: unknown field `colour`, expected one of `code`"
+            ),
+            "{e}"
+        );
 
         let e = err(&format!("{HEAD}[[procedure.component]]\nid = \"a\"\nname = \"b\"\n[[procedure.component]]\nid = \"c\"\nname = \"d\"\nextra = 1\n"));
         assert_eq!(e.field.as_deref(), Some("procedure[1].component[2].extra"));
         assert_eq!(e.line, Some(12));
 
-        let e = err(&format!("{HEAD}[procedure.result]\nsignatures = [\"agency\"]\nbogus = true\n"));
+        let e = err(&format!(
+            "{HEAD}[procedure.result]\nsignatures = [\"agency\"]\nbogus = true\n"
+        ));
         assert_eq!(e.field.as_deref(), Some("procedure[1].result.bogus"));
         assert_eq!(e.line, Some(8));
 
@@ -1068,22 +1207,38 @@ mod tests {
     fn missing_and_mistyped_fields_name_the_table() {
         let e = err("[[procedure]]\ncode = \"1.000001\"\nname = \"A\"\nmode = \"toan-trinh\"\n");
         assert_eq!(e.kind, CatalogErrorKind::MissingField);
-        assert_eq!(e.to_string(), "t.toml:1:1: procedure[1]: missing field `agency`");
+        assert_eq!(
+            e.to_string(),
+            "t.toml:1:1: procedure[1]: missing field `agency`"
+        );
         let e = err(&format!("{HEAD}paper_accepted = \"yes\"\n"));
         assert_eq!(e.kind, CatalogErrorKind::InvalidValue);
         assert_eq!(e.to_string(), "t.toml:6:18: procedure[1].paper_accepted: invalid type: string \"yes\", expected a boolean");
         let e = err(&format!("{HEAD}[[procedure]]\ncode = \"1.000002\"\nname = \"B\"\nagency = \"C\"\nmode = \"online\"\n"));
         assert_eq!(e.to_string(), "t.toml:10:8: procedure[2].mode: unknown variant `online`, expected `toan-trinh` or `mot-phan`");
-        let e = err(&format!("{HEAD}[[procedure.component]]\nid = \"x\"\nname = \"y\"\nsigner = \"robot\"\n"));
+        let e = err(&format!(
+            "{HEAD}[[procedure.component]]\nid = \"x\"\nname = \"y\"\nsigner = \"robot\"\n"
+        ));
         assert_eq!(e.field.as_deref(), Some("procedure[1].component[1].signer"));
         assert_eq!(e.line, Some(9));
         let e = err("[catalog]\ntitle = \"x\"\n");
-        assert_eq!(e.to_string(), "t.toml: procedure: the catalog has no [[procedure]] entry");
+        assert_eq!(
+            e.to_string(),
+            "t.toml: procedure: the catalog has no [[procedure]] entry"
+        );
     }
 
     #[test]
     fn bad_codes_are_refused() {
-        for code in ["1.00001", "01.000001", "1.000001.H1", "1.000001.h12", "1.000001.H123", "A.000001", " "] {
+        for code in [
+            "1.00001",
+            "01.000001",
+            "1.000001.H1",
+            "1.000001.h12",
+            "1.000001.H123",
+            "A.000001",
+            " ",
+        ] {
             let e = err(&HEAD.replace("1.000001", code));
             assert_eq!(e.kind, CatalogErrorKind::BadCode, "{code}");
             assert_eq!(e.field.as_deref(), Some("procedure[1].code"));
@@ -1094,7 +1249,10 @@ mod tests {
             );
         }
         for code in ["1.014464", "2.001641", "1.014464.H12", "3.000527.H61"] {
-            assert!(Catalog::from_toml(&HEAD.replace("1.000001", code), "t").is_ok(), "{code}");
+            assert!(
+                Catalog::from_toml(&HEAD.replace("1.000001", code), "t").is_ok(),
+                "{code}"
+            );
         }
     }
 
@@ -1131,9 +1289,15 @@ mod tests {
     fn bad_patterns_profiles_levels_and_orders_are_refused() {
         let e = err(&format!("{HEAD}[procedure.result]\nsignatures = [\"agency\"]\nagency_patterns = ['ok', '(SỞ']\n"));
         assert_eq!(e.kind, CatalogErrorKind::BadPattern);
-        assert_eq!(e.field.as_deref(), Some("procedure[1].result.agency_patterns[2]"));
+        assert_eq!(
+            e.field.as_deref(),
+            Some("procedure[1].result.agency_patterns[2]")
+        );
         assert_eq!((e.line, e.column), (Some(8), Some(26)));
-        assert_eq!(e.reason, "invalid regular expression \"(SỞ\": unclosed group");
+        assert_eq!(
+            e.reason,
+            "invalid regular expression \"(SỞ\": unclosed group"
+        );
 
         let e = err(&format!("{HEAD}[[procedure.component]]\nid = \"a\"\nname = \"b\"\ntrust_profiles = [\"vn-public\", \"vn-bank\"]\n"));
         assert_eq!(e.kind, CatalogErrorKind::UnknownProfile);
@@ -1148,31 +1312,54 @@ mod tests {
         )
         .is_ok());
 
-        let e = err(&format!("{HEAD}[procedure.result]\nsignatures = [\"agency\"]\nmin_level = \"B-X\"\n"));
+        let e = err(&format!(
+            "{HEAD}[procedure.result]\nsignatures = [\"agency\"]\nmin_level = \"B-X\"\n"
+        ));
         assert_eq!(e.field.as_deref(), Some("procedure[1].result.min_level"));
-        assert_eq!(e.reason, "unknown PAdES level \"B-X\", expected one of \"B-B\", \"B-T\", \"B-LT\", \"B-LTA\"");
+        assert_eq!(
+            e.reason,
+            "unknown PAdES level \"B-X\", expected one of \"B-B\", \"B-T\", \"B-LT\", \"B-LTA\""
+        );
 
-        let e = err(&format!("{HEAD}[procedure.result]\nsignatures = [\"agency\", \"official\"]\n"));
+        let e = err(&format!(
+            "{HEAD}[procedure.result]\nsignatures = [\"agency\", \"official\"]\n"
+        ));
         assert_eq!(e.kind, CatalogErrorKind::Inconsistent);
         assert_eq!(e.field.as_deref(), Some("procedure[1].result.signatures"));
         let e = err(&format!("{HEAD}[procedure.result]\nsignatures = []\n"));
         assert_eq!(e.kind, CatalogErrorKind::InvalidValue);
 
         let e = err(&format!("{HEAD}[procedure.result]\nsignatures = [\"agency\"]\n[procedure.result.algorithms]\ndigests = [\"SHA-256\", \"MD5\"]\n"));
-        assert_eq!(e.field.as_deref(), Some("procedure[1].result.algorithms.digests[2]"));
+        assert_eq!(
+            e.field.as_deref(),
+            Some("procedure[1].result.algorithms.digests[2]")
+        );
         assert_eq!(e.line, Some(9));
 
         let e = err(&format!("{HEAD}[[procedure.component]]\nid = \"a\"\nname = \"b\"\n[[procedure.component]]\nid = \"A\"\nname = \"c\"\n"));
         assert_eq!(e.to_string(), "t.toml:10:6: procedure[1].component[2].id: duplicate component id \"A\" in procedure 1.000001");
-        let e = err(&format!("{HEAD}[[procedure.component]]\nid = \"a b\"\nname = \"b\"\n"));
+        let e = err(&format!(
+            "{HEAD}[[procedure.component]]\nid = \"a b\"\nname = \"b\"\n"
+        ));
         assert_eq!(e.field.as_deref(), Some("procedure[1].component[1].id"));
         let e = err(&HEAD.replace("name = \"Thủ tục A\"", "name = \"  \""));
-        assert_eq!(e.to_string(), "t.toml:3:8: procedure[1].name: must not be empty");
+        assert_eq!(
+            e.to_string(),
+            "t.toml:3:8: procedure[1].name: must not be empty"
+        );
     }
 
     #[test]
     fn garbage_never_panics() {
-        for text in ["", "\u{0}", "[[", "[[procedure]]\n[[procedure.component]]\n", "a.b.c = [[[", "[procedure]\ncode=1", "\u{FEFF}[[procedure]]"] {
+        for text in [
+            "",
+            "\u{0}",
+            "[[",
+            "[[procedure]]\n[[procedure.component]]\n",
+            "a.b.c = [[[",
+            "[procedure]\ncode=1",
+            "\u{FEFF}[[procedure]]",
+        ] {
             let _ = Catalog::from_toml(text, "t");
         }
         // Every prefix of the example catalog either loads or gives an error.

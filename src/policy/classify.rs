@@ -122,9 +122,10 @@ const NO_FOLD: &[&str] = &["TRƯỜNG", "VIỆN", "BỆNH VIỆN"];
 
 /// Common Vietnamese family names, upper case.
 const FAMILY_NAMES: &[&str] = &[
-    "NGUYỄN", "TRẦN", "LÊ", "PHẠM", "HOÀNG", "HUỲNH", "PHAN", "VŨ", "VÕ", "ĐẶNG", "BÙI", "ĐỖ", "HỒ", "NGÔ", "DƯƠNG",
-    "LÝ", "ĐINH", "TRƯƠNG", "ĐOÀN", "LƯƠNG", "TRỊNH", "LÂM", "LƯU", "PHÙNG", "TRIỆU", "QUÁCH", "VƯƠNG", "HÀ", "TÔ",
-    "TẠ", "MAI", "CAO", "CHU", "THÁI", "KIỀU", "KHỔNG", "TĂNG", "LA", "MẠC", "DIỆP", "TỐNG", "HẦU", "ÂU",
+    "NGUYỄN", "TRẦN", "LÊ", "PHẠM", "HOÀNG", "HUỲNH", "PHAN", "VŨ", "VÕ", "ĐẶNG", "BÙI", "ĐỖ",
+    "HỒ", "NGÔ", "DƯƠNG", "LÝ", "ĐINH", "TRƯƠNG", "ĐOÀN", "LƯƠNG", "TRỊNH", "LÂM", "LƯU", "PHÙNG",
+    "TRIỆU", "QUÁCH", "VƯƠNG", "HÀ", "TÔ", "TẠ", "MAI", "CAO", "CHU", "THÁI", "KIỀU", "KHỔNG",
+    "TĂNG", "LA", "MẠC", "DIỆP", "TỐNG", "HẦU", "ÂU",
 ];
 
 /// The attributes of a subject DN as kyso prints it (`CN=…, OU=…, O=…, C=VN`, RFC 4514
@@ -160,8 +161,16 @@ pub fn parse_subject(subject: &str) -> Vec<(String, String)> {
 }
 
 /// Classifies a certificate from its report summary.
-pub fn classify_summary(c: &CertificateSummary, overrides: &[&ClassificationOverrides]) -> Classification {
-    classify(&c.subject, c.common_name.as_deref(), &c.identifiers, overrides)
+pub fn classify_summary(
+    c: &CertificateSummary,
+    overrides: &[&ClassificationOverrides],
+) -> Classification {
+    classify(
+        &c.subject,
+        c.common_name.as_deref(),
+        &c.identifiers,
+        overrides,
+    )
 }
 
 /// Classifies a subject (`subject` as printed, its CN, its `UID` identifiers).
@@ -173,18 +182,35 @@ pub fn classify(
 ) -> Classification {
     // 1. Catalog patterns.
     for o in overrides {
-        for (patterns, kind) in [(&o.organisation, CertKind::Organisation), (&o.individual, CertKind::Individual)] {
+        for (patterns, kind) in [
+            (&o.organisation, CertKind::Organisation),
+            (&o.individual, CertKind::Individual),
+        ] {
             if let Some(p) = patterns.first_match(subject) {
-                return Classification { kind, basis: Basis::CatalogPattern { pattern: p.to_string() } };
+                return Classification {
+                    kind,
+                    basis: Basis::CatalogPattern {
+                        pattern: p.to_string(),
+                    },
+                };
             }
         }
     }
     // 2, 3. Identifiers.
     let kind_of = |id: &VnIdentifier| id.kind.trim().to_ascii_uppercase();
-    if let Some(id) = identifiers.iter().find(|id| matches!(kind_of(id).as_str(), "CCCD" | "CMND" | "HC")) {
-        return Classification { kind: CertKind::Individual, basis: Basis::PersonalIdentifier { kind: kind_of(id) } };
+    if let Some(id) = identifiers
+        .iter()
+        .find(|id| matches!(kind_of(id).as_str(), "CCCD" | "CMND" | "HC"))
+    {
+        return Classification {
+            kind: CertKind::Individual,
+            basis: Basis::PersonalIdentifier { kind: kind_of(id) },
+        };
     }
-    if let Some(id) = identifiers.iter().find(|id| matches!(kind_of(id).as_str(), "MST" | "MNS")) {
+    if let Some(id) = identifiers
+        .iter()
+        .find(|id| matches!(kind_of(id).as_str(), "MST" | "MNS"))
+    {
         return Classification {
             kind: CertKind::Organisation,
             basis: Basis::OrganisationIdentifier { kind: kind_of(id) },
@@ -198,7 +224,12 @@ pub fn classify(
             attrs = parse_subject(subject);
             match attrs.iter().find(|(k, _)| k == "CN") {
                 Some((_, v)) => v.as_str(),
-                None => return Classification { kind: CertKind::Unknown, basis: Basis::NoRule },
+                None => {
+                    return Classification {
+                        kind: CertKind::Unknown,
+                        basis: Basis::NoRule,
+                    }
+                }
             }
         }
     };
@@ -207,15 +238,26 @@ pub fn classify(
     let upper = cn.to_uppercase();
     let word = agency_word(&upper);
     match (word, has_lower) {
-        (Some(w), false) => Classification { kind: CertKind::Organisation, basis: Basis::AgencyName { word: w } },
-        (Some(w), true) => Classification { kind: CertKind::Unknown, basis: Basis::Ambiguous { word: w } },
-        (None, true) if cn.split_whitespace().count() >= 2 => {
-            Classification { kind: CertKind::Individual, basis: Basis::PersonalName }
-        }
-        (None, false) if starts_with_family_name(&upper) => {
-            Classification { kind: CertKind::Individual, basis: Basis::PersonalName }
-        }
-        _ => Classification { kind: CertKind::Unknown, basis: Basis::NoRule },
+        (Some(w), false) => Classification {
+            kind: CertKind::Organisation,
+            basis: Basis::AgencyName { word: w },
+        },
+        (Some(w), true) => Classification {
+            kind: CertKind::Unknown,
+            basis: Basis::Ambiguous { word: w },
+        },
+        (None, true) if cn.split_whitespace().count() >= 2 => Classification {
+            kind: CertKind::Individual,
+            basis: Basis::PersonalName,
+        },
+        (None, false) if starts_with_family_name(&upper) => Classification {
+            kind: CertKind::Individual,
+            basis: Basis::PersonalName,
+        },
+        _ => Classification {
+            kind: CertKind::Unknown,
+            basis: Basis::NoRule,
+        },
     }
 }
 
@@ -242,11 +284,14 @@ fn agency_word(upper: &str) -> Option<String> {
 }
 
 fn starts_with_word(name: &str, word: &str) -> bool {
-    name.strip_prefix(word).is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    name.strip_prefix(word)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
 }
 
 fn starts_with_family_name(upper: &str) -> bool {
-    let Some(first) = upper.split_whitespace().next() else { return false };
+    let Some(first) = upper.split_whitespace().next() else {
+        return false;
+    };
     if upper.split_whitespace().count() < 2 {
         return false;
     }
@@ -278,7 +323,12 @@ pub fn fold(s: &str) -> String {
     ];
     s.chars()
         .filter(|c| !('\u{0300}'..='\u{036F}').contains(c))
-        .map(|c| GROUPS.iter().find(|(set, _)| set.contains(c)).map_or(c, |(_, base)| *base))
+        .map(|c| {
+            GROUPS
+                .iter()
+                .find(|(set, _)| set.contains(c))
+                .map_or(c, |(_, base)| *base)
+        })
         .collect()
 }
 
@@ -288,7 +338,10 @@ mod tests {
     use crate::policy::catalog::Patterns;
 
     fn id(kind: &str, value: &str) -> VnIdentifier {
-        VnIdentifier { kind: kind.into(), value: value.into() }
+        VnIdentifier {
+            kind: kind.into(),
+            value: value.into(),
+        }
     }
 
     fn kind(subject: &str, ids: &[VnIdentifier]) -> (CertKind, Basis) {
@@ -301,21 +354,35 @@ mod tests {
         for k in ["CCCD", "CMND", "HC", "cccd"] {
             let (kd, b) = kind("CN=NGUYEN VAN AN, C=VN", &[id(k, "001099012345")]);
             assert_eq!(kd, CertKind::Individual, "{k}");
-            assert_eq!(b, Basis::PersonalIdentifier { kind: k.to_ascii_uppercase() });
+            assert_eq!(
+                b,
+                Basis::PersonalIdentifier {
+                    kind: k.to_ascii_uppercase()
+                }
+            );
         }
     }
 
     #[test]
     fn organisation_identifiers_make_an_organisation() {
-        let (k, b) = kind("CN=Chi cục thuế Khu vực Quận 12 - Huyện Hóc Môn, L=Hà Nội, C=VN", &[id("MST", "0301519977-029")]);
+        let (k, b) = kind(
+            "CN=Chi cục thuế Khu vực Quận 12 - Huyện Hóc Môn, L=Hà Nội, C=VN",
+            &[id("MST", "0301519977-029")],
+        );
         assert_eq!(k, CertKind::Organisation);
         assert_eq!(b, Basis::OrganisationIdentifier { kind: "MST".into() });
-        assert_eq!(kind("CN=Trường Tiểu học A, C=VN", &[id("MNS", "1234567")]).0, CertKind::Organisation);
+        assert_eq!(
+            kind("CN=Trường Tiểu học A, C=VN", &[id("MNS", "1234567")]).0,
+            CertKind::Organisation
+        );
     }
 
     #[test]
     fn a_personal_identifier_wins_over_an_employers_tax_code() {
-        let (k, _) = kind("CN=Lê Thị Bình, O=CÔNG TY TNHH ABC, C=VN", &[id("MST", "0101234567"), id("CCCD", "079190000001")]);
+        let (k, _) = kind(
+            "CN=Lê Thị Bình, O=CÔNG TY TNHH ABC, C=VN",
+            &[id("MST", "0101234567"), id("CCCD", "079190000001")],
+        );
         assert_eq!(k, CertKind::Individual);
     }
 
@@ -343,8 +410,14 @@ mod tests {
 
     #[test]
     fn ascii_agency_names_are_compared_without_diacritics() {
-        assert_eq!(kind("CN=TONG CUC THUE, C=VN", &[]).0, CertKind::Organisation);
-        assert_eq!(kind("CN=UY BAN NHAN DAN TINH VINH LONG, C=VN", &[]).0, CertKind::Organisation);
+        assert_eq!(
+            kind("CN=TONG CUC THUE, C=VN", &[]).0,
+            CertKind::Organisation
+        );
+        assert_eq!(
+            kind("CN=UY BAN NHAN DAN TINH VINH LONG, C=VN", &[]).0,
+            CertKind::Organisation
+        );
         // "TRUONG" is the family name Trương as often as the word Trường.
         assert_eq!(kind("CN=TRUONG VAN AN, C=VN", &[]).0, CertKind::Individual);
     }
@@ -358,7 +431,10 @@ mod tests {
 
     #[test]
     fn personal_names_are_individuals() {
-        let (k, b) = kind("CN=Nguyễn Văn An, OU=Sở Thông tin và Truyền thông, O=UBND tỉnh Vĩnh Long, C=VN", &[]);
+        let (k, b) = kind(
+            "CN=Nguyễn Văn An, OU=Sở Thông tin và Truyền thông, O=UBND tỉnh Vĩnh Long, C=VN",
+            &[],
+        );
         assert_eq!((k, b), (CertKind::Individual, Basis::PersonalName));
         assert_eq!(kind("CN=TRẦN THỊ HOA, C=VN", &[]).0, CertKind::Individual);
         assert_eq!(kind("CN=NGUYEN VAN AN, C=VN", &[]).0, CertKind::Individual);
@@ -366,9 +442,23 @@ mod tests {
 
     #[test]
     fn undecidable_subjects_are_unknown() {
-        assert_eq!(kind("CN=ACME, C=VN", &[]), (CertKind::Unknown, Basis::NoRule));
-        assert_eq!(kind("O=Nowhere, C=VN", &[]), (CertKind::Unknown, Basis::NoRule));
-        assert_eq!(kind("CN=Sở Tư pháp tỉnh A, C=VN", &[]), (CertKind::Unknown, Basis::Ambiguous { word: "SỞ".into() }));
+        assert_eq!(
+            kind("CN=ACME, C=VN", &[]),
+            (CertKind::Unknown, Basis::NoRule)
+        );
+        assert_eq!(
+            kind("O=Nowhere, C=VN", &[]),
+            (CertKind::Unknown, Basis::NoRule)
+        );
+        assert_eq!(
+            kind("CN=Sở Tư pháp tỉnh A, C=VN", &[]),
+            (
+                CertKind::Unknown,
+                Basis::Ambiguous {
+                    word: "SỞ".into()
+                }
+            )
+        );
     }
 
     #[test]
@@ -379,7 +469,12 @@ mod tests {
         };
         let c = classify("CN=Sở Tư pháp tỉnh A, C=VN", None, &[], &[&o]);
         assert_eq!(c.kind, CertKind::Organisation);
-        assert_eq!(c.basis, Basis::CatalogPattern { pattern: "(?i)CN=Sở Tư pháp".into() });
+        assert_eq!(
+            c.basis,
+            Basis::CatalogPattern {
+                pattern: "(?i)CN=Sở Tư pháp".into()
+            }
+        );
         let c = classify("CN=TỔNG CỤC THUẾ, C=VN", None, &[id("MST", "1")], &[&o]);
         assert_eq!(c.kind, CertKind::Individual);
     }

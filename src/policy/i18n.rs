@@ -80,11 +80,20 @@ pub enum Msg {
     /// R7 passed.
     ChainsTo { profile: String },
     /// R7: chains to another profile.
-    ChainsToOtherProfile { profile: String, expected: Vec<String> },
+    ChainsToOtherProfile {
+        profile: String,
+        expected: Vec<String>,
+    },
     /// R7: chains to an anchor of no profile.
-    ChainsToUnknownAnchor { anchor: String, expected: Vec<String> },
+    ChainsToUnknownAnchor {
+        anchor: String,
+        expected: Vec<String>,
+    },
     /// R7: no chain.
-    NoChain { expected: Vec<String>, detail: String },
+    NoChain {
+        expected: Vec<String>,
+        detail: String,
+    },
     /// R7 undecided.
     ChainUndecided { detail: String },
     /// R8 passed.
@@ -110,7 +119,11 @@ pub enum Msg {
     /// R12: key algorithm not accepted.
     KeyAlgorithmNotAccepted { algorithm: String },
     /// R12: key too short.
-    KeyTooShort { algorithm: String, bits: u32, min: u32 },
+    KeyTooShort {
+        algorithm: String,
+        bits: u32,
+        min: u32,
+    },
     /// R12: RSA PKCS#1 v1.5 where RSASSA-PSS is asked for.
     Pkcs1v15 { description: String },
     /// R12: the validator's algorithm check failed.
@@ -122,7 +135,10 @@ pub enum Msg {
     /// R13: not a PAdES signature.
     NotPades { required: String },
     /// R16 passed.
-    ComponentPresent { component: String, subject: Option<String> },
+    ComponentPresent {
+        component: String,
+        subject: Option<String>,
+    },
     /// R16: a required component is missing.
     ComponentMissing { component: String },
     /// R16: a missing component must come on paper (một phần).
@@ -130,7 +146,12 @@ pub enum Msg {
     /// R16/R17: a component is not signed.
     ComponentNotSigned { component: String },
     /// R16: signed by the wrong kind of signer.
-    ComponentWrongSigner { component: String, expected: SignerKind, subject: String, actual: CertKind },
+    ComponentWrongSigner {
+        component: String,
+        expected: SignerKind,
+        subject: String,
+        actual: CertKind,
+    },
     /// R16: a file that is no component of the procedure.
     ExtraFile { file: String },
     /// R17 passed.
@@ -174,18 +195,26 @@ pub fn mode_text(m: Mode, lang: Lang) -> &'static str {
 /// Why a certificate was classified so, in words.
 pub fn basis_text(b: &Basis, lang: Lang) -> String {
     match (b, lang) {
-        (Basis::CatalogPattern { pattern }, Lang::Vi) => format!("theo mẫu trong danh mục {pattern:?}"),
+        (Basis::CatalogPattern { pattern }, Lang::Vi) => {
+            format!("theo mẫu trong danh mục {pattern:?}")
+        }
         (Basis::CatalogPattern { pattern }, Lang::En) => format!("catalog pattern {pattern:?}"),
         (Basis::PersonalIdentifier { kind }, Lang::Vi) => format!("có số định danh cá nhân {kind}"),
         (Basis::PersonalIdentifier { kind }, Lang::En) => format!("personal identifier {kind}"),
         (Basis::OrganisationIdentifier { kind }, Lang::Vi) => format!("có mã số tổ chức {kind}"),
-        (Basis::OrganisationIdentifier { kind }, Lang::En) => format!("organisation identifier {kind}"),
+        (Basis::OrganisationIdentifier { kind }, Lang::En) => {
+            format!("organisation identifier {kind}")
+        }
         (Basis::AgencyName { word }, Lang::Vi) => format!("tên viết hoa bắt đầu bằng \"{word}\""),
-        (Basis::AgencyName { word }, Lang::En) => format!("upper-case name starting with \"{word}\""),
+        (Basis::AgencyName { word }, Lang::En) => {
+            format!("upper-case name starting with \"{word}\"")
+        }
         (Basis::PersonalName, Lang::Vi) => "tên người".to_string(),
         (Basis::PersonalName, Lang::En) => "a person's name".to_string(),
         (Basis::Ambiguous { word }, Lang::Vi) => {
-            format!("tên không viết hoa nhưng bắt đầu bằng \"{word}\": không rõ cá nhân hay tổ chức")
+            format!(
+                "tên không viết hoa nhưng bắt đầu bằng \"{word}\": không rõ cá nhân hay tổ chức"
+            )
         }
         (Basis::Ambiguous { word }, Lang::En) => {
             format!("mixed-case name starting with \"{word}\": person or organisation is unclear")
@@ -483,9 +512,17 @@ mod tests {
 
     #[test]
     fn messages_keep_diacritics() {
-        let m = Msg::ComponentMissing { component: "Đơn đề nghị cấp giấy phép".into() };
-        assert_eq!(m.text(Lang::Vi), "thiếu thành phần hồ sơ bắt buộc \"Đơn đề nghị cấp giấy phép\"");
-        assert_eq!(m.text(Lang::En), "required component \"Đơn đề nghị cấp giấy phép\" is missing");
+        let m = Msg::ComponentMissing {
+            component: "Đơn đề nghị cấp giấy phép".into(),
+        };
+        assert_eq!(
+            m.text(Lang::Vi),
+            "thiếu thành phần hồ sơ bắt buộc \"Đơn đề nghị cấp giấy phép\""
+        );
+        assert_eq!(
+            m.text(Lang::En),
+            "required component \"Đơn đề nghị cấp giấy phép\" is missing"
+        );
         assert_eq!(m.id(), "component-missing");
     }
 }

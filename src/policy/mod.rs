@@ -65,7 +65,9 @@ impl std::str::FromStr for Role {
         match s {
             "submission" => Ok(Role::Submission),
             "result" => Ok(Role::Result),
-            _ => Err(format!("unknown role {s:?}: expected \"submission\" or \"result\"")),
+            _ => Err(format!(
+                "unknown role {s:?}: expected \"submission\" or \"result\""
+            )),
         }
     }
 }
@@ -130,11 +132,19 @@ pub struct InputFile<'a> {
 impl<'a> InputFile<'a> {
     /// A file whose component is found from its name.
     pub fn new(name: &'a str, bytes: &'a [u8]) -> Self {
-        InputFile { name, bytes, component: None }
+        InputFile {
+            name,
+            bytes,
+            component: None,
+        }
     }
     /// A file of a named component.
     pub fn component(name: &'a str, bytes: &'a [u8], component: &'a str) -> Self {
-        InputFile { name, bytes, component: Some(component) }
+        InputFile {
+            name,
+            bytes,
+            component: Some(component),
+        }
     }
 }
 
@@ -150,7 +160,11 @@ pub struct Policy {
 impl Policy {
     /// A policy over a catalog and trust profiles.
     pub fn new(catalog: Catalog, profiles: Profiles) -> Self {
-        Policy { catalog, profiles, options: PolicyOptions::default() }
+        Policy {
+            catalog,
+            profiles,
+            options: PolicyOptions::default(),
+        }
     }
 
     /// The bundled example catalog with the bundled profiles.
@@ -188,13 +202,17 @@ impl Policy {
     /// # Errors
     /// [`PolicyError::BadProcedureCode`], [`PolicyError::UnknownProcedure`].
     pub fn procedure(&self, code: &str) -> Result<&Procedure, PolicyError> {
-        let re = regex::Regex::new(catalog::CODE_PATTERN).map_err(|_| PolicyError::BadProcedureCode { code: code.into() })?;
+        let re = regex::Regex::new(catalog::CODE_PATTERN)
+            .map_err(|_| PolicyError::BadProcedureCode { code: code.into() })?;
         if !re.is_match(code) {
             return Err(PolicyError::BadProcedureCode { code: code.into() });
         }
         self.catalog
             .procedure(code)
-            .ok_or_else(|| PolicyError::UnknownProcedure { code: code.into(), catalog: self.catalog.title.clone() })
+            .ok_or_else(|| PolicyError::UnknownProcedure {
+                code: code.into(),
+                catalog: self.catalog.title.clone(),
+            })
     }
 
     /// A validator trusting every profile's anchors, with the profiles' intermediates as
@@ -219,7 +237,11 @@ impl Policy {
     /// # Errors
     /// Unknown procedure, empty dossier, unusable profiles. A dossier that breaks rules
     /// yields a report, not an error.
-    pub fn check_submission(&self, procedure: &str, components: &[InputFile<'_>]) -> Result<PolicyReport, PolicyError> {
+    pub fn check_submission(
+        &self,
+        procedure: &str,
+        components: &[InputFile<'_>],
+    ) -> Result<PolicyReport, PolicyError> {
         self.check(procedure, Role::Submission, components)
     }
 
@@ -228,11 +250,20 @@ impl Policy {
     ///
     /// # Errors
     /// As [`Policy::check_submission`], plus [`PolicyError::NoResultRules`].
-    pub fn check_result(&self, procedure: &str, files: &[InputFile<'_>]) -> Result<PolicyReport, PolicyError> {
+    pub fn check_result(
+        &self,
+        procedure: &str,
+        files: &[InputFile<'_>],
+    ) -> Result<PolicyReport, PolicyError> {
         self.check(procedure, Role::Result, files)
     }
 
-    fn check(&self, procedure: &str, role: Role, files: &[InputFile<'_>]) -> Result<PolicyReport, PolicyError> {
+    fn check(
+        &self,
+        procedure: &str,
+        role: Role,
+        files: &[InputFile<'_>],
+    ) -> Result<PolicyReport, PolicyError> {
         let proc = self.procedure(procedure)?;
         self.preflight(proc, role, files.len())?;
         let validator = self.validator()?;
@@ -259,9 +290,17 @@ impl Policy {
         let names: Vec<&String> = match role {
             Role::Result => match &proc.result {
                 Some(r) => r.trust_profiles.iter().collect(),
-                None => return Err(PolicyError::NoResultRules { code: proc.code.clone() }),
+                None => {
+                    return Err(PolicyError::NoResultRules {
+                        code: proc.code.clone(),
+                    })
+                }
             },
-            Role::Submission => proc.components.iter().flat_map(|c| c.trust_profiles.iter()).collect(),
+            Role::Submission => proc
+                .components
+                .iter()
+                .flat_map(|c| c.trust_profiles.iter())
+                .collect(),
         };
         for n in names {
             self.profiles.require(n)?;
@@ -284,7 +323,14 @@ impl Policy {
         self.preflight(proc, role, reports.len())?;
         let files: Vec<rules::DossierFile<'_>> = reports
             .iter()
-            .map(|(r, c)| rules::DossierFile { report: r, component: if role == Role::Submission { c.as_deref() } else { None } })
+            .map(|(r, c)| rules::DossierFile {
+                report: r,
+                component: if role == Role::Submission {
+                    c.as_deref()
+                } else {
+                    None
+                },
+            })
             .collect();
         let ctx = rules::Context {
             procedure: proc,
@@ -293,10 +339,21 @@ impl Policy {
         };
         let ev = match (role, &proc.result) {
             (Role::Result, Some(r)) => rules::evaluate_result(&ctx, r, &files),
-            (Role::Result, None) => return Err(PolicyError::NoResultRules { code: proc.code.clone() }),
+            (Role::Result, None) => {
+                return Err(PolicyError::NoResultRules {
+                    code: proc.code.clone(),
+                })
+            }
             (Role::Submission, _) => rules::evaluate_submission(&ctx, &files),
         };
-        Ok(report::build(&self.catalog, proc, role, &files, &ev, self.options.lang))
+        Ok(report::build(
+            &self.catalog,
+            proc,
+            role,
+            &files,
+            &ev,
+            self.options.lang,
+        ))
     }
 }
 
@@ -306,7 +363,10 @@ impl Profiles {
     ///
     /// # Errors
     /// Unknown profile, unparsable certificate.
-    pub fn trust_material(&self, names: &[&str]) -> Result<(TrustStore, Vec<Certificate>), ProfileError> {
+    pub fn trust_material(
+        &self,
+        names: &[&str],
+    ) -> Result<(TrustStore, Vec<Certificate>), ProfileError> {
         let mut trust = TrustStore::new();
         let mut extra = Vec::new();
         for n in names {

@@ -40,10 +40,13 @@ pub const VN_GOV_ROOT_G2_SHA256: &str =
 pub const VN_GOV_CA_G2_SHA256: &str =
     "D8:CA:B7:A4:AE:F9:2E:6B:B2:50:9D:7C:61:CE:E7:B4:4F:37:31:B2:D2:10:74:96:35:30:27:7B:36:6F:AE:4B";
 
-const VN_NATIONAL_ROOT_PEM: &[u8] = include_bytes!("../../testdata/pki-vn/vietnam-national-root-ca.pem");
+const VN_NATIONAL_ROOT_PEM: &[u8] =
+    include_bytes!("../../testdata/pki-vn/vietnam-national-root-ca.pem");
 const VNPT_CA_SHA2_PEM: &[u8] = include_bytes!("../../testdata/pki-vn/vnpt-ca-sha2.pem");
-const VN_GOV_ROOT_G2_PEM: &[u8] = include_bytes!("../../testdata/pki-vn/rootca-chuyen-dung-chinh-phu-g2.pem");
-const VN_GOV_CA_G2_PEM: &[u8] = include_bytes!("../../testdata/pki-vn/ca-phuc-vu-co-quan-nha-nuoc-g2.pem");
+const VN_GOV_ROOT_G2_PEM: &[u8] =
+    include_bytes!("../../testdata/pki-vn/rootca-chuyen-dung-chinh-phu-g2.pem");
+const VN_GOV_CA_G2_PEM: &[u8] =
+    include_bytes!("../../testdata/pki-vn/ca-phuc-vu-co-quan-nha-nuoc-g2.pem");
 
 /// Errors handling profiles.
 #[derive(Debug, thiserror::Error)]
@@ -80,8 +83,18 @@ pub struct TrustProfile {
 
 impl TrustProfile {
     /// A profile from DER certificates.
-    pub fn new(name: &str, description: &str, anchors: Vec<Vec<u8>>, intermediates: Vec<Vec<u8>>) -> Self {
-        TrustProfile { name: name.into(), description: description.into(), anchors, intermediates }
+    pub fn new(
+        name: &str,
+        description: &str,
+        anchors: Vec<Vec<u8>>,
+        intermediates: Vec<Vec<u8>>,
+    ) -> Self {
+        TrustProfile {
+            name: name.into(),
+            description: description.into(),
+            anchors,
+            intermediates,
+        }
     }
     /// The anchors' DER.
     pub fn anchors_der(&self) -> &[Vec<u8>] {
@@ -102,7 +115,9 @@ impl TrustProfile {
     /// Whether a fingerprint (any case, with or without colons) is one of the anchors'.
     pub fn has_anchor(&self, sha256: &str) -> bool {
         let want = normalize_fingerprint(sha256);
-        self.anchors.iter().any(|d| normalize_fingerprint(&fingerprint(d)) == want)
+        self.anchors
+            .iter()
+            .any(|d| normalize_fingerprint(&fingerprint(d)) == want)
     }
     /// The anchors, parsed.
     ///
@@ -121,8 +136,10 @@ impl TrustProfile {
     fn parse(&self, ders: &[Vec<u8>]) -> Result<Vec<Certificate>, ProfileError> {
         ders.iter()
             .map(|d| {
-                Certificate::from_der(d)
-                    .map_err(|e| ProfileError::BadCertificate { name: self.name.clone(), reason: e.to_string() })
+                Certificate::from_der(d).map_err(|e| ProfileError::BadCertificate {
+                    name: self.name.clone(),
+                    reason: e.to_string(),
+                })
             })
             .collect()
     }
@@ -192,7 +209,10 @@ impl Profiles {
         self.map.values()
     }
     fn unknown(&self, name: &str) -> ProfileError {
-        ProfileError::Unknown { name: name.into(), known: self.names().join(", ") }
+        ProfileError::Unknown {
+            name: name.into(),
+            known: self.names().join(", "),
+        }
     }
     /// Adds anchors (PEM bundle or DER) to a profile.
     ///
@@ -222,25 +242,37 @@ impl Profiles {
     }
     /// The profiles whose anchors include this fingerprint.
     pub fn profiles_with_anchor(&self, sha256: &str) -> Vec<&str> {
-        self.map.values().filter(|p| p.has_anchor(sha256)).map(|p| p.name.as_str()).collect()
+        self.map
+            .values()
+            .filter(|p| p.has_anchor(sha256))
+            .map(|p| p.name.as_str())
+            .collect()
     }
 }
 
 fn read_certificates(name: &str, data: &[u8]) -> Result<Vec<Vec<u8>>, ProfileError> {
-    let certs = Certificate::from_pem_or_der(data)
-        .map_err(|e| ProfileError::BadCertificate { name: name.into(), reason: e.to_string() })?;
+    let certs = Certificate::from_pem_or_der(data).map_err(|e| ProfileError::BadCertificate {
+        name: name.into(),
+        reason: e.to_string(),
+    })?;
     Ok(certs.iter().map(|c| c.der().to_vec()).collect())
 }
 
 /// SHA-256 of DER as uppercase hex with colons (the report's spelling).
 pub fn fingerprint(der: &[u8]) -> String {
     let d = sha2::Sha256::digest(der);
-    d.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    d.iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 /// Uppercase hex without separators.
 pub fn normalize_fingerprint(s: &str) -> String {
-    s.chars().filter(char::is_ascii_hexdigit).map(|c| c.to_ascii_uppercase()).collect()
+    s.chars()
+        .filter(char::is_ascii_hexdigit)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// The DER of every `CERTIFICATE` block of a PEM text (bundled, trusted input).
@@ -273,11 +305,23 @@ mod tests {
     #[test]
     fn bundled_fingerprints_match_the_documented_ones() {
         let public = bundled("vn-public").unwrap();
-        assert_eq!(public.anchor_fingerprints(), vec![VN_NATIONAL_ROOT_SHA256.to_string()]);
-        assert_eq!(public.intermediate_fingerprints(), vec![VNPT_CA_SHA2_SHA256.to_string()]);
+        assert_eq!(
+            public.anchor_fingerprints(),
+            vec![VN_NATIONAL_ROOT_SHA256.to_string()]
+        );
+        assert_eq!(
+            public.intermediate_fingerprints(),
+            vec![VNPT_CA_SHA2_SHA256.to_string()]
+        );
         let gov = bundled("vn-gov").unwrap();
-        assert_eq!(gov.anchor_fingerprints(), vec![VN_GOV_ROOT_G2_SHA256.to_string()]);
-        assert_eq!(gov.intermediate_fingerprints(), vec![VN_GOV_CA_G2_SHA256.to_string()]);
+        assert_eq!(
+            gov.anchor_fingerprints(),
+            vec![VN_GOV_ROOT_G2_SHA256.to_string()]
+        );
+        assert_eq!(
+            gov.intermediate_fingerprints(),
+            vec![VN_GOV_CA_G2_SHA256.to_string()]
+        );
         assert!(bundled("vn-other").is_none());
     }
 
@@ -287,7 +331,10 @@ mod tests {
         assert_eq!(p.names(), vec!["vn-gov", "vn-public"]);
         let lower = VN_GOV_ROOT_G2_SHA256.replace(':', "").to_lowercase();
         assert_eq!(p.profiles_with_anchor(&lower), vec!["vn-gov"]);
-        assert_eq!(p.profiles_with_anchor(VN_NATIONAL_ROOT_SHA256), vec!["vn-public"]);
+        assert_eq!(
+            p.profiles_with_anchor(VN_NATIONAL_ROOT_SHA256),
+            vec!["vn-public"]
+        );
         // An intermediate is not an anchor.
         assert!(p.profiles_with_anchor(VN_GOV_CA_G2_SHA256).is_empty());
     }
@@ -296,6 +343,9 @@ mod tests {
     fn unknown_profile_is_an_error_naming_the_known_ones() {
         let p = Profiles::bundled();
         let e = p.require("vn-xyz").unwrap_err();
-        assert_eq!(e.to_string(), "unknown trust profile \"vn-xyz\" (known: vn-gov, vn-public)");
+        assert_eq!(
+            e.to_string(),
+            "unknown trust profile \"vn-xyz\" (known: vn-gov, vn-public)"
+        );
     }
 }

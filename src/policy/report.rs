@@ -277,13 +277,22 @@ pub(crate) fn build(
                         identifiers: s
                             .signer
                             .as_ref()
-                            .map(|c| c.identifiers.iter().map(|id| format!("{}:{}", id.kind, id.value)).collect())
+                            .map(|c| {
+                                c.identifiers
+                                    .iter()
+                                    .map(|id| format!("{}:{}", id.kind, id.value))
+                                    .collect()
+                            })
                             .unwrap_or_default(),
                         issuer: s.signer.as_ref().map(|c| c.issuer.clone()),
                         signer_kind: class.as_ref().map(|c| c.kind),
-                        signer_kind_text: class
-                            .as_ref()
-                            .map(|c| format!("{} ({})", kind_text(c.kind, lang), basis_text(&c.basis, lang))),
+                        signer_kind_text: class.as_ref().map(|c| {
+                            format!(
+                                "{} ({})",
+                                kind_text(c.kind, lang),
+                                basis_text(&c.basis, lang)
+                            )
+                        }),
                         signer_kind_basis: class.map(|c| c.basis),
                         role: facts.and_then(|f| f.role),
                         claimed_signing_time: s.claimed_signing_time.clone(),
@@ -296,16 +305,30 @@ pub(crate) fn build(
         })
         .collect();
     let verdict = Verdict::of(&ev.outcomes);
-    let failed: Vec<&RuleOutcome> = outcomes.iter().filter(|o| o.status == Status::Failed).collect();
-    let undecided = outcomes.iter().filter(|o| o.status == Status::CannotDecide).count();
+    let failed: Vec<&RuleOutcome> = outcomes
+        .iter()
+        .filter(|o| o.status == Status::Failed)
+        .collect();
+    let undecided = outcomes
+        .iter()
+        .filter(|o| o.status == Status::CannotDecide)
+        .count();
     let mut rules: Vec<&str> = failed.iter().map(|o| o.rule).collect();
     rules.dedup();
     let summary = match (verdict, lang) {
         (Verdict::Compliant, Lang::Vi) => {
-            format!("{} của thủ tục {} đáp ứng mọi quy tắc đã kiểm tra", capitalise(role_text(role, lang)), procedure.code)
+            format!(
+                "{} của thủ tục {} đáp ứng mọi quy tắc đã kiểm tra",
+                capitalise(role_text(role, lang)),
+                procedure.code
+            )
         }
         (Verdict::Compliant, Lang::En) => {
-            format!("the {} meets every rule checked for procedure {}", role_text(role, lang), procedure.code)
+            format!(
+                "the {} meets every rule checked for procedure {}",
+                role_text(role, lang),
+                procedure.code
+            )
         }
         (Verdict::NotCompliant, Lang::Vi) => format!(
             "{} kết quả kiểm tra không đạt ({}): {}",
@@ -320,8 +343,12 @@ pub(crate) fn build(
             unique(&rules).join(", "),
             failed.first().map(|o| o.message.as_str()).unwrap_or("")
         ),
-        (Verdict::CannotDecide, Lang::Vi) => format!("{undecided} kết quả kiểm tra chưa xác định được; không có kết quả nào không đạt"),
-        (Verdict::CannotDecide, Lang::En) => format!("{undecided} rule outcome(s) could not be decided; none failed"),
+        (Verdict::CannotDecide, Lang::Vi) => format!(
+            "{undecided} kết quả kiểm tra chưa xác định được; không có kết quả nào không đạt"
+        ),
+        (Verdict::CannotDecide, Lang::En) => {
+            format!("{undecided} rule outcome(s) could not be decided; none failed")
+        }
     };
     PolicyReport {
         schema_version: POLICY_SCHEMA_VERSION,
@@ -385,8 +412,18 @@ pub fn render_text(r: &PolicyReport, verbose: bool) -> String {
         r.procedure.name,
         mode_text(r.procedure.mode, lang)
     );
-    let _ = writeln!(o, "  {}: {}", lang.pick("Cơ quan", "Agency"), r.procedure.agency);
-    let _ = writeln!(o, "  {}: {}", lang.pick("Kiểm tra", "Checked as"), role_text(r.role, lang));
+    let _ = writeln!(
+        o,
+        "  {}: {}",
+        lang.pick("Cơ quan", "Agency"),
+        r.procedure.agency
+    );
+    let _ = writeln!(
+        o,
+        "  {}: {}",
+        lang.pick("Kiểm tra", "Checked as"),
+        role_text(r.role, lang)
+    );
     if r.catalog_is_example {
         let _ = writeln!(
             o,
@@ -397,32 +434,75 @@ pub fn render_text(r: &PolicyReport, verbose: bool) -> String {
             )
         );
     }
-    let _ = writeln!(o, "{}: {}", lang.pick("KẾT LUẬN", "VERDICT"), r.verdict_text);
+    let _ = writeln!(
+        o,
+        "{}: {}",
+        lang.pick("KẾT LUẬN", "VERDICT"),
+        r.verdict_text
+    );
     let _ = writeln!(o, "  {}", r.summary);
     for f in &r.files {
-        let comp = f.component.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
-        let _ = writeln!(o, "{} {}{comp}: {}", lang.pick("Tệp", "File"), f.file, f.indication.as_str());
+        let comp = f
+            .component
+            .as_deref()
+            .map(|c| format!(" [{c}]"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "{} {}{comp}: {}",
+            lang.pick("Tệp", "File"),
+            f.file,
+            f.indication.as_str()
+        );
         for s in &f.signatures {
-            let who = s.signer.clone().unwrap_or_else(|| format!("\"{}\"", s.field));
-            let _ = writeln!(o, "  {} #{} ({}): {}", lang.pick("Chữ ký", "Signature"), s.index, s.field, who);
+            let who = s
+                .signer
+                .clone()
+                .unwrap_or_else(|| format!("\"{}\"", s.field));
+            let _ = writeln!(
+                o,
+                "  {} #{} ({}): {}",
+                lang.pick("Chữ ký", "Signature"),
+                s.index,
+                s.field,
+                who
+            );
             if !s.identifiers.is_empty() {
-                let _ = writeln!(o, "      {}: {}", lang.pick("định danh", "identifiers"), s.identifiers.join(", "));
+                let _ = writeln!(
+                    o,
+                    "      {}: {}",
+                    lang.pick("định danh", "identifiers"),
+                    s.identifiers.join(", ")
+                );
             }
             if let Some(k) = &s.signer_kind_text {
                 let _ = writeln!(o, "      {}: {k}", lang.pick("loại", "kind"));
             }
             if let Some(role) = s.role {
-                let _ = writeln!(o, "      {}: {}", lang.pick("vai trò", "role"), signature_role_text(role, lang));
+                let _ = writeln!(
+                    o,
+                    "      {}: {}",
+                    lang.pick("vai trò", "role"),
+                    signature_role_text(role, lang)
+                );
             }
             let when = match (&s.proven_signing_time, &s.claimed_signing_time) {
-                (Some(p), _) => Some(format!("{p} ({})", lang.pick("dấu thời gian", "time-stamp"))),
+                (Some(p), _) => Some(format!(
+                    "{p} ({})",
+                    lang.pick("dấu thời gian", "time-stamp")
+                )),
                 (None, Some(c)) => Some(format!("{c} ({})", lang.pick("tự khai", "claimed"))),
                 _ => None,
             };
             if let Some(w) = when {
                 let _ = writeln!(o, "      {}: {w}", lang.pick("thời điểm ký", "signed"));
             }
-            let _ = writeln!(o, "      {}: {}", lang.pick("kết quả xác thực", "validation"), s.indication.as_str());
+            let _ = writeln!(
+                o,
+                "      {}: {}",
+                lang.pick("kết quả xác thực", "validation"),
+                s.indication.as_str()
+            );
         }
     }
     let _ = writeln!(o, "{}:", lang.pick("Các quy tắc", "Rules"));
@@ -430,13 +510,25 @@ pub fn render_text(r: &PolicyReport, verbose: bool) -> String {
         if !verbose && x.status == Status::Passed {
             continue;
         }
-        let _ = writeln!(o, "  [{}] {} {}: {}", mark(x.status, lang), x.rule, x.title, x.message);
+        let _ = writeln!(
+            o,
+            "  [{}] {} {}: {}",
+            mark(x.status, lang),
+            x.rule,
+            x.title,
+            x.message
+        );
         let mut loc = Vec::new();
         if let Some(f) = &x.file {
             loc.push(format!("{} {f}", lang.pick("tệp", "file")));
         }
         if let Some(s) = &x.signature {
-            loc.push(format!("{} #{} ({})", lang.pick("chữ ký", "signature"), s.index, s.field));
+            loc.push(format!(
+                "{} #{} ({})",
+                lang.pick("chữ ký", "signature"),
+                s.index,
+                s.field
+            ));
         }
         if !loc.is_empty() {
             let _ = writeln!(o, "      {}", loc.join(", "));
@@ -444,7 +536,11 @@ pub fn render_text(r: &PolicyReport, verbose: bool) -> String {
         let _ = writeln!(o, "      {}: {}", lang.pick("căn cứ", "source"), x.source);
     }
     if !verbose {
-        let passed = r.outcomes.iter().filter(|x| x.status == Status::Passed).count();
+        let passed = r
+            .outcomes
+            .iter()
+            .filter(|x| x.status == Status::Passed)
+            .count();
         let _ = writeln!(
             o,
             "  {}",

@@ -22,7 +22,10 @@
 
 use serde::Serialize;
 
-use super::catalog::{Algorithms, ClassificationOverrides, Component, Origin, Pkcs1Policy, Procedure, RequiredSignature, ResultRules, SignerKind};
+use super::catalog::{
+    Algorithms, ClassificationOverrides, Component, Origin, Pkcs1Policy, Procedure,
+    RequiredSignature, ResultRules, SignerKind,
+};
 use super::classify::{classify_summary, Basis, CertKind, Classification};
 use super::i18n::{Lang, Msg};
 use super::profiles::{normalize_fingerprint, Profiles};
@@ -80,18 +83,39 @@ impl RuleId {
     /// Short title.
     pub fn title(self, lang: Lang) -> &'static str {
         match self {
-            RuleId::R0 => lang.pick("Chữ ký toàn vẹn, hợp lệ về mật mã", "Signature intact and cryptographically valid"),
-            RuleId::R1 => lang.pick("Chữ ký số của cơ quan có thẩm quyền", "Organisation signature of the competent agency"),
-            RuleId::R2 => lang.pick("Chữ ký số cá nhân của người có thẩm quyền", "Personal signature of the competent official"),
-            RuleId::R3 => lang.pick("Thứ tự ký: cá nhân trước, cơ quan sau cùng", "Order: personal first, organisation last"),
-            RuleId::R7 => lang.pick("Chuỗi chứng thư đến gốc tin cậy", "Chain to the trusted root"),
+            RuleId::R0 => lang.pick(
+                "Chữ ký toàn vẹn, hợp lệ về mật mã",
+                "Signature intact and cryptographically valid",
+            ),
+            RuleId::R1 => lang.pick(
+                "Chữ ký số của cơ quan có thẩm quyền",
+                "Organisation signature of the competent agency",
+            ),
+            RuleId::R2 => lang.pick(
+                "Chữ ký số cá nhân của người có thẩm quyền",
+                "Personal signature of the competent official",
+            ),
+            RuleId::R3 => lang.pick(
+                "Thứ tự ký: cá nhân trước, cơ quan sau cùng",
+                "Order: personal first, organisation last",
+            ),
+            RuleId::R7 => lang.pick(
+                "Chuỗi chứng thư đến gốc tin cậy",
+                "Chain to the trusted root",
+            ),
             RuleId::R8 => lang.pick(
                 "Chứng thư còn hiệu lực, không bị thu hồi khi ký",
                 "Certificate valid and not revoked when signing",
             ),
-            RuleId::R10 => lang.pick("Nhúng dữ liệu kiểm tra hiệu lực (B-LT)", "Validation data embedded (B-LT)"),
+            RuleId::R10 => lang.pick(
+                "Nhúng dữ liệu kiểm tra hiệu lực (B-LT)",
+                "Validation data embedded (B-LT)",
+            ),
             RuleId::R11 => lang.pick("Dấu thời gian", "Time-stamp"),
-            RuleId::R12 => lang.pick("Thuật toán ký và hàm băm", "Signature and digest algorithms"),
+            RuleId::R12 => lang.pick(
+                "Thuật toán ký và hàm băm",
+                "Signature and digest algorithms",
+            ),
             RuleId::R13 => lang.pick("Định dạng và mức PAdES", "PAdES format and level"),
             RuleId::R16 => lang.pick(
                 "Hồ sơ điện tử đầy đủ, ký số đúng quy định",
@@ -201,7 +225,9 @@ impl Verdict {
         if outcomes.iter().any(|o| o.status == Status::Failed) {
             Verdict::NotCompliant
         } else if outcomes.iter().any(|o| o.status == Status::CannotDecide)
-            || !outcomes.iter().any(|o| matches!(o.status, Status::Passed | Status::Warning))
+            || !outcomes
+                .iter()
+                .any(|o| matches!(o.status, Status::Passed | Status::Warning))
         {
             Verdict::CannotDecide
         } else {
@@ -263,8 +289,21 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    fn push(&mut self, rule: RuleId, status: Status, file: Option<usize>, signature: Option<usize>, msg: Msg) {
-        self.outcomes.push(Outcome { rule, status, file, signature, msg });
+    fn push(
+        &mut self,
+        rule: RuleId,
+        status: Status,
+        file: Option<usize>,
+        signature: Option<usize>,
+        msg: Msg,
+    ) {
+        self.outcomes.push(Outcome {
+            rule,
+            status,
+            file,
+            signature,
+            msg,
+        });
     }
 }
 
@@ -293,11 +332,15 @@ fn classify_all(ctx: &Context<'_>, report: &FileReport) -> Vec<SignatureFacts> {
 }
 
 fn kind_of(f: &SignatureFacts) -> CertKind {
-    f.classification.as_ref().map_or(CertKind::Unknown, |c| c.kind)
+    f.classification
+        .as_ref()
+        .map_or(CertKind::Unknown, |c| c.kind)
 }
 
 fn basis_of(f: &SignatureFacts) -> Basis {
-    f.classification.as_ref().map_or(Basis::NoRule, |c| c.basis.clone())
+    f.classification
+        .as_ref()
+        .map_or(Basis::NoRule, |c| c.basis.clone())
 }
 
 /// A file that cannot be read (not a PDF, broken structure): R0 fails for it. Returns whether
@@ -306,8 +349,20 @@ fn unreadable(ev: &mut Evaluation, fi: usize, report: &FileReport) -> bool {
     if !report.signatures.is_empty() {
         return false;
     }
-    if let Some(f) = report.findings.iter().find(|f| f.status == CheckStatus::Failed) {
-        ev.push(RuleId::R0, Status::Failed, Some(fi), None, Msg::Unreadable { detail: f.message.clone() });
+    if let Some(f) = report
+        .findings
+        .iter()
+        .find(|f| f.status == CheckStatus::Failed)
+    {
+        ev.push(
+            RuleId::R0,
+            Status::Failed,
+            Some(fi),
+            None,
+            Msg::Unreadable {
+                detail: f.message.clone(),
+            },
+        );
         return true;
     }
     false
@@ -317,7 +372,11 @@ fn unreadable(ev: &mut Evaluation, fi: usize, report: &FileReport) -> bool {
 // Results.
 
 /// Evaluates the result rules over a result dossier (every file is a result document).
-pub fn evaluate_result(ctx: &Context<'_>, rules: &ResultRules, files: &[DossierFile<'_>]) -> Evaluation {
+pub fn evaluate_result(
+    ctx: &Context<'_>,
+    rules: &ResultRules,
+    files: &[DossierFile<'_>],
+) -> Evaluation {
     let mut ev = Evaluation::default();
     for (fi, file) in files.iter().enumerate() {
         let mut facts = classify_all(ctx, file.report);
@@ -345,17 +404,29 @@ fn result_file(
     // Which signatures fill the agency and official roles.
     let agency_match = |i: usize| {
         kind_of(&facts[i]) == CertKind::Organisation
-            && sigs[i].signer.as_ref().is_some_and(|c| rules.agency_patterns.is_empty() || rules.agency_patterns.matches(&c.subject))
+            && sigs[i].signer.as_ref().is_some_and(|c| {
+                rules.agency_patterns.is_empty() || rules.agency_patterns.matches(&c.subject)
+            })
     };
     let official_match = |i: usize| {
         kind_of(&facts[i]) == CertKind::Individual
-            && sigs[i].signer.as_ref().is_some_and(|c| rules.official_patterns.is_empty() || rules.official_patterns.matches(&c.subject))
+            && sigs[i].signer.as_ref().is_some_and(|c| {
+                rules.official_patterns.is_empty() || rules.official_patterns.matches(&c.subject)
+            })
     };
-    let agency_sig = approvals.iter().copied().filter(|&i| agency_match(i)).last();
-    let official_sigs: Vec<usize> = approvals.iter().copied().filter(|&i| official_match(i)).collect();
+    let agency_sig = approvals.iter().copied().rfind(|&i| agency_match(i));
+    let official_sigs: Vec<usize> = approvals
+        .iter()
+        .copied()
+        .filter(|&i| official_match(i))
+        .collect();
     // The official signature that counts: the last one before the agency's, else the first.
     let official_sig = match agency_sig {
-        Some(a) => official_sigs.iter().copied().filter(|&i| i < a).last().or(official_sigs.first().copied()),
+        Some(a) => official_sigs
+            .iter()
+            .copied()
+            .rfind(|&i| i < a)
+            .or(official_sigs.first().copied()),
         None => official_sigs.first().copied(),
     };
 
@@ -364,17 +435,32 @@ fn result_file(
         match agency_sig {
             Some(i) => {
                 facts[i].role = Some(SignatureRole::Agency);
-                ev.push(RuleId::R1, Status::Passed, Some(fi), Some(i), Msg::AgencySigned { subject: signer_label(&sigs[i]) });
+                ev.push(
+                    RuleId::R1,
+                    Status::Passed,
+                    Some(fi),
+                    Some(i),
+                    Msg::AgencySigned {
+                        subject: signer_label(&sigs[i]),
+                    },
+                );
             }
             None => {
-                let orgs: Vec<usize> = approvals.iter().copied().filter(|&i| kind_of(&facts[i]) == CertKind::Organisation).collect();
+                let orgs: Vec<usize> = approvals
+                    .iter()
+                    .copied()
+                    .filter(|&i| kind_of(&facts[i]) == CertKind::Organisation)
+                    .collect();
                 let unknown: Vec<usize> = approvals
                     .iter()
                     .copied()
                     .filter(|&i| {
                         kind_of(&facts[i]) == CertKind::Unknown
                             && (rules.agency_patterns.is_empty()
-                                || sigs[i].signer.as_ref().is_some_and(|c| rules.agency_patterns.matches(&c.subject)))
+                                || sigs[i]
+                                    .signer
+                                    .as_ref()
+                                    .is_some_and(|c| rules.agency_patterns.matches(&c.subject)))
                     })
                     .collect();
                 if let Some(&i) = orgs.first() {
@@ -383,7 +469,10 @@ fn result_file(
                         Status::Failed,
                         Some(fi),
                         Some(i),
-                        Msg::OrganisationNotCompetent { subject: signer_label(&sigs[i]), agency: agency.clone() },
+                        Msg::OrganisationNotCompetent {
+                            subject: signer_label(&sigs[i]),
+                            agency: agency.clone(),
+                        },
                     );
                 } else if let Some(&i) = unknown.first() {
                     ev.push(
@@ -391,10 +480,17 @@ fn result_file(
                         Status::CannotDecide,
                         Some(fi),
                         Some(i),
-                        Msg::KindUnknown { subject: signer_label(&sigs[i]), basis: basis_of(&facts[i]) },
+                        Msg::KindUnknown {
+                            subject: signer_label(&sigs[i]),
+                            basis: basis_of(&facts[i]),
+                        },
                     );
                 } else {
-                    let msg = if approvals.is_empty() { Msg::NoSignature } else { Msg::NoOrganisationSignature };
+                    let msg = if approvals.is_empty() {
+                        Msg::NoSignature
+                    } else {
+                        Msg::NoOrganisationSignature
+                    };
                     ev.push(RuleId::R1, Status::Failed, Some(fi), None, msg);
                 }
             }
@@ -406,10 +502,22 @@ fn result_file(
         match official_sig {
             Some(i) => {
                 facts[i].role = Some(SignatureRole::Official);
-                ev.push(RuleId::R2, Status::Passed, Some(fi), Some(i), Msg::OfficialSigned { subject: signer_label(&sigs[i]) });
+                ev.push(
+                    RuleId::R2,
+                    Status::Passed,
+                    Some(fi),
+                    Some(i),
+                    Msg::OfficialSigned {
+                        subject: signer_label(&sigs[i]),
+                    },
+                );
             }
             None => {
-                let people: Vec<usize> = approvals.iter().copied().filter(|&i| kind_of(&facts[i]) == CertKind::Individual).collect();
+                let people: Vec<usize> = approvals
+                    .iter()
+                    .copied()
+                    .filter(|&i| kind_of(&facts[i]) == CertKind::Individual)
+                    .collect();
                 let unknown: Vec<usize> = approvals
                     .iter()
                     .copied()
@@ -421,7 +529,10 @@ fn result_file(
                         Status::Failed,
                         Some(fi),
                         Some(i),
-                        Msg::PersonNotOfficial { subject: signer_label(&sigs[i]), agency: agency.clone() },
+                        Msg::PersonNotOfficial {
+                            subject: signer_label(&sigs[i]),
+                            agency: agency.clone(),
+                        },
                     );
                 } else if let Some(&i) = unknown.first() {
                     ev.push(
@@ -429,10 +540,17 @@ fn result_file(
                         Status::CannotDecide,
                         Some(fi),
                         Some(i),
-                        Msg::KindUnknown { subject: signer_label(&sigs[i]), basis: basis_of(&facts[i]) },
+                        Msg::KindUnknown {
+                            subject: signer_label(&sigs[i]),
+                            basis: basis_of(&facts[i]),
+                        },
                     );
                 } else {
-                    let msg = if approvals.is_empty() { Msg::NoSignature } else { Msg::NoPersonalSignature };
+                    let msg = if approvals.is_empty() {
+                        Msg::NoSignature
+                    } else {
+                        Msg::NoPersonalSignature
+                    };
                     ev.push(RuleId::R2, Status::Failed, Some(fi), None, msg);
                 }
             }
@@ -445,7 +563,15 @@ fn result_file(
         if let Some(o) = official_sig.filter(|_| wants_official) {
             if o > a {
                 ok = false;
-                ev.push(RuleId::R3, Status::Failed, Some(fi), Some(o), Msg::OfficialAfterAgency { subject: signer_label(&sigs[o]) });
+                ev.push(
+                    RuleId::R3,
+                    Status::Failed,
+                    Some(fi),
+                    Some(o),
+                    Msg::OfficialAfterAgency {
+                        subject: signer_label(&sigs[o]),
+                    },
+                );
             }
         }
         for &i in approvals.iter().filter(|&&i| i > a) {
@@ -453,7 +579,15 @@ fn result_file(
                 continue; // reported above
             }
             ok = false;
-            ev.push(RuleId::R3, Status::Failed, Some(fi), Some(i), Msg::SignedAfterAgency { subject: signer_label(&sigs[i]) });
+            ev.push(
+                RuleId::R3,
+                Status::Failed,
+                Some(fi),
+                Some(i),
+                Msg::SignedAfterAgency {
+                    subject: signer_label(&sigs[i]),
+                },
+            );
         }
         if ok {
             // Updates after the organisation signature that no later signature explains.
@@ -465,7 +599,15 @@ fn result_file(
                 .map(|c| c.description.as_str())
                 .collect();
             if let Some(d) = unexplained.first() {
-                ev.push(RuleId::R3, Status::Warning, Some(fi), Some(a), Msg::ChangedAfterAgency { description: (*d).to_string() });
+                ev.push(
+                    RuleId::R3,
+                    Status::Warning,
+                    Some(fi),
+                    Some(a),
+                    Msg::ChangedAfterAgency {
+                        description: (*d).to_string(),
+                    },
+                );
             } else {
                 ev.push(RuleId::R3, Status::Passed, Some(fi), Some(a), Msg::OrderOk);
             }
@@ -492,7 +634,15 @@ fn result_file(
                 }
             }
             None => {
-                ev.push(RuleId::R3, Status::Warning, Some(fi), Some(i), Msg::ExtraSignature { subject: signer_label(s) });
+                ev.push(
+                    RuleId::R3,
+                    Status::Warning,
+                    Some(fi),
+                    Some(i),
+                    Msg::ExtraSignature {
+                        subject: signer_label(s),
+                    },
+                );
             }
         }
     }
@@ -502,7 +652,9 @@ fn result_file(
 /// organisation signature).
 fn is_ltv_change(description: &str) -> bool {
     let d = description.to_ascii_lowercase();
-    ["dss", "time-stamp", "timestamp", "validation data", "vri"].iter().any(|k| d.contains(k))
+    ["dss", "time-stamp", "timestamp", "validation data", "vri"]
+        .iter()
+        .any(|k| d.contains(k))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -512,13 +664,18 @@ fn is_ltv_change(description: &str) -> bool {
 /// starts with (case-insensitive), followed by the end of the name, `.`, `-` or `_`; the
 /// longest such id wins.
 pub fn component_for_file<'a>(procedure: &'a Procedure, file_name: &str) -> Option<&'a Component> {
-    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name).to_lowercase();
+    let base = file_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(file_name)
+        .to_lowercase();
     procedure
         .components
         .iter()
         .filter(|c| {
             let id = c.id.to_lowercase();
-            base.strip_prefix(&id).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '-', '_']))
+            base.strip_prefix(&id)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '-', '_']))
         })
         .max_by_key(|c| c.id.len())
 }
@@ -529,24 +686,57 @@ pub fn component_for_file<'a>(procedure: &'a Procedure, file_name: &str) -> Opti
 pub fn evaluate_submission(ctx: &Context<'_>, files: &[DossierFile<'_>]) -> Evaluation {
     let mut ev = Evaluation::default();
     let proc = ctx.procedure;
-    let mut facts: Vec<Vec<SignatureFacts>> = files.iter().map(|f| classify_all(ctx, f.report)).collect();
+    let mut facts: Vec<Vec<SignatureFacts>> =
+        files.iter().map(|f| classify_all(ctx, f.report)).collect();
     // Files that are no component.
     for (fi, f) in files.iter().enumerate() {
-        let known = f.component.is_some_and(|c| proc.components.iter().any(|k| k.id == c));
+        let known = f
+            .component
+            .is_some_and(|c| proc.components.iter().any(|k| k.id == c));
         if !known {
-            ev.push(RuleId::R16, Status::Warning, Some(fi), None, Msg::ExtraFile { file: f.report.file.clone() });
+            ev.push(
+                RuleId::R16,
+                Status::Warning,
+                Some(fi),
+                None,
+                Msg::ExtraFile {
+                    file: f.report.file.clone(),
+                },
+            );
         }
     }
     let default_algorithms = Algorithms::default();
     for comp in &proc.components {
-        let mine: Vec<usize> = (0..files.len()).filter(|&fi| files[fi].component == Some(comp.id.as_str())).collect();
-        let rule = if comp.origin == Origin::PaperScan { RuleId::R17 } else { RuleId::R16 };
+        let mine: Vec<usize> = (0..files.len())
+            .filter(|&fi| files[fi].component == Some(comp.id.as_str()))
+            .collect();
+        let rule = if comp.origin == Origin::PaperScan {
+            RuleId::R17
+        } else {
+            RuleId::R16
+        };
         if mine.is_empty() {
             if comp.required {
                 if proc.paper_accepted && comp.origin == Origin::Electronic {
-                    ev.push(RuleId::R16, Status::Warning, None, None, Msg::ComponentOnPaper { component: comp.name.clone() });
+                    ev.push(
+                        RuleId::R16,
+                        Status::Warning,
+                        None,
+                        None,
+                        Msg::ComponentOnPaper {
+                            component: comp.name.clone(),
+                        },
+                    );
                 } else {
-                    ev.push(RuleId::R16, Status::Failed, None, None, Msg::ComponentMissing { component: comp.name.clone() });
+                    ev.push(
+                        RuleId::R16,
+                        Status::Failed,
+                        None,
+                        None,
+                        Msg::ComponentMissing {
+                            component: comp.name.clone(),
+                        },
+                    );
                 }
             }
             continue;
@@ -558,15 +748,36 @@ pub fn evaluate_submission(ctx: &Context<'_>, files: &[DossierFile<'_>]) -> Eval
                 continue;
             }
             if !comp.signed {
-                ev.push(rule, Status::Passed, Some(fi), None, Msg::ComponentPresent { component: comp.name.clone(), subject: None });
-                for i in (0..report.signatures.len()).filter(|&i| is_approval(&report.signatures[i])) {
+                ev.push(
+                    rule,
+                    Status::Passed,
+                    Some(fi),
+                    None,
+                    Msg::ComponentPresent {
+                        component: comp.name.clone(),
+                        subject: None,
+                    },
+                );
+                for i in
+                    (0..report.signatures.len()).filter(|&i| is_approval(&report.signatures[i]))
+                {
                     r0(&mut ev, fi, i, &report.signatures[i]);
                 }
                 continue;
             }
-            let approvals: Vec<usize> = (0..report.signatures.len()).filter(|&i| is_approval(&report.signatures[i])).collect();
+            let approvals: Vec<usize> = (0..report.signatures.len())
+                .filter(|&i| is_approval(&report.signatures[i]))
+                .collect();
             if approvals.is_empty() {
-                ev.push(rule, Status::Failed, Some(fi), None, Msg::ComponentNotSigned { component: comp.name.clone() });
+                ev.push(
+                    rule,
+                    Status::Failed,
+                    Some(fi),
+                    None,
+                    Msg::ComponentNotSigned {
+                        component: comp.name.clone(),
+                    },
+                );
                 continue;
             }
             let fits = |i: usize, ff: &[SignatureFacts]| -> bool {
@@ -575,7 +786,10 @@ pub fn evaluate_submission(ctx: &Context<'_>, files: &[DossierFile<'_>]) -> Eval
                     Origin::PaperScan => {
                         k == CertKind::Individual
                             && (proc.one_stop_patterns.is_empty()
-                                || report.signatures[i].signer.as_ref().is_some_and(|c| proc.one_stop_patterns.matches(&c.subject)))
+                                || report.signatures[i]
+                                    .signer
+                                    .as_ref()
+                                    .is_some_and(|c| proc.one_stop_patterns.matches(&c.subject)))
                     }
                     Origin::Electronic => match comp.signer {
                         SignerKind::Any => report.signatures[i].signer.is_some(),
@@ -588,32 +802,56 @@ pub fn evaluate_submission(ctx: &Context<'_>, files: &[DossierFile<'_>]) -> Eval
             match chosen {
                 Some(i) => {
                     let s = &report.signatures[i];
-                    ff[i].role = Some(if comp.origin == Origin::PaperScan { SignatureRole::OneStop } else { SignatureRole::Applicant });
-                    let msg = if comp.origin == Origin::PaperScan {
-                        Msg::ScanSignedByOneStop { component: comp.name.clone(), subject: signer_label(s) }
+                    ff[i].role = Some(if comp.origin == Origin::PaperScan {
+                        SignatureRole::OneStop
                     } else {
-                        Msg::ComponentPresent { component: comp.name.clone(), subject: Some(signer_label(s)) }
+                        SignatureRole::Applicant
+                    });
+                    let msg = if comp.origin == Origin::PaperScan {
+                        Msg::ScanSignedByOneStop {
+                            component: comp.name.clone(),
+                            subject: signer_label(s),
+                        }
+                    } else {
+                        Msg::ComponentPresent {
+                            component: comp.name.clone(),
+                            subject: Some(signer_label(s)),
+                        }
                     };
                     ev.push(rule, Status::Passed, Some(fi), Some(i), msg);
                 }
                 None => {
-                    let unknown = approvals.iter().copied().find(|&i| kind_of(&ff[i]) == CertKind::Unknown);
+                    let unknown = approvals
+                        .iter()
+                        .copied()
+                        .find(|&i| kind_of(&ff[i]) == CertKind::Unknown);
                     let first = approvals[0];
                     let s = &report.signatures[first];
                     match (comp.origin, unknown) {
-                        (_, Some(u)) if comp.signer != SignerKind::Any || comp.origin == Origin::PaperScan => ev.push(
-                            rule,
-                            Status::CannotDecide,
-                            Some(fi),
-                            Some(u),
-                            Msg::KindUnknown { subject: signer_label(&report.signatures[u]), basis: basis_of(&ff[u]) },
-                        ),
+                        (_, Some(u))
+                            if comp.signer != SignerKind::Any
+                                || comp.origin == Origin::PaperScan =>
+                        {
+                            ev.push(
+                                rule,
+                                Status::CannotDecide,
+                                Some(fi),
+                                Some(u),
+                                Msg::KindUnknown {
+                                    subject: signer_label(&report.signatures[u]),
+                                    basis: basis_of(&ff[u]),
+                                },
+                            )
+                        }
                         (Origin::PaperScan, _) => ev.push(
                             rule,
                             Status::Failed,
                             Some(fi),
                             Some(first),
-                            Msg::ScanNotSignedByOneStop { component: comp.name.clone(), subject: signer_label(s) },
+                            Msg::ScanNotSignedByOneStop {
+                                component: comp.name.clone(),
+                                subject: signer_label(s),
+                            },
                         ),
                         (Origin::Electronic, _) => ev.push(
                             rule,
@@ -652,10 +890,18 @@ pub fn evaluate_submission(ctx: &Context<'_>, files: &[DossierFile<'_>]) -> Eval
 // Per-signature rules.
 
 /// Checks that belong to other rules than R0.
-const NOT_R0: &[&str] = &["certificate-chain", "validity-period", "revocation", "algorithms"];
+const NOT_R0: &[&str] = &[
+    "certificate-chain",
+    "validity-period",
+    "revocation",
+    "algorithms",
+];
 
 fn detail(s: &SignatureReport, ids: &[&str], want: &[CheckStatus]) -> Option<String> {
-    s.checks.iter().find(|c| ids.contains(&c.id) && want.contains(&c.status)).map(|c| c.message.clone())
+    s.checks
+        .iter()
+        .find(|c| ids.contains(&c.id) && want.contains(&c.status))
+        .map(|c| c.message.clone())
 }
 
 fn sub_str(s: Option<SubIndication>) -> String {
@@ -668,19 +914,51 @@ fn sub_str(s: Option<SubIndication>) -> String {
 /// R0: every check except chain, validity/revocation and algorithms.
 fn r0(ev: &mut Evaluation, fi: usize, i: usize, s: &SignatureReport) {
     let own = |c: &&crate::report::Check| !NOT_R0.contains(&c.id);
-    let failed = s.checks.iter().filter(own).find(|c| c.status == CheckStatus::Failed);
-    let undecided = s.checks.iter().filter(own).find(|c| matches!(c.status, CheckStatus::Indeterminate | CheckStatus::NotRun));
-    let passed = s.checks.iter().filter(own).any(|c| c.status == CheckStatus::Passed);
+    let failed = s
+        .checks
+        .iter()
+        .filter(own)
+        .find(|c| c.status == CheckStatus::Failed);
+    let undecided = s
+        .checks
+        .iter()
+        .filter(own)
+        .find(|c| matches!(c.status, CheckStatus::Indeterminate | CheckStatus::NotRun));
+    let passed = s
+        .checks
+        .iter()
+        .filter(own)
+        .any(|c| c.status == CheckStatus::Passed);
     let (status, msg) = if let Some(c) = failed {
-        (Status::Failed, Msg::IntegrityFailed { detail: c.message.clone() })
+        (
+            Status::Failed,
+            Msg::IntegrityFailed {
+                detail: c.message.clone(),
+            },
+        )
     } else if let Some(c) = undecided {
-        (Status::CannotDecide, Msg::IntegrityUndecided { detail: c.message.clone() })
+        (
+            Status::CannotDecide,
+            Msg::IntegrityUndecided {
+                detail: c.message.clone(),
+            },
+        )
     } else if s.indication == Indication::TotalFailed && !is_other_rules_sub(s.sub_indication) {
-        (Status::Failed, Msg::IntegrityFailed { detail: sub_str(s.sub_indication) })
+        (
+            Status::Failed,
+            Msg::IntegrityFailed {
+                detail: sub_str(s.sub_indication),
+            },
+        )
     } else if passed {
         (Status::Passed, Msg::IntegrityOk)
     } else {
-        (Status::CannotDecide, Msg::IntegrityUndecided { detail: sub_str(s.sub_indication) })
+        (
+            Status::CannotDecide,
+            Msg::IntegrityUndecided {
+                detail: sub_str(s.sub_indication),
+            },
+        )
     };
     ev.push(RuleId::R0, status, Some(fi), Some(i), msg);
 }
@@ -709,35 +987,71 @@ fn is_other_rules_sub(s: Option<SubIndication>) -> bool {
 }
 
 /// R7: the chain's anchor (last of `chain_sha256`) is an anchor of an accepted profile.
-fn r7(ev: &mut Evaluation, profiles: &Profiles, accepted: &[String], fi: usize, i: usize, s: &SignatureReport) {
+fn r7(
+    ev: &mut Evaluation,
+    profiles: &Profiles,
+    accepted: &[String],
+    fi: usize,
+    i: usize,
+    s: &SignatureReport,
+) {
     let expected = accepted.to_vec();
     let (status, msg) = match s.chain_sha256.last() {
         Some(fp) => {
             let want = normalize_fingerprint(fp);
-            let hit = accepted.iter().find(|p| profiles.get(p).is_some_and(|t| t.has_anchor(&want)));
+            let hit = accepted
+                .iter()
+                .find(|p| profiles.get(p).is_some_and(|t| t.has_anchor(&want)));
             match hit {
                 Some(p) => (Status::Passed, Msg::ChainsTo { profile: p.clone() }),
                 None => match profiles.profiles_with_anchor(&want).first() {
-                    Some(other) => (Status::Failed, Msg::ChainsToOtherProfile { profile: (*other).to_string(), expected }),
+                    Some(other) => (
+                        Status::Failed,
+                        Msg::ChainsToOtherProfile {
+                            profile: (*other).to_string(),
+                            expected,
+                        },
+                    ),
                     None => (
                         Status::Failed,
-                        Msg::ChainsToUnknownAnchor { anchor: s.chain.last().cloned().unwrap_or_else(|| fp.clone()), expected },
+                        Msg::ChainsToUnknownAnchor {
+                            anchor: s.chain.last().cloned().unwrap_or_else(|| fp.clone()),
+                            expected,
+                        },
                     ),
                 },
             }
         }
         None => {
             use SubIndication as S;
-            let d = detail(s, &["certificate-chain"], &[CheckStatus::Failed, CheckStatus::Indeterminate])
-                .unwrap_or_else(|| sub_str(s.sub_indication));
+            let d = detail(
+                s,
+                &["certificate-chain"],
+                &[CheckStatus::Failed, CheckStatus::Indeterminate],
+            )
+            .unwrap_or_else(|| sub_str(s.sub_indication));
             match s.sub_indication {
-                _ if s.signer.is_none() => (Status::CannotDecide, Msg::ChainUndecided { detail: d }),
-                Some(S::NoCertificateChainFound | S::CertificateChainGeneralFailure | S::ChainConstraintsFailure) => {
-                    (Status::Failed, Msg::NoChain { expected, detail: d })
+                _ if s.signer.is_none() => {
+                    (Status::CannotDecide, Msg::ChainUndecided { detail: d })
                 }
-                _ if detail(s, &["certificate-chain"], &[CheckStatus::Failed]).is_some() => {
-                    (Status::Failed, Msg::NoChain { expected, detail: d })
-                }
+                Some(
+                    S::NoCertificateChainFound
+                    | S::CertificateChainGeneralFailure
+                    | S::ChainConstraintsFailure,
+                ) => (
+                    Status::Failed,
+                    Msg::NoChain {
+                        expected,
+                        detail: d,
+                    },
+                ),
+                _ if detail(s, &["certificate-chain"], &[CheckStatus::Failed]).is_some() => (
+                    Status::Failed,
+                    Msg::NoChain {
+                        expected,
+                        detail: d,
+                    },
+                ),
                 _ => (Status::CannotDecide, Msg::ChainUndecided { detail: d }),
             }
         }
@@ -750,21 +1064,56 @@ fn r8(ev: &mut Evaluation, fi: usize, i: usize, s: &SignatureReport) {
     use SubIndication as S;
     let ids = ["validity-period", "revocation"];
     let d = |fallback: String| {
-        detail(s, &ids, &[CheckStatus::Failed, CheckStatus::Indeterminate, CheckStatus::NotRun]).unwrap_or(fallback)
+        detail(
+            s,
+            &ids,
+            &[
+                CheckStatus::Failed,
+                CheckStatus::Indeterminate,
+                CheckStatus::NotRun,
+            ],
+        )
+        .unwrap_or(fallback)
     };
     let (status, msg) = match s.sub_indication {
-        Some(S::Revoked | S::Expired | S::NotYetValid) => {
-            (Status::Failed, Msg::CertificateInvalid { detail: d(sub_str(s.sub_indication)) })
-        }
-        Some(S::RevokedNoPoe | S::RevokedCaNoPoe | S::OutOfBoundsNoPoe | S::OutOfBoundsNotRevoked | S::TryLater | S::NoPoe) => {
-            (Status::CannotDecide, Msg::CertificateUndecided { detail: d(sub_str(s.sub_indication)) })
-        }
+        Some(S::Revoked | S::Expired | S::NotYetValid) => (
+            Status::Failed,
+            Msg::CertificateInvalid {
+                detail: d(sub_str(s.sub_indication)),
+            },
+        ),
+        Some(
+            S::RevokedNoPoe
+            | S::RevokedCaNoPoe
+            | S::OutOfBoundsNoPoe
+            | S::OutOfBoundsNotRevoked
+            | S::TryLater
+            | S::NoPoe,
+        ) => (
+            Status::CannotDecide,
+            Msg::CertificateUndecided {
+                detail: d(sub_str(s.sub_indication)),
+            },
+        ),
         _ => {
             let checks: Vec<_> = s.checks.iter().filter(|c| ids.contains(&c.id)).collect();
             if let Some(c) = checks.iter().find(|c| c.status == CheckStatus::Failed) {
-                (Status::Failed, Msg::CertificateInvalid { detail: c.message.clone() })
-            } else if let Some(c) = checks.iter().find(|c| c.status != CheckStatus::Passed && c.status != CheckStatus::Warning) {
-                (Status::CannotDecide, Msg::CertificateUndecided { detail: c.message.clone() })
+                (
+                    Status::Failed,
+                    Msg::CertificateInvalid {
+                        detail: c.message.clone(),
+                    },
+                )
+            } else if let Some(c) = checks
+                .iter()
+                .find(|c| c.status != CheckStatus::Passed && c.status != CheckStatus::Warning)
+            {
+                (
+                    Status::CannotDecide,
+                    Msg::CertificateUndecided {
+                        detail: c.message.clone(),
+                    },
+                )
             } else if !checks.is_empty() || s.indication == Indication::TotalPassed {
                 let (at, proven) = match (&s.proven_signing_time, &s.claimed_signing_time) {
                     (Some(t), _) => (t.clone(), true),
@@ -773,7 +1122,12 @@ fn r8(ev: &mut Evaluation, fi: usize, i: usize, s: &SignatureReport) {
                 };
                 (Status::Passed, Msg::CertificateValid { at, proven })
             } else {
-                (Status::CannotDecide, Msg::CertificateUndecided { detail: sub_str(s.sub_indication) })
+                (
+                    Status::CannotDecide,
+                    Msg::CertificateUndecided {
+                        detail: sub_str(s.sub_indication),
+                    },
+                )
             }
         }
     };
@@ -785,16 +1139,30 @@ fn r10(ev: &mut Evaluation, fi: usize, i: usize, s: &SignatureReport) {
     let level = s.pades_level.unwrap_or("-");
     let ok = matches!(s.pades_level, Some("B-LT" | "B-LTA"));
     let (status, msg) = if ok {
-        (Status::Passed, Msg::ValidationDataEmbedded { level: level.into() })
+        (
+            Status::Passed,
+            Msg::ValidationDataEmbedded {
+                level: level.into(),
+            },
+        )
     } else {
-        (Status::Failed, Msg::NoValidationData { level: level.into() })
+        (
+            Status::Failed,
+            Msg::NoValidationData {
+                level: level.into(),
+            },
+        )
     };
     ev.push(RuleId::R10, status, Some(fi), Some(i), msg);
 }
 
 /// R11: a signature time-stamp.
 fn r11(ev: &mut Evaluation, fi: usize, i: usize, s: &SignatureReport) {
-    let (status, msg) = if s.timestamped { (Status::Passed, Msg::Timestamped) } else { (Status::Failed, Msg::NoTimestamp) };
+    let (status, msg) = if s.timestamped {
+        (Status::Passed, Msg::Timestamped)
+    } else {
+        (Status::Failed, Msg::NoTimestamp)
+    };
     ev.push(RuleId::R11, status, Some(fi), Some(i), msg);
 }
 
@@ -802,16 +1170,36 @@ fn r11(ev: &mut Evaluation, fi: usize, i: usize, s: &SignatureReport) {
 fn r13(ev: &mut Evaluation, required: &str, fi: usize, i: usize, s: &SignatureReport) {
     let rank = |l: &str| super::catalog::PadesLevel::parse(l);
     let (status, msg) = match s.pades_level {
-        None => (Status::Failed, Msg::NotPades { required: required.into() }),
-        Some(l) if rank(l) >= rank(required) => (Status::Passed, Msg::LevelOk { level: l.into(), required: required.into() }),
-        Some(l) => (Status::Failed, Msg::LevelTooLow { level: l.into(), required: required.into() }),
+        None => (
+            Status::Failed,
+            Msg::NotPades {
+                required: required.into(),
+            },
+        ),
+        Some(l) if rank(l) >= rank(required) => (
+            Status::Passed,
+            Msg::LevelOk {
+                level: l.into(),
+                required: required.into(),
+            },
+        ),
+        Some(l) => (
+            Status::Failed,
+            Msg::LevelTooLow {
+                level: l.into(),
+                required: required.into(),
+            },
+        ),
     };
     ev.push(RuleId::R13, status, Some(fi), Some(i), msg);
 }
 
 /// Normalises a digest name for comparison: `sha-256` → `SHA256`, `SHA3-256` → `SHA3256`.
 fn norm_digest(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect()
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// R12: digest, signature scheme and key.
@@ -819,7 +1207,9 @@ fn r12(ev: &mut Evaluation, a: &Algorithms, fi: usize, i: usize, s: &SignatureRe
     let mut problems: Vec<(Status, Msg)> = Vec::new();
     let accepted = |d: &str| a.digests.iter().any(|x| norm_digest(x) == norm_digest(d));
     match &s.digest_algorithm {
-        Some(d) if !accepted(d) => problems.push((Status::Failed, Msg::DigestNotAccepted { digest: d.clone() })),
+        Some(d) if !accepted(d) => {
+            problems.push((Status::Failed, Msg::DigestNotAccepted { digest: d.clone() }))
+        }
         Some(_) => {}
         None => problems.push((Status::CannotDecide, Msg::AlgorithmUnknown)),
     }
@@ -827,38 +1217,96 @@ fn r12(ev: &mut Evaluation, a: &Algorithms, fi: usize, i: usize, s: &SignatureRe
     // The digest named inside the signature algorithm ("… with SHA-1").
     if let Some((_, d)) = scheme.split_once(" with ") {
         let d = d.split([' ', '(']).next().unwrap_or("");
-        if !d.is_empty() && !accepted(d) && s.digest_algorithm.as_deref().map_or(true, |x| norm_digest(x) != norm_digest(d)) {
-            problems.push((Status::Failed, Msg::DigestNotAccepted { digest: d.to_string() }));
+        if !d.is_empty()
+            && !accepted(d)
+            && s.digest_algorithm
+                .as_deref()
+                .map_or(true, |x| norm_digest(x) != norm_digest(d))
+        {
+            problems.push((
+                Status::Failed,
+                Msg::DigestNotAccepted {
+                    digest: d.to_string(),
+                },
+            ));
         }
     }
     if let Some(c) = &s.signer {
         let alg = c.key.algorithm.as_str();
         let key_name = if alg == "EC" { "EC" } else { alg };
-        if !a.key_algorithms.iter().any(|k| k.eq_ignore_ascii_case(key_name)) {
-            problems.push((Status::Failed, Msg::KeyAlgorithmNotAccepted { algorithm: alg.to_string() }));
+        if !a
+            .key_algorithms
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key_name))
+        {
+            problems.push((
+                Status::Failed,
+                Msg::KeyAlgorithmNotAccepted {
+                    algorithm: alg.to_string(),
+                },
+            ));
         } else if alg == "RSA" && c.key.bits < a.min_rsa_bits {
-            problems.push((Status::Failed, Msg::KeyTooShort { algorithm: "RSA".into(), bits: c.key.bits, min: a.min_rsa_bits }));
+            problems.push((
+                Status::Failed,
+                Msg::KeyTooShort {
+                    algorithm: "RSA".into(),
+                    bits: c.key.bits,
+                    min: a.min_rsa_bits,
+                },
+            ));
         } else if alg == "EC" && c.key.bits < a.min_ec_bits {
-            problems.push((Status::Failed, Msg::KeyTooShort { algorithm: "ECDSA".into(), bits: c.key.bits, min: a.min_ec_bits }));
+            problems.push((
+                Status::Failed,
+                Msg::KeyTooShort {
+                    algorithm: "ECDSA".into(),
+                    bits: c.key.bits,
+                    min: a.min_ec_bits,
+                },
+            ));
         }
     } else {
         problems.push((Status::CannotDecide, Msg::AlgorithmUnknown));
     }
-    if let Some(c) = s.checks.iter().find(|c| c.id == "algorithms" && c.status == CheckStatus::Failed) {
-        problems.push((Status::Failed, Msg::ValidatorAlgorithms { detail: c.message.clone() }));
+    if let Some(c) = s
+        .checks
+        .iter()
+        .find(|c| c.id == "algorithms" && c.status == CheckStatus::Failed)
+    {
+        problems.push((
+            Status::Failed,
+            Msg::ValidatorAlgorithms {
+                detail: c.message.clone(),
+            },
+        ));
     }
     let upper = scheme.to_ascii_uppercase();
     let pkcs1 = upper.starts_with("RSA") && !upper.contains("PSS");
     if pkcs1 {
         match a.rsa_pkcs1v15 {
             Pkcs1Policy::Accept => {}
-            Pkcs1Policy::Warn => problems.push((Status::Warning, Msg::Pkcs1v15 { description: scheme.clone() })),
-            Pkcs1Policy::Reject => problems.push((Status::Failed, Msg::Pkcs1v15 { description: scheme.clone() })),
+            Pkcs1Policy::Warn => problems.push((
+                Status::Warning,
+                Msg::Pkcs1v15 {
+                    description: scheme.clone(),
+                },
+            )),
+            Pkcs1Policy::Reject => problems.push((
+                Status::Failed,
+                Msg::Pkcs1v15 {
+                    description: scheme.clone(),
+                },
+            )),
         }
     }
     if problems.is_empty() {
-        let key = s.signer.as_ref().map(|c| format!("{} {}", c.key.algorithm, c.key.bits)).unwrap_or_default();
-        let description = format!("{scheme}, {key}").trim_matches([',', ' ']).to_string();
+        let key = s
+            .signer
+            .as_ref()
+            .map(|c| format!("{} {}", c.key.algorithm, c.key.bits))
+            .unwrap_or_default();
+        let description = format!("{scheme}, {key}")
+            .trim_matches([',', ' '])
+            .to_string();
         problems.push((Status::Passed, Msg::AlgorithmsOk { description }));
     }
     // Deduplicate the same message.

@@ -5,7 +5,9 @@ use super::*;
 use crate::crypto::KeyInfo;
 use crate::pki::VnIdentifier;
 use crate::policy::catalog::Catalog;
-use crate::policy::profiles::{VN_GOV_CA_G2_SHA256, VN_GOV_ROOT_G2_SHA256, VN_NATIONAL_ROOT_SHA256, VNPT_CA_SHA2_SHA256};
+use crate::policy::profiles::{
+    VNPT_CA_SHA2_SHA256, VN_GOV_CA_G2_SHA256, VN_GOV_ROOT_G2_SHA256, VN_NATIONAL_ROOT_SHA256,
+};
 use crate::policy::{Policy, PolicyReport, Role};
 use crate::report::{CertificateSummary, Change, Check, Finding};
 
@@ -80,16 +82,21 @@ trust_profiles = ["vn-gov"]
 "#;
 
 fn policy() -> Policy {
-    Policy::new(Catalog::from_toml(CATALOG, "test").unwrap(), crate::policy::Profiles::bundled())
+    Policy::new(
+        Catalog::from_toml(CATALOG, "test").unwrap(),
+        crate::policy::Profiles::bundled(),
+    )
 }
 
 const OFFICIAL: &str = "CN=Nguyễn Văn An, T=Giám đốc, OU=Sở Tư pháp, O=Ủy ban nhân dân tỉnh Vĩnh Long, L=Vĩnh Long, C=VN";
 const AGENCY: &str = "CN=SỞ TƯ PHÁP, O=ỦY BAN NHÂN DÂN TỈNH VĨNH LONG, L=Vĩnh Long, C=VN";
 const OTHER_AGENCY: &str = "CN=SỞ TƯ PHÁP, O=ỦY BAN NHÂN DÂN TỈNH TRÀ VINH, L=Trà Vinh, C=VN";
-const OTHER_OFFICIAL: &str = "CN=Trần Thị Bình, OU=Sở Tài chính, O=Ủy ban nhân dân tỉnh Vĩnh Long, L=Vĩnh Long, C=VN";
+const OTHER_OFFICIAL: &str =
+    "CN=Trần Thị Bình, OU=Sở Tài chính, O=Ủy ban nhân dân tỉnh Vĩnh Long, L=Vĩnh Long, C=VN";
 const CITIZEN: &str = "CN=Lê Văn Cường, UID=CCCD:079190000001, L=Cần Thơ, C=VN";
 const COMPANY: &str = "CN=CÔNG TY TNHH PHẦN MỀM MÊ KÔNG, UID=MST:1500123456, L=Vĩnh Long, C=VN";
-const ONE_STOP: &str = "CN=Phạm Thu Hà, OU=Trung tâm Phục vụ hành chính công, O=Ủy ban nhân dân tỉnh Vĩnh Long, C=VN";
+const ONE_STOP: &str =
+    "CN=Phạm Thu Hà, OU=Trung tâm Phục vụ hành chính công, O=Ủy ban nhân dân tỉnh Vĩnh Long, C=VN";
 
 #[derive(Clone, Copy)]
 enum Root {
@@ -98,26 +105,47 @@ enum Root {
 }
 
 fn cn_of(subject: &str) -> Option<String> {
-    crate::policy::classify::parse_subject(subject).into_iter().find(|(k, _)| k == "CN").map(|(_, v)| v)
+    crate::policy::classify::parse_subject(subject)
+        .into_iter()
+        .find(|(k, _)| k == "CN")
+        .map(|(_, v)| v)
 }
 
 fn ids_of(subject: &str) -> Vec<VnIdentifier> {
     crate::policy::classify::parse_subject(subject)
         .into_iter()
         .filter(|(k, _)| k == "UID")
-        .filter_map(|(_, v)| v.split_once(':').map(|(k, v)| VnIdentifier { kind: k.into(), value: v.into() }))
+        .filter_map(|(_, v)| {
+            v.split_once(':').map(|(k, v)| VnIdentifier {
+                kind: k.into(),
+                value: v.into(),
+            })
+        })
         .collect()
 }
 
 fn check(id: &'static str) -> Check {
-    Check { id, status: CheckStatus::Passed, message: format!("{id} ok"), sub_indication: None }
+    Check {
+        id,
+        status: CheckStatus::Passed,
+        message: format!("{id} ok"),
+        sub_indication: None,
+    }
 }
 
 /// A valid PAdES B-B signature by `subject`, chaining to `root`.
 fn sig(subject: &str, root: Root) -> SignatureReport {
     let (anchor, inter, anchor_name) = match root {
-        Root::Gov => (VN_GOV_ROOT_G2_SHA256, VN_GOV_CA_G2_SHA256, "CN=RootCA chuyên dùng Chính phủ G2, O=Ban Cơ yếu Chính phủ, C=VN"),
-        Root::Public => (VN_NATIONAL_ROOT_SHA256, VNPT_CA_SHA2_SHA256, "CN=Vietnam National Root CA, C=VN"),
+        Root::Gov => (
+            VN_GOV_ROOT_G2_SHA256,
+            VN_GOV_CA_G2_SHA256,
+            "CN=RootCA chuyên dùng Chính phủ G2, O=Ban Cơ yếu Chính phủ, C=VN",
+        ),
+        Root::Public => (
+            VN_NATIONAL_ROOT_SHA256,
+            VNPT_CA_SHA2_SHA256,
+            "CN=Vietnam National Root CA, C=VN",
+        ),
     };
     SignatureReport {
         field: "Signature1".into(),
@@ -136,7 +164,11 @@ fn sig(subject: &str, root: Root) -> SignatureReport {
             not_before: "2025-01-01T00:00:00Z".into(),
             not_after: "2027-01-01T00:00:00Z".into(),
             sha256: "AA".into(),
-            key: KeyInfo { algorithm: "RSA".into(), bits: 2048, curve: None },
+            key: KeyInfo {
+                algorithm: "RSA".into(),
+                bits: 2048,
+                curve: None,
+            },
         }),
         chain: vec![subject.into(), "CN=intermediate".into(), anchor_name.into()],
         chain_sha256: vec!["AA:BB".into(), inter.into(), anchor.into()],
@@ -152,10 +184,19 @@ fn sig(subject: &str, root: Root) -> SignatureReport {
         name: None,
         coverage: None,
         changes: Vec::new(),
-        checks: ["signature-dictionary", "coverage", "message-digest", "signature-value", "certificate-chain", "validity-period", "algorithms", "modifications"]
-            .into_iter()
-            .map(check)
-            .collect(),
+        checks: [
+            "signature-dictionary",
+            "coverage",
+            "message-digest",
+            "signature-value",
+            "certificate-chain",
+            "validity-period",
+            "algorithms",
+            "modifications",
+        ]
+        .into_iter()
+        .map(check)
+        .collect(),
     }
 }
 
@@ -181,7 +222,9 @@ fn file(name: &str, sigs: Vec<SignatureReport>) -> FileReport {
 }
 
 fn result(code: &str, sigs: Vec<SignatureReport>) -> PolicyReport {
-    policy().evaluate(code, Role::Result, &[(file("ket-qua.pdf", sigs), None)]).unwrap()
+    policy()
+        .evaluate(code, Role::Result, &[(file("ket-qua.pdf", sigs), None)])
+        .unwrap()
 }
 
 fn submission(code: &str, files: Vec<(&str, Vec<SignatureReport>)>) -> PolicyReport {
@@ -189,7 +232,12 @@ fn submission(code: &str, files: Vec<(&str, Vec<SignatureReport>)>) -> PolicyRep
     let proc = p.catalog().procedure(code).unwrap();
     let reports: Vec<(FileReport, Option<String>)> = files
         .into_iter()
-        .map(|(n, s)| (file(n, s), component_for_file(proc, n).map(|c| c.id.clone())))
+        .map(|(n, s)| {
+            (
+                file(n, s),
+                component_for_file(proc, n).map(|c| c.id.clone()),
+            )
+        })
         .collect();
     p.evaluate(code, Role::Submission, &reports).unwrap()
 }
@@ -199,16 +247,27 @@ fn failed(r: &PolicyReport) -> Vec<(&'static str, &'static str)> {
 }
 
 fn statuses(r: &PolicyReport, rule: &str) -> Vec<Status> {
-    r.outcomes.iter().filter(|o| o.rule == rule).map(|o| o.status).collect()
+    r.outcomes
+        .iter()
+        .filter(|o| o.rule == rule)
+        .map(|o| o.status)
+        .collect()
 }
 
 #[test]
 fn official_then_agency_is_compliant() {
-    let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov), sig(AGENCY, Root::Gov)]);
+    let r = result(
+        "1.000001",
+        vec![sig(OFFICIAL, Root::Gov), sig(AGENCY, Root::Gov)],
+    );
     assert_eq!(r.verdict, Verdict::Compliant, "{:#?}", r.outcomes);
     assert!(failed(&r).is_empty());
     for rule in ["R0", "R1", "R2", "R3", "R7", "R8", "R12", "R13"] {
-        assert!(statuses(&r, rule).iter().all(|s| *s == Status::Passed), "{rule}: {:?}", statuses(&r, rule));
+        assert!(
+            statuses(&r, rule).iter().all(|s| *s == Status::Passed),
+            "{rule}: {:?}",
+            statuses(&r, rule)
+        );
         assert!(!statuses(&r, rule).is_empty(), "{rule} not evaluated");
     }
     let sigs = &r.files[0].signatures;
@@ -220,7 +279,10 @@ fn official_then_agency_is_compliant() {
 
 #[test]
 fn agency_before_official_breaks_the_order() {
-    let r = result("1.000001", vec![sig(AGENCY, Root::Gov), sig(OFFICIAL, Root::Gov)]);
+    let r = result(
+        "1.000001",
+        vec![sig(AGENCY, Root::Gov), sig(OFFICIAL, Root::Gov)],
+    );
     assert_eq!(r.verdict, Verdict::NotCompliant);
     assert_eq!(failed(&r), vec![("R3", "official-after-agency")]);
     let o = r.failed().next().unwrap();
@@ -235,15 +297,24 @@ fn a_missing_signature_fails_r1_or_r2() {
     let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov)]);
     assert_eq!(failed(&r), vec![("R1", "no-organisation-signature")]);
     let r = result("1.000001", vec![]);
-    assert_eq!(failed(&r), vec![("R1", "no-signature"), ("R2", "no-signature")]);
+    assert_eq!(
+        failed(&r),
+        vec![("R1", "no-signature"), ("R2", "no-signature")]
+    );
 }
 
 #[test]
 fn another_agency_or_another_units_official_is_not_competent() {
-    let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov), sig(OTHER_AGENCY, Root::Gov)]);
+    let r = result(
+        "1.000001",
+        vec![sig(OFFICIAL, Root::Gov), sig(OTHER_AGENCY, Root::Gov)],
+    );
     assert_eq!(failed(&r), vec![("R1", "organisation-not-competent")]);
     assert!(r.failed().next().unwrap().message.contains("TRÀ VINH"));
-    let r = result("1.000001", vec![sig(OTHER_OFFICIAL, Root::Gov), sig(AGENCY, Root::Gov)]);
+    let r = result(
+        "1.000001",
+        vec![sig(OTHER_OFFICIAL, Root::Gov), sig(AGENCY, Root::Gov)],
+    );
     assert_eq!(failed(&r), vec![("R2", "person-not-official")]);
     assert_eq!(
         r.failed().next().unwrap().message,
@@ -253,13 +324,23 @@ fn another_agency_or_another_units_official_is_not_competent() {
 
 #[test]
 fn a_signature_after_the_agency_is_refused_but_a_document_timestamp_is_not() {
-    let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov), sig(AGENCY, Root::Gov), sig(CITIZEN, Root::Public)]);
+    let r = result(
+        "1.000001",
+        vec![
+            sig(OFFICIAL, Root::Gov),
+            sig(AGENCY, Root::Gov),
+            sig(CITIZEN, Root::Public),
+        ],
+    );
     assert_eq!(failed(&r), vec![("R3", "signed-after-agency")]);
     let mut ts = sig(AGENCY, Root::Gov);
     ts.kind = "document-timestamp";
     ts.signer = None;
     ts.indication = Indication::Indeterminate;
-    let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov), sig(AGENCY, Root::Gov), ts]);
+    let r = result(
+        "1.000001",
+        vec![sig(OFFICIAL, Root::Gov), sig(AGENCY, Root::Gov), ts],
+    );
     assert_eq!(r.verdict, Verdict::Compliant, "{:#?}", r.outcomes);
 }
 
@@ -275,14 +356,26 @@ fn unexplained_updates_after_the_agency_signature_are_warned() {
     });
     let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov), agency]);
     assert_eq!(r.verdict, Verdict::Compliant);
-    assert!(r.outcomes.iter().any(|o| o.rule == "R3" && o.status == Status::Warning && o.message_id == "changed-after-agency"));
+    assert!(r.outcomes.iter().any(|o| o.rule == "R3"
+        && o.status == Status::Warning
+        && o.message_id == "changed-after-agency"));
 }
 
 #[test]
 fn an_extra_signature_before_the_agency_is_warned() {
-    let r = result("1.000001", vec![sig(CITIZEN, Root::Public), sig(OFFICIAL, Root::Gov), sig(AGENCY, Root::Gov)]);
+    let r = result(
+        "1.000001",
+        vec![
+            sig(CITIZEN, Root::Public),
+            sig(OFFICIAL, Root::Gov),
+            sig(AGENCY, Root::Gov),
+        ],
+    );
     assert_eq!(r.verdict, Verdict::Compliant);
-    assert!(r.outcomes.iter().any(|o| o.message_id == "extra-signature" && o.signature.as_ref().unwrap().index == 1));
+    assert!(r
+        .outcomes
+        .iter()
+        .any(|o| o.message_id == "extra-signature" && o.signature.as_ref().unwrap().index == 1));
 }
 
 #[test]
@@ -292,7 +385,10 @@ fn sha1_and_short_keys_fail_r12() {
     agency.signature_algorithm = Some("RSA-PSS with SHA-1".into());
     let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov), agency]);
     assert_eq!(failed(&r), vec![("R12", "digest-not-accepted")]);
-    assert_eq!(r.failed().next().unwrap().message, "hàm băm SHA-1 không được chấp nhận (chỉ SHA-2, SHA-3)");
+    assert_eq!(
+        r.failed().next().unwrap().message,
+        "hàm băm SHA-1 không được chấp nhận (chỉ SHA-2, SHA-3)"
+    );
 
     // SHA-1 only in the signature algorithm (digestAlgorithm says SHA-256).
     let mut agency = sig(AGENCY, Root::Gov);
@@ -301,18 +397,30 @@ fn sha1_and_short_keys_fail_r12() {
     assert!(failed(&r).contains(&("R12", "digest-not-accepted")));
 
     let mut official = sig(OFFICIAL, Root::Gov);
-    official.signer.as_mut().unwrap().key = KeyInfo { algorithm: "RSA".into(), bits: 1024, curve: None };
+    official.signer.as_mut().unwrap().key = KeyInfo {
+        algorithm: "RSA".into(),
+        bits: 1024,
+        curve: None,
+    };
     let r = result("1.000001", vec![official, sig(AGENCY, Root::Gov)]);
     assert_eq!(failed(&r), vec![("R12", "key-too-short")]);
 
     let mut official = sig(OFFICIAL, Root::Gov);
-    official.signer.as_mut().unwrap().key = KeyInfo { algorithm: "EC".into(), bits: 256, curve: Some("P-256".into()) };
+    official.signer.as_mut().unwrap().key = KeyInfo {
+        algorithm: "EC".into(),
+        bits: 256,
+        curve: Some("P-256".into()),
+    };
     official.signature_algorithm = Some("ECDSA with SHA-256".into());
     let r = result("1.000001", vec![official, sig(AGENCY, Root::Gov)]);
     assert_eq!(r.verdict, Verdict::Compliant);
 
     let mut official = sig(OFFICIAL, Root::Gov);
-    official.signer.as_mut().unwrap().key = KeyInfo { algorithm: "Ed25519".into(), bits: 256, curve: None };
+    official.signer.as_mut().unwrap().key = KeyInfo {
+        algorithm: "Ed25519".into(),
+        bits: 256,
+        curve: None,
+    };
     official.signature_algorithm = Some("Ed25519".into());
     let r = result("1.000001", vec![official, sig(AGENCY, Root::Gov)]);
     assert_eq!(failed(&r), vec![("R12", "key-algorithm-not-accepted")]);
@@ -335,7 +443,10 @@ fn pkcs1v15_is_a_warning_by_default_and_a_failure_where_configured() {
 #[test]
 fn missing_timestamp_and_validation_data_fail_r11_and_r10() {
     let r = result("1.000002.H62", vec![sig(AGENCY, Root::Gov)]);
-    assert_eq!(failed(&r), vec![("R10", "no-validation-data"), ("R11", "no-timestamp")]);
+    assert_eq!(
+        failed(&r),
+        vec![("R10", "no-validation-data"), ("R11", "no-timestamp")]
+    );
     assert_eq!(r.failed_rules(), vec!["R10", "R11"]);
     let mut agency = sig(AGENCY, Root::Gov);
     agency.timestamped = true;
@@ -343,14 +454,23 @@ fn missing_timestamp_and_validation_data_fail_r11_and_r10() {
     agency.proven_signing_time = Some("2025-06-01T08:00:05Z".into());
     let r = result("1.000002.H62", vec![agency]);
     assert_eq!(r.verdict, Verdict::Compliant, "{:#?}", r.outcomes);
-    assert!(r.outcomes.iter().any(|o| o.rule == "R8" && o.message.contains("dấu thời gian (2025-06-01T08:00:05Z)")));
+    assert!(r
+        .outcomes
+        .iter()
+        .any(|o| o.rule == "R8" && o.message.contains("dấu thời gian (2025-06-01T08:00:05Z)")));
 }
 
 #[test]
 fn the_chain_must_reach_the_profile_the_procedure_names() {
-    let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov), sig(AGENCY, Root::Public)]);
+    let r = result(
+        "1.000001",
+        vec![sig(OFFICIAL, Root::Gov), sig(AGENCY, Root::Public)],
+    );
     assert_eq!(failed(&r), vec![("R7", "chains-to-other-profile")]);
-    assert_eq!(r.failed().next().unwrap().message, "chuỗi chứng thư đến gốc của vn-public, nhưng thủ tục yêu cầu vn-gov");
+    assert_eq!(
+        r.failed().next().unwrap().message,
+        "chuỗi chứng thư đến gốc của vn-public, nhưng thủ tục yêu cầu vn-gov"
+    );
 
     let mut agency = sig(AGENCY, Root::Gov);
     agency.chain_sha256.pop();
@@ -371,7 +491,9 @@ fn the_chain_must_reach_the_profile_the_procedure_names() {
     };
     let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov), agency]);
     assert!(failed(&r).contains(&("R7", "no-chain")));
-    assert!(r.failed().any(|o| o.message.ends_with("issuer CN=X not found")));
+    assert!(r
+        .failed()
+        .any(|o| o.message.ends_with("issuer CN=X not found")));
 }
 
 #[test]
@@ -387,7 +509,10 @@ fn validity_at_signing_time_follows_the_sub_indication() {
     };
     let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov), agency.clone()]);
     assert_eq!(r.verdict, Verdict::CannotDecide, "{:#?}", r.outcomes);
-    assert_eq!(statuses(&r, "R8"), vec![Status::Passed, Status::CannotDecide]);
+    assert_eq!(
+        statuses(&r, "R8"),
+        vec![Status::Passed, Status::CannotDecide]
+    );
 
     agency.indication = Indication::TotalFailed;
     agency.sub_indication = Some(SubIndication::Expired);
@@ -422,51 +547,86 @@ fn a_broken_signature_fails_r0() {
 #[test]
 fn an_unreadable_file_fails_r0() {
     let mut f = file("rac.pdf", vec![]);
-    f.findings.push(Finding { id: "not-a-pdf", status: CheckStatus::Failed, message: "not a PDF file".into() });
+    f.findings.push(Finding {
+        id: "not-a-pdf",
+        status: CheckStatus::Failed,
+        message: "not a PDF file".into(),
+    });
     f.conclude();
-    let r = policy().evaluate("1.000001", Role::Result, &[(f, None)]).unwrap();
+    let r = policy()
+        .evaluate("1.000001", Role::Result, &[(f, None)])
+        .unwrap();
     assert_eq!(failed(&r), vec![("R0", "unreadable")]);
 }
 
 #[test]
 fn undecidable_signer_kinds_make_the_verdict_undecided() {
     let vague = "CN=Sở Tư pháp tỉnh Vĩnh Long, C=VN";
-    let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov), sig(vague, Root::Gov)]);
+    let r = result(
+        "1.000001",
+        vec![sig(OFFICIAL, Root::Gov), sig(vague, Root::Gov)],
+    );
     assert_eq!(r.verdict, Verdict::CannotDecide);
-    assert!(r.outcomes.iter().any(|o| o.rule == "R1" && o.status == Status::CannotDecide && o.message_id == "kind-unknown"));
+    assert!(r.outcomes.iter().any(|o| o.rule == "R1"
+        && o.status == Status::CannotDecide
+        && o.message_id == "kind-unknown"));
 }
 
 #[test]
 fn a_complete_submission_is_compliant() {
     let r = submission(
         "1.000001",
-        vec![("don.pdf", vec![sig(CITIZEN, Root::Public)]), ("giay-phep-kd-2024.pdf", vec![sig(COMPANY, Root::Public)]), ("anh.pdf", vec![])],
+        vec![
+            ("don.pdf", vec![sig(CITIZEN, Root::Public)]),
+            ("giay-phep-kd-2024.pdf", vec![sig(COMPANY, Root::Public)]),
+            ("anh.pdf", vec![]),
+        ],
     );
     assert_eq!(r.verdict, Verdict::Compliant, "{:#?}", r.outcomes);
     assert_eq!(r.files[0].component.as_deref(), Some("don"));
     assert_eq!(r.files[1].component.as_deref(), Some("giay-phep-kd"));
-    assert_eq!(r.files[0].signatures[0].role, Some(SignatureRole::Applicant));
+    assert_eq!(
+        r.files[0].signatures[0].role,
+        Some(SignatureRole::Applicant)
+    );
 }
 
 #[test]
 fn a_submission_missing_a_component_fails_r16() {
-    let r = submission("1.000001", vec![("don.pdf", vec![sig(CITIZEN, Root::Public)])]);
+    let r = submission(
+        "1.000001",
+        vec![("don.pdf", vec![sig(CITIZEN, Root::Public)])],
+    );
     assert_eq!(failed(&r), vec![("R16", "component-missing")]);
-    assert_eq!(r.failed().next().unwrap().message, "thiếu thành phần hồ sơ bắt buộc \"Giấy chứng nhận đăng ký doanh nghiệp\"");
+    assert_eq!(
+        r.failed().next().unwrap().message,
+        "thiếu thành phần hồ sơ bắt buộc \"Giấy chứng nhận đăng ký doanh nghiệp\""
+    );
 }
 
 #[test]
 fn a_component_signed_by_the_wrong_kind_of_signer_fails_r16() {
     let r = submission(
         "1.000001",
-        vec![("don.pdf", vec![sig(COMPANY, Root::Public)]), ("giay-phep-kd.pdf", vec![sig(COMPANY, Root::Public)])],
+        vec![
+            ("don.pdf", vec![sig(COMPANY, Root::Public)]),
+            ("giay-phep-kd.pdf", vec![sig(COMPANY, Root::Public)]),
+        ],
     );
     assert_eq!(failed(&r), vec![("R16", "component-wrong-signer")]);
     assert_eq!(
         r.failed().next().unwrap().message,
-        format!("thành phần \"Đơn đề nghị\" phải do cá nhân ký, nhưng người ký {COMPANY} là tổ chức")
+        format!(
+            "thành phần \"Đơn đề nghị\" phải do cá nhân ký, nhưng người ký {COMPANY} là tổ chức"
+        )
     );
-    let r = submission("1.000001", vec![("don.pdf", vec![]), ("giay-phep-kd.pdf", vec![sig(COMPANY, Root::Public)])]);
+    let r = submission(
+        "1.000001",
+        vec![
+            ("don.pdf", vec![]),
+            ("giay-phep-kd.pdf", vec![sig(COMPANY, Root::Public)]),
+        ],
+    );
     assert_eq!(failed(&r), vec![("R16", "component-not-signed")]);
 }
 
@@ -474,33 +634,64 @@ fn a_component_signed_by_the_wrong_kind_of_signer_fails_r16() {
 fn submission_signatures_are_held_to_their_profiles_and_levels() {
     let mut don = sig(CITIZEN, Root::Gov);
     don.pades_level = None;
-    let r = submission("1.000001", vec![("don.pdf", vec![don]), ("giay-phep-kd.pdf", vec![sig(COMPANY, Root::Gov)])]);
-    assert_eq!(failed(&r), vec![("R7", "chains-to-other-profile"), ("R13", "not-pades")]);
+    let r = submission(
+        "1.000001",
+        vec![
+            ("don.pdf", vec![don]),
+            ("giay-phep-kd.pdf", vec![sig(COMPANY, Root::Gov)]),
+        ],
+    );
+    assert_eq!(
+        failed(&r),
+        vec![("R7", "chains-to-other-profile"), ("R13", "not-pades")]
+    );
 }
 
 #[test]
 fn unknown_files_are_warned() {
     let r = submission(
         "1.000001",
-        vec![("don.pdf", vec![sig(CITIZEN, Root::Public)]), ("giay-phep-kd.pdf", vec![sig(COMPANY, Root::Public)]), ("ghi-chu.pdf", vec![])],
+        vec![
+            ("don.pdf", vec![sig(CITIZEN, Root::Public)]),
+            ("giay-phep-kd.pdf", vec![sig(COMPANY, Root::Public)]),
+            ("ghi-chu.pdf", vec![]),
+        ],
     );
     assert_eq!(r.verdict, Verdict::Compliant);
-    assert!(r.outcomes.iter().any(|o| o.message_id == "extra-file" && o.status == Status::Warning));
+    assert!(r
+        .outcomes
+        .iter()
+        .any(|o| o.message_id == "extra-file" && o.status == Status::Warning));
 }
 
 #[test]
 fn partly_online_procedures_take_paper_and_scans_signed_at_the_one_stop_desk() {
     // Missing electronic component: to be delivered on paper (warning); the scan is signed
     // by the one-stop official.
-    let r = submission("1.000003", vec![("ban-quet.pdf", vec![sig(ONE_STOP, Root::Gov)])]);
+    let r = submission(
+        "1.000003",
+        vec![("ban-quet.pdf", vec![sig(ONE_STOP, Root::Gov)])],
+    );
     assert_eq!(r.verdict, Verdict::Compliant, "{:#?}", r.outcomes);
-    assert!(r.outcomes.iter().any(|o| o.message_id == "component-on-paper" && o.status == Status::Warning));
-    assert!(r.outcomes.iter().any(|o| o.rule == "R17" && o.status == Status::Passed));
+    assert!(r
+        .outcomes
+        .iter()
+        .any(|o| o.message_id == "component-on-paper" && o.status == Status::Warning));
+    assert!(r
+        .outcomes
+        .iter()
+        .any(|o| o.rule == "R17" && o.status == Status::Passed));
     assert_eq!(r.files[0].signatures[0].role, Some(SignatureRole::OneStop));
     // A scan signed by the citizen, or by an organisation, is refused.
-    let r = submission("1.000003", vec![("ban-quet.pdf", vec![sig(CITIZEN, Root::Gov)])]);
+    let r = submission(
+        "1.000003",
+        vec![("ban-quet.pdf", vec![sig(CITIZEN, Root::Gov)])],
+    );
     assert_eq!(failed(&r), vec![("R17", "scan-not-signed-by-one-stop")]);
-    let r = submission("1.000003", vec![("ban-quet.pdf", vec![sig(AGENCY, Root::Gov)])]);
+    let r = submission(
+        "1.000003",
+        vec![("ban-quet.pdf", vec![sig(AGENCY, Root::Gov)])],
+    );
     assert_eq!(failed(&r), vec![("R17", "scan-not-signed-by-one-stop")]);
 }
 
@@ -523,18 +714,35 @@ fn no_outcome_is_no_verdict() {
 
 #[test]
 fn reports_render_in_vietnamese_and_english() {
-    let r = result("1.000001", vec![sig(AGENCY, Root::Gov), sig(OFFICIAL, Root::Gov)]);
+    let r = result(
+        "1.000001",
+        vec![sig(AGENCY, Root::Gov), sig(OFFICIAL, Root::Gov)],
+    );
     let text = crate::policy::render_text(&r, false);
     assert!(text.contains("KẾT LUẬN: KHÔNG ĐẠT YÊU CẦU"), "{text}");
-    assert!(text.contains("[KHÔNG ĐẠT] R3 Thứ tự ký: cá nhân trước, cơ quan sau cùng"), "{text}");
-    assert!(text.contains("CN=SỞ TƯ PHÁP, O=ỦY BAN NHÂN DÂN TỈNH VĨNH LONG"), "{text}");
-    assert!(text.contains("loại: tổ chức (tên viết hoa bắt đầu bằng \"SỞ\")"), "{text}");
+    assert!(
+        text.contains("[KHÔNG ĐẠT] R3 Thứ tự ký: cá nhân trước, cơ quan sau cùng"),
+        "{text}"
+    );
+    assert!(
+        text.contains("CN=SỞ TƯ PHÁP, O=ỦY BAN NHÂN DÂN TỈNH VĨNH LONG"),
+        "{text}"
+    );
+    assert!(
+        text.contains("loại: tổ chức (tên viết hoa bắt đầu bằng \"SỞ\")"),
+        "{text}"
+    );
     let json = serde_json::to_value(&r).unwrap();
     assert_eq!(json["verdict"], "not-compliant");
     assert_eq!(json["role"], "result");
     assert_eq!(json["procedure"]["mode"], "toan-trinh");
     assert_eq!(json["lang"], "vi");
-    let o = json["outcomes"].as_array().unwrap().iter().find(|o| o["status"] == "failed").unwrap();
+    let o = json["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["status"] == "failed")
+        .unwrap();
     assert_eq!(o["rule"], "R3");
     assert_eq!(o["signature"]["index"], 2);
     assert_eq!(o["signature"]["signer"], OFFICIAL);
@@ -542,14 +750,33 @@ fn reports_render_in_vietnamese_and_english() {
     assert!(serde_json::to_string(&r).unwrap().contains("Nguyễn Văn An"));
 
     let en = policy()
-        .with_options(crate::policy::PolicyOptions { lang: Lang::En, ..Default::default() })
-        .evaluate("1.000001", Role::Result, &[(file("ket-qua.pdf", vec![sig(AGENCY, Root::Gov), sig(OFFICIAL, Root::Gov)]), None)])
+        .with_options(crate::policy::PolicyOptions {
+            lang: Lang::En,
+            ..Default::default()
+        })
+        .evaluate(
+            "1.000001",
+            Role::Result,
+            &[(
+                file(
+                    "ket-qua.pdf",
+                    vec![sig(AGENCY, Root::Gov), sig(OFFICIAL, Root::Gov)],
+                ),
+                None,
+            )],
+        )
         .unwrap();
     let text = crate::policy::render_text(&en, true);
     assert!(text.contains("VERDICT: NOT COMPLIANT"), "{text}");
-    assert!(text.contains("[FAIL] R3 Order: personal first, organisation last"), "{text}");
+    assert!(
+        text.contains("[FAIL] R3 Order: personal first, organisation last"),
+        "{text}"
+    );
     assert!(text.contains("[ok] R1"), "{text}");
-    assert!(text.contains("source: Inferred from Decree 30/2020/NĐ-CP Appendix I"), "{text}");
+    assert!(
+        text.contains("source: Inferred from Decree 30/2020/NĐ-CP Appendix I"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -557,20 +784,32 @@ fn errors_for_unknown_procedures_codes_and_roles() {
     let p = policy();
     let f = || vec![(file("a.pdf", vec![]), None)];
     assert_eq!(
-        p.evaluate("1.999999", Role::Result, &f()).unwrap_err().to_string(),
+        p.evaluate("1.999999", Role::Result, &f())
+            .unwrap_err()
+            .to_string(),
         "procedure 1.999999 is not in the catalog \"Danh mục kiểm thử\""
     );
-    assert!(matches!(p.evaluate("1.2.3", Role::Result, &f()), Err(crate::policy::PolicyError::BadProcedureCode { .. })));
+    assert!(matches!(
+        p.evaluate("1.2.3", Role::Result, &f()),
+        Err(crate::policy::PolicyError::BadProcedureCode { .. })
+    ));
     assert_eq!(
-        p.evaluate("1.000003", Role::Result, &f()).unwrap_err().to_string(),
+        p.evaluate("1.000003", Role::Result, &f())
+            .unwrap_err()
+            .to_string(),
         "the catalog has no result rules for procedure 1.000003 (no [procedure.result] table)"
     );
-    assert!(matches!(p.evaluate("1.000001", Role::Result, &[]), Err(crate::policy::PolicyError::EmptyDossier)));
+    assert!(matches!(
+        p.evaluate("1.000001", Role::Result, &[]),
+        Err(crate::policy::PolicyError::EmptyDossier)
+    ));
     let mut profiles = crate::policy::Profiles::empty();
     profiles.insert(crate::policy::profiles::bundled("vn-public").unwrap());
     let p = Policy::new(Catalog::from_toml(CATALOG, "t").unwrap(), profiles);
     assert_eq!(
-        p.evaluate("1.000001", Role::Result, &f()).unwrap_err().to_string(),
+        p.evaluate("1.000001", Role::Result, &f())
+            .unwrap_err()
+            .to_string(),
         "unknown trust profile \"vn-gov\" (known: vn-public)"
     );
 }
