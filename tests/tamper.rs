@@ -38,11 +38,12 @@ fn a_flipped_bit_in_the_signed_bytes_is_a_hash_failure() {
 }
 
 #[test]
-fn flipping_page_text_is_reported_as_hash_failure() {
+fn flipping_page_content_is_reported_as_hash_failure() {
+    // A byte inside the first stream's data: the file still parses, only the digest differs.
     let good = signed();
-    let pos = good.windows(6).position(|w| w == b"sample").expect("title text in the file");
+    let pos = good.windows(7).position(|w| w == b"stream\n" || w == b"stream\r").expect("a stream") + 12;
     let mut bad = good.clone();
-    bad[pos] = b'S';
+    bad[pos] ^= 0x20;
     let r = verify(&bad);
     assert_eq!(r.indication, Indication::TotalFailed);
     assert_eq!(r.signatures[0].sub_indication, Some(SubIndication::HashFailure));

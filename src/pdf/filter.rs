@@ -201,9 +201,11 @@ fn tiff_predictor(mut data: Vec<u8>, row_len: usize, colors: usize, bpc: usize) 
 
 fn png_predictor(data: &[u8], row_len: usize, bpp: usize) -> Result<Vec<u8>> {
     let stride = row_len + 1;
-    let mut out = Vec::with_capacity(data.len() / stride * row_len + row_len);
-    let mut prev = vec![0u8; row_len];
-    let mut cur = vec![0u8; row_len];
+    let mut out = Vec::with_capacity(data.len());
+    // A row longer than the data can only be a single partial row: do not allocate for more.
+    let alloc = row_len.min(data.len());
+    let mut prev = vec![0u8; alloc];
+    let mut cur = vec![0u8; alloc];
     for chunk in data.chunks(stride) {
         let Some((&ty, raw)) = chunk.split_first() else {
             break;
@@ -369,6 +371,19 @@ mod tests {
         p.set("Columns", Object::Integer(4));
         let enc = flate_encode(&[7, 1, 2, 3, 4]);
         assert!(decode(&flate_dict(Some(p.clone())), &enc, 1000).is_err());
+        p.set("Columns", Object::Integer(1 << 24));
+        p.set("Colors", Object::Integer(32));
+        p.set("BitsPerComponent", Object::Integer(16));
+        // One partial 1 GiB row: decoded without allocating for the whole row.
+        assert_eq!(
+            decode(
+                &flate_dict(Some(p.clone())),
+                &flate_encode(&[0, 1, 2]),
+                1000
+            )
+            .unwrap(),
+            vec![1, 2]
+        );
         p.set("Columns", Object::Integer(i64::MAX));
         assert!(decode(&flate_dict(Some(p)), &flate_encode(&[0, 1]), 1000).is_err());
     }

@@ -13,7 +13,36 @@
 //! `Revision::end` is where the revision ends in the file: just past its `%%EOF` marker and
 //! the end-of-line that follows it.
 //!
-//! **Limits.** `/Prev` loops are detected (`XrefLoop`); at most 10,000 sections; reference
+//! **Grouping rule (linearized files).** Sections are read newest → oldest along `/Prev`. A
+//! section that lies physically *after* the section whose `/Prev` leads to it (and whose
+//! `%%EOF` is not earlier than that section's, or either has none) cannot be an older
+//! incremental update of it — updates are appended — so it joins that section's revision:
+//! this is the main section of a linearized file, reached from the first-page section. In a
+//! linearized file with xref streams the first-page section has no `startxref`/`%%EOF` of its
+//! own; the merged revision's `end`, `eof_marker` and `startxref` come from the section that
+//! ends last. Its `trailer` and `kind` are the newest section's (the first-page trailer).
+//!
+//! **Precedence.** Within a section the first entry for a number wins; a hybrid table's
+//! entries take precedence over its `/XRefStm` stream's (ISO 32000-1 §7.5.8.4); in a merged
+//! revision the chain-newer section wins. `resolve_in(k, r)` looks at revision k's entries,
+//! then k-1's, and so on.
+//!
+//! **End of a revision.** After each section's xref data (the trailer dictionary, or the
+//! xref stream's `endstream`), white space, comments and one `endobj` are skipped, then
+//! `startxref N` and `%%EOF` are expected within 4 KiB (no whole-file scan).
+//!
+//! **Strictness.** Offsets are absolute and never "repaired": the object at an xref offset
+//! must be `num gen obj` for the number asked (white space before it is tolerated), else
+//! `ObjectMismatch`. Xref table entries may end in `\r\n`, ` \n`, ` \r` or `\n`. A stream
+//! whose `/Length` (direct, or resolved in the same revision) is not followed by `endstream`
+//! gets the span up to the first `endstream` found within 256 MiB.
+//!
+//! **Sources.** For memory sources windows are borrowed slices of the rest of the file; for
+//! file sources 4 KiB windows are read and doubled while the parser reports "unexpected end".
+//! Stream data is only read by `stream_raw`/`stream_decoded` (and for xref/object streams).
+//!
+//! **Limits.** `/Prev` loops are detected (`XrefLoop`); at most 10,000 sections and 2 Mi xref
+//! entries per section (8 Mi in all); decoded streams at most 64 MiB; reference
 //! chains (`/Length 5 0 R` → …) at most 32 deep; object windows at most 256 MiB; every offset
 //! is checked against the file length.
 
@@ -44,6 +73,11 @@ const EOF_SEARCH: usize = 4096;
 const ENDSTREAM_SCAN: u64 = 256 << 20;
 /// Decoded object streams kept in memory at most (bytes); the cache is emptied beyond.
 const OBJSTM_CACHE_BYTES: usize = 256 << 20;
+/// Xref entries at most in one section, and in all sections together.
+pub const MAX_XREF_ENTRIES: usize = 1 << 21;
+const MAX_TOTAL_XREF_ENTRIES: usize = 1 << 23;
+/// Objects at most in one object stream.
+const MAX_OBJSTM_OBJECTS: usize = 1 << 20;
 /// Page tree nodes visited at most by `pages_in`.
 const MAX_PAGE_NODES: usize = 1 << 20;
 
@@ -268,6 +302,7 @@ impl Document {
     fn read_chain(&self, start: u64) -> Result<Vec<Section>> {
         let mut sections = Vec::new();
         let mut visited = HashSet::new();
+        let mut total_entries = 0usize;
         let mut next = Some(start);
         while let Some(off) = next {
             if !visited.insert(off) {
@@ -277,6 +312,10 @@ impl Document {
                 return Err(PdfError::LimitExceeded("number of xref sections"));
             }
             let sec = self.read_section(off)?;
+            total_entries = total_entries.saturating_add(sec.entries.len());
+            if total_entries > MAX_TOTAL_XREF_ENTRIES {
+                return Err(PdfError::LimitExceeded("number of xref entries"));
+            }
             next = match sec.trailer.get(b"Prev") {
                 None => None,
                 Some(Object::Integer(p)) => Some(
@@ -772,12 +811,15 @@ impl Document {
             StreamData::Bytes(b) => b.clone(),
         };
         let data = filter::decode(&dict, &raw, MAX_DECODED)?;
+        if n > MAX_OBJSTM_OBJECTS {
+            return Err(PdfError::LimitExceeded("objects in an object stream"));
+        }
         if first > data.len() || n > first / 2 + 1 {
             return Err(bad("object stream /N or /First inconsistent with its data"));
         }
         let mut p = Parser::new(&data, 0);
         p.record_spans = false;
-        let mut offsets = Vec::with_capacity(n);
+        let mut offsets = Vec::with_capacity(n.min(4096));
         for _ in 0..n {
             let num = p
                 .parse_uint()
@@ -974,6 +1016,13 @@ fn parse_table(p: &mut Parser<'_>, file_len: u64) -> Result<(BTreeMap<u32, XrefE
         let count = p.parse_uint()?;
         // Each entry takes at least 18 bytes ("0 0 n" would be shorter, but a real entry is
         // 20): a subsection cannot declare more entries than the file can hold.
+        if usize::try_from(count)
+            .map_or(true, |c| c.saturating_add(entries.len()) > MAX_XREF_ENTRIES)
+        {
+            return Err(PdfError::LimitExceeded(
+                "number of xref entries in a section",
+            ));
+        }
         if count.saturating_mul(18) > file_len {
             return Err(p.error(format!(
                 "xref subsection of {count} entries is larger than the file"
@@ -1050,6 +1099,7 @@ fn parse_xref_stream_entries(dict: &Dict, data: &[u8]) -> Result<BTreeMap<u32, X
     }
     let mut entries = BTreeMap::new();
     let mut pos = 0usize;
+    let mut seen = 0usize;
     for pair in index.chunks_exact(2) {
         let (Some(&start), Some(&count)) = (pair.first(), pair.get(1)) else {
             break;
@@ -1057,6 +1107,12 @@ fn parse_xref_stream_entries(dict: &Dict, data: &[u8]) -> Result<BTreeMap<u32, X
         let (Ok(start), Ok(count)) = (u64::try_from(start), u64::try_from(count)) else {
             return Err(bad("negative /Index value"));
         };
+        if usize::try_from(count).map_or(true, |c| c.saturating_add(seen) > MAX_XREF_ENTRIES) {
+            return Err(PdfError::LimitExceeded(
+                "number of xref entries in a section",
+            ));
+        }
+        seen = seen.saturating_add(usize::try_from(count).unwrap_or(usize::MAX));
         let remaining = (data.len() - pos.min(data.len())) / width;
         if count > remaining as u64 {
             return Err(bad("xref stream data is shorter than /Index declares"));
@@ -1159,4 +1215,171 @@ fn group_sections(sections: Vec<Section>) -> Vec<Revision> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(offset: u64, end: Option<u64>, entries: &[(u32, u64)]) -> Section {
+        let mut trailer = Dict::new();
+        trailer.set("Size", Object::Integer(offset as i64));
+        Section {
+            offset,
+            xref_stm: None,
+            kind: XrefKind::Table,
+            trailer,
+            entries: entries
+                .iter()
+                .map(|&(n, o)| (n, XrefEntry::InUse { offset: o, gen: 0 }))
+                .collect(),
+            end,
+            eof_marker: end.map(|e| e - 6),
+            startxref: Some(offset),
+        }
+    }
+
+    #[test]
+    fn incremental_sections_are_separate_revisions() {
+        let revs = group_sections(vec![
+            section(900, Some(1000), &[(4, 800)]),
+            section(400, Some(500), &[(4, 10)]),
+        ]);
+        assert_eq!(revs.len(), 2);
+        assert_eq!((revs[0].index, revs[0].end), (0, Some(500)));
+        assert_eq!((revs[1].index, revs[1].end), (1, Some(1000)));
+    }
+
+    #[test]
+    fn linearized_pair_is_one_revision() {
+        // Chain: update (3000) → first-page section (100, ends 300) → main section (2000).
+        let revs = group_sections(vec![
+            section(3000, Some(3100), &[(9, 2950)]),
+            section(100, Some(300), &[(5, 50), (6, 310)]),
+            section(2000, Some(2100), &[(1, 400), (5, 1)]),
+            // An xref-stream first-page section has no %%EOF of its own.
+        ]);
+        assert_eq!(revs.len(), 2);
+        assert_eq!(revs[0].xref_offsets, vec![100, 2000]);
+        assert_eq!(revs[0].end, Some(2100));
+        assert_eq!(revs[0].startxref, Some(2000));
+        assert_eq!(revs[0].trailer.get_int(b"Size"), Some(100));
+        // The first-page section's entry wins.
+        assert_eq!(
+            revs[0].entries.get(&5),
+            Some(&XrefEntry::InUse { offset: 50, gen: 0 })
+        );
+        assert_eq!(revs[0].entries.len(), 3);
+        let revs = group_sections(vec![
+            section(100, None, &[]),
+            section(2000, Some(2100), &[]),
+        ]);
+        assert_eq!(revs.len(), 1);
+        assert_eq!(revs[0].end, Some(2100));
+    }
+
+    fn xref_dict(w: [i64; 3], size: i64, index: Option<Vec<i64>>) -> Dict {
+        let mut d = Dict::new();
+        d.set(
+            "W",
+            w.iter().map(|&x| Object::Integer(x)).collect::<Vec<_>>(),
+        );
+        d.set("Size", Object::Integer(size));
+        if let Some(ix) = index {
+            d.set(
+                "Index",
+                ix.into_iter().map(Object::Integer).collect::<Vec<_>>(),
+            );
+        }
+        d
+    }
+
+    #[test]
+    fn xref_stream_entries() {
+        let data = [
+            0, 0, 0, 0xff, 0xff, 1, 0, 0x10, 0, 2, 2, 0, 7, 3, 9, 9, 9, 9, 9, 9,
+        ];
+        let e = parse_xref_stream_entries(&xref_dict([1, 2, 2], 4, None), &data).unwrap();
+        assert_eq!(
+            e[&0],
+            XrefEntry::Free {
+                next: 0,
+                gen: 0xffff
+            }
+        );
+        assert_eq!(e[&1], XrefEntry::InUse { offset: 16, gen: 2 });
+        assert_eq!(
+            e[&2],
+            XrefEntry::Compressed {
+                stream: 7,
+                index: 0x0309
+            }
+        );
+        assert!(!e.contains_key(&3), "type 9 is ignored");
+        // /Index with two subsections; type field width 0 defaults to type 1.
+        let e = parse_xref_stream_entries(
+            &xref_dict([0, 2, 0], 100, Some(vec![5, 1, 10, 2])),
+            &[0, 1, 0, 2, 0, 3],
+        )
+        .unwrap();
+        assert_eq!(e.keys().copied().collect::<Vec<_>>(), vec![5, 10, 11]);
+        assert_eq!(e[&11], XrefEntry::InUse { offset: 3, gen: 0 });
+        for d in [
+            xref_dict([1, 9, 1], 1, None),
+            xref_dict([0, 0, 0], 1, None),
+            xref_dict([1, 2, 1], 1 << 40, None),
+            xref_dict([1, 2, 1], 2, Some(vec![0])),
+            xref_dict([1, 2, 1], 2, Some(vec![u32::MAX as i64, 2])),
+            xref_dict([1, 2, 1], 2, Some(vec![-1, 1])),
+        ] {
+            assert!(
+                matches!(
+                    parse_xref_stream_entries(&d, &[1; 8]),
+                    Err(PdfError::MalformedXref(_) | PdfError::LimitExceeded(_))
+                ),
+                "{d:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn tables_parse_with_whitespace_variants() {
+        let t = b"xref\n0 2\r\n0000000000 65535 f\r\n0000000017 00000 n \n3 1\n0000000099 00002 n\ntrailer<</Size 4>>";
+        let (e, trailer, end) = parse_table(&mut Parser::new(t, 0), 1000).unwrap();
+        assert_eq!(e.len(), 3);
+        assert_eq!(e[&3], XrefEntry::InUse { offset: 99, gen: 2 });
+        assert_eq!(trailer.get_int(b"Size"), Some(4));
+        assert_eq!(end, t.len() as u64);
+        assert!(parse_table(
+            &mut Parser::new(b"xref\n0 1\n0000000000 65535 x\ntrailer<<>>", 0),
+            1000
+        )
+        .is_err());
+        assert!(parse_table(&mut Parser::new(b"xref\n0 99999999\n", 0), 1000).is_err());
+        assert!(parse_table(
+            &mut Parser::new(b"xref\n4294967295 2\n1 0 n\n1 0 n\ntrailer<<>>", 0),
+            1000
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn eof_after_section_data() {
+        let data = b"%PDF-1.4\n<<>>\n% c\nstartxref\r\n123\r\n%%EOF\r\nnext";
+        let doc = Document {
+            source: Source::from_bytes(data.to_vec()),
+            revisions: Vec::new(),
+            header_version: String::new(),
+            cache: RefCell::default(),
+            objstm_cache: RefCell::default(),
+            objstm_bytes: Cell::new(0),
+            in_progress: RefCell::default(),
+        };
+        let (sx, marker, end) = doc.find_eof(13).unwrap();
+        assert_eq!(sx, Some(123));
+        assert_eq!(marker, Some(34));
+        assert_eq!(end, Some(41));
+        assert_eq!(&data[41..], b"next");
+        assert_eq!(doc.find_eof(0).unwrap(), (None, None, None));
+    }
 }

@@ -230,3 +230,50 @@ fn runs<V: Copy>(entries: &BTreeMap<u32, V>) -> Vec<Vec<(u32, V)>> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_split_on_gaps() {
+        let m: BTreeMap<u32, u8> = [(1, 0), (2, 0), (3, 0), (7, 0), (9, 0), (10, 0)]
+            .into_iter()
+            .collect();
+        let r: Vec<Vec<u32>> = runs(&m)
+            .into_iter()
+            .map(|r| r.into_iter().map(|(n, _)| n).collect())
+            .collect();
+        assert_eq!(r, vec![vec![1, 2, 3], vec![7], vec![9, 10]]);
+        assert!(runs::<u8>(&BTreeMap::new()).is_empty());
+    }
+
+    #[test]
+    fn update_numbers_and_output() {
+        let mut pdf = b"%PDF-1.4\n1 0 obj\n<</Type/Catalog>>\nendobj\n".to_vec();
+        let xref = pdf.len();
+        pdf.extend_from_slice(
+            format!("xref\n0 2\n0000000000 65535 f\r\n0000000009 00000 n\r\ntrailer\n<</Size 2/Root 1 0 R/ID [<01><02>]>>\nstartxref\n{xref}\n%%EOF")
+                .as_bytes(),
+        );
+        let doc = Document::from_bytes(pdf.clone()).unwrap();
+        let mut up = IncrementalUpdate::new(&doc);
+        let a = up.alloc();
+        assert_eq!(a, ObjRef::new(2, 0));
+        up.put(a, Object::Integer(5));
+        let mut out = pdf.clone();
+        let w = up.write(&doc, &mut out).unwrap();
+        let tail = String::from_utf8_lossy(&out[pdf.len()..]).into_owned();
+        assert!(
+            tail.starts_with("\n2 0 obj\n5\nendobj\nxref\n2 1\n"),
+            "{tail}"
+        );
+        assert!(tail.contains("/Size 3/Prev "), "{tail}");
+        assert!(tail.contains("/ID [<01> <02>]"), "{tail}");
+        assert!(tail.ends_with(&format!("startxref\n{}\n%%EOF\n", w.startxref)));
+        assert_eq!(w.objects[&a], pdf.len() as u64 + 1..pdf.len() as u64 + 17);
+        // A buffer that is not the document is refused.
+        let mut wrong = Vec::new();
+        assert!(up.write(&doc, &mut wrong).is_err());
+    }
+}

@@ -145,7 +145,8 @@ pub fn sign_pdf(input: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result
     let total = out.len();
     let br = [0, contents_at, contents_end, total - contents_end];
     let mut br_text = format!("[{} {} {} {}", br[0], br[1], br[2], br[3]);
-    let br_len = 2 + 4 + 3 * BR_WIDTH + 1; // "[0 " + 3 numbers + spaces + "]"
+    // The placeholder as serialized: "[0 9999999999 9999999999 9999999999]".
+    let br_len = 3 + 3 * (BR_WIDTH + 1);
     while br_text.len() < br_len - 1 {
         br_text.push(' ');
     }

@@ -101,12 +101,25 @@ pub fn check_cms(
     facts.cms_signing_time = si.signing_time();
 
     // ISC: identify the signing certificate.
-    let mut pool: Vec<Certificate> = Vec::new();
-    for der in &signed.certificates {
-        if let Ok(c) = Certificate::from_der(der) {
-            pool.push(c);
+    let mut embedded: Vec<Certificate> = Vec::new();
+    for (i, der) in signed.certificates.iter().enumerate() {
+        match Certificate::from_der(der) {
+            Ok(c) => embedded.push(c),
+            Err(e) => {
+                checks.fail("cms-structure", format!("certificate #{} in the CMS is malformed: {e}", i + 1), SubIndication::FormatFailure);
+                return facts;
+            }
         }
     }
+    if let Some(bad) = corrupted_certificate(&embedded, opts) {
+        checks.fail(
+            "cms-structure",
+            format!("the CMS carries a corrupted certificate: {}'s signature does not verify with its issuer's key", bad.subject()),
+            SubIndication::FormatFailure,
+        );
+        return facts;
+    }
+    let mut pool = embedded;
     pool.extend(opts.extra_certificates.iter().cloned());
     let signer = pool.iter().find(|c| match &si.sid {
         SignerIdentifier::IssuerAndSerial { issuer, serial } => c.matches_issuer_serial(issuer, serial),
@@ -253,7 +266,39 @@ fn strip0(b: &[u8]) -> &[u8] {
     &b[i..]
 }
 
+/// An embedded certificate whose issuer is at hand (embedded, extra, or an anchor) but
+/// whose signature does not verify with that issuer's key: a CMS that was tampered with
+/// after signing (certificates are not covered by the signature), or a broken producer.
+fn corrupted_certificate<'a>(embedded: &'a [Certificate], opts: &ValidationOptions) -> Option<&'a Certificate> {
+    embedded.iter().find(|c| {
+        let mut issuers = embedded
+            .iter()
+            .chain(opts.extra_certificates.iter())
+            .chain(opts.trust.anchors().iter())
+            .filter(|i| i.subject_der() == c.issuer_der())
+            .filter(|i| match (c.authority_key_id(), i.subject_key_id()) {
+                (Some(a), Some(k)) => a == k,
+                _ => true,
+            })
+            .peekable();
+        issuers.peek().is_some() && !issuers.any(|i| c.is_signed_by(i))
+    })
+}
+
 fn check_structure(sd: &SignatureDictionary, signed: &SignedData, si: &SignerInfo) -> Result<(), String> {
+    let sid_version = match si.sid {
+        SignerIdentifier::IssuerAndSerial { .. } => 1,
+        SignerIdentifier::SubjectKeyId(_) => 3,
+    };
+    if si.version != sid_version {
+        return Err(format!("SignerInfo version {} does not match its signer identifier (expected {sid_version})", si.version));
+    }
+    if !matches!(signed.version, 1 | 3 | 4 | 5) || (sid_version == 3 && signed.version < 3) {
+        return Err(format!("SignedData version {} is not valid for its contents", signed.version));
+    }
+    if !signed.digest_algorithms.iter().any(|a| a.oid == si.digest_algorithm.oid) {
+        return Err("the SignedData digestAlgorithms do not list the signer's digest algorithm".into());
+    }
     if signed.encap_content.is_some() && sd.sub_filter != SubFilter::Pkcs7Sha1 {
         return Err("the CMS carries its own content; a detached signature is required".into());
     }
