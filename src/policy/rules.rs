@@ -219,15 +219,14 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// From outcomes: failed beats undecided beats passed; no passed outcome at all is
-    /// undecided (when in doubt, not compliant).
+    /// From outcomes: failed beats undecided beats passed. Warnings alone, or no outcome at
+    /// all, are undecided: something must have been checked and passed (when in doubt, not
+    /// compliant).
     pub fn of(outcomes: &[Outcome]) -> Verdict {
         if outcomes.iter().any(|o| o.status == Status::Failed) {
             Verdict::NotCompliant
         } else if outcomes.iter().any(|o| o.status == Status::CannotDecide)
-            || !outcomes
-                .iter()
-                .any(|o| matches!(o.status, Status::Passed | Status::Warning))
+            || !outcomes.iter().any(|o| o.status == Status::Passed)
         {
             Verdict::CannotDecide
         } else {

@@ -710,6 +710,22 @@ fn components_are_found_by_file_name() {
 #[test]
 fn no_outcome_is_no_verdict() {
     assert_eq!(Verdict::of(&[]), Verdict::CannotDecide);
+    let warning = Outcome {
+        rule: RuleId::R16,
+        status: Status::Warning,
+        file: None,
+        signature: None,
+        msg: Msg::NoSignature,
+    };
+    assert_eq!(
+        Verdict::of(std::slice::from_ref(&warning)),
+        Verdict::CannotDecide
+    );
+    let passed = Outcome {
+        status: Status::Passed,
+        ..warning.clone()
+    };
+    assert_eq!(Verdict::of(&[warning, passed]), Verdict::Compliant);
 }
 
 #[test]
@@ -812,4 +828,11 @@ fn errors_for_unknown_procedures_codes_and_roles() {
             .to_string(),
         "unknown trust profile \"vn-gov\" (known: vn-public)"
     );
+}
+
+#[test]
+fn policies_are_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Policy>();
+    send_sync::<PolicyReport>();
 }
