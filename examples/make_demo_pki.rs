@@ -7,16 +7,26 @@
 use kyso::testkit::{CertSpec, Issued};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let out = std::env::args().nth(1).unwrap_or_else(|| "testdata/demo".into());
+    let out = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "testdata/demo".into());
     std::fs::create_dir_all(&out)?;
     let now = kyso::time::now();
     let year = 365 * 86_400;
     let mut root_spec = CertSpec::ca("kyso Demo Root CA");
-    root_spec.subject = vec![("C".into(), "VN".into()), ("O".into(), "kyso demo PKI".into()), ("CN".into(), "kyso Demo Root CA".into())];
+    root_spec.subject = vec![
+        ("C".into(), "VN".into()),
+        ("O".into(), "kyso demo PKI".into()),
+        ("CN".into(), "kyso Demo Root CA".into()),
+    ];
     root_spec.not_after = now + 20 * year;
     let root = Issued::self_signed(&root_spec);
     let mut inter_spec = CertSpec::ca("kyso Demo Issuing CA");
-    inter_spec.subject = vec![("C".into(), "VN".into()), ("O".into(), "kyso demo PKI".into()), ("CN".into(), "kyso Demo Issuing CA".into())];
+    inter_spec.subject = vec![
+        ("C".into(), "VN".into()),
+        ("O".into(), "kyso demo PKI".into()),
+        ("CN".into(), "kyso Demo Issuing CA".into()),
+    ];
     inter_spec.ca = Some(Some(0));
     inter_spec.not_after = now + 15 * year;
     let inter = root.issue(&inter_spec);
@@ -26,7 +36,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("ST".into(), "Vĩnh Long".into()),
         ("O".into(), "kyso demo".into()),
         ("CN".into(), "Nguyễn Văn An".into()),
-        ("0.9.2342.19200300.100.1.1".into(), "CCCD:086099012345".into()),
+        (
+            "0.9.2342.19200300.100.1.1".into(),
+            "CCCD:086099012345".into(),
+        ),
     ];
     leaf.not_after = now + 10 * year;
     let signer = inter.issue(&leaf);
@@ -36,7 +49,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut chain = inter.cert_pem();
     chain.extend(root.cert_pem());
     std::fs::write(dir.join("chain.pem"), chain)?;
-    std::fs::write(dir.join("signer.p12"), signer.pkcs12(password, &[&inter, &root]))?;
+    std::fs::write(
+        dir.join("signer.p12"),
+        signer.pkcs12(password, &[&inter, &root]),
+    )?;
     std::fs::write(dir.join("password.txt"), format!("{password}\n"))?;
     println!("demo PKI written to {out}");
     Ok(())

@@ -11,14 +11,29 @@ use kyso::validate::{ValidationOptions, Validator};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // In real use: KeySigner::from_pkcs12(&std::fs::read("signer.p12")?, &password)?
     let pki = TestPki::generate();
-    let signer = KeySigner::new(pki.rsa.key.clone(), pki.rsa.cert.clone(), vec![pki.intermediate.cert.clone()])?;
+    let signer = KeySigner::new(
+        pki.rsa.key.clone(),
+        pki.rsa.cert.clone(),
+        vec![pki.intermediate.cert.clone()],
+    )?;
 
     let pdf = sample_pdf(&SampleOptions::default());
-    let signed = sign_pdf(&pdf, &signer, &SignOptions { reason: Some("Phê duyệt".into()), ..Default::default() })?;
+    let signed = sign_pdf(
+        &pdf,
+        &signer,
+        &SignOptions {
+            reason: Some("Phê duyệt".into()),
+            ..Default::default()
+        },
+    )?;
 
     let mut trust = TrustStore::new();
     trust.add(pki.root.cert.clone());
-    let report = Validator::new(ValidationOptions { trust, ..Default::default() }).validate_bytes("signed.pdf", &signed);
+    let report = Validator::new(ValidationOptions {
+        trust,
+        ..Default::default()
+    })
+    .validate_bytes("signed.pdf", &signed);
     print!("{}", kyso::report::render_text(&report));
     assert!(report.valid, "a freshly signed document must verify");
     Ok(())

@@ -287,6 +287,19 @@ pub struct SignedData {
 /// Parses a ContentInfo holding SignedData. Trailing zero bytes (the padding of a PDF
 /// `/Contents` placeholder) are accepted; any other trailing data is an error.
 pub fn parse_signed_data(der: &[u8]) -> Result<SignedData, CmsError> {
+    match parse_signed_data_der(der) {
+        // BER producers (NSS, used by pdfsig and Firefox-era tools) write indefinite lengths;
+        // RFC 5652 §5.4 has the verifier use the DER encoding of the signed attributes, so
+        // normalising the encoding is what a conforming verifier does.
+        Err(CmsError::Der(e)) if e.reason == "indefinite length is not allowed" => {
+            let normalised = crate::der::ber_to_der(der)?;
+            parse_signed_data_der(&normalised)
+        }
+        other => other,
+    }
+}
+
+fn parse_signed_data_der(der: &[u8]) -> Result<SignedData, CmsError> {
     let mut top = Reader::new(der);
     let ci = top.expect(tag::SEQUENCE)?;
     let end = ci.raw.len();
@@ -736,21 +749,17 @@ mod tests {
     }
 
     #[test]
-    fn indefinite_econtent_is_rejected() {
+    fn indefinite_lengths_are_normalised_from_ber() {
+        // NSS writes BER with indefinite lengths; the content comes out as if it were DER.
         let mut encap_inner = oid(oids::DATA);
         encap_inner.extend_from_slice(&[0xA0, 0x80, 0x24, 0x80, 0x04, 0x01, b'a', 0, 0, 0, 0]);
         let encap = encode(0x30, &encap_inner);
-        let err = parse_signed_data(&content_info(&encap, &[], &[])).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                CmsError::Der(DerError {
-                    reason: "indefinite length is not allowed",
-                    ..
-                })
-            ),
-            "{err:?}"
-        );
+        let sd = parse_signed_data(&content_info(&encap, &[], &[])).unwrap();
+        assert_eq!(sd.encap_content.as_deref(), Some(&b"a"[..]));
+        // Unterminated indefinite lengths are still errors.
+        let mut broken = oid(oids::DATA);
+        broken.extend_from_slice(&[0xA0, 0x80, 0x04, 0x01, b'a']);
+        assert!(parse_signed_data(&content_info(&encode(0x30, &broken), &[], &[])).is_err());
     }
 
     #[test]

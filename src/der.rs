@@ -601,8 +601,130 @@ pub fn utc_time(unix: i64) -> Vec<u8> {
     encode(tag::UTC_TIME, s.as_bytes())
 }
 
+/// Maximum number of elements [`ber_to_der`] converts (a bound against hostile input).
+const MAX_BER_ELEMENTS: usize = 1 << 20;
+
+/// Re-encodes BER as DER lengths: indefinite lengths (`0x80` … `00 00`) become definite,
+/// long-form lengths become minimal. Tags, constructed-ness and contents are kept as they
+/// are (constructed strings stay constructed; SET OF order is not changed), so DER input
+/// comes back unchanged. Trailing zero bytes after the top element are dropped.
+///
+/// # Errors
+/// Truncated or malformed BER, nesting deeper than [`MAX_DEPTH`], or too many elements.
+pub fn ber_to_der(input: &[u8]) -> Result<Vec<u8>, DerError> {
+    let mut out = Vec::with_capacity(input.len());
+    let mut count = 0usize;
+    let end = ber_element(input, 0, 0, &mut out, &mut count)?;
+    if input
+        .get(end..)
+        .is_some_and(|rest| rest.iter().any(|&b| b != 0))
+    {
+        return Err(DerError {
+            position: end,
+            reason: "data after the top-level element",
+        });
+    }
+    Ok(out)
+}
+
+/// Converts the element at `pos`, appending its DER to `out`; returns the position after it.
+fn ber_element(
+    input: &[u8],
+    pos: usize,
+    depth: usize,
+    out: &mut Vec<u8>,
+    count: &mut usize,
+) -> Result<usize, DerError> {
+    let fail = |position: usize, reason: &'static str| DerError { position, reason };
+    if depth > MAX_DEPTH {
+        return Err(fail(pos, "nesting too deep"));
+    }
+    *count += 1;
+    if *count > MAX_BER_ELEMENTS {
+        return Err(fail(pos, "too many elements"));
+    }
+    let tag = *input.get(pos).ok_or(fail(pos, "truncated element"))?;
+    if tag & 0x1F == 0x1F {
+        return Err(fail(pos, "multi-byte tags are not supported"));
+    }
+    let first = *input
+        .get(pos + 1)
+        .ok_or(fail(pos + 1, "truncated length"))?;
+    let constructed = tag & 0x20 != 0;
+    let mut content = Vec::new();
+    let after;
+    if first == 0x80 {
+        if !constructed {
+            return Err(fail(pos + 1, "indefinite length on a primitive element"));
+        }
+        let mut p = pos + 2;
+        loop {
+            match input.get(p..p + 2) {
+                Some([0, 0]) => {
+                    after = p + 2;
+                    break;
+                }
+                Some(_) => p = ber_element(input, p, depth + 1, &mut content, count)?,
+                None => return Err(fail(p, "missing end-of-contents")),
+            }
+        }
+    } else {
+        let (len, header) = if first < 0x80 {
+            (usize::from(first), 2)
+        } else {
+            let n = usize::from(first & 0x7F);
+            if n > 8 {
+                return Err(fail(pos + 1, "length too long"));
+            }
+            let bytes = input
+                .get(pos + 2..pos + 2 + n)
+                .ok_or(fail(pos + 2, "truncated length"))?;
+            let mut len = 0usize;
+            for &b in bytes {
+                len = len
+                    .checked_mul(256)
+                    .and_then(|l| l.checked_add(usize::from(b)))
+                    .ok_or(fail(pos + 1, "length overflow"))?;
+            }
+            (len, 2 + n)
+        };
+        let start = pos + header;
+        let end = start
+            .checked_add(len)
+            .filter(|&e| e <= input.len())
+            .ok_or(fail(pos, "length past the end of the input"))?;
+        if constructed {
+            let mut p = start;
+            while p < end {
+                p = ber_element(&input[..end], p, depth + 1, &mut content, count)?;
+            }
+        } else {
+            content.extend_from_slice(&input[start..end]);
+        }
+        after = end;
+    }
+    out.extend_from_slice(&encode(tag, &content));
+    Ok(after)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ber_indefinite_lengths_become_definite() {
+        // SEQUENCE (indefinite) { INTEGER 5, OCTET STRING (long-form length) "ab" }
+        let ber = [
+            0x30, 0x80, 0x02, 0x01, 0x05, 0x04, 0x81, 0x02, b'a', b'b', 0x00, 0x00,
+        ];
+        let der = super::ber_to_der(&ber).unwrap();
+        assert_eq!(der, [0x30, 0x07, 0x02, 0x01, 0x05, 0x04, 0x02, b'a', b'b']);
+        assert_eq!(super::ber_to_der(&der).unwrap(), der);
+        assert!(super::ber_to_der(&[0x30, 0x80, 0x02, 0x01]).is_err());
+        assert!(super::ber_to_der(&[0x04, 0x80, 0x00, 0x00]).is_err());
+        let mut bomb = [0x30, 0x80].repeat(10_000);
+        bomb.extend([0u8; 20_000]);
+        assert!(super::ber_to_der(&bomb).is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -43,7 +43,11 @@ impl Field {
 pub fn acroform_in(doc: &Document, rev: usize) -> Result<Option<(Option<ObjRef>, Dict)>, PdfError> {
     let catalog = doc.catalog_in(rev)?;
     match catalog.get(b"AcroForm") {
-        Some(Object::Ref(r)) => Ok(doc.resolve_in(rev, *r)?.as_dict().cloned().map(|d| (Some(*r), d))),
+        Some(Object::Ref(r)) => Ok(doc
+            .resolve_in(rev, *r)?
+            .as_dict()
+            .cloned()
+            .map(|d| (Some(*r), d))),
         Some(Object::Dict(d)) => Ok(Some((None, d.clone()))),
         _ => Ok(None),
     }
@@ -57,7 +61,10 @@ pub fn fields_in(doc: &Document, rev: usize) -> Result<Vec<Field>, PdfError> {
     };
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    if let Some(fields) = doc.deref_in(rev, acro.get(b"Fields").unwrap_or(&Object::Null))?.as_array() {
+    if let Some(fields) = doc
+        .deref_in(rev, acro.get(b"Fields").unwrap_or(&Object::Null))?
+        .as_array()
+    {
         for f in fields {
             walk(doc, rev, f, "", None, None, 0, &mut seen, &mut out)?;
         }
@@ -90,19 +97,28 @@ fn walk(
     let Some(dict) = resolved.as_dict().cloned() else {
         return Ok(());
     };
-    let partial = dict.get(b"T").and_then(Object::as_string).map(|s| s.to_text());
+    let partial = dict
+        .get(b"T")
+        .and_then(Object::as_string)
+        .map(|s| s.to_text());
     let name = match (&partial, parent_name.is_empty()) {
         (Some(p), true) => p.clone(),
         (Some(p), false) => format!("{parent_name}.{p}"),
         (None, _) => parent_name.to_string(),
     };
-    let ft = dict.get_name(b"FT").map(<[u8]>::to_vec).or_else(|| inherited_ft.map(<[u8]>::to_vec));
+    let ft = dict
+        .get_name(b"FT")
+        .map(<[u8]>::to_vec)
+        .or_else(|| inherited_ft.map(<[u8]>::to_vec));
     let v = dict.get(b"V").cloned().or_else(|| inherited_v.cloned());
 
     // Kids that are fields (have /T) make this a non-terminal node; kids without /T are widgets.
     let mut field_kids = Vec::new();
     let mut widget_kids = Vec::new();
-    if let Some(kids) = doc.deref_in(rev, dict.get(b"Kids").unwrap_or(&Object::Null))?.as_array() {
+    if let Some(kids) = doc
+        .deref_in(rev, dict.get(b"Kids").unwrap_or(&Object::Null))?
+        .as_array()
+    {
         for k in kids {
             let kd = doc.deref_in(rev, k)?;
             match kd.as_dict() {
@@ -118,7 +134,17 @@ fn walk(
     }
     if !field_kids.is_empty() {
         for k in &field_kids {
-            walk(doc, rev, k, &name, ft.as_deref(), v.as_ref(), depth + 1, seen, out)?;
+            walk(
+                doc,
+                rev,
+                k,
+                &name,
+                ft.as_deref(),
+                v.as_ref(),
+                depth + 1,
+                seen,
+                out,
+            )?;
         }
         return Ok(());
     }
@@ -128,6 +154,13 @@ fn walk(
             widgets.insert(0, r);
         }
     }
-    out.push(Field { name, object, dict, field_type: ft, value: v, widgets });
+    out.push(Field {
+        name,
+        object,
+        dict,
+        field_type: ft,
+        value: v,
+        widgets,
+    });
     Ok(())
 }

@@ -90,7 +90,11 @@ pub fn inspect(name: &str, doc: &Document) -> Result<Inspection, PdfError> {
             if num == 0 {
                 continue;
             }
-            let existed = i > 0 && matches!(doc.entry_in(i - 1, num), Some((_, XrefEntry::InUse { .. } | XrefEntry::Compressed { .. })));
+            let existed = i > 0
+                && matches!(
+                    doc.entry_in(i - 1, num),
+                    Some((_, XrefEntry::InUse { .. } | XrefEntry::Compressed { .. }))
+                );
             match e {
                 XrefEntry::Free { gen, .. } => {
                     if existed {
@@ -98,10 +102,18 @@ pub fn inspect(name: &str, doc: &Document) -> Result<Inspection, PdfError> {
                     }
                 }
                 XrefEntry::InUse { gen, .. } => {
-                    if existed { changed.push(id(num, *gen)) } else { added.push(id(num, *gen)) }
+                    if existed {
+                        changed.push(id(num, *gen))
+                    } else {
+                        added.push(id(num, *gen))
+                    }
                 }
                 XrefEntry::Compressed { .. } => {
-                    if existed { changed.push(id(num, 0)) } else { added.push(id(num, 0)) }
+                    if existed {
+                        changed.push(id(num, 0))
+                    } else {
+                        added.push(id(num, 0))
+                    }
                 }
             }
         }
@@ -122,7 +134,10 @@ pub fn inspect(name: &str, doc: &Document) -> Result<Inspection, PdfError> {
     for f in crate::form::fields_in(doc, last)? {
         fields.push(FieldInfo {
             name: f.name.clone(),
-            field_type: f.field_type.as_ref().map(|t| String::from_utf8_lossy(t).into_owned()),
+            field_type: f
+                .field_type
+                .as_ref()
+                .map(|t| String::from_utf8_lossy(t).into_owned()),
             object: f.object.map(|r| id(r.num, r.gen)),
             filled: f.value.as_ref().is_some_and(|v| !matches!(v, Object::Null)),
         });
@@ -130,22 +145,37 @@ pub fn inspect(name: &str, doc: &Document) -> Result<Inspection, PdfError> {
             continue;
         }
         let Some(v) = &f.value else { continue };
-        let Ok(resolved) = doc.deref_in(last, v) else { continue };
-        let Some(d) = resolved.as_dict() else { continue };
+        let Ok(resolved) = doc.deref_in(last, v) else {
+            continue;
+        };
+        let Some(d) = resolved.as_dict() else {
+            continue;
+        };
         let byte_range = crate::validate::sigdict::raw_byte_range(d);
         let end = match byte_range.as_slice() {
             [_, _, c, d] => c.checked_add(*d).and_then(|e| u64::try_from(e).ok()),
             _ => None,
         };
         let covers_revision = end.and_then(|e| {
-            doc.revisions().iter().position(|r| matches!((r.eof_marker, r.end), (Some(m), Some(x)) if e >= m + 5 && e <= x)).map(|i| i + 1)
+            doc.revisions()
+                .iter()
+                .position(
+                    |r| matches!((r.eof_marker, r.end), (Some(m), Some(x)) if e >= m + 5 && e <= x),
+                )
+                .map(|i| i + 1)
         });
         signatures.push(SignatureInfo {
             field: f.name.clone(),
             object: v.as_ref().map(|r| id(r.num, r.gen)),
-            sub_filter: d.get_name(b"SubFilter").map(|n| String::from_utf8_lossy(n).into_owned()),
+            sub_filter: d
+                .get_name(b"SubFilter")
+                .map(|n| String::from_utf8_lossy(n).into_owned()),
             byte_range,
-            contents_len: d.get(b"Contents").and_then(Object::as_string).map(|s| s.bytes.len()).unwrap_or(0),
+            contents_len: d
+                .get(b"Contents")
+                .and_then(Object::as_string)
+                .map(|s| s.bytes.len())
+                .unwrap_or(0),
             covers_revision,
         });
     }
@@ -164,11 +194,32 @@ pub fn inspect(name: &str, doc: &Document) -> Result<Inspection, PdfError> {
 pub fn render_text(i: &Inspection) -> String {
     use std::fmt::Write as _;
     let mut o = String::new();
-    let _ = writeln!(o, "{}: PDF {}, {} bytes, {} page(s), {} revision(s)", i.file, i.header_version, i.size, i.pages, i.revisions.len());
+    let _ = writeln!(
+        o,
+        "{}: PDF {}, {} bytes, {} page(s), {} revision(s)",
+        i.file,
+        i.header_version,
+        i.size,
+        i.pages,
+        i.revisions.len()
+    );
     for r in &i.revisions {
-        let end = r.end.map(|e| e.to_string()).unwrap_or_else(|| "no %%EOF".into());
-        let _ = writeln!(o, "  revision {}: {:?} xref at {:?}, ends at {end}", r.number, r.xref, r.xref_offsets);
-        let list = |v: &[String]| if v.len() > 12 { format!("{} … ({} objects)", v[..12].join(", "), v.len()) } else { v.join(", ") };
+        let end = r
+            .end
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "no %%EOF".into());
+        let _ = writeln!(
+            o,
+            "  revision {}: {:?} xref at {:?}, ends at {end}",
+            r.number, r.xref, r.xref_offsets
+        );
+        let list = |v: &[String]| {
+            if v.len() > 12 {
+                format!("{} … ({} objects)", v[..12].join(", "), v.len())
+            } else {
+                v.join(", ")
+            }
+        };
         if !r.added.is_empty() {
             let _ = writeln!(o, "    added:   {}", list(&r.added));
         }
@@ -190,7 +241,10 @@ pub fn render_text(i: &Inspection) -> String {
         );
     }
     for s in &i.signatures {
-        let cov = s.covers_revision.map(|r| format!("revision {r}")).unwrap_or_else(|| "no revision boundary".into());
+        let cov = s
+            .covers_revision
+            .map(|r| format!("revision {r}"))
+            .unwrap_or_else(|| "no revision boundary".into());
         let _ = writeln!(
             o,
             "  signature {:?}: {} ByteRange {:?}, /Contents {} bytes, covers {cov}",

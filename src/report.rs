@@ -337,7 +337,10 @@ impl FileReport {
         let n = self.signatures.len();
         let ok = self.signatures.iter().filter(|s| s.is_valid()).count();
         self.summary = if self.valid {
-            format!("valid: {n} signature{} verified", if n == 1 { "" } else { "s" })
+            format!(
+                "valid: {n} signature{} verified",
+                if n == 1 { "" } else { "s" }
+            )
         } else if n == 0 {
             match self.findings.first() {
                 Some(f) => format!("not valid: {}", f.message),
@@ -348,9 +351,18 @@ impl FileReport {
                 .signatures
                 .iter()
                 .find(|s| !s.is_valid())
-                .and_then(|s| s.checks.iter().find(|c| matches!(c.status, CheckStatus::Failed | CheckStatus::Indeterminate)))
+                .and_then(|s| {
+                    s.checks.iter().find(|c| {
+                        matches!(c.status, CheckStatus::Failed | CheckStatus::Indeterminate)
+                    })
+                })
                 .map(|c| c.message.clone())
-                .or_else(|| self.findings.iter().find(|f| f.status != CheckStatus::Warning).map(|f| f.message.clone()))
+                .or_else(|| {
+                    self.findings
+                        .iter()
+                        .find(|f| f.status != CheckStatus::Warning)
+                        .map(|f| f.message.clone())
+                })
                 .unwrap_or_default();
             format!("not valid: {ok} of {n} signatures valid; {reason}")
         };
@@ -362,9 +374,19 @@ pub fn render_text(r: &FileReport) -> String {
     use std::fmt::Write as _;
     let mut o = String::new();
     let mark = if r.valid { "VALID" } else { "NOT VALID" };
-    let _ = writeln!(o, "{}: {mark} ({}{})", r.file, r.indication.as_str(), sub_str(r.sub_indication));
+    let _ = writeln!(
+        o,
+        "{}: {mark} ({}{})",
+        r.file,
+        r.indication.as_str(),
+        sub_str(r.sub_indication)
+    );
     let _ = writeln!(o, "  {}", r.summary);
-    let _ = writeln!(o, "  revisions: {}, validated for {}", r.revisions, r.validation_time);
+    let _ = writeln!(
+        o,
+        "  revisions: {}, validated for {}",
+        r.revisions, r.validation_time
+    );
     for f in &r.findings {
         let _ = writeln!(o, "  [{}] {}: {}", status_str(f.status), f.id, f.message);
     }
@@ -401,7 +423,11 @@ pub fn render_text(r: &FileReport) -> String {
                 ("revision", Some(k)) => format!("revision {k} of {}", c.revisions),
                 _ => "an unclear part of the file".to_string(),
             };
-            let _ = writeln!(o, "    covers:   {what} ({} bytes, ByteRange {:?})", c.signed_bytes, c.byte_range);
+            let _ = writeln!(
+                o,
+                "    covers:   {what} ({} bytes, ByteRange {:?})",
+                c.signed_bytes, c.byte_range
+            );
         }
         for c in &s.checks {
             let _ = writeln!(o, "    [{}] {}: {}", status_str(c.status), c.id, c.message);

@@ -31,7 +31,12 @@ pub fn unix_from_fields(y: i64, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Opt
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
-    Some(days_from_civil(y, mo, d) * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s))
+    Some(
+        days_from_civil(y, mo, d) * 86_400
+            + i64::from(h) * 3600
+            + i64::from(mi) * 60
+            + i64::from(s),
+    )
 }
 
 /// The current time in Unix seconds.
@@ -47,7 +52,14 @@ fn split(t: i64, offset_minutes: i32) -> (i64, u32, u32, u32, u32, u32) {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    (y, m, d, (secs / 3600) as u32, ((secs % 3600) / 60) as u32, (secs % 60) as u32)
+    (
+        y,
+        m,
+        d,
+        (secs / 3600) as u32,
+        ((secs % 3600) / 60) as u32,
+        (secs % 60) as u32,
+    )
 }
 
 /// RFC 3339 in UTC: `2025-06-01T10:00:00Z`.
@@ -62,7 +74,11 @@ pub fn format_rfc3339_offset(t: i64, offset_minutes: i32) -> String {
     let (y, m, d, h, mi, s) = split(t, offset_minutes);
     let sign = if offset_minutes < 0 { '-' } else { '+' };
     let o = offset_minutes.unsigned_abs();
-    format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}{sign}{:02}:{:02}", o / 60, o % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}{sign}{:02}:{:02}",
+        o / 60,
+        o % 60
+    )
 }
 
 /// Parses RFC 3339 (`2025-06-01T10:00:00Z`, `…+07:00`, fractional seconds ignored) or a
@@ -95,7 +111,10 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     }
     let offset = match rest {
         "Z" | "z" => 0i64,
-        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) && &rest[3..4] == ":" => {
+        _ if rest.len() == 6
+            && (rest.starts_with('+') || rest.starts_with('-'))
+            && &rest[3..4] == ":" =>
+        {
             let oh: i64 = rest.get(1..3)?.parse().ok()?;
             let om: i64 = rest.get(4..6)?.parse().ok()?;
             let v = oh * 3600 + om * 60;
@@ -132,7 +151,13 @@ pub fn parse_pdf_date(s: &str) -> Option<i64> {
         }
     };
     let y: i64 = digits.get(0..4)?.parse().ok()?;
-    let (mo, d, h, mi, sec) = (field(4, 1)?, field(6, 1)?, field(8, 0)?, field(10, 0)?, field(12, 0)?);
+    let (mo, d, h, mi, sec) = (
+        field(4, 1)?,
+        field(6, 1)?,
+        field(8, 0)?,
+        field(10, 0)?,
+        field(12, 0)?,
+    );
     let base = unix_from_fields(y, mo, d, h, mi, sec)?;
     let rest = &s[digits.len()..];
     let offset = match rest.chars().next() {
@@ -174,8 +199,14 @@ mod tests {
         let t = parse_rfc3339("2025-06-01T17:00:00+07:00").unwrap();
         assert_eq!(format_rfc3339(t), "2025-06-01T10:00:00Z");
         assert_eq!(format_rfc3339_offset(t, 420), "2025-06-01T17:00:00+07:00");
-        assert_eq!(parse_rfc3339("2025-06-01"), parse_rfc3339("2025-06-01T00:00:00Z"));
-        assert_eq!(parse_rfc3339("2025-06-01T00:00:00.123Z"), parse_rfc3339("2025-06-01"));
+        assert_eq!(
+            parse_rfc3339("2025-06-01"),
+            parse_rfc3339("2025-06-01T00:00:00Z")
+        );
+        assert_eq!(
+            parse_rfc3339("2025-06-01T00:00:00.123Z"),
+            parse_rfc3339("2025-06-01")
+        );
         assert!(parse_rfc3339("2025-13-01").is_none());
         assert!(parse_rfc3339("yesterday").is_none());
         assert!(parse_rfc3339("2025-06-01T00:00:00+0700").is_none());

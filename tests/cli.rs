@@ -26,12 +26,24 @@ fn sign_then_verify_with_p12_and_password_file() {
     assert!(w.read("out.pdf").starts_with(&input));
     qpdf_check(&w.path("out.pdf"));
 
-    let o = kyso(&["verify", w.path("out.pdf").to_str().unwrap(), "--trust", w.path("root.pem").to_str().unwrap()]);
+    let o = kyso(&[
+        "verify",
+        w.path("out.pdf").to_str().unwrap(),
+        "--trust",
+        w.path("root.pem").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     assert!(stdout(&o).contains("VALID"));
     assert!(stdout(&o).contains("Nguyễn Văn An"));
 
-    let o = kyso(&["verify", w.path("out.pdf").to_str().unwrap(), "--trust", w.path("root.pem").to_str().unwrap(), "--format", "json"]);
+    let o = kyso(&[
+        "verify",
+        w.path("out.pdf").to_str().unwrap(),
+        "--trust",
+        w.path("root.pem").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     assert_eq!(v["valid"], true);
@@ -58,13 +70,29 @@ fn sign_with_pem_key_and_env_password() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_kyso"))
-        .args(["sign", w.path("in.pdf").to_str().unwrap(), "-o", w.path("env.pdf").to_str().unwrap()])
-        .args(["--p12", w.path("ec.p12").to_str().unwrap(), "--password-env", "KYSO_TEST_PW"])
+        .args([
+            "sign",
+            w.path("in.pdf").to_str().unwrap(),
+            "-o",
+            w.path("env.pdf").to_str().unwrap(),
+        ])
+        .args([
+            "--p12",
+            w.path("ec.p12").to_str().unwrap(),
+            "--password-env",
+            "KYSO_TEST_PW",
+        ])
         .env("KYSO_TEST_PW", "test-password")
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = kyso(&["verify", w.path("pem.pdf").to_str().unwrap(), w.path("env.pdf").to_str().unwrap(), "--trust", w.path("root.pem").to_str().unwrap()]);
+    let o = kyso(&[
+        "verify",
+        w.path("pem.pdf").to_str().unwrap(),
+        w.path("env.pdf").to_str().unwrap(),
+        "--trust",
+        w.path("root.pem").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(stdout(&o).contains("\"Seal\""));
 }
@@ -78,22 +106,49 @@ fn exit_codes() {
     let root = w.path("root.pem");
     let root = root.to_str().unwrap();
     // Unsigned and not-a-PDF files: not valid (1), not an error.
-    let o = kyso(&["verify", w.path("signed.pdf").to_str().unwrap(), w.path("in.pdf").to_str().unwrap(), "--trust", root]);
+    let o = kyso(&[
+        "verify",
+        w.path("signed.pdf").to_str().unwrap(),
+        w.path("in.pdf").to_str().unwrap(),
+        "--trust",
+        root,
+    ]);
     assert_eq!(o.status.code(), Some(1));
-    let o = kyso(&["verify", w.path("junk.pdf").to_str().unwrap(), "--trust", root]);
+    let o = kyso(&[
+        "verify",
+        w.path("junk.pdf").to_str().unwrap(),
+        "--trust",
+        root,
+    ]);
     assert_eq!(o.status.code(), Some(1));
     // Missing file, missing trust file, bad flag: 2.
-    let o = kyso(&["verify", w.path("missing.pdf").to_str().unwrap(), "--trust", root]);
+    let o = kyso(&[
+        "verify",
+        w.path("missing.pdf").to_str().unwrap(),
+        "--trust",
+        root,
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    let o = kyso(&["verify", w.path("signed.pdf").to_str().unwrap(), "--trust", "/nonexistent.pem"]);
+    let o = kyso(&[
+        "verify",
+        w.path("signed.pdf").to_str().unwrap(),
+        "--trust",
+        "/nonexistent.pem",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let o = kyso(&["verify", "--no-such-flag", "x.pdf"]);
     assert_eq!(o.status.code(), Some(2));
     // Wrong password: 2, and no output file.
     w.write("bad.pass", b"wrong\n");
     let o = kyso(&[
-        "sign", w.path("in.pdf").to_str().unwrap(), "-o", w.path("o.pdf").to_str().unwrap(),
-        "--p12", w.path("rsa.p12").to_str().unwrap(), "--password-file", w.path("bad.pass").to_str().unwrap(),
+        "sign",
+        w.path("in.pdf").to_str().unwrap(),
+        "-o",
+        w.path("o.pdf").to_str().unwrap(),
+        "--p12",
+        w.path("rsa.p12").to_str().unwrap(),
+        "--password-file",
+        w.path("bad.pass").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("password"), "{}", stderr(&o));
@@ -107,11 +162,22 @@ fn never_overwrites_input_or_existing_output() {
     w.write("in.pdf", &input);
     let args = |out: &str| {
         vec![
-            "sign".to_string(), w.path("in.pdf").display().to_string(), "-o".into(), out.to_string(),
-            "--p12".into(), w.path("rsa.p12").display().to_string(), "--password-file".into(), w.path("p12.pass").display().to_string(),
+            "sign".to_string(),
+            w.path("in.pdf").display().to_string(),
+            "-o".into(),
+            out.to_string(),
+            "--p12".into(),
+            w.path("rsa.p12").display().to_string(),
+            "--password-file".into(),
+            w.path("p12.pass").display().to_string(),
         ]
     };
-    let run = |a: Vec<String>| std::process::Command::new(env!("CARGO_BIN_EXE_kyso")).args(a).output().unwrap();
+    let run = |a: Vec<String>| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kyso"))
+            .args(a)
+            .output()
+            .unwrap()
+    };
     let o = run(args(&w.path("in.pdf").display().to_string()));
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(w.read("in.pdf"), input);
@@ -133,7 +199,11 @@ fn never_overwrites_input_or_existing_output() {
 #[test]
 fn inspect_lists_revisions_fields_and_signatures() {
     let w = Workspace::new();
-    let twice = sign_with(&sign_default(&sample_default()), &pki().ec, &Default::default());
+    let twice = sign_with(
+        &sign_default(&sample_default()),
+        &pki().ec,
+        &Default::default(),
+    );
     w.write("two.pdf", &twice);
     let o = kyso(&["inspect", w.path("two.pdf").to_str().unwrap()]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -141,9 +211,50 @@ fn inspect_lists_revisions_fields_and_signatures() {
     assert!(text.contains("3 revision(s)"), "{text}");
     assert!(text.contains("signature \"Signature1\""), "{text}");
     assert!(text.contains("covers revision 2"), "{text}");
-    let o = kyso(&["inspect", w.path("two.pdf").to_str().unwrap(), "--format", "json"]);
+    let o = kyso(&[
+        "inspect",
+        w.path("two.pdf").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["revisions"].as_array().unwrap().len(), 3);
     assert!(!v["revisions"][1]["added"].as_array().unwrap().is_empty());
     assert!(!v["revisions"][1]["changed"].as_array().unwrap().is_empty());
+}
+
+/// The README's first command: the bundled LibreOffice sample signed with the demo signer
+/// verifies with the demo root, and the result passes qpdf and pdfsig's structure checks.
+#[test]
+fn readme_demo_signs_and_verifies_the_bundled_sample() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let w = Workspace::new();
+    let out = w.path("sample-signed.pdf");
+    let o = kyso(&[
+        "sign",
+        &format!("{root}/testdata/sample.pdf"),
+        "-o",
+        out.to_str().unwrap(),
+        "--p12",
+        &format!("{root}/testdata/demo/signer.p12"),
+        "--password-file",
+        &format!("{root}/testdata/demo/password.txt"),
+        "--reason",
+        "Phê duyệt kết quả",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    qpdf_check(&out);
+    let o = kyso(&[
+        "verify",
+        out.to_str().unwrap(),
+        "--trust",
+        &format!("{root}/testdata/demo/root.pem"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("CN=Nguyễn Văn An"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("id:       CCCD:086099012345"),
+        "{}",
+        stdout(&o)
+    );
 }

@@ -14,13 +14,23 @@ use kyso::testkit::SampleOptions;
 
 fn pyhanko_validate(w: &Workspace, file: &Path) -> String {
     let o = Command::new(peer("pyhanko"))
-        .args(["sign", "validate", "--no-revocation-check", "--trust-replace", "--trust"])
+        .args([
+            "sign",
+            "validate",
+            "--no-revocation-check",
+            "--trust-replace",
+            "--trust",
+        ])
         .arg(w.path("root.pem"))
         .arg(file)
         .output()
         .unwrap();
     let out = format!("{}{}", stdout(&o), stderr(&o));
-    assert!(o.status.success(), "pyHanko rejected {}:\n{out}", file.display());
+    assert!(
+        o.status.success(),
+        "pyHanko rejected {}:\n{out}",
+        file.display()
+    );
     out
 }
 
@@ -29,10 +39,23 @@ fn nss_db(w: &Workspace) -> String {
     if !db.exists() {
         std::fs::create_dir(&db).unwrap();
         let spec = format!("sql:{}", db.display());
-        let ok = Command::new(peer("certutil")).args(["-N", "-d", &spec, "--empty-password"]).status().unwrap();
+        let ok = Command::new(peer("certutil"))
+            .args(["-N", "-d", &spec, "--empty-password"])
+            .status()
+            .unwrap();
         assert!(ok.success());
         let ok = Command::new(peer("certutil"))
-            .args(["-A", "-d", &spec, "-n", "kyso test root", "-t", "CT,C,C", "-a", "-i"])
+            .args([
+                "-A",
+                "-d",
+                &spec,
+                "-n",
+                "kyso test root",
+                "-t",
+                "CT,C,C",
+                "-a",
+                "-i",
+            ])
             .arg(w.path("root.pem"))
             .status()
             .unwrap();
@@ -42,22 +65,56 @@ fn nss_db(w: &Workspace) -> String {
 }
 
 fn pdfsig(w: &Workspace, file: &Path) -> String {
-    let o = Command::new(peer("pdfsig")).args(["-nssdir", &nss_db(w)]).arg(file).output().unwrap();
+    let o = Command::new(peer("pdfsig"))
+        .args(["-nssdir", &nss_db(w)])
+        .arg(file)
+        .output()
+        .unwrap();
     format!("{}{}", stdout(&o), stderr(&o))
 }
 
 fn signed_variants() -> Vec<(&'static str, Vec<u8>)> {
     let p = pki();
     let plain = sample_default();
-    let xstream = sample(&SampleOptions { xref_stream: true, pages: 2, ..Default::default() });
+    let xstream = sample(&SampleOptions {
+        xref_stream: true,
+        pages: 2,
+        ..Default::default()
+    });
     let once = sign_default(&plain);
     vec![
         ("rsa-pades", once.clone()),
-        ("ec-pades", sign_with(&plain, &p.ec, &SignOptions::default())),
-        ("rsa-pkcs7", sign_with(&plain, &p.rsa, &SignOptions { sub_filter: SubFilterChoice::Pkcs7, ..Default::default() })),
-        ("rsa-pss", kyso::sign::sign_pdf(&plain, &signer_for(&p.rsa).with_algorithm(kyso::crypto::DigestAlgorithm::Sha256, true).unwrap(), &SignOptions::default()).unwrap()),
+        (
+            "ec-pades",
+            sign_with(&plain, &p.ec, &SignOptions::default()),
+        ),
+        (
+            "rsa-pkcs7",
+            sign_with(
+                &plain,
+                &p.rsa,
+                &SignOptions {
+                    sub_filter: SubFilterChoice::Pkcs7,
+                    ..Default::default()
+                },
+            ),
+        ),
+        (
+            "rsa-pss",
+            kyso::sign::sign_pdf(
+                &plain,
+                &signer_for(&p.rsa)
+                    .with_algorithm(kyso::crypto::DigestAlgorithm::Sha256, true)
+                    .unwrap(),
+                &SignOptions::default(),
+            )
+            .unwrap(),
+        ),
         ("xref-stream", sign_default(&xstream)),
-        ("two-signatures", sign_with(&once, &p.ec, &SignOptions::default())),
+        (
+            "two-signatures",
+            sign_with(&once, &p.ec, &SignOptions::default()),
+        ),
     ]
 }
 
@@ -69,12 +126,21 @@ fn kyso_output_validates_in_pyhanko_and_passes_qpdf() {
         qpdf_check(&f);
         let out = pyhanko_validate(&w, &f);
         // pyHanko prints one line per signature: FIELD:FINGERPRINT:INTACT:TRUSTED,UNTOUCHED|…
-        let last = out.lines().filter(|l| l.contains(":INTACT:")).last().unwrap_or_else(|| panic!("{name}: {out}"));
+        let last = out
+            .lines()
+            .rfind(|l| l.contains(":INTACT:"))
+            .unwrap_or_else(|| panic!("{name}: {out}"));
         assert!(last.contains("INTACT:TRUSTED,UNTOUCHED"), "{name}: {out}");
         if name == "two-signatures" {
-            let first = out.lines().find(|l| l.starts_with("Signature1:")).unwrap_or_else(|| panic!("{out}"));
+            let first = out
+                .lines()
+                .find(|l| l.starts_with("Signature1:"))
+                .unwrap_or_else(|| panic!("{out}"));
             assert!(first.contains("INTACT:TRUSTED"), "{out}");
-            assert!(first.contains("ACCEPTABLE_MODIFICATIONS") || first.contains("EXTENDED_WITH_SIG"), "{out}");
+            assert!(
+                first.contains("ACCEPTABLE_MODIFICATIONS") || first.contains("EXTENDED_WITH_SIG"),
+                "{out}"
+            );
         }
     }
 }
@@ -107,18 +173,43 @@ fn pyhanko_sign(w: &Workspace, input: &Path, output: &Path, p12: &str, field: &s
         .arg(w.path(p12))
         .output()
         .unwrap();
-    assert!(o.status.success(), "pyHanko could not sign: {}{}", stdout(&o), stderr(&o));
+    assert!(
+        o.status.success(),
+        "pyHanko could not sign: {}{}",
+        stdout(&o),
+        stderr(&o)
+    );
 }
 
 #[test]
 fn pyhanko_signatures_validate_in_kyso() {
     let w = Workspace::new();
     w.write("p12.pass", b"test-password");
-    let input = w.write("in.pdf", &sample(&SampleOptions { pages: 2, ..Default::default() }));
+    let input = w.write(
+        "in.pdf",
+        &sample(&SampleOptions {
+            pages: 2,
+            ..Default::default()
+        }),
+    );
     pyhanko_sign(&w, &input, &w.path("ph-rsa.pdf"), "rsa.p12", "Sig1", true);
     pyhanko_sign(&w, &input, &w.path("ph-ec.pdf"), "ec.p12", "Sig1", true);
-    pyhanko_sign(&w, &input, &w.path("ph-pkcs7.pdf"), "rsa.p12", "Sig1", false);
-    pyhanko_sign(&w, &w.path("ph-rsa.pdf"), &w.path("ph-two.pdf"), "ec.p12", "Sig2", true);
+    pyhanko_sign(
+        &w,
+        &input,
+        &w.path("ph-pkcs7.pdf"),
+        "rsa.p12",
+        "Sig1",
+        false,
+    );
+    pyhanko_sign(
+        &w,
+        &w.path("ph-rsa.pdf"),
+        &w.path("ph-two.pdf"),
+        "ec.p12",
+        "Sig2",
+        true,
+    );
     for name in ["ph-rsa.pdf", "ph-ec.pdf", "ph-pkcs7.pdf", "ph-two.pdf"] {
         let r = validator().validate_file(&w.path(name)).unwrap();
         assert!(r.valid, "{name}: {}", kyso::report::render_text(&r));
@@ -130,7 +221,13 @@ fn pyhanko_signatures_validate_in_kyso() {
     let f = w.write("ph-two-kyso.pdf", &three);
     assert!(verify(&three).valid);
     let out = pyhanko_validate(&w, &f);
-    assert!(out.lines().filter(|l| l.contains(":INTACT:TRUSTED")).count() == 3, "{out}");
+    assert!(
+        out.lines()
+            .filter(|l| l.contains(":INTACT:TRUSTED"))
+            .count()
+            == 3,
+        "{out}"
+    );
 }
 
 #[test]
@@ -146,7 +243,15 @@ fn pdfsig_signatures_validate_in_kyso() {
     assert!(ok.status.success(), "{}", stderr(&ok));
     let input = w.write("in.pdf", &sample_default());
     let o = Command::new(peer("pdfsig"))
-        .args(["-nssdir", &db, "-add-signature", "-nick", "Nguyễn Văn An", "-digest", "SHA256"])
+        .args([
+            "-nssdir",
+            &db,
+            "-add-signature",
+            "-nick",
+            "Nguyễn Văn An",
+            "-digest",
+            "SHA256",
+        ])
         .arg(&input)
         .arg(w.path("pdfsig.pdf"))
         .output()
@@ -154,26 +259,53 @@ fn pdfsig_signatures_validate_in_kyso() {
     let nick_ok = o.status.success();
     if !nick_ok {
         // The nickname NSS gives an imported PKCS#12 is its friendly name; list it.
-        let l = Command::new(peer("certutil")).args(["-L", "-d", &db]).output().unwrap();
-        panic!("pdfsig could not sign: {}{}\n{}", stdout(&o), stderr(&o), stdout(&l));
+        let l = Command::new(peer("certutil"))
+            .args(["-L", "-d", &db])
+            .output()
+            .unwrap();
+        panic!(
+            "pdfsig could not sign: {}{}\n{}",
+            stdout(&o),
+            stderr(&o),
+            stdout(&l)
+        );
     }
     let r = validator().validate_file(&w.path("pdfsig.pdf")).unwrap();
     assert!(r.valid, "{}", kyso::report::render_text(&r));
-    assert_eq!(r.signatures[0].sub_filter.as_deref(), Some("adbe.pkcs7.detached"));
+    assert_eq!(
+        r.signatures[0].sub_filter.as_deref(),
+        Some("adbe.pkcs7.detached")
+    );
 }
 
 #[test]
 fn qpdf_rewritten_files_sign_and_verify() {
     let w = Workspace::new();
-    let input = w.write("in.pdf", &sample(&SampleOptions { pages: 3, with_form: true, ..Default::default() }));
+    let input = w.write(
+        "in.pdf",
+        &sample(&SampleOptions {
+            pages: 3,
+            with_form: true,
+            ..Default::default()
+        }),
+    );
     for (name, args) in [
         ("objstreams", vec!["--object-streams=generate"]),
         ("linearized", vec!["--linearize"]),
         ("qdf", vec!["--qdf", "--object-streams=disable"]),
     ] {
         let out = w.path(&format!("{name}.pdf"));
-        let o = Command::new(peer("qpdf")).args(&args).arg(&input).arg(&out).output().unwrap();
-        assert!(o.status.success() || o.status.code() == Some(3), "qpdf {name}: {}", stderr(&o));
+        let o = Command::new(peer("qpdf"))
+            .args(&args)
+            .arg(&input)
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success() || o.status.code() == Some(3),
+            "qpdf {name}: {}",
+            stderr(&o)
+        );
         let bytes = std::fs::read(&out).unwrap();
         let signed = sign_default(&bytes);
         let f = w.write(&format!("{name}-signed.pdf"), &signed);

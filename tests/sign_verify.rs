@@ -10,14 +10,20 @@ use kyso::sign::{SignOptions, SubFilterChoice};
 use kyso::testkit::SampleOptions;
 
 fn check<'a>(r: &'a kyso::report::SignatureReport, id: &str) -> &'a kyso::report::Check {
-    r.checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no check {id} in {:#?}", r.checks))
+    r.checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no check {id} in {:#?}", r.checks))
 }
 
 #[test]
 fn rsa_pades_round_trip_is_valid_and_append_only() {
     let input = sample_default();
     let signed = sign_default(&input);
-    assert!(signed.starts_with(&input), "the input must be a prefix of the output");
+    assert!(
+        signed.starts_with(&input),
+        "the input must be a prefix of the output"
+    );
     let r = verify(&signed);
     assert!(r.valid, "{}", kyso::report::render_text(&r));
     assert_eq!(r.signatures.len(), 1);
@@ -29,7 +35,14 @@ fn rsa_pades_round_trip_is_valid_and_append_only() {
     let signer = s.signer.as_ref().unwrap();
     assert_eq!(signer.common_name.as_deref(), Some("Nguyễn Văn An"));
     assert!(signer.identifiers.iter().any(|i| i.kind == "CCCD"));
-    for id in ["message-digest", "signature-value", "ess-signing-certificate", "certificate-chain", "validity-period", "key-usage"] {
+    for id in [
+        "message-digest",
+        "signature-value",
+        "ess-signing-certificate",
+        "certificate-chain",
+        "validity-period",
+        "key-usage",
+    ] {
         assert_eq!(check(s, id).status, CheckStatus::Passed, "{id}");
     }
 }
@@ -51,8 +64,15 @@ fn every_key_and_digest_combination_verifies() {
         let signer = signer_for(who).with_algorithm(digest, pss).unwrap();
         let signed = kyso::sign::sign_pdf(&input, &signer, &SignOptions::default()).unwrap();
         let r = verify(&signed);
-        assert!(r.valid, "{digest:?} pss={pss}: {}", kyso::report::render_text(&r));
-        assert_eq!(r.signatures[0].digest_algorithm.as_deref(), Some(digest.name()));
+        assert!(
+            r.valid,
+            "{digest:?} pss={pss}: {}",
+            kyso::report::render_text(&r)
+        );
+        assert_eq!(
+            r.signatures[0].digest_algorithm.as_deref(),
+            Some(digest.name())
+        );
     }
 }
 
@@ -81,7 +101,11 @@ fn pkcs7_subfilter_and_metadata_are_written() {
 
 #[test]
 fn xref_stream_documents_get_xref_stream_updates() {
-    let input = sample(&SampleOptions { xref_stream: true, pages: 3, ..Default::default() });
+    let input = sample(&SampleOptions {
+        xref_stream: true,
+        pages: 3,
+        ..Default::default()
+    });
     let signed = sign_default(&input);
     let doc = kyso::pdf::Document::from_bytes(signed.clone()).unwrap();
     let revs = doc.revisions();
@@ -102,22 +126,34 @@ fn two_signatures_both_valid_first_covers_revision_two_of_three() {
     assert_eq!(r.signatures[0].field, "Signature1");
     assert_eq!(r.signatures[1].field, "Signature2");
     let c0 = r.signatures[0].coverage.as_ref().unwrap();
-    assert_eq!((c0.kind, c0.revision, c0.revisions), ("revision", Some(2), 3));
+    assert_eq!(
+        (c0.kind, c0.revision, c0.revisions),
+        ("revision", Some(2), 3)
+    );
     assert!(r.signatures[0].changes.iter().all(|c| c.allowed));
     assert!(!r.signatures[0].changes.is_empty());
 }
 
 #[test]
 fn existing_empty_field_is_signed_and_signed_field_refused() {
-    let input = sample(&SampleOptions { with_form: true, ..Default::default() });
-    let opts = SignOptions { field: Some("Signature1".into()), ..Default::default() };
+    let input = sample(&SampleOptions {
+        with_form: true,
+        ..Default::default()
+    });
+    let opts = SignOptions {
+        field: Some("Signature1".into()),
+        ..Default::default()
+    };
     let signed = sign_with(&input, &pki().rsa, &opts);
     let r = verify(&signed);
     assert!(r.valid, "{}", kyso::report::render_text(&r));
     assert_eq!(r.signatures[0].field, "Signature1");
     let again = kyso::sign::sign_pdf(&signed, &signer_for(&pki().rsa), &opts).unwrap_err();
     assert!(again.to_string().contains("already signed"), "{again}");
-    let not_sig = SignOptions { field: Some("Comment".into()), ..Default::default() };
+    let not_sig = SignOptions {
+        field: Some("Comment".into()),
+        ..Default::default()
+    };
     let err = kyso::sign::sign_pdf(&input, &signer_for(&pki().rsa), &not_sig).unwrap_err();
     assert!(err.to_string().contains("not a signature field"), "{err}");
 }
@@ -126,8 +162,13 @@ fn existing_empty_field_is_signed_and_signed_field_refused() {
 fn signer_certificate_is_checked_before_signing() {
     let p = pki();
     let input = sample_default();
-    for (who, why) in [(&p.expired, "expired"), (&p.not_yet_valid, "not valid before"), (&p.no_signing_usage, "key usage")] {
-        let err = kyso::sign::sign_pdf(&input, &signer_for(who), &SignOptions::default()).unwrap_err();
+    for (who, why) in [
+        (&p.expired, "expired"),
+        (&p.not_yet_valid, "not valid before"),
+        (&p.no_signing_usage, "key usage"),
+    ] {
+        let err =
+            kyso::sign::sign_pdf(&input, &signer_for(who), &SignOptions::default()).unwrap_err();
         assert!(err.to_string().contains(why), "{why}: {err}");
     }
 }
@@ -138,31 +179,63 @@ fn placeholder_is_sized_exactly() {
     let doc = kyso::pdf::Document::from_bytes(signed.clone()).unwrap();
     let f = kyso::form::fields_in(&doc, doc.last_revision()).unwrap();
     let sig = doc.resolve(f[0].value_ref().unwrap()).unwrap();
-    let contents = &sig.as_dict().unwrap().get(b"Contents").unwrap().as_string().unwrap().bytes;
+    let contents = &sig
+        .as_dict()
+        .unwrap()
+        .get(b"Contents")
+        .unwrap()
+        .as_string()
+        .unwrap()
+        .bytes;
     let cms = kyso::cms::parse_signed_data(contents).unwrap();
     let _ = cms;
     // RSA signatures have a fixed size: no zero padding at all.
-    assert_ne!(*contents.last().unwrap(), 0, "an RSA CMS fills its placeholder exactly");
+    assert_ne!(
+        *contents.last().unwrap(),
+        0,
+        "an RSA CMS fills its placeholder exactly"
+    );
 }
 
 #[test]
 fn verdicts_for_bad_certificates() {
     let p = pki();
     let input = sample_default();
-    let unchecked = SignOptions { danger_skip_certificate_checks: true, ..Default::default() };
+    let unchecked = SignOptions {
+        danger_skip_certificate_checks: true,
+        ..Default::default()
+    };
 
     // Expired signer, no time-stamp: no proof the signature predates the expiry.
-    let r = verify(&sign_with(&input, &p.expired, &SignOptions { signing_time: Some(p.expired.cert.not_before() + 86_400), ..unchecked.clone() }));
+    let r = verify(&sign_with(
+        &input,
+        &p.expired,
+        &SignOptions {
+            signing_time: Some(p.expired.cert.not_before() + 86_400),
+            ..unchecked.clone()
+        },
+    ));
     assert_eq!(r.indication, Indication::Indeterminate);
-    assert_eq!(r.signatures[0].sub_indication, Some(SubIndication::OutOfBoundsNoPoe));
+    assert_eq!(
+        r.signatures[0].sub_indication,
+        Some(SubIndication::OutOfBoundsNoPoe)
+    );
 
     // Without digitalSignature/nonRepudiation.
     let r = verify(&sign_with(&input, &p.no_signing_usage, &unchecked));
     assert!(!r.valid);
-    assert_eq!(r.signatures[0].sub_indication, Some(SubIndication::ChainConstraintsFailure));
+    assert_eq!(
+        r.signatures[0].sub_indication,
+        Some(SubIndication::ChainConstraintsFailure)
+    );
 
     // A look-alike certificate with the same names but from another root.
-    let lookalike = kyso::sign::KeySigner::new(p.lookalike_leaf.key.clone(), p.lookalike_leaf.cert.clone(), vec![p.lookalike_root.cert.clone()]).unwrap();
+    let lookalike = kyso::sign::KeySigner::new(
+        p.lookalike_leaf.key.clone(),
+        p.lookalike_leaf.cert.clone(),
+        vec![p.lookalike_root.cert.clone()],
+    )
+    .unwrap();
     let r = verify(&kyso::sign::sign_pdf(&input, &lookalike, &SignOptions::default()).unwrap());
     assert!(!r.valid);
     assert_eq!(r.signatures[0].indication, Indication::Indeterminate);
@@ -171,7 +244,10 @@ fn verdicts_for_bad_certificates() {
     assert!(
         matches!(
             r.signatures[0].sub_indication,
-            Some(SubIndication::NoCertificateChainFound | SubIndication::CertificateChainGeneralFailure)
+            Some(
+                SubIndication::NoCertificateChainFound
+                    | SubIndication::CertificateChainGeneralFailure
+            )
         ),
         "{:?}",
         r.signatures[0].sub_indication
@@ -180,12 +256,18 @@ fn verdicts_for_bad_certificates() {
     // RSA-1024: weak key.
     let r = verify(&sign_with(&input, &p.weak_rsa, &unchecked));
     assert!(!r.valid);
-    assert_eq!(r.signatures[0].sub_indication, Some(SubIndication::CryptoConstraintsFailureNoPoe));
+    assert_eq!(
+        r.signatures[0].sub_indication,
+        Some(SubIndication::CryptoConstraintsFailureNoPoe)
+    );
 
     // No trust anchors at all.
     let r = kyso::validate::Validator::default().validate_bytes("x.pdf", &sign_default(&input));
     assert!(!r.valid);
-    assert_eq!(r.signatures[0].sub_indication, Some(SubIndication::NoCertificateChainFound));
+    assert_eq!(
+        r.signatures[0].sub_indication,
+        Some(SubIndication::NoCertificateChainFound)
+    );
 }
 
 #[test]
@@ -217,12 +299,35 @@ fn unsigned_and_non_pdf_files_are_not_valid() {
 fn report_json_has_stable_field_names() {
     let r = verify(&sign_default(&sample_default()));
     let v = serde_json::to_value(&r).unwrap();
-    for key in ["schema_version", "file", "valid", "indication", "summary", "validation_time", "revisions", "signatures", "findings"] {
+    for key in [
+        "schema_version",
+        "file",
+        "valid",
+        "indication",
+        "summary",
+        "validation_time",
+        "revisions",
+        "signatures",
+        "findings",
+    ] {
         assert!(v.get(key).is_some(), "missing {key}");
     }
     assert_eq!(v["indication"], "TOTAL-PASSED");
     let s = &v["signatures"][0];
-    for key in ["field", "kind", "indication", "sub_filter", "signer", "chain", "claimed_signing_time", "digest_algorithm", "signature_algorithm", "coverage", "changes", "checks"] {
+    for key in [
+        "field",
+        "kind",
+        "indication",
+        "sub_filter",
+        "signer",
+        "chain",
+        "claimed_signing_time",
+        "digest_algorithm",
+        "signature_algorithm",
+        "coverage",
+        "changes",
+        "checks",
+    ] {
         assert!(s.get(key).is_some(), "missing signatures[0].{key}");
     }
     assert_eq!(s["signer"]["identifiers"][0]["kind"], "CCCD");

@@ -14,9 +14,22 @@ fn signed() -> Vec<u8> {
 fn byte_range(bytes: &[u8]) -> [usize; 4] {
     let doc = kyso::pdf::Document::from_bytes(bytes.to_vec()).unwrap();
     let f = kyso::form::fields_in(&doc, doc.last_revision()).unwrap();
-    let sig = doc.resolve(f.iter().find(|f| f.is_signature()).unwrap().value_ref().unwrap()).unwrap();
+    let sig = doc
+        .resolve(
+            f.iter()
+                .find(|f| f.is_signature())
+                .unwrap()
+                .value_ref()
+                .unwrap(),
+        )
+        .unwrap();
     let br = kyso::validate::sigdict::raw_byte_range(sig.as_dict().unwrap());
-    [br[0] as usize, br[1] as usize, br[2] as usize, br[3] as usize]
+    [
+        br[0] as usize,
+        br[1] as usize,
+        br[2] as usize,
+        br[3] as usize,
+    ]
 }
 
 #[test]
@@ -41,12 +54,19 @@ fn a_flipped_bit_in_the_signed_bytes_is_a_hash_failure() {
 fn flipping_page_content_is_reported_as_hash_failure() {
     // A byte inside the first stream's data: the file still parses, only the digest differs.
     let good = signed();
-    let pos = good.windows(7).position(|w| w == b"stream\n" || w == b"stream\r").expect("a stream") + 12;
+    let pos = good
+        .windows(7)
+        .position(|w| w == b"stream\n" || w == b"stream\r")
+        .expect("a stream")
+        + 12;
     let mut bad = good.clone();
     bad[pos] ^= 0x20;
     let r = verify(&bad);
     assert_eq!(r.indication, Indication::TotalFailed);
-    assert_eq!(r.signatures[0].sub_indication, Some(SubIndication::HashFailure));
+    assert_eq!(
+        r.signatures[0].sub_indication,
+        Some(SubIndication::HashFailure)
+    );
 }
 
 #[test]
@@ -60,13 +80,24 @@ fn a_changed_signature_value_is_a_crypto_failure() {
     bad[pos] = if bad[pos] == b'0' { b'1' } else { b'0' };
     let r = verify(&bad);
     assert_eq!(r.signatures[0].indication, Indication::TotalFailed);
-    assert_eq!(r.signatures[0].sub_indication, Some(SubIndication::SigCryptoFailure));
+    assert_eq!(
+        r.signatures[0].sub_indication,
+        Some(SubIndication::SigCryptoFailure)
+    );
 }
 
 #[test]
 fn truncated_files_are_not_valid() {
     let good = signed();
-    for cut in [good.len() - 1, good.len() - 10, good.len() - 200, good.len() / 2, 100, 5, 0] {
+    for cut in [
+        good.len() - 1,
+        good.len() - 10,
+        good.len() - 200,
+        good.len() / 2,
+        100,
+        5,
+        0,
+    ] {
         let r = verify(&good[..cut]);
         assert!(!r.valid, "truncated at {cut} reported valid");
     }
@@ -78,7 +109,11 @@ fn junk_after_eof_is_not_valid() {
     bad.extend_from_slice(b"\n1 0 obj\n(junk)\nendobj\n");
     let r = verify(&bad);
     assert!(!r.valid);
-    assert!(r.findings.iter().any(|f| f.id == "trailing-bytes"), "{:#?}", r.findings);
+    assert!(
+        r.findings.iter().any(|f| f.id == "trailing-bytes"),
+        "{:#?}",
+        r.findings
+    );
     // Trailing white space alone is harmless.
     let mut ok = signed();
     ok.extend_from_slice(b"\r\n\n");
@@ -96,14 +131,21 @@ fn swapped_certificate_is_rejected() {
     let hex = |b: &[u8]| kyso::sign::hex_upper(b);
     let (a, b) = (hex(rsa_der), hex(other));
     let text = good.clone();
-    let pos = text.windows(a.len()).position(|w| w == a.as_bytes()).expect("signer certificate in /Contents");
+    let pos = text
+        .windows(a.len())
+        .position(|w| w == a.as_bytes())
+        .expect("signer certificate in /Contents");
     let mut bad = good.clone();
     if a.len() == b.len() {
         bad[pos..pos + a.len()].copy_from_slice(b.as_bytes());
     } else {
         // Different lengths would break the DER; swap the serial bytes of the certificate instead.
         let serial = hex(p.rsa.cert.serial());
-        let s = text[pos..pos + a.len()].windows(serial.len()).position(|w| w == serial.as_bytes()).unwrap() + pos;
+        let s = text[pos..pos + a.len()]
+            .windows(serial.len())
+            .position(|w| w == serial.as_bytes())
+            .unwrap()
+            + pos;
         bad[s] = if bad[s] == b'0' { b'1' } else { b'0' };
     }
     let r = verify(&bad);
@@ -125,15 +167,27 @@ fn content_changed_in_a_later_revision_is_not_valid() {
         contents,
         kyso::pdf::Object::Stream(kyso::pdf::Stream {
             dict: s,
-            data: kyso::pdf::StreamData::Bytes(b"BT /F1 24 Tf 72 700 Td (PAID IN FULL) Tj ET".to_vec()),
+            data: kyso::pdf::StreamData::Bytes(
+                b"BT /F1 24 Tf 72 700 Td (PAID IN FULL) Tj ET".to_vec(),
+            ),
         }),
     );
     let mut out = good.clone();
     up.write(&doc, &mut out).unwrap();
     let r = verify(&out);
     assert!(!r.valid);
-    assert_eq!(r.signatures[0].sub_indication, Some(SubIndication::DisallowedModification));
-    assert!(r.signatures[0].changes.iter().any(|c| !c.allowed && c.description.contains("stream")), "{:#?}", r.signatures[0].changes);
+    assert_eq!(
+        r.signatures[0].sub_indication,
+        Some(SubIndication::DisallowedModification)
+    );
+    assert!(
+        r.signatures[0]
+            .changes
+            .iter()
+            .any(|c| !c.allowed && c.description.contains("stream")),
+        "{:#?}",
+        r.signatures[0].changes
+    );
 }
 
 proptest! {
@@ -165,7 +219,7 @@ proptest! {
         if changed {
             // A mutation inside the /Contents padding or white space could in principle be
             // harmless; everything else must be caught.
-            let harmless = is_harmless(&good, &bad);
+            let harmless = is_harmless(good, &bad);
             prop_assert!(!r.valid || harmless, "mutation reported valid: {:?}", edits);
         }
     }

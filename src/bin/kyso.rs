@@ -17,7 +17,11 @@ use kyso::sign::{KeySigner, SignOptions, SubFilterChoice};
 use kyso::validate::{ValidationOptions, Validator};
 
 #[derive(Parser)]
-#[command(name = "kyso", version, about = "Sign and verify PDF documents with PKI certificates (PAdES)")]
+#[command(
+    name = "kyso",
+    version,
+    about = "Sign and verify PDF documents with PKI certificates (PAdES)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -26,7 +30,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Sign a PDF (PAdES B-B by incremental update).
-    Sign(SignArgs),
+    Sign(Box<SignArgs>),
     /// Verify the signatures of PDF files.
     Verify(VerifyArgs),
     /// Show a PDF's revisions, fields and signatures.
@@ -41,7 +45,12 @@ struct KeyArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert"])]
     p12: Option<PathBuf>,
     /// Read the PKCS#12 password from this file (first line).
-    #[arg(long, value_name = "FILE", requires = "p12", conflicts_with = "password_env")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "p12",
+        conflicts_with = "password_env"
+    )]
     password_file: Option<PathBuf>,
     /// Read the PKCS#12 password from this environment variable.
     #[arg(long, value_name = "VAR", requires = "p12")]
@@ -212,11 +221,15 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     let result = match cli.command {
-        Command::Sign(a) => sign(a),
+        Command::Sign(a) => sign(*a),
         Command::Verify(a) => verify(a),
         Command::Inspect(a) => inspect(a),
         Command::Check(a) => check(a),
@@ -237,7 +250,8 @@ fn read(path: &Path) -> Result<Vec<u8>, Fatal> {
 fn load_certs(paths: &[PathBuf]) -> Result<Vec<Certificate>, Fatal> {
     let mut out = Vec::new();
     for p in paths {
-        let certs = Certificate::from_pem_or_der(&read(p)?).map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
+        let certs = Certificate::from_pem_or_der(&read(p)?)
+            .map_err(|e| Fatal(format!("{}: {e}", p.display())))?;
         out.extend(certs);
     }
     Ok(out)
@@ -245,11 +259,13 @@ fn load_certs(paths: &[PathBuf]) -> Result<Vec<Certificate>, Fatal> {
 
 fn password(args: &KeyArgs) -> Result<String, Fatal> {
     if let Some(f) = &args.password_file {
-        let text = String::from_utf8(read(f)?).map_err(|_| Fatal(format!("{}: the password is not UTF-8", f.display())))?;
+        let text = String::from_utf8(read(f)?)
+            .map_err(|_| Fatal(format!("{}: the password is not UTF-8", f.display())))?;
         return Ok(text.lines().next().unwrap_or("").to_string());
     }
     if let Some(var) = &args.password_env {
-        return std::env::var(var).map_err(|_| Fatal(format!("environment variable {var} is not set")));
+        return std::env::var(var)
+            .map_err(|_| Fatal(format!("environment variable {var} is not set")));
     }
     if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         return rpassword::prompt_password("PKCS#12 password: ").map_err(Fatal::from);
@@ -264,11 +280,17 @@ fn signer(args: &KeyArgs) -> Result<KeySigner, Fatal> {
         let chain = args.chain.as_ref().map(|p| read(p)).transpose()?;
         KeySigner::from_pem(&read(k)?, &read(c)?, chain.as_deref())?
     } else {
-        return Err(Fatal("give a key: --p12 FILE, or --key KEY.pem --cert CERT.pem".into()));
+        return Err(Fatal(
+            "give a key: --p12 FILE, or --key KEY.pem --cert CERT.pem".into(),
+        ));
     };
     let signer = if args.p12.is_some() {
         match &args.chain {
-            Some(_) => return Err(Fatal("--chain goes with --key/--cert; a PKCS#12 file carries its own chain".into())),
+            Some(_) => {
+                return Err(Fatal(
+                    "--chain goes with --key/--cert; a PKCS#12 file carries its own chain".into(),
+                ))
+            }
             None => signer,
         }
     } else {
@@ -284,7 +306,9 @@ fn signer(args: &KeyArgs) -> Result<KeySigner, Fatal> {
 
 fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     if kyso::io::same_file(&a.input, &a.output) {
-        return Err(Fatal("the output must not be the input: kyso never modifies its input".into()));
+        return Err(Fatal(
+            "the output must not be the input: kyso never modifies its input".into(),
+        ));
     }
     let input = read(&a.input)?;
     let signer = signer(&a.key)?;
@@ -302,7 +326,12 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     };
     let signed = kyso::sign::sign_pdf(&input, &signer, &opts)?;
     kyso::io::write_atomic(&a.output, &signed, a.force)?;
-    eprintln!("signed {} → {} ({} bytes)", a.input.display(), a.output.display(), signed.len());
+    eprintln!(
+        "signed {} → {} ({} bytes)",
+        a.input.display(),
+        a.output.display(),
+        signed.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -360,7 +389,9 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
 
 fn parse_at(at: Option<&str>) -> Result<Option<i64>, Fatal> {
     match at {
-        Some(t) => Ok(Some(kyso::time::parse_rfc3339(t).ok_or_else(|| Fatal(format!("--at: cannot read {t:?} as RFC 3339 time")))?)),
+        Some(t) => Ok(Some(kyso::time::parse_rfc3339(t).ok_or_else(|| {
+            Fatal(format!("--at: cannot read {t:?} as RFC 3339 time"))
+        })?)),
         None => Ok(None),
     }
 }
@@ -373,11 +404,16 @@ fn dossier_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Fatal> {
             let mut found: Vec<PathBuf> = std::fs::read_dir(p)
                 .map_err(|e| Fatal(format!("cannot read directory {}: {e}", p.display())))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x.eq_ignore_ascii_case("pdf")))
+                .filter(|f| {
+                    f.is_file() && f.extension().is_some_and(|x| x.eq_ignore_ascii_case("pdf"))
+                })
                 .collect();
             found.sort();
             if found.is_empty() {
-                return Err(Fatal(format!("{}: no *.pdf files in the directory", p.display())));
+                return Err(Fatal(format!(
+                    "{}: no *.pdf files in the directory",
+                    p.display()
+                )));
             }
             out.extend(found);
         } else {
@@ -388,7 +424,9 @@ fn dossier_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Fatal> {
 }
 
 fn profile_file(spec: &str, flag: &str) -> Result<(String, Vec<u8>), Fatal> {
-    let (name, path) = spec.split_once('=').ok_or_else(|| Fatal(format!("{flag}: expected NAME=FILE, got {spec:?}")))?;
+    let (name, path) = spec
+        .split_once('=')
+        .ok_or_else(|| Fatal(format!("{flag}: expected NAME=FILE, got {spec:?}")))?;
     Ok((name.to_string(), read(Path::new(path))?))
 }
 
@@ -430,11 +468,16 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fatal> {
         Format::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
-    Ok(if report.is_compliant() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if report.is_compliant() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn inspect(a: InspectArgs) -> Result<ExitCode, Fatal> {
-    let doc = kyso::pdf::Document::open(&a.file).map_err(|e| Fatal(format!("{}: {e}", a.file.display())))?;
+    let doc = kyso::pdf::Document::open(&a.file)
+        .map_err(|e| Fatal(format!("{}: {e}", a.file.display())))?;
     let i = kyso::inspect::inspect(&a.file.display().to_string(), &doc)?;
     let text = match a.format {
         Format::Text => kyso::inspect::render_text(&i),

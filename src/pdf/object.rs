@@ -44,11 +44,19 @@ pub struct PdfString {
 impl PdfString {
     /// A literal string with the given bytes (no span).
     pub fn literal(bytes: impl Into<Vec<u8>>) -> Self {
-        PdfString { bytes: bytes.into(), hex: false, span: None }
+        PdfString {
+            bytes: bytes.into(),
+            hex: false,
+            span: None,
+        }
     }
     /// A hexadecimal string with the given bytes (no span).
     pub fn hex(bytes: impl Into<Vec<u8>>) -> Self {
-        PdfString { bytes: bytes.into(), hex: true, span: None }
+        PdfString {
+            bytes: bytes.into(),
+            hex: true,
+            span: None,
+        }
     }
     /// The string as text: UTF-16BE with BOM, UTF-8 with BOM, else PDFDocEncoding (as Latin-1).
     pub fn to_text(&self) -> String {
@@ -59,8 +67,10 @@ impl PdfString {
 /// Decodes a PDF text string (ISO 32000-1 §7.9.2.2).
 pub fn decode_text_string(b: &[u8]) -> String {
     if b.len() >= 2 && b[0] == 0xFE && b[1] == 0xFF {
-        let units: Vec<u16> =
-            b[2..].chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();
+        let units: Vec<u16> = b[2..]
+            .chunks_exact(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
         return String::from_utf16_lossy(&units);
     }
     if b.len() >= 3 && b[..3] == [0xEF, 0xBB, 0xBF] {
@@ -100,7 +110,10 @@ impl Dict {
     }
     /// Mutable access to the value of `key`.
     pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut Object> {
-        self.entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
     /// Sets `key` to `value`, replacing an existing entry in place.
     pub fn set(&mut self, key: impl Into<Vec<u8>>, value: impl Into<Object>) {
@@ -335,7 +348,10 @@ fn write_name(n: &[u8], out: &mut Vec<u8>) {
     for &c in n {
         let regular = c > b' '
             && c < 0x7f
-            && !matches!(c, b'#' | b'/' | b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'%');
+            && !matches!(
+                c,
+                b'#' | b'/' | b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'%'
+            );
         if regular {
             out.push(c);
         } else {
@@ -424,7 +440,14 @@ mod tests {
         let mut d = Dict::new();
         d.set("Type", Object::name("Sig"));
         d.set("Name", PdfString::literal(b"a(b)\\".to_vec()));
-        d.set("X", vec![Object::Integer(1), Object::Real(0.5), Object::Ref(ObjRef::new(3, 0))]);
+        d.set(
+            "X",
+            vec![
+                Object::Integer(1),
+                Object::Real(0.5),
+                Object::Ref(ObjRef::new(3, 0)),
+            ],
+        );
         d.set("N", Object::Name(b"A B#".to_vec()));
         assert_eq!(
             String::from_utf8(Object::Dict(d).to_bytes()).unwrap(),

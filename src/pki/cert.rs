@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use base64::Engine as _;
-use openssl::pkey::{Id, PKey, Public};
+use openssl::pkey::{PKey, Public};
 use openssl::x509::X509;
 use serde::Serialize;
 use sha2::Digest as _;
@@ -134,39 +134,6 @@ fn eku_oids(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String> 
     out
 }
 
-/// Describes a certificate's public key (algorithm, size, curve).
-fn key_info_of(key: &PKey<Public>) -> KeyInfo {
-    let id = key.id();
-    let (algorithm, curve) = if id == Id::RSA || id == Id::RSA_PSS {
-        ("RSA".to_string(), None)
-    } else if id == Id::EC {
-        let curve = key
-            .ec_key()
-            .ok()
-            .and_then(|ec| ec.group().curve_name())
-            .map(|nid| match nid {
-                openssl::nid::Nid::X9_62_PRIME256V1 => "P-256".to_string(),
-                openssl::nid::Nid::SECP384R1 => "P-384".to_string(),
-                openssl::nid::Nid::SECP521R1 => "P-521".to_string(),
-                other => other.short_name().unwrap_or("unknown").to_string(),
-            });
-        ("EC".to_string(), curve)
-    } else if id == Id::ED25519 {
-        ("Ed25519".to_string(), None)
-    } else if id == Id::ED448 {
-        ("Ed448".to_string(), None)
-    } else if id == Id::DSA {
-        ("DSA".to_string(), None)
-    } else {
-        (format!("unknown ({})", id.as_raw()), None)
-    };
-    KeyInfo {
-        algorithm,
-        bits: key.bits(),
-        curve,
-    }
-}
-
 fn malformed(what: impl std::fmt::Display) -> CertError {
     CertError::Malformed(what.to_string())
 }
@@ -229,7 +196,7 @@ impl Certificate {
         let spki = tbs.subject_pki.raw;
         let public_key = PKey::public_key_from_der(spki)
             .map_err(|e| malformed(format!("unsupported or invalid public key: {e}")))?;
-        let key_info = key_info_of(&public_key);
+        let key_info = KeyInfo::of(&public_key);
 
         let mut inner = CertInner {
             der: der.to_vec(),
@@ -664,7 +631,12 @@ mod tests {
             !leaf.cert.is_signed_by(&pki.root.cert),
             "RSA key, EC signature"
         );
-        assert_eq!(leaf.cert.signature_scheme(), None, "not wired yet");
+        assert_eq!(
+            leaf.cert.signature_scheme(),
+            Some(crate::crypto::SignatureScheme::Ecdsa {
+                digest: crate::crypto::DigestAlgorithm::Sha256
+            })
+        );
     }
 
     #[test]

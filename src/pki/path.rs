@@ -205,7 +205,7 @@ impl Search<'_> {
                 Ok(p) => return Ok(p),
                 Err(PathError::BudgetExhausted) => return Err(PathError::BudgetExhausted),
                 Err(e) => {
-                    if best.as_ref().map_or(true, |b| e.rank() > b.rank()) {
+                    if best.as_ref().is_none_or(|b| e.rank() > b.rank()) {
                         best = Some(e);
                     }
                 }

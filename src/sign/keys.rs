@@ -26,7 +26,8 @@ pub trait Signer: Send + Sync {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError>;
     /// An upper bound of the signature length, to size the placeholder.
     fn max_signature_len(&self) -> usize {
-        self.scheme().max_signature_len(self.certificate().key_info().bits)
+        self.scheme()
+            .max_signature_len(self.certificate().key_info().bits)
     }
 }
 
@@ -50,14 +51,25 @@ impl KeySigner {
     ///
     /// # Errors
     /// When the key does not belong to the certificate, or its type is unsupported.
-    pub fn new(key: PKey<Private>, cert: Certificate, chain: Vec<Certificate>) -> Result<Self, SignError> {
+    pub fn new(
+        key: PKey<Private>,
+        cert: Certificate,
+        chain: Vec<Certificate>,
+    ) -> Result<Self, SignError> {
         let cert_key = cert.public_key();
         if !key.public_eq(cert_key) {
-            return Err(SignError::Key("the private key does not match the certificate".into()));
+            return Err(SignError::Key(
+                "the private key does not match the certificate".into(),
+            ));
         }
         let scheme = default_scheme(&key, cert.key_info().bits, DigestAlgorithm::Sha256, false)?;
         let chain = chain.into_iter().filter(|c| c != &cert).collect();
-        Ok(KeySigner { key, cert, chain, scheme })
+        Ok(KeySigner {
+            key,
+            cert,
+            chain,
+            scheme,
+        })
     }
 
     /// Loads a PKCS#12 file's key, certificate and chain.
@@ -65,14 +77,22 @@ impl KeySigner {
     /// # Errors
     /// Wrong password, malformed file, or no key/certificate in it.
     pub fn from_pkcs12(der: &[u8], password: &str) -> Result<Self, SignError> {
-        let p12 = openssl::pkcs12::Pkcs12::from_der(der).map_err(|e| SignError::Key(format!("not a PKCS#12 file: {e}")))?;
+        let p12 = openssl::pkcs12::Pkcs12::from_der(der)
+            .map_err(|e| SignError::Key(format!("not a PKCS#12 file: {e}")))?;
         let parsed = p12.parse2(password).map_err(|_| {
-            SignError::Key("cannot open the PKCS#12 file: wrong password or unsupported encryption".into())
+            SignError::Key(
+                "cannot open the PKCS#12 file: wrong password or unsupported encryption".into(),
+            )
         })?;
-        let key = parsed.pkey.ok_or_else(|| SignError::Key("the PKCS#12 file holds no private key".into()))?;
-        let x509 = parsed.cert.ok_or_else(|| SignError::Key("the PKCS#12 file holds no certificate".into()))?;
-        let cert = Certificate::from_der(&x509.to_der().map_err(|e| SignError::Key(e.to_string()))?)
-            .map_err(|e| SignError::Key(e.to_string()))?;
+        let key = parsed
+            .pkey
+            .ok_or_else(|| SignError::Key("the PKCS#12 file holds no private key".into()))?;
+        let x509 = parsed
+            .cert
+            .ok_or_else(|| SignError::Key("the PKCS#12 file holds no certificate".into()))?;
+        let cert =
+            Certificate::from_der(&x509.to_der().map_err(|e| SignError::Key(e.to_string()))?)
+                .map_err(|e| SignError::Key(e.to_string()))?;
         let mut chain = Vec::new();
         if let Some(ca) = parsed.ca {
             for c in ca.iter() {
@@ -90,16 +110,26 @@ impl KeySigner {
     ///
     /// # Errors
     /// Malformed PEM, or a key that does not match the certificate.
-    pub fn from_pem(key_pem: &[u8], cert_pem: &[u8], chain_pem: Option<&[u8]>) -> Result<Self, SignError> {
-        let key = PKey::private_key_from_pem(key_pem).map_err(|e| SignError::Key(format!("cannot read the private key: {e}")))?;
-        let mut certs = Certificate::from_pem_or_der(cert_pem).map_err(|e| SignError::Key(e.to_string()))?;
+    pub fn from_pem(
+        key_pem: &[u8],
+        cert_pem: &[u8],
+        chain_pem: Option<&[u8]>,
+    ) -> Result<Self, SignError> {
+        let key = PKey::private_key_from_pem(key_pem)
+            .map_err(|e| SignError::Key(format!("cannot read the private key: {e}")))?;
+        let mut certs =
+            Certificate::from_pem_or_der(cert_pem).map_err(|e| SignError::Key(e.to_string()))?;
         if certs.is_empty() {
-            return Err(SignError::Key("no certificate in the certificate file".into()));
+            return Err(SignError::Key(
+                "no certificate in the certificate file".into(),
+            ));
         }
         let cert = certs.remove(0);
         let mut chain = certs;
         if let Some(c) = chain_pem {
-            chain.extend(Certificate::from_pem_or_der(c).map_err(|e| SignError::Key(e.to_string()))?);
+            chain.extend(
+                Certificate::from_pem_or_der(c).map_err(|e| SignError::Key(e.to_string()))?,
+            );
         }
         Self::new(key, cert, order_chain(chain))
     }
@@ -124,9 +154,18 @@ fn order_chain(chain: Vec<Certificate>) -> Vec<Certificate> {
     chain
 }
 
-fn default_scheme(key: &PKey<Private>, bits: u32, digest: DigestAlgorithm, pss: bool) -> Result<SignatureScheme, SignError> {
+fn default_scheme(
+    key: &PKey<Private>,
+    bits: u32,
+    digest: DigestAlgorithm,
+    pss: bool,
+) -> Result<SignatureScheme, SignError> {
     match key.id() {
-        Id::RSA if pss => Ok(SignatureScheme::RsaPss { digest, mgf_digest: digest, salt_len: u32::try_from(digest.output_len()).unwrap_or(32) }),
+        Id::RSA if pss => Ok(SignatureScheme::RsaPss {
+            digest,
+            mgf_digest: digest,
+            salt_len: u32::try_from(digest.output_len()).unwrap_or(32),
+        }),
         Id::RSA => Ok(SignatureScheme::RsaPkcs1 { digest }),
         Id::EC if pss => Err(SignError::Key("RSASSA-PSS needs an RSA key".into())),
         Id::EC => {
@@ -136,7 +175,11 @@ fn default_scheme(key: &PKey<Private>, bits: u32, digest: DigestAlgorithm, pss: 
                 257..=384 => DigestAlgorithm::Sha384,
                 _ => DigestAlgorithm::Sha512,
             };
-            let d = if digest.output_len() >= curve_digest.output_len() { digest } else { curve_digest };
+            let d = if digest.output_len() >= curve_digest.output_len() {
+                digest
+            } else {
+                curve_digest
+            };
             Ok(SignatureScheme::Ecdsa { digest: d })
         }
         Id::ED25519 => Ok(SignatureScheme::Ed25519),
@@ -155,6 +198,8 @@ impl Signer for KeySigner {
         self.scheme
     }
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
-        self.scheme.sign(&self.key, message).map_err(|e| SignError::Key(format!("signing failed: {e}")))
+        self.scheme
+            .sign(&self.key, message)
+            .map_err(|e| SignError::Key(format!("signing failed: {e}")))
     }
 }

@@ -87,7 +87,10 @@ pub fn check_signer_certificate(cert: &crate::pki::Certificate, at: i64) -> Resu
         )));
     }
     if at > cert.not_after() {
-        return Err(SignError::Certificate(format!("it expired on {}", crate::time::format_rfc3339(cert.not_after()))));
+        return Err(SignError::Certificate(format!(
+            "it expired on {}",
+            crate::time::format_rfc3339(cert.not_after())
+        )));
     }
     if let Some(ku) = cert.key_usage() {
         if !(ku.digital_signature || ku.non_repudiation) {
@@ -104,44 +107,199 @@ const BR_WIDTH: usize = 10;
 
 /// Signs a PDF, returning the signed file (the input followed by one incremental update).
 ///
+/// The steps are public too, for callers that split them (external and remote signing):
+/// [`prepare`] writes the update with an empty placeholder, [`PreparedDocument::digest`]
+/// hashes the signed ranges, [`build_cms`] signs, [`PreparedDocument::embed`] fills the
+/// placeholder.
+///
 /// # Errors
 /// See [`SignError`]; nothing is returned on failure.
-pub fn sign_pdf(input: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result<Vec<u8>, SignError> {
-    let doc = Document::from_bytes(input.to_vec())?;
+pub fn sign_pdf(
+    input: &[u8],
+    signer: &dyn Signer,
+    opts: &SignOptions,
+) -> Result<Vec<u8>, SignError> {
     let now = opts.signing_time.unwrap_or_else(crate::time::now);
     if !opts.danger_skip_certificate_checks {
         check_signer_certificate(signer.certificate(), now)?;
     }
-    let last = doc.last_revision();
-    if doc.trailer(last).contains(b"Encrypt") {
-        return Err(SignError::Document("encrypted documents cannot be signed yet".into()));
+    let capacity = cms_capacity(signer, opts, now)?;
+    let prepared = prepare(input, opts, now, capacity, Dict::new())?;
+    let digest = prepared.digest(signer.scheme().digest());
+    let cms_der = build_cms(signer, opts, now, &digest, &[])?;
+    prepared.embed(&cms_der)
+}
+
+/// The certificates kyso embeds in the CMS: the signer's and its intermediates; self-signed
+/// roots are left out (a verifier must hold them as trust anchors, so a copy in the CMS only
+/// adds bytes that no signature protects).
+pub fn embedded_certificates(signer: &dyn Signer) -> Vec<Vec<u8>> {
+    std::iter::once(signer.certificate().der().to_vec())
+        .chain(
+            signer
+                .chain()
+                .iter()
+                .filter(|c| !c.is_self_issued())
+                .map(|c| c.der().to_vec()),
+        )
+        .collect()
+}
+
+/// The signing-time attribute's value: only `adbe.pkcs7.detached` carries one (PAdES puts the
+/// time in `/M` and forbids it in the CMS).
+fn time_attribute(opts: &SignOptions, now: i64) -> Option<i64> {
+    (opts.sub_filter == SubFilterChoice::Pkcs7).then_some(now)
+}
+
+/// The exact size of the CMS this signer will produce (its signature at maximal length),
+/// without unsigned attributes: the placeholder size for [`prepare`].
+///
+/// # Errors
+/// When the CMS cannot be built.
+pub fn cms_capacity(signer: &dyn Signer, opts: &SignOptions, now: i64) -> Result<usize, SignError> {
+    let digest = signer.scheme().digest();
+    let dummy_attrs = cms::build_signed_attributes(
+        digest,
+        &vec![0u8; digest.output_len()],
+        signer.certificate().der(),
+        time_attribute(opts, now),
+    )?;
+    let dummy_sig = vec![0xFFu8; signer.max_signature_len()];
+    Ok(cms::build_signed_data(
+        digest,
+        signer.scheme(),
+        signer.certificate().der(),
+        &embedded_certificates(signer),
+        &dummy_attrs,
+        &dummy_sig,
+        &[],
+    )?
+    .len())
+}
+
+/// Signs `document_digest` and assembles the CMS: signed attributes (content type, message
+/// digest, signing-certificate-v2, and the signing time for `adbe.pkcs7.detached`), the
+/// signature, and `unsigned_attrs` (DER of each Attribute, e.g. a signature time-stamp).
+///
+/// # Errors
+/// When the signer fails or the CMS cannot be built.
+pub fn build_cms(
+    signer: &dyn Signer,
+    opts: &SignOptions,
+    now: i64,
+    document_digest: &[u8],
+    unsigned_attrs: &[Vec<u8>],
+) -> Result<Vec<u8>, SignError> {
+    let digest = signer.scheme().digest();
+    let attrs = cms::build_signed_attributes(
+        digest,
+        document_digest,
+        signer.certificate().der(),
+        time_attribute(opts, now),
+    )?;
+    let signature = signer.sign(&attrs)?;
+    Ok(cms::build_signed_data(
+        digest,
+        signer.scheme(),
+        signer.certificate().der(),
+        &embedded_certificates(signer),
+        &attrs,
+        &signature,
+        unsigned_attrs,
+    )?)
+}
+
+/// A document with its signature update written and an empty `/Contents` placeholder.
+#[derive(Debug, Clone)]
+pub struct PreparedDocument {
+    /// The whole output: input + update, with the placeholder zeroed.
+    pub bytes: Vec<u8>,
+    /// The `/ByteRange` written: `[0, a, b, c]`.
+    pub byte_range: [usize; 4],
+    /// Capacity of the placeholder in bytes of CMS.
+    pub capacity: usize,
+    /// The signature dictionary's object.
+    pub signature_object: ObjRef,
+}
+
+impl PreparedDocument {
+    /// The digest of the signed ranges (everything but the placeholder).
+    pub fn digest(&self, alg: DigestAlgorithm) -> Vec<u8> {
+        let [_, a, b, _] = self.byte_range;
+        let mut h = alg.hasher();
+        h.update(&self.bytes[..a]);
+        h.update(&self.bytes[b..]);
+        h.finish()
     }
 
-    // Size the placeholder from a CMS with a maximal dummy signature.
-    let digest = signer.scheme().digest();
-    let certs: Vec<Vec<u8>> = std::iter::once(signer.certificate().der().to_vec())
-        .chain(signer.chain().iter().map(|c| c.der().to_vec()))
-        .collect();
-    let time_attr = (opts.sub_filter == SubFilterChoice::Pkcs7).then_some(now);
-    let dummy_attrs = cms::build_signed_attributes(digest, &vec![0u8; digest.output_len()], signer.certificate().der(), time_attr)?;
-    let dummy_sig = vec![0xFFu8; signer.max_signature_len()];
-    let estimate = cms::build_signed_data(digest, signer.scheme(), signer.certificate().der(), &certs, &dummy_attrs, &dummy_sig, &[])?.len();
+    /// Puts `cms_der` (hex-encoded, zero-padded) into the placeholder.
+    ///
+    /// # Errors
+    /// `Internal` when the CMS is larger than the placeholder.
+    pub fn embed(mut self, cms_der: &[u8]) -> Result<Vec<u8>, SignError> {
+        if cms_der.len() > self.capacity {
+            return Err(SignError::Internal(format!(
+                "the CMS ({} bytes) outgrew its placeholder ({})",
+                cms_der.len(),
+                self.capacity
+            )));
+        }
+        let hex = hex_upper(cms_der);
+        let at = self.byte_range[1] + 1;
+        self.bytes[at..at + hex.len()].copy_from_slice(hex.as_bytes());
+        Ok(self.bytes)
+    }
+}
 
+/// Writes the signature update for `input`: a signature dictionary (with `extra` entries
+/// merged in, e.g. `/Reference` for certification) whose `/Contents` placeholder holds
+/// `capacity` bytes, the field (new or existing per `opts`), and the bookkeeping; then writes
+/// `/ByteRange` in place.
+///
+/// # Errors
+/// When the input cannot be read or signed as asked.
+pub fn prepare(
+    input: &[u8],
+    opts: &SignOptions,
+    now: i64,
+    capacity: usize,
+    extra: Dict,
+) -> Result<PreparedDocument, SignError> {
+    let doc = Document::from_bytes(input.to_vec())?;
+    let last = doc.last_revision();
+    if doc.trailer(last).contains(b"Encrypt") {
+        return Err(SignError::Document(
+            "encrypted documents cannot be signed yet".into(),
+        ));
+    }
     let mut update = IncrementalUpdate::new(&doc);
     let sig_ref = update.alloc();
-    update.put(sig_ref, Object::Dict(signature_dictionary(opts, now, estimate)));
+    let mut sig_dict = signature_dictionary(opts, now, capacity);
+    for (k, v) in extra.iter() {
+        sig_dict.set(k.to_vec(), v.clone());
+    }
+    update.put(sig_ref, Object::Dict(sig_dict));
     add_field(&doc, &mut update, sig_ref, opts)?;
 
     let mut out = input.to_vec();
     let written = update.write(&doc, &mut out)?;
-    let span = written.objects.get(&sig_ref).ok_or_else(|| SignError::Internal("signature object not written".into()))?;
+    let span = written
+        .objects
+        .get(&sig_ref)
+        .ok_or_else(|| SignError::Internal("signature object not written".into()))?;
     let (start, end) = (to_usize(span.start)?, to_usize(span.end)?);
 
     // Locate the placeholders inside the written signature dictionary.
     let obj_bytes = &out[start..end];
-    let contents_at = start + find(obj_bytes, b"/Contents <").ok_or_else(|| SignError::Internal("no /Contents placeholder".into()))? + b"/Contents ".len();
-    let contents_end = contents_at + 2 + 2 * estimate;
-    let br_at = start + find(obj_bytes, b"/ByteRange [").ok_or_else(|| SignError::Internal("no /ByteRange placeholder".into()))? + b"/ByteRange ".len();
+    let contents_at = start
+        + find(obj_bytes, b"/Contents <")
+            .ok_or_else(|| SignError::Internal("no /Contents placeholder".into()))?
+        + b"/Contents ".len();
+    let contents_end = contents_at + 2 + 2 * capacity;
+    let br_at = start
+        + find(obj_bytes, b"/ByteRange [")
+            .ok_or_else(|| SignError::Internal("no /ByteRange placeholder".into()))?
+        + b"/ByteRange ".len();
     let total = out.len();
     let br = [0, contents_at, contents_end, total - contents_end];
     let mut br_text = format!("[{} {} {} {}", br[0], br[1], br[2], br[3]);
@@ -155,21 +313,12 @@ pub fn sign_pdf(input: &[u8], signer: &dyn Signer, opts: &SignOptions) -> Result
         return Err(SignError::Internal("ByteRange placeholder mismatch".into()));
     }
     out[br_at..br_at + br_len].copy_from_slice(br_text.as_bytes());
-
-    // Hash the signed ranges, sign, and fill in /Contents.
-    let mut h = digest.hasher();
-    h.update(&out[..contents_at]);
-    h.update(&out[contents_end..]);
-    let content_digest = h.finish();
-    let attrs = cms::build_signed_attributes(digest, &content_digest, signer.certificate().der(), time_attr)?;
-    let signature = signer.sign(&attrs)?;
-    let cms_der = cms::build_signed_data(digest, signer.scheme(), signer.certificate().der(), &certs, &attrs, &signature, &[])?;
-    if cms_der.len() > estimate {
-        return Err(SignError::Internal(format!("the CMS ({} bytes) outgrew its placeholder ({estimate})", cms_der.len())));
-    }
-    let hex = hex_upper(&cms_der);
-    out[contents_at + 1..contents_at + 1 + hex.len()].copy_from_slice(hex.as_bytes());
-    Ok(out)
+    Ok(PreparedDocument {
+        bytes: out,
+        byte_range: br,
+        capacity,
+        signature_object: sig_ref,
+    })
 }
 
 fn to_usize(v: u64) -> Result<usize, SignError> {
@@ -202,12 +351,31 @@ fn signature_dictionary(opts: &SignOptions, now: i64, cms_len: usize) -> Dict {
         }),
     );
     let placeholder = 9_999_999_999i64;
-    d.set("ByteRange", vec![Object::Integer(0), Object::Integer(placeholder), Object::Integer(placeholder), Object::Integer(placeholder)]);
+    d.set(
+        "ByteRange",
+        vec![
+            Object::Integer(0),
+            Object::Integer(placeholder),
+            Object::Integer(placeholder),
+            Object::Integer(placeholder),
+        ],
+    );
     d.set("Contents", PdfString::hex(vec![0u8; cms_len]));
-    d.set("M", PdfString::literal(crate::time::format_pdf_date(now).into_bytes()));
-    for (key, v) in [("Reason", &opts.reason), ("Location", &opts.location), ("ContactInfo", &opts.contact_info), ("Name", &opts.name)] {
+    d.set(
+        "M",
+        PdfString::literal(crate::time::format_pdf_date(now).into_bytes()),
+    );
+    for (key, v) in [
+        ("Reason", &opts.reason),
+        ("Location", &opts.location),
+        ("ContactInfo", &opts.contact_info),
+        ("Name", &opts.name),
+    ] {
         if let Some(v) = v {
-            d.set(key, PdfString::literal(crate::pdf::object::encode_text_string(v)));
+            d.set(
+                key,
+                PdfString::literal(crate::pdf::object::encode_text_string(v)),
+            );
         }
     }
     d
@@ -215,18 +383,29 @@ fn signature_dictionary(opts: &SignOptions, now: i64, cms_len: usize) -> Dict {
 
 /// Adds the signature to a field: an existing empty signature field with the requested
 /// name, or a new invisible field (a merged field/widget on page 1).
-fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, opts: &SignOptions) -> Result<(), SignError> {
+fn add_field(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    sig_ref: ObjRef,
+    opts: &SignOptions,
+) -> Result<(), SignError> {
     let last = doc.last_revision();
     let fields = crate::form::fields_in(doc, last)?;
     if let Some(name) = &opts.field {
         if let Some(f) = fields.iter().find(|f| &f.name == name) {
             if !f.is_signature() {
-                return Err(SignError::Document(format!("field {name} is not a signature field")));
+                return Err(SignError::Document(format!(
+                    "field {name} is not a signature field"
+                )));
             }
             if f.value.as_ref().is_some_and(|v| !matches!(v, Object::Null)) {
-                return Err(SignError::Document(format!("field {name} is already signed")));
+                return Err(SignError::Document(format!(
+                    "field {name} is already signed"
+                )));
             }
-            let r = f.object.ok_or_else(|| SignError::Document(format!("field {name} is not an indirect object")))?;
+            let r = f.object.ok_or_else(|| {
+                SignError::Document(format!("field {name} is not an indirect object"))
+            })?;
             let mut d = f.dict.clone();
             d.set("V", sig_ref);
             update.put(r, Object::Dict(d));
@@ -236,29 +415,52 @@ fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, op
     }
     let name = match &opts.field {
         Some(n) => n.clone(),
-        None => (1..).map(|i| format!("Signature{i}")).find(|n| !fields.iter().any(|f| &f.name == n)).unwrap_or_default(),
+        None => (1..)
+            .map(|i| format!("Signature{i}"))
+            .find(|n| !fields.iter().any(|f| &f.name == n))
+            .unwrap_or_default(),
     };
     let pages = doc.pages_in(last)?;
-    let page_ref = *pages.first().ok_or_else(|| SignError::Document("the document has no pages".into()))?;
+    let page_ref = *pages
+        .first()
+        .ok_or_else(|| SignError::Document("the document has no pages".into()))?;
 
     let field_ref = update.alloc();
     let mut field = Dict::new();
     field.set("Type", Object::name("Annot"));
     field.set("Subtype", Object::name("Widget"));
     field.set("FT", Object::name("Sig"));
-    field.set("T", PdfString::literal(crate::pdf::object::encode_text_string(&name)));
+    field.set(
+        "T",
+        PdfString::literal(crate::pdf::object::encode_text_string(&name)),
+    );
     field.set("V", sig_ref);
     field.set("F", Object::Integer(132));
-    field.set("Rect", vec![Object::Integer(0), Object::Integer(0), Object::Integer(0), Object::Integer(0)]);
+    field.set(
+        "Rect",
+        vec![
+            Object::Integer(0),
+            Object::Integer(0),
+            Object::Integer(0),
+            Object::Integer(0),
+        ],
+    );
     field.set("P", page_ref);
     update.put(field_ref, Object::Dict(field));
 
     // Page /Annots.
     let page = doc.resolve_in(last, page_ref)?;
-    let mut page_dict = page.as_dict().cloned().ok_or_else(|| SignError::Document("page 1 is not a dictionary".into()))?;
+    let mut page_dict = page
+        .as_dict()
+        .cloned()
+        .ok_or_else(|| SignError::Document("page 1 is not a dictionary".into()))?;
     match page_dict.get(b"Annots").cloned() {
         Some(Object::Ref(ar)) => {
-            let mut arr = doc.resolve_in(last, ar)?.as_array().map(<[Object]>::to_vec).unwrap_or_default();
+            let mut arr = doc
+                .resolve_in(last, ar)?
+                .as_array()
+                .map(<[Object]>::to_vec)
+                .unwrap_or_default();
             arr.push(Object::Ref(field_ref));
             update.put(ar, Object::Array(arr));
         }
@@ -274,11 +476,18 @@ fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, op
     }
 
     // AcroForm /Fields and /SigFlags.
-    let catalog_ref = doc.trailer(last).get_ref(b"Root").ok_or_else(|| SignError::Document("the trailer has no /Root".into()))?;
+    let catalog_ref = doc
+        .trailer(last)
+        .get_ref(b"Root")
+        .ok_or_else(|| SignError::Document("the trailer has no /Root".into()))?;
     let mut catalog = doc.catalog_in(last)?;
     match catalog.get(b"AcroForm").cloned() {
         Some(Object::Ref(ar)) => {
-            let mut acro = doc.resolve_in(last, ar)?.as_dict().cloned().unwrap_or_default();
+            let mut acro = doc
+                .resolve_in(last, ar)?
+                .as_dict()
+                .cloned()
+                .unwrap_or_default();
             push_field(doc, update, &mut acro, field_ref)?;
             acro.set("SigFlags", Object::Integer(3));
             update.put(ar, Object::Dict(acro));
@@ -302,11 +511,20 @@ fn add_field(doc: &Document, update: &mut IncrementalUpdate, sig_ref: ObjRef, op
     Ok(())
 }
 
-fn push_field(doc: &Document, update: &mut IncrementalUpdate, acro: &mut Dict, field_ref: ObjRef) -> Result<(), SignError> {
+fn push_field(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    acro: &mut Dict,
+    field_ref: ObjRef,
+) -> Result<(), SignError> {
     let last = doc.last_revision();
     match acro.get(b"Fields").cloned() {
         Some(Object::Ref(fr)) => {
-            let mut arr = doc.resolve_in(last, fr)?.as_array().map(<[Object]>::to_vec).unwrap_or_default();
+            let mut arr = doc
+                .resolve_in(last, fr)?
+                .as_array()
+                .map(<[Object]>::to_vec)
+                .unwrap_or_default();
             arr.push(Object::Ref(field_ref));
             update.put(fr, Object::Array(arr));
         }
@@ -321,29 +539,29 @@ fn push_field(doc: &Document, update: &mut IncrementalUpdate, acro: &mut Dict, f
 
 fn ensure_sig_flags(doc: &Document, update: &mut IncrementalUpdate) -> Result<(), SignError> {
     let last = doc.last_revision();
-    let catalog_ref = doc.trailer(last).get_ref(b"Root").ok_or_else(|| SignError::Document("the trailer has no /Root".into()))?;
+    let catalog_ref = doc
+        .trailer(last)
+        .get_ref(b"Root")
+        .ok_or_else(|| SignError::Document("the trailer has no /Root".into()))?;
     let mut catalog = doc.catalog_in(last)?;
     match catalog.get(b"AcroForm").cloned() {
         Some(Object::Ref(ar)) => {
-            let mut acro = doc.resolve_in(last, ar)?.as_dict().cloned().unwrap_or_default();
+            let mut acro = doc
+                .resolve_in(last, ar)?
+                .as_dict()
+                .cloned()
+                .unwrap_or_default();
             if acro.get_int(b"SigFlags") != Some(3) {
                 acro.set("SigFlags", Object::Integer(3));
                 update.put(ar, Object::Dict(acro));
             }
         }
-        Some(Object::Dict(mut acro)) => {
-            if acro.get_int(b"SigFlags") != Some(3) {
-                acro.set("SigFlags", Object::Integer(3));
-                catalog.set("AcroForm", acro);
-                update.put(catalog_ref, Object::Dict(catalog));
-            }
+        Some(Object::Dict(mut acro)) if acro.get_int(b"SigFlags") != Some(3) => {
+            acro.set("SigFlags", Object::Integer(3));
+            catalog.set("AcroForm", acro);
+            update.put(catalog_ref, Object::Dict(catalog));
         }
         _ => {}
     }
     Ok(())
-}
-
-/// The digest a signer uses (for callers that need to know it up front).
-pub fn digest_of(signer: &dyn Signer) -> DigestAlgorithm {
-    signer.scheme().digest()
 }

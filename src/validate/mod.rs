@@ -15,8 +15,8 @@ use std::path::Path;
 use crate::pdf::{Document, ObjRef, Object, PdfError};
 use crate::pki::{Certificate, TrustStore};
 use crate::report::{
-    CertificateSummary, Check, CheckStatus, Coverage, FileReport, Finding, Indication, SignatureReport, SubIndication,
-    SCHEMA_VERSION,
+    CertificateSummary, Check, CheckStatus, Coverage, FileReport, Finding, Indication,
+    SignatureReport, SubIndication, SCHEMA_VERSION,
 };
 
 use sigdict::{SigKind, SignatureDictionary};
@@ -41,8 +41,19 @@ pub struct CheckList {
 }
 
 impl CheckList {
-    fn push(&mut self, id: &'static str, status: CheckStatus, message: String, sub: Option<SubIndication>) {
-        self.checks.push(Check { id, status, message, sub_indication: sub });
+    fn push(
+        &mut self,
+        id: &'static str,
+        status: CheckStatus,
+        message: String,
+        sub: Option<SubIndication>,
+    ) {
+        self.checks.push(Check {
+            id,
+            status,
+            message,
+            sub_indication: sub,
+        });
     }
     /// Records a passed check.
     pub fn pass(&mut self, id: &'static str, message: impl Into<String>) {
@@ -57,7 +68,12 @@ impl CheckList {
         self.push(id, CheckStatus::Failed, message.into(), Some(sub));
     }
     /// Records an undecided check.
-    pub fn indeterminate(&mut self, id: &'static str, message: impl Into<String>, sub: SubIndication) {
+    pub fn indeterminate(
+        &mut self,
+        id: &'static str,
+        message: impl Into<String>,
+        sub: SubIndication,
+    ) {
         self.push(id, CheckStatus::Indeterminate, message.into(), Some(sub));
     }
     /// The indication: failed if any check failed, indeterminate if any is undecided, passed
@@ -66,13 +82,20 @@ impl CheckList {
         if let Some(c) = self.checks.iter().find(|c| c.status == CheckStatus::Failed) {
             return (Indication::TotalFailed, c.sub_indication);
         }
-        if let Some(c) = self.checks.iter().find(|c| c.status == CheckStatus::Indeterminate) {
+        if let Some(c) = self
+            .checks
+            .iter()
+            .find(|c| c.status == CheckStatus::Indeterminate)
+        {
             return (Indication::Indeterminate, c.sub_indication);
         }
         if self.checks.iter().any(|c| c.status == CheckStatus::Passed) {
             (Indication::TotalPassed, None)
         } else {
-            (Indication::Indeterminate, Some(SubIndication::SignedDataNotFound))
+            (
+                Indication::Indeterminate,
+                Some(SubIndication::SignedDataNotFound),
+            )
         }
     }
     /// The checks.
@@ -127,7 +150,9 @@ impl Validator {
     }
 
     fn validation_time(&self) -> i64 {
-        self.options.validation_time.unwrap_or_else(crate::time::now)
+        self.options
+            .validation_time
+            .unwrap_or_else(crate::time::now)
     }
 
     fn empty_report(&self, name: &str) -> FileReport {
@@ -147,8 +172,16 @@ impl Validator {
 
     fn unreadable(&self, name: &str, e: &PdfError) -> FileReport {
         let mut r = self.empty_report(name);
-        let id = if matches!(e, PdfError::NotPdf) { "not-a-pdf" } else { "unreadable-structure" };
-        r.findings.push(Finding { id, status: CheckStatus::Failed, message: e.to_string() });
+        let id = if matches!(e, PdfError::NotPdf) {
+            "not-a-pdf"
+        } else {
+            "unreadable-structure"
+        };
+        r.findings.push(Finding {
+            id,
+            status: CheckStatus::Failed,
+            message: e.to_string(),
+        });
         r.conclude();
         r
     }
@@ -237,10 +270,16 @@ impl Validator {
             checks: Vec::new(),
         };
         let Some(dict) = &found.dict else {
-            checks.fail("signature-dictionary", "the field's /V is not a signature dictionary", SubIndication::FormatFailure);
+            checks.fail(
+                "signature-dictionary",
+                "the field's /V is not a signature dictionary",
+                SubIndication::FormatFailure,
+            );
             return finish(rep, checks, 0);
         };
-        rep.sub_filter = dict.get_name(b"SubFilter").map(|n| String::from_utf8_lossy(n).into_owned());
+        rep.sub_filter = dict
+            .get_name(b"SubFilter")
+            .map(|n| String::from_utf8_lossy(n).into_owned());
         let is_cert = certification.is_some() && certification == found.object;
         let sd = match sigdict::check(doc, found.object, dict, is_cert) {
             Ok(sd) => sd,
@@ -259,7 +298,10 @@ impl Validator {
                 return finish(rep, checks, 0);
             }
         };
-        checks.pass("signature-dictionary", "/Contents and /ByteRange are well formed and /ByteRange excludes exactly /Contents");
+        checks.pass(
+            "signature-dictionary",
+            "/Contents and /ByteRange are well formed and /ByteRange excludes exactly /Contents",
+        );
         rep.kind = sd.kind.as_str();
         rep.reason = sd.text(b"Reason");
         rep.location = sd.text(b"Location");
@@ -270,7 +312,11 @@ impl Validator {
         let covered = covered_revision(doc, &sd);
         let n = doc.revisions().len();
         rep.coverage = Some(Coverage {
-            byte_range: sd.byte_range.iter().map(|&v| i64::try_from(v).unwrap_or(-1)).collect(),
+            byte_range: sd
+                .byte_range
+                .iter()
+                .map(|&v| i64::try_from(v).unwrap_or(-1))
+                .collect(),
             kind: match covered {
                 Some(k) if k + 1 == n && sd.signed_end() == doc.len() => "whole-file",
                 Some(_) => "revision",
@@ -283,7 +329,10 @@ impl Validator {
         let Some(covered) = covered else {
             checks.fail(
                 "coverage",
-                format!("the signed bytes end at {}, which is not the end of any revision", sd.signed_end()),
+                format!(
+                    "the signed bytes end at {}, which is not the end of any revision",
+                    sd.signed_end()
+                ),
                 SubIndication::FormatFailure,
             );
             return finish(rep, checks, sd.signed_end());
@@ -305,7 +354,10 @@ impl Validator {
         if covered + 1 == n {
             checks.pass("coverage", "the signature covers the whole document");
         } else {
-            checks.pass("coverage", format!("the signature covers revision {} of {n}", covered + 1));
+            checks.pass(
+                "coverage",
+                format!("the signature covers revision {} of {n}", covered + 1),
+            );
         }
 
         if sd.kind == SigKind::DocumentTimestamp {
@@ -319,15 +371,35 @@ impl Validator {
 
         let facts = signature::check_cms(doc.source(), &sd, &self.options, now, &mut checks);
         rep.signer = facts.signer.as_ref().map(CertificateSummary::of);
-        rep.chain = facts.path.as_ref().map(|p| p.certificates.iter().map(|c| c.subject().to_string()).collect()).unwrap_or_default();
-        rep.chain_sha256 = facts.path.as_ref().map(|p| p.certificates.iter().map(|c| c.fingerprint()).collect()).unwrap_or_default();
+        rep.chain = facts
+            .path
+            .as_ref()
+            .map(|p| {
+                p.certificates
+                    .iter()
+                    .map(|c| c.subject().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        rep.chain_sha256 = facts
+            .path
+            .as_ref()
+            .map(|p| p.certificates.iter().map(|c| c.fingerprint()).collect())
+            .unwrap_or_default();
         rep.pades_level = facts.pades_level;
         rep.digest_algorithm = facts.digest_algorithm;
         rep.signature_algorithm = facts.signature_algorithm;
-        rep.claimed_signing_time = sd.signing_time.or(facts.cms_signing_time).map(crate::time::format_rfc3339);
+        rep.claimed_signing_time = sd
+            .signing_time
+            .or(facts.cms_signing_time)
+            .map(crate::time::format_rfc3339);
 
         // What changed after this signature.
-        let changes = crate::diff::changes_after(doc, covered, &crate::diff::Permissions::for_signature(self.options.allow_form_filling));
+        let changes = crate::diff::changes_after(
+            doc,
+            covered,
+            &crate::diff::Permissions::for_signature(self.options.allow_form_filling),
+        );
         match changes {
             Ok(changes) => {
                 let bad = changes.iter().filter(|c| !c.allowed).count();
@@ -338,14 +410,21 @@ impl Validator {
                             "{bad} change{} after signing {} not allowed: {}",
                             if bad == 1 { "" } else { "s" },
                             if bad == 1 { "is" } else { "are" },
-                            changes.iter().find(|c| !c.allowed).map(|c| c.description.as_str()).unwrap_or("")
+                            changes
+                                .iter()
+                                .find(|c| !c.allowed)
+                                .map(|c| c.description.as_str())
+                                .unwrap_or("")
                         ),
                         SubIndication::DisallowedModification,
                     );
                 } else if changes.is_empty() {
                     checks.pass("modifications", "no changes after signing");
                 } else {
-                    checks.pass("modifications", format!("{} allowed change(s) after signing", changes.len()));
+                    checks.pass(
+                        "modifications",
+                        format!("{} allowed change(s) after signing", changes.len()),
+                    );
                 }
                 rep.changes = changes;
             }
@@ -371,10 +450,12 @@ fn finish(mut rep: SignatureReport, checks: CheckList, order: u64) -> (u64, Sign
 /// end-of-line after `%%EOF` to be signed or not).
 fn covered_revision(doc: &Document, sd: &SignatureDictionary) -> Option<usize> {
     let end = sd.signed_end();
-    doc.revisions().iter().position(|r| match (r.eof_marker, r.end) {
-        (Some(m), Some(e)) => end >= m + 5 && end <= e,
-        _ => false,
-    })
+    doc.revisions()
+        .iter()
+        .position(|r| match (r.eof_marker, r.end) {
+            (Some(m), Some(e)) => end >= m + 5 && end <= e,
+            _ => false,
+        })
 }
 
 /// Signatures reachable from the final revision's AcroForm.
@@ -396,7 +477,11 @@ fn find_signatures(doc: &Document) -> Result<Vec<FoundSignature>, PdfError> {
         if matches!(v, Object::Null) || dict.as_ref().is_some_and(|d| d.is_empty()) {
             continue;
         }
-        out.push(FoundSignature { field: f.name.clone(), object: v.as_ref(), dict });
+        out.push(FoundSignature {
+            field: f.name.clone(),
+            object: v.as_ref(),
+            dict,
+        });
     }
     Ok(out)
 }
@@ -412,7 +497,9 @@ fn certification_signature(doc: &Document) -> Option<ObjRef> {
 /// Bytes after the final `%%EOF` that are not white space are not part of any revision: they
 /// may be an attempt to append unsigned content.
 fn trailing_bytes_finding(doc: &Document, report: &mut FileReport) {
-    let Some(last) = doc.revisions().last() else { return };
+    let Some(last) = doc.revisions().last() else {
+        return;
+    };
     let Some(end) = last.end else {
         report.findings.push(Finding {
             id: "no-eof-marker",
@@ -425,16 +512,26 @@ fn trailing_bytes_finding(doc: &Document, report: &mut FileReport) {
     if end >= len {
         return;
     }
-    let tail = doc.source().read(end, usize::try_from((len - end).min(1 << 20)).unwrap_or(1 << 20));
+    let tail = doc.source().read(
+        end,
+        usize::try_from((len - end).min(1 << 20)).unwrap_or(1 << 20),
+    );
     let junk = match tail {
-        Ok(t) => t.iter().any(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\0' | b'\x0c')) || len - end > 1 << 20,
+        Ok(t) => {
+            t.iter()
+                .any(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\0' | b'\x0c'))
+                || len - end > 1 << 20
+        }
         Err(_) => true,
     };
     if junk {
         report.findings.push(Finding {
             id: "trailing-bytes",
             status: CheckStatus::Failed,
-            message: format!("{} bytes after the final %%EOF are not part of any revision", len - end),
+            message: format!(
+                "{} bytes after the final %%EOF are not part of any revision",
+                len - end
+            ),
         });
     }
 }
@@ -448,19 +545,21 @@ fn unreachable_signatures(doc: &Document, found: &[FoundSignature], report: &mut
     let mut carry: Vec<u8> = Vec::new();
     let mut base = 0u64;
     let finder = memchr::memmem::Finder::new(needle);
-    let res = doc.source().for_each_chunk(0, doc.len(), 1 << 20, &mut |chunk| {
-        let mut buf = std::mem::take(&mut carry);
-        let start = base - buf.len() as u64;
-        buf.extend_from_slice(chunk);
-        for i in finder.find_iter(&buf) {
-            if hits.len() < 1000 {
-                hits.push(start + i as u64);
+    let res = doc
+        .source()
+        .for_each_chunk(0, doc.len(), 1 << 20, &mut |chunk| {
+            let mut buf = std::mem::take(&mut carry);
+            let start = base - buf.len() as u64;
+            buf.extend_from_slice(chunk);
+            for i in finder.find_iter(&buf) {
+                if hits.len() < 1000 {
+                    hits.push(start + i as u64);
+                }
             }
-        }
-        let keep = buf.len().min(needle.len() - 1);
-        carry = buf[buf.len() - keep..].to_vec();
-        base += chunk.len() as u64;
-    });
+            let keep = buf.len().min(needle.len() - 1);
+            carry = buf[buf.len() - keep..].to_vec();
+            base += chunk.len() as u64;
+        });
     if res.is_err() || hits.is_empty() {
         return;
     }
@@ -475,11 +574,16 @@ fn unreachable_signatures(doc: &Document, found: &[FoundSignature], report: &mut
         }
     }
     offsets.sort_unstable();
-    let known: HashSet<u32> = found.iter().filter_map(|f| f.object.map(|r| r.num)).collect();
+    let known: HashSet<u32> = found
+        .iter()
+        .filter_map(|f| f.object.map(|r| r.num))
+        .collect();
     let mut reported = HashSet::new();
     for h in hits {
         let i = offsets.partition_point(|(o, _)| *o <= h);
-        let Some(&(_, num)) = i.checked_sub(1).and_then(|i| offsets.get(i)) else { continue };
+        let Some(&(_, num)) = i.checked_sub(1).and_then(|i| offsets.get(i)) else {
+            continue;
+        };
         if known.contains(&num) || !reported.insert(num) {
             continue;
         }

@@ -79,7 +79,10 @@ impl SignatureDictionary {
     }
     /// A text entry (`/Reason`, `/Location`, `/ContactInfo`, `/Name`).
     pub fn text(&self, key: &[u8]) -> Option<String> {
-        self.dict.get(key).and_then(Object::as_string).map(|s| s.to_text())
+        self.dict
+            .get(key)
+            .and_then(Object::as_string)
+            .map(|s| s.to_text())
     }
 }
 
@@ -106,24 +109,36 @@ pub fn check(
         Some(_) => return Err("/SubFilter is not a name".into()),
         None => return Err("the signature dictionary has no /SubFilter".into()),
     };
-    let sub_filter = match sub_name.as_str() {
-        "adbe.pkcs7.detached" => SubFilter::Pkcs7Detached,
-        "ETSI.CAdES.detached" => SubFilter::CadesDetached,
-        "adbe.pkcs7.sha1" => SubFilter::Pkcs7Sha1,
-        "ETSI.RFC3161" => SubFilter::Rfc3161,
-        "adbe.x509.rsa_sha1" => {
-            return Err("legacy /SubFilter adbe.x509.rsa_sha1 (raw PKCS#1 with /Cert) is not accepted: \
+    let sub_filter =
+        match sub_name.as_str() {
+            "adbe.pkcs7.detached" => SubFilter::Pkcs7Detached,
+            "ETSI.CAdES.detached" => SubFilter::CadesDetached,
+            "adbe.pkcs7.sha1" => SubFilter::Pkcs7Sha1,
+            "ETSI.RFC3161" => SubFilter::Rfc3161,
+            "adbe.x509.rsa_sha1" => return Err(
+                "legacy /SubFilter adbe.x509.rsa_sha1 (raw PKCS#1 with /Cert) is not accepted: \
                  it signs with SHA-1 and binds no certificate"
-                .into())
-        }
-        other => return Err(format!("unknown /SubFilter {other}")),
-    };
+                    .into(),
+            ),
+            other => return Err(format!("unknown /SubFilter {other}")),
+        };
     match (type_name, sub_filter) {
         (Some(b"DocTimeStamp"), SubFilter::Rfc3161) | (None, SubFilter::Rfc3161) => {}
-        (Some(b"DocTimeStamp"), _) => return Err("/Type /DocTimeStamp with a /SubFilter other than ETSI.RFC3161".into()),
-        (_, SubFilter::Rfc3161) => return Err("/SubFilter ETSI.RFC3161 on a dictionary that is not /Type /DocTimeStamp".into()),
+        (Some(b"DocTimeStamp"), _) => {
+            return Err("/Type /DocTimeStamp with a /SubFilter other than ETSI.RFC3161".into())
+        }
+        (_, SubFilter::Rfc3161) => {
+            return Err(
+                "/SubFilter ETSI.RFC3161 on a dictionary that is not /Type /DocTimeStamp".into(),
+            )
+        }
         (Some(b"Sig") | None, _) => {}
-        (Some(other), _) => return Err(format!("unexpected /Type /{}", String::from_utf8_lossy(other))),
+        (Some(other), _) => {
+            return Err(format!(
+                "unexpected /Type /{}",
+                String::from_utf8_lossy(other)
+            ))
+        }
     }
     if dict.get(b"Filter").is_some_and(|f| f.as_name().is_none()) {
         return Err("/Filter is not a name".into());
@@ -135,7 +150,9 @@ pub fn check(
     // /Contents: a direct string with a known position in the file.
     let contents = match dict.get(b"Contents") {
         None => return Err("the signature dictionary has no /Contents".into()),
-        Some(Object::Ref(_)) => return Err("/Contents is an indirect reference; it must be a direct string".into()),
+        Some(Object::Ref(_)) => {
+            return Err("/Contents is an indirect reference; it must be a direct string".into())
+        }
         Some(Object::Null) => return Err("/Contents is null".into()),
         Some(Object::String(s)) => s,
         Some(o) => return Err(format!("/Contents is a {}, not a string", o.type_name())),
@@ -146,15 +163,16 @@ pub fn check(
     if contents.bytes.iter().all(|&b| b == 0) {
         return Err("/Contents holds only zero bytes (an unsigned placeholder)".into());
     }
-    let span = contents
-        .span
-        .clone()
-        .ok_or("/Contents is inside an object stream; a signature dictionary must be a plain object")?;
+    let span = contents.span.clone().ok_or(
+        "/Contents is inside an object stream; a signature dictionary must be a plain object",
+    )?;
 
     // /ByteRange: direct, four non-negative integers, [0 a b c] with the gap = /Contents.
     let br = match dict.get(b"ByteRange") {
         None => return Err("the signature dictionary has no /ByteRange".into()),
-        Some(Object::Ref(_)) => return Err("/ByteRange is an indirect reference; it must be a direct array".into()),
+        Some(Object::Ref(_)) => {
+            return Err("/ByteRange is an indirect reference; it must be a direct array".into())
+        }
         Some(Object::Array(a)) => a,
         Some(o) => return Err(format!("/ByteRange is a {}, not an array", o.type_name())),
     };
@@ -172,14 +190,18 @@ pub fn check(
     let [start, len1, start2, len2] = v;
     let len = doc.len();
     if start != 0 {
-        return Err(format!("/ByteRange does not start at 0 (starts at {start})"));
+        return Err(format!(
+            "/ByteRange does not start at 0 (starts at {start})"
+        ));
     }
     if start2 < len1 {
         return Err("/ByteRange ranges overlap".into());
     }
     let end = start2.checked_add(len2).ok_or("/ByteRange overflows")?;
     if end > len {
-        return Err(format!("/ByteRange ends at {end}, past the end of the file ({len} bytes)"));
+        return Err(format!(
+            "/ByteRange ends at {end}, past the end of the file ({len} bytes)"
+        ));
     }
     if len1 != span.start || start2 != span.end {
         return Err(format!(
@@ -198,7 +220,10 @@ pub fn check(
     } else {
         SigKind::Approval
     };
-    let signing_time = dict.get(b"M").and_then(Object::as_string).and_then(|s| crate::time::parse_pdf_date(&s.to_text()));
+    let signing_time = dict
+        .get(b"M")
+        .and_then(Object::as_string)
+        .and_then(|s| crate::time::parse_pdf_date(&s.to_text()));
     Ok(SignatureDictionary {
         object,
         dict: dict.clone(),
@@ -220,7 +245,10 @@ fn has_docmdp_reference(doc: &Document, dict: &Dict) -> bool {
         a.iter().any(|r| {
             doc.deref_in(rev, r)
                 .ok()
-                .and_then(|o| o.as_dict().and_then(|d| d.get_name(b"TransformMethod").map(|n| n == b"DocMDP")))
+                .and_then(|o| {
+                    o.as_dict()
+                        .and_then(|d| d.get_name(b"TransformMethod").map(|n| n == b"DocMDP"))
+                })
                 .unwrap_or(false)
         })
     })

@@ -6,7 +6,7 @@
 use crate::cms::{self, SignedData, SignerIdentifier, SignerInfo};
 use crate::crypto::{oids, DigestAlgorithm};
 use crate::pdf::source::Source;
-use crate::pki::{Certificate, CertPath, PathError};
+use crate::pki::{CertPath, Certificate, PathError};
 use crate::report::{Check, CheckStatus, SubIndication};
 
 use super::sigdict::{SignatureDictionary, SubFilter};
@@ -34,7 +34,11 @@ pub struct CryptoFacts {
 }
 
 /// Hashes the signed ranges of `sd` from the source, streaming.
-pub fn hash_signed_ranges(source: &Source, sd: &SignatureDictionary, alg: DigestAlgorithm) -> std::io::Result<Vec<u8>> {
+pub fn hash_signed_ranges(
+    source: &Source,
+    sd: &SignatureDictionary,
+    alg: DigestAlgorithm,
+) -> std::io::Result<Vec<u8>> {
     let mut h = alg.hasher();
     for r in sd.signed_ranges() {
         source.for_each_chunk(r.start, r.end - r.start, HASH_CHUNK, &mut |c| h.update(c))?;
@@ -56,20 +60,31 @@ pub fn check_cms(
     let signed = match cms::parse_signed_data(&sd.contents) {
         Ok(s) => s,
         Err(e) => {
-            checks.fail("cms-structure", format!("/Contents is not a CMS SignedData: {e}"), SubIndication::FormatFailure);
+            checks.fail(
+                "cms-structure",
+                format!("/Contents is not a CMS SignedData: {e}"),
+                SubIndication::FormatFailure,
+            );
             return facts;
         }
     };
     let si = match signed.signer_infos.as_slice() {
         [si] => si,
         [] => {
-            checks.fail("cms-structure", "the CMS has no SignerInfo", SubIndication::FormatFailure);
+            checks.fail(
+                "cms-structure",
+                "the CMS has no SignerInfo",
+                SubIndication::FormatFailure,
+            );
             return facts;
         }
         many => {
             checks.fail(
                 "cms-structure",
-                format!("the CMS has {} SignerInfos; a PDF signature has exactly one", many.len()),
+                format!(
+                    "the CMS has {} SignerInfos; a PDF signature has exactly one",
+                    many.len()
+                ),
                 SubIndication::FormatFailure,
             );
             return facts;
@@ -97,7 +112,10 @@ pub fn check_cms(
         checks.fail("cms-structure", msg, SubIndication::FormatFailure);
         return facts;
     }
-    checks.pass("cms-structure", format!("CMS SignedData, one SignerInfo, {}", sd.sub_filter_name));
+    checks.pass(
+        "cms-structure",
+        format!("CMS SignedData, one SignerInfo, {}", sd.sub_filter_name),
+    );
     facts.cms_signing_time = si.signing_time();
 
     // ISC: identify the signing certificate.
@@ -106,7 +124,11 @@ pub fn check_cms(
         match Certificate::from_der(der) {
             Ok(c) => embedded.push(c),
             Err(e) => {
-                checks.fail("cms-structure", format!("certificate #{} in the CMS is malformed: {e}", i + 1), SubIndication::FormatFailure);
+                checks.fail(
+                    "cms-structure",
+                    format!("certificate #{} in the CMS is malformed: {e}", i + 1),
+                    SubIndication::FormatFailure,
+                );
                 return facts;
             }
         }
@@ -122,7 +144,9 @@ pub fn check_cms(
     let mut pool = embedded;
     pool.extend(opts.extra_certificates.iter().cloned());
     let signer = pool.iter().find(|c| match &si.sid {
-        SignerIdentifier::IssuerAndSerial { issuer, serial } => c.matches_issuer_serial(issuer, serial),
+        SignerIdentifier::IssuerAndSerial { issuer, serial } => {
+            c.matches_issuer_serial(issuer, serial)
+        }
         SignerIdentifier::SubjectKeyId(ski) => c.subject_key_id() == Some(ski.as_slice()),
     });
     let Some(signer) = signer.cloned() else {
@@ -134,7 +158,10 @@ pub fn check_cms(
         return facts;
     };
     facts.signer = Some(signer.clone());
-    checks.pass("signer-certificate", format!("signed by {}", signer.subject()));
+    checks.pass(
+        "signer-certificate",
+        format!("signed by {}", signer.subject()),
+    );
 
     // ESS signing-certificate(-v2): binds the signature to this certificate.
     match si.signing_certificate() {
@@ -170,10 +197,22 @@ pub fn check_cms(
     }
 
     // CV: digest of the signed bytes, then the signature value.
-    let content_digest = match hash_signed_ranges(source, sd, if sd.sub_filter == SubFilter::Pkcs7Sha1 { DigestAlgorithm::Sha1 } else { digest }) {
+    let content_digest = match hash_signed_ranges(
+        source,
+        sd,
+        if sd.sub_filter == SubFilter::Pkcs7Sha1 {
+            DigestAlgorithm::Sha1
+        } else {
+            digest
+        },
+    ) {
         Ok(d) => d,
         Err(e) => {
-            checks.indeterminate("message-digest", format!("could not read the signed bytes: {e}"), SubIndication::SignedDataNotFound);
+            checks.indeterminate(
+                "message-digest",
+                format!("could not read the signed bytes: {e}"),
+                SubIndication::SignedDataNotFound,
+            );
             return facts;
         }
     };
@@ -181,11 +220,19 @@ pub fn check_cms(
         match &signed.encap_content {
             Some(c) if *c == content_digest => digest.digest(c),
             Some(_) => {
-                checks.fail("message-digest", "the SHA-1 digest in the CMS content does not match the signed bytes", SubIndication::HashFailure);
+                checks.fail(
+                    "message-digest",
+                    "the SHA-1 digest in the CMS content does not match the signed bytes",
+                    SubIndication::HashFailure,
+                );
                 return facts;
             }
             None => {
-                checks.fail("message-digest", "adbe.pkcs7.sha1 signature without encapsulated digest", SubIndication::FormatFailure);
+                checks.fail(
+                    "message-digest",
+                    "adbe.pkcs7.sha1 signature without encapsulated digest",
+                    SubIndication::FormatFailure,
+                );
                 return facts;
             }
         }
@@ -195,7 +242,10 @@ pub fn check_cms(
     match &si.signed_attrs_der {
         Some(attrs) => {
             match si.message_digest() {
-                Some(md) if md == signed_content_digest => checks.pass("message-digest", format!("{} of the signed bytes matches", digest.name())),
+                Some(md) if md == signed_content_digest => checks.pass(
+                    "message-digest",
+                    format!("{} of the signed bytes matches", digest.name()),
+                ),
                 Some(_) => {
                     checks.fail(
                         "message-digest",
@@ -205,37 +255,68 @@ pub fn check_cms(
                     return facts;
                 }
                 None => {
-                    checks.fail("message-digest", "the signed attributes have no message-digest", SubIndication::FormatFailure);
+                    checks.fail(
+                        "message-digest",
+                        "the signed attributes have no message-digest",
+                        SubIndication::FormatFailure,
+                    );
                     return facts;
                 }
             }
             match scheme.verify(signer.public_key(), attrs, &si.signature) {
-                Ok(true) => checks.pass("signature-value", format!("{} signature verifies with the signer's key", scheme.name())),
+                Ok(true) => checks.pass(
+                    "signature-value",
+                    format!("{} signature verifies with the signer's key", scheme.name()),
+                ),
                 Ok(false) => {
-                    checks.fail("signature-value", "the signature value does not verify with the signer's public key", SubIndication::SigCryptoFailure);
+                    checks.fail(
+                        "signature-value",
+                        "the signature value does not verify with the signer's public key",
+                        SubIndication::SigCryptoFailure,
+                    );
                     return facts;
                 }
                 Err(_) => {
                     checks.fail(
                         "signature-value",
-                        format!("the signature algorithm {} does not fit the signer's {} key", scheme.name(), signer.key_info().algorithm),
+                        format!(
+                            "the signature algorithm {} does not fit the signer's {} key",
+                            scheme.name(),
+                            signer.key_info().algorithm
+                        ),
                         SubIndication::SigCryptoFailure,
                     );
                     return facts;
                 }
             }
         }
-        None => match scheme.verify_digest(signer.public_key(), &signed_content_digest, &si.signature) {
-            Ok(true) => checks.pass("signature-value", format!("{} signature (no signed attributes) verifies", scheme.name())),
-            Ok(false) => {
-                checks.fail("signature-value", "the signature does not verify over the signed bytes", SubIndication::SigCryptoFailure);
-                return facts;
+        None => {
+            match scheme.verify_digest(signer.public_key(), &signed_content_digest, &si.signature) {
+                Ok(true) => checks.pass(
+                    "signature-value",
+                    format!(
+                        "{} signature (no signed attributes) verifies",
+                        scheme.name()
+                    ),
+                ),
+                Ok(false) => {
+                    checks.fail(
+                        "signature-value",
+                        "the signature does not verify over the signed bytes",
+                        SubIndication::SigCryptoFailure,
+                    );
+                    return facts;
+                }
+                Err(_) => {
+                    checks.fail(
+                        "signature-value",
+                        "the signature could not be checked with the signer's key",
+                        SubIndication::SigCryptoFailure,
+                    );
+                    return facts;
+                }
             }
-            Err(_) => {
-                checks.fail("signature-value", "the signature could not be checked with the signer's key", SubIndication::SigCryptoFailure);
-                return facts;
-            }
-        },
+        }
     }
 
     // SAV: algorithms and key sizes.
@@ -243,21 +324,38 @@ pub fn check_cms(
     if digest.is_weak() || scheme.digest().is_weak() {
         checks.indeterminate(
             "algorithms",
-            format!("{} is no longer accepted for signatures", scheme.digest().name()),
+            format!(
+                "{} is no longer accepted for signatures",
+                scheme.digest().name()
+            ),
             SubIndication::CryptoConstraintsFailureNoPoe,
         );
     } else if key.is_weak() {
         checks.indeterminate(
             "algorithms",
-            format!("{}-{} keys are too weak (RSA needs 2048 bits, EC 256)", key.algorithm, key.bits),
+            format!(
+                "{}-{} keys are too weak (RSA needs 2048 bits, EC 256)",
+                key.algorithm, key.bits
+            ),
             SubIndication::CryptoConstraintsFailureNoPoe,
         );
     } else {
-        checks.pass("algorithms", format!("{}, {}-bit {} key", scheme.name(), key.bits, key.algorithm));
+        checks.pass(
+            "algorithms",
+            format!("{}, {}-bit {} key", scheme.name(), key.bits, key.algorithm),
+        );
     }
 
     // XCV: chain to a trust anchor, key usage, validity in time.
-    check_chain(&signer, &pool, opts, sd.signing_time.or(facts.cms_signing_time), validation_time, checks, &mut facts);
+    check_chain(
+        &signer,
+        &pool,
+        opts,
+        sd.signing_time.or(facts.cms_signing_time),
+        validation_time,
+        checks,
+        &mut facts,
+    );
     facts
 }
 
@@ -269,7 +367,10 @@ fn strip0(b: &[u8]) -> &[u8] {
 /// An embedded certificate whose issuer is at hand (embedded, extra, or an anchor) but
 /// whose signature does not verify with that issuer's key: a CMS that was tampered with
 /// after signing (certificates are not covered by the signature), or a broken producer.
-fn corrupted_certificate<'a>(embedded: &'a [Certificate], opts: &ValidationOptions) -> Option<&'a Certificate> {
+fn corrupted_certificate<'a>(
+    embedded: &'a [Certificate],
+    opts: &ValidationOptions,
+) -> Option<&'a Certificate> {
     embedded.iter().find(|c| {
         let mut issuers = embedded
             .iter()
@@ -285,35 +386,59 @@ fn corrupted_certificate<'a>(embedded: &'a [Certificate], opts: &ValidationOptio
     })
 }
 
-fn check_structure(sd: &SignatureDictionary, signed: &SignedData, si: &SignerInfo) -> Result<(), String> {
+fn check_structure(
+    sd: &SignatureDictionary,
+    signed: &SignedData,
+    si: &SignerInfo,
+) -> Result<(), String> {
     let sid_version = match si.sid {
         SignerIdentifier::IssuerAndSerial { .. } => 1,
         SignerIdentifier::SubjectKeyId(_) => 3,
     };
     if si.version != sid_version {
-        return Err(format!("SignerInfo version {} does not match its signer identifier (expected {sid_version})", si.version));
+        return Err(format!(
+            "SignerInfo version {} does not match its signer identifier (expected {sid_version})",
+            si.version
+        ));
     }
     if !matches!(signed.version, 1 | 3 | 4 | 5) || (sid_version == 3 && signed.version < 3) {
-        return Err(format!("SignedData version {} is not valid for its contents", signed.version));
+        return Err(format!(
+            "SignedData version {} is not valid for its contents",
+            signed.version
+        ));
     }
-    if !signed.digest_algorithms.iter().any(|a| a.oid == si.digest_algorithm.oid) {
-        return Err("the SignedData digestAlgorithms do not list the signer's digest algorithm".into());
+    if !signed
+        .digest_algorithms
+        .iter()
+        .any(|a| a.oid == si.digest_algorithm.oid)
+    {
+        return Err(
+            "the SignedData digestAlgorithms do not list the signer's digest algorithm".into(),
+        );
     }
     if signed.encap_content.is_some() && sd.sub_filter != SubFilter::Pkcs7Sha1 {
         return Err("the CMS carries its own content; a detached signature is required".into());
     }
-    let expected_ct = if sd.sub_filter == SubFilter::Pkcs7Sha1 { oids::DATA } else { oids::DATA };
+    let expected_ct = oids::DATA;
     if signed.encap_content_type != expected_ct {
-        return Err(format!("encapsulated content type {} is not id-data", signed.encap_content_type));
+        return Err(format!(
+            "encapsulated content type {} is not id-data",
+            signed.encap_content_type
+        ));
     }
     if si.signed_attrs.is_some() {
         let (ct, n_ct) = si.signed_attr(oids::CONTENT_TYPE);
         let (_, n_md) = si.signed_attr(oids::MESSAGE_DIGEST);
         if ct.is_none() || n_ct != 1 || n_md != 1 {
-            return Err("signed attributes must hold exactly one content-type and one message-digest".into());
+            return Err(
+                "signed attributes must hold exactly one content-type and one message-digest"
+                    .into(),
+            );
         }
         if si.content_type().as_deref() != Some(signed.encap_content_type.as_str()) {
-            return Err("the content-type attribute does not match the encapsulated content type".into());
+            return Err(
+                "the content-type attribute does not match the encapsulated content type".into(),
+            );
         }
     } else if sd.sub_filter == SubFilter::CadesDetached {
         return Err("ETSI.CAdES.detached requires signed attributes".into());
@@ -338,7 +463,10 @@ fn check_chain(
             SubIndication::ChainConstraintsFailure,
         ),
         Some(_) => checks.pass("key-usage", "the signer's certificate allows signing"),
-        None => checks.warn("key-usage", "the signer's certificate has no keyUsage extension"),
+        None => checks.warn(
+            "key-usage",
+            "the signer's certificate has no keyUsage extension",
+        ),
     }
 
     if opts.trust.is_empty() {
@@ -354,20 +482,39 @@ fn check_chain(
         Err(e) => {
             let sub = match e {
                 PathError::NoChain { .. } => SubIndication::NoCertificateChainFound,
-                PathError::NotCa { .. } | PathError::PathLenExceeded { .. } => SubIndication::ChainConstraintsFailure,
+                PathError::NotCa { .. } | PathError::PathLenExceeded { .. } => {
+                    SubIndication::ChainConstraintsFailure
+                }
                 _ => SubIndication::CertificateChainGeneralFailure,
             };
             checks.indeterminate("certificate-chain", e.to_string(), sub);
             return;
         }
     };
-    let names: Vec<String> = path.certificates.iter().map(|c| c.subject().common_name().unwrap_or("?").to_string()).collect();
-    checks.pass("certificate-chain", format!("chains to the trust anchor: {}", names.join(" → ")));
-    for c in path.certificates.iter().skip(1).take(path.certificates.len().saturating_sub(2)) {
+    let names: Vec<String> = path
+        .certificates
+        .iter()
+        .map(|c| c.subject().common_name().unwrap_or("?").to_string())
+        .collect();
+    checks.pass(
+        "certificate-chain",
+        format!("chains to the trust anchor: {}", names.join(" → ")),
+    );
+    for c in path
+        .certificates
+        .iter()
+        .skip(1)
+        .take(path.certificates.len().saturating_sub(2))
+    {
         if c.key_info().is_weak() {
             checks.indeterminate(
                 "algorithms",
-                format!("CA certificate {} has a weak {}-{} key", c.subject(), c.key_info().algorithm, c.key_info().bits),
+                format!(
+                    "CA certificate {} has a weak {}-{} key",
+                    c.subject(),
+                    c.key_info().algorithm,
+                    c.key_info().bits
+                ),
                 SubIndication::CryptoConstraintsFailureNoPoe,
             );
         }
@@ -379,13 +526,21 @@ fn check_chain(
     if let Some(t) = claimed {
         for p in path.check_validity_at(t) {
             ok = false;
-            let sub = if p.expired { SubIndication::OutOfBoundsNoPoe } else { SubIndication::NotYetValid };
+            let sub = if p.expired {
+                SubIndication::OutOfBoundsNoPoe
+            } else {
+                SubIndication::NotYetValid
+            };
             checks.indeterminate(
                 "validity-period",
                 format!(
                     "{} was {} at the claimed signing time {} (valid {} to {})",
                     p.subject,
-                    if p.expired { "expired" } else { "not yet valid" },
+                    if p.expired {
+                        "expired"
+                    } else {
+                        "not yet valid"
+                    },
                     crate::time::format_rfc3339(t),
                     crate::time::format_rfc3339(p.not_before),
                     crate::time::format_rfc3339(p.not_after)
@@ -416,13 +571,20 @@ fn check_chain(
         }
     }
     if ok {
-        checks.pass("validity-period", "every certificate of the chain is within its validity period");
+        checks.pass(
+            "validity-period",
+            "every certificate of the chain is within its validity period",
+        );
     }
     facts.path = Some(path);
 }
 
 /// A check that did not run because an earlier one failed.
 pub fn not_run(id: &'static str) -> Check {
-    Check { id, status: CheckStatus::NotRun, message: "not run".into(), sub_indication: None }
+    Check {
+        id,
+        status: CheckStatus::NotRun,
+        message: "not run".into(),
+        sub_indication: None,
+    }
 }
-

@@ -16,7 +16,12 @@ pub fn pki() -> &'static TestPki {
 
 pub fn signer_for(who: &Issued) -> KeySigner {
     let p = pki();
-    KeySigner::new(who.key.clone(), who.cert.clone(), vec![p.intermediate.cert.clone(), p.root.cert.clone()]).unwrap()
+    KeySigner::new(
+        who.key.clone(),
+        who.cert.clone(),
+        vec![p.intermediate.cert.clone(), p.root.cert.clone()],
+    )
+    .unwrap()
 }
 
 pub fn sample(opts: &SampleOptions) -> Vec<u8> {
@@ -42,7 +47,10 @@ pub fn trust_root() -> TrustStore {
 }
 
 pub fn validator() -> Validator {
-    Validator::new(ValidationOptions { trust: trust_root(), ..Default::default() })
+    Validator::new(ValidationOptions {
+        trust: trust_root(),
+        ..Default::default()
+    })
 }
 
 pub fn verify(bytes: &[u8]) -> kyso::report::FileReport {
@@ -57,15 +65,23 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn new() -> Self {
-        let w = Workspace { dir: tempfile::tempdir().unwrap() };
+        let w = Workspace {
+            dir: tempfile::tempdir().unwrap(),
+        };
         let p = pki();
         w.write("root.pem", &p.root.cert_pem());
         let mut chain = p.intermediate.cert_pem();
         chain.extend(p.root.cert_pem());
         w.write("chain.pem", &chain);
         w.write("p12.pass", b"test-password\n");
-        w.write("rsa.p12", &p.rsa.pkcs12("test-password", &[&p.intermediate, &p.root]));
-        w.write("ec.p12", &p.ec.pkcs12("test-password", &[&p.intermediate, &p.root]));
+        w.write(
+            "rsa.p12",
+            &p.rsa.pkcs12("test-password", &[&p.intermediate, &p.root]),
+        );
+        w.write(
+            "ec.p12",
+            &p.ec.pkcs12("test-password", &[&p.intermediate, &p.root]),
+        );
         w.write("rsa.key", &p.rsa.key_pem());
         w.write("rsa.pem", &p.rsa.cert_pem());
         w.write("ec.key", &p.ec.key_pem());
@@ -86,7 +102,10 @@ impl Workspace {
 }
 
 pub fn kyso(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kyso")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_kyso"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -120,7 +139,11 @@ pub fn peer(name: &str) -> PathBuf {
 }
 
 pub fn qpdf_check(path: &Path) {
-    let o = Command::new(peer("qpdf")).arg("--check").arg(path).output().unwrap();
+    let o = Command::new(peer("qpdf"))
+        .arg("--check")
+        .arg(path)
+        .output()
+        .unwrap();
     assert!(
         o.status.success(),
         "qpdf --check failed on {}:\n{}{}",
