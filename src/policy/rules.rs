@@ -1220,7 +1220,7 @@ fn r12(ev: &mut Evaluation, a: &Algorithms, fi: usize, i: usize, s: &SignatureRe
             && !accepted(d)
             && s.digest_algorithm
                 .as_deref()
-                .map_or(true, |x| norm_digest(x) != norm_digest(d))
+                .is_none_or(|x| norm_digest(x) != norm_digest(d))
         {
             problems.push((
                 Status::Failed,
