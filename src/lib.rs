@@ -7,6 +7,9 @@
 //! Data flows one way: bytes → [`pdf`] structure → signatures ([`cms`]) → validation facts
 //! ([`validate`]) → [`report`].
 
+//!
+//! The README follows; its library example is compiled as a doctest.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
