@@ -22,6 +22,7 @@ pub mod inspect;
 pub mod io;
 pub mod pdf;
 pub mod pki;
+pub mod policy;
 pub mod report;
 pub mod sign;
 pub mod testkit;
