@@ -24,6 +24,7 @@ pub mod io;
 pub mod net;
 pub mod pdf;
 pub mod pki;
+pub mod policy;
 pub mod report;
 pub mod revocation;
 pub mod sign;

@@ -1,8 +1,8 @@
 //! The `kyso` command: parses arguments, calls the library, prints. No logic lives here that
 //! the library does not offer.
 //!
-//! Exit codes: 0 = success (every file valid), 1 = some file not valid, 2 = usage or I/O
-//! error.
+//! Exit codes: 0 = success (every file valid; `check`: the dossier is compliant), 1 = some
+//! file not valid (`check`: not compliant, or cannot decide), 2 = usage, catalog or I/O error.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use kyso::crypto::DigestAlgorithm;
 use kyso::pki::{Certificate, TrustStore};
+use kyso::policy::{Catalog, InputFile, Lang, Policy, PolicyOptions, Profiles};
 use kyso::revocation::{OnlineSource, RevocationPolicy};
 use kyso::sign::levels::{LevelOptions, PadesLevel};
 use kyso::sign::{KeySigner, SignOptions, SubFilterChoice};
@@ -40,6 +41,8 @@ enum Command {
     Extend(ExtendArgs),
     /// Show a PDF's revisions, fields and signatures.
     Inspect(InspectArgs),
+    /// Check a dossier (submission or result) against a procedure of the catalog.
+    Check(CheckArgs),
 }
 
 #[derive(Args)]
@@ -171,6 +174,59 @@ struct VerifyArgs {
     /// evidence), `off` does not check revocation.
     #[arg(long, value_enum, default_value_t = RevocationArg::SoftFail)]
     revocation: RevocationArg,
+    /// Trust a bundled trust profile (`vn-public`, `vn-gov`): its anchors and known
+    /// intermediates. Repeatable; combines with --trust.
+    #[arg(long = "trust-profile", value_name = "NAME")]
+    trust_profile: Vec<String>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The dossier: PDF files, or directories whose *.pdf files are taken (one dossier).
+    #[arg(required = true, value_name = "FILE|DIR")]
+    files: Vec<PathBuf>,
+    /// Procedure code, e.g. 1.000101.H62.
+    #[arg(long, value_name = "CODE")]
+    procedure: String,
+    /// What the dossier is.
+    #[arg(long, value_enum)]
+    role: RoleArg,
+    /// Procedure catalog (TOML, see docs/catalog.md). Default: the bundled example catalog.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Add trust anchors to a profile, as NAME=ROOT.pem. Repeatable.
+    #[arg(long = "add-anchor", value_name = "NAME=ROOT.pem")]
+    add_anchor: Vec<String>,
+    /// Replace a profile's trust anchors, as NAME=ROOT.pem. Repeatable.
+    #[arg(long = "replace-anchors", value_name = "NAME=ROOT.pem")]
+    replace_anchors: Vec<String>,
+    /// Report language.
+    #[arg(long, value_enum, default_value_t = LangArg::Vi)]
+    lang: LangArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Validate as of this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// Accept filling in existing form fields after an approval signature (reported).
+    #[arg(long)]
+    allow_form_filling: bool,
+    /// Text output: list the rules that passed too.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Submission,
+    Result,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Vi,
+    En,
 }
 
 #[derive(Args)]
@@ -238,6 +294,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => verify(a),
         Command::Extend(a) => extend(a),
         Command::Inspect(a) => inspect(a),
+        Command::Check(a) => check(a),
     };
     match result {
         Ok(code) => code,
@@ -404,16 +461,19 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
     for c in load_certs(&a.trust)? {
         trust.add(c);
     }
-    let validation_time = match &a.at {
-        Some(t) => Some(
-            kyso::time::parse_rfc3339(t)
-                .ok_or_else(|| Fatal(format!("--at: cannot read {t:?} as RFC 3339 time")))?,
-        ),
-        None => None,
-    };
+    let mut extra_certificates = load_certs(&a.certs)?;
+    if !a.trust_profile.is_empty() {
+        let names: Vec<&str> = a.trust_profile.iter().map(String::as_str).collect();
+        let (profile_trust, intermediates) = Profiles::bundled().trust_material(&names)?;
+        for c in profile_trust.anchors() {
+            trust.add(c.clone());
+        }
+        extra_certificates.extend(intermediates);
+    }
+    let validation_time = parse_at(a.at.as_deref())?;
     let validator = Validator::new(ValidationOptions {
         trust,
-        extra_certificates: load_certs(&a.certs)?,
+        extra_certificates,
         validation_time,
         allow_form_filling: a.allow_form_filling,
         revocation_policy: match a.revocation {
@@ -452,6 +512,94 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
     Ok(if io_error {
         ExitCode::from(2)
     } else if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn parse_at(at: Option<&str>) -> Result<Option<i64>, Fatal> {
+    match at {
+        Some(t) => Ok(Some(kyso::time::parse_rfc3339(t).ok_or_else(|| {
+            Fatal(format!("--at: cannot read {t:?} as RFC 3339 time"))
+        })?)),
+        None => Ok(None),
+    }
+}
+
+/// The files of a dossier: files as given, directories' `*.pdf` files sorted by name.
+fn dossier_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Fatal> {
+    let mut out = Vec::new();
+    for p in args {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| Fatal(format!("cannot read directory {}: {e}", p.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file() && f.extension().is_some_and(|x| x.eq_ignore_ascii_case("pdf"))
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(Fatal(format!(
+                    "{}: no *.pdf files in the directory",
+                    p.display()
+                )));
+            }
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn profile_file(spec: &str, flag: &str) -> Result<(String, Vec<u8>), Fatal> {
+    let (name, path) = spec
+        .split_once('=')
+        .ok_or_else(|| Fatal(format!("{flag}: expected NAME=FILE, got {spec:?}")))?;
+    Ok((name.to_string(), read(Path::new(path))?))
+}
+
+fn check(a: CheckArgs) -> Result<ExitCode, Fatal> {
+    let catalog = match &a.catalog {
+        Some(p) => Catalog::from_path(p)?,
+        None => Catalog::example()?,
+    };
+    let mut profiles = Profiles::bundled();
+    for spec in &a.replace_anchors {
+        let (name, data) = profile_file(spec, "--replace-anchors")?;
+        profiles.replace_anchors(&name, &data)?;
+    }
+    for spec in &a.add_anchor {
+        let (name, data) = profile_file(spec, "--add-anchor")?;
+        profiles.add_anchors(&name, &data)?;
+    }
+    let options = PolicyOptions {
+        lang: match a.lang {
+            LangArg::Vi => Lang::Vi,
+            LangArg::En => Lang::En,
+        },
+        validation_time: parse_at(a.at.as_deref())?,
+        allow_form_filling: a.allow_form_filling,
+    };
+    let policy = Policy::new(catalog, profiles).with_options(options);
+    let paths = dossier_files(&a.files)?;
+    let mut contents = Vec::new();
+    for p in &paths {
+        contents.push((p.display().to_string(), read(p)?));
+    }
+    let inputs: Vec<InputFile<'_>> = contents.iter().map(|(n, b)| InputFile::new(n, b)).collect();
+    let report = match a.role {
+        RoleArg::Submission => policy.check_submission(&a.procedure, &inputs)?,
+        RoleArg::Result => policy.check_result(&a.procedure, &inputs)?,
+    };
+    let text = match a.format {
+        Format::Text => kyso::policy::render_text(&report, a.verbose),
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    Ok(if report.is_compliant() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
