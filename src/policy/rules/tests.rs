@@ -214,6 +214,8 @@ fn file(name: &str, sigs: Vec<SignatureReport>) -> FileReport {
         summary: String::new(),
         validation_time: "2025-06-02T00:00:00Z".into(),
         revisions: sigs.len() + 1,
+        revocation_policy: "soft-fail",
+        offline: true,
         signatures: sigs,
         findings: Vec::new(),
     };
