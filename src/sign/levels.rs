@@ -355,7 +355,7 @@ fn inventory(doc: &Document, extra: &[Certificate]) -> Result<Inventory, SignErr
         match t.verify(&inv.pool) {
             Ok(tsa) => {
                 if *is_doc && inv.newest_doc_timestamp.is_none_or(|(g, _)| t.info.gen_time >= g) {
-                    inv.newest_doc_timestamp = Some((t.info.gen_time, tsa.not_after()));
+                    inv.newest_doc_timestamp = Some((t.info.gen_time, chain_expiry(&tsa, &inv.pool)));
                 }
                 push_cert(&mut inv.leaves, tsa);
             }
@@ -363,6 +363,23 @@ fn inventory(doc: &Document, extra: &[Certificate]) -> Result<Inventory, SignErr
         }
     }
     Ok(inv)
+}
+
+/// When the first certificate of `cert`'s chain (as far as `pool` completes it) expires.
+fn chain_expiry(cert: &Certificate, pool: &[Certificate]) -> i64 {
+    let mut c = cert.clone();
+    let mut expiry = c.not_after();
+    for _ in 0..MAX_CHAIN {
+        if revocation::is_self_signed(&c) {
+            break;
+        }
+        let Some(issuer) = revocation::find_issuer(&c, pool) else {
+            break;
+        };
+        expiry = expiry.min(issuer.not_after());
+        c = issuer.clone();
+    }
+    expiry
 }
 
 /// Collects the certificates, OCSP responses and CRLs that validate each of `leaves` up to
@@ -519,8 +536,9 @@ fn add_timestamp_validation_data(
     Ok(out)
 }
 
-/// When the newest document time-stamp's TSA certificate expires (Unix seconds), if the file
-/// has a verifiable document time-stamp: an archive must be time-stamped again before then.
+/// When the newest document time-stamp's TSA chain starts to expire (the earliest notAfter of
+/// the TSA certificate and its issuers found in the file or `extra`), if the file has a
+/// verifiable document time-stamp: an archive must be time-stamped again before then.
 ///
 /// # Errors
 /// An unreadable input or a file without signatures.
