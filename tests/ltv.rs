@@ -340,6 +340,18 @@ fn b_t_proves_the_signing_time() {
         text(&r)
     );
     assert!(text(&r).contains("proven:"), "{}", text(&r));
+    // The placeholder was sized from a probe token: a few dozen bytes of padding, not more.
+    let br = &s.coverage.as_ref().unwrap().byte_range;
+    let hex = std::str::from_utf8(&pdf[br[1] as usize + 1..br[2] as usize - 1]).unwrap();
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let used = kyso::der::Reader::new(&bytes).read().unwrap().raw.len();
+    let spare = bytes.len() - used;
+    assert!(
+        spare < 300,
+        "{spare} bytes of padding for a {used}-byte CMS"
+    );
     // A B-B signature's time is only claimed.
     let bb = sign_at(&env, &leaf, PadesLevel::BB);
     let r = validate(&env, &bb, None, true, RevocationPolicy::Require);

@@ -8,7 +8,7 @@ use crate::crypto::SignatureScheme;
 use crate::der::{self, tag, DerError, Reader};
 use crate::pki::Certificate;
 
-use super::{RevocationError, Status};
+use super::{strip0, RevocationError, Status};
 
 const EXT_CRL_NUMBER: &str = "2.5.29.20";
 const EXT_DELTA_CRL_INDICATOR: &str = "2.5.29.27";
@@ -39,14 +39,6 @@ pub struct Crl {
     tbs: Vec<u8>,
     signature_algorithm: (String, Option<Vec<u8>>),
     signature: Vec<u8>,
-}
-
-fn strip0(b: &[u8]) -> Vec<u8> {
-    let i = b
-        .iter()
-        .position(|&x| x != 0)
-        .unwrap_or(b.len().saturating_sub(1));
-    b[i..].to_vec()
 }
 
 fn time(r: &mut Reader<'_>) -> Result<i64, DerError> {

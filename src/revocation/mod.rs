@@ -182,6 +182,15 @@ pub struct Evidence {
     problems: Vec<String>,
 }
 
+/// An INTEGER's contents without leading zero octets (serials and nonces compare by value).
+fn strip0(b: &[u8]) -> Vec<u8> {
+    let i = b
+        .iter()
+        .position(|&x| x != 0)
+        .unwrap_or(b.len().saturating_sub(1));
+    b[i..].to_vec()
+}
+
 fn sha256(b: &[u8]) -> [u8; 32] {
     use sha2::Digest as _;
     sha2::Sha256::digest(b).into()

@@ -10,7 +10,7 @@ use crate::crypto::{DigestAlgorithm, SignatureScheme};
 use crate::der::{self, tag, DerError, Reader};
 use crate::pki::Certificate;
 
-use super::{RevocationError, Status};
+use super::{strip0, RevocationError, Status};
 
 /// id-pkix-ocsp-basic
 pub const OCSP_BASIC: &str = "1.3.6.1.5.5.7.48.1.1";
@@ -32,14 +32,6 @@ pub struct CertId {
     pub issuer_key_hash: Vec<u8>,
     /// The serial number contents, leading zeros stripped.
     pub serial: Vec<u8>,
-}
-
-fn strip0(b: &[u8]) -> Vec<u8> {
-    let i = b
-        .iter()
-        .position(|&x| x != 0)
-        .unwrap_or(b.len().saturating_sub(1));
-    b[i..].to_vec()
 }
 
 /// The subjectPublicKey BIT STRING contents (without the unused-bits octet) of a certificate.
