@@ -658,6 +658,8 @@ fn cli_signs_extends_and_verifies_offline() {
         "B-T",
         "--tsa",
         &tsa,
+        "--tsa-trust",
+        &root,
     ]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     assert!(
@@ -698,6 +700,32 @@ fn cli_signs_extends_and_verifies_offline() {
     ]);
     assert!(
         o.status.success() && !dir.join("lta2.pdf").exists(),
+        "{}",
+        common::stderr(&o)
+    );
+    // A TSA outside the anchors given with --tsa-trust is refused.
+    let other_root = dir.join("other-root.pem");
+    std::fs::write(&other_root, common::pki().root.cert_pem()).unwrap();
+    let other_root = other_root.display().to_string();
+    let o = common::kyso(&[
+        "sign",
+        &ins,
+        "-o",
+        &out("x.pdf"),
+        "--p12",
+        &p12s,
+        "--password-file",
+        &pw,
+        "--level",
+        "B-T",
+        "--tsa",
+        &tsa,
+        "--tsa-trust",
+        &other_root,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
+    assert!(
+        common::stderr(&o).contains("not trusted"),
         "{}",
         common::stderr(&o)
     );

@@ -112,6 +112,10 @@ struct SignArgs {
     /// Time-stamp authority URL (http://…), required from B-T on.
     #[arg(long, value_name = "URL")]
     tsa: Option<String>,
+    /// Trust anchors for the TSA's certificate: time-stamps whose TSA does not chain to one
+    /// are refused at signing time. Repeatable.
+    #[arg(long, value_name = "ROOT.pem", requires = "tsa")]
+    tsa_trust: Vec<PathBuf>,
     /// Do not check the signer's certificate status (OCSP/CRL) before signing (reported).
     #[arg(long)]
     no_revocation_check: bool,
@@ -134,6 +138,10 @@ struct ExtendArgs {
     /// Time-stamp authority URL (http://…), required for B-LTA.
     #[arg(long, value_name = "URL")]
     tsa: Option<String>,
+    /// Trust anchors for the TSA's certificate: time-stamps whose TSA does not chain to one
+    /// are refused at signing time. Repeatable.
+    #[arg(long, value_name = "ROOT.pem", requires = "tsa")]
+    tsa_trust: Vec<PathBuf>,
     /// Extra certificates for completing chains (intermediates). Repeatable.
     #[arg(long = "certs", value_name = "CERTS.pem")]
     certs: Vec<PathBuf>,
@@ -388,7 +396,7 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     };
     let lvl = LevelOptions {
         level: a.level,
-        tsa: a.tsa.as_deref().map(TsaClient::new),
+        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
         revocation: Some(Arc::new(OnlineSource::default())),
         skip_revocation_check: a.no_revocation_check,
         extra_certificates: Vec::new(),
@@ -409,6 +417,20 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
         a.level.as_str()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The TSA client for `--tsa`, checking the TSA's chain against `--tsa-trust` when given.
+fn tsa_client(url: Option<&str>, trust: &[PathBuf]) -> Result<Option<TsaClient>, Fatal> {
+    let Some(url) = url else { return Ok(None) };
+    let mut client = TsaClient::new(url);
+    if !trust.is_empty() {
+        let mut store = TrustStore::new();
+        for c in load_certs(trust)? {
+            store.add(c);
+        }
+        client.trust = Some(store);
+    }
+    Ok(Some(client))
 }
 
 fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
@@ -436,7 +458,7 @@ fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
     }
     let lvl = LevelOptions {
         level: a.level,
-        tsa: a.tsa.as_deref().map(TsaClient::new),
+        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
         revocation: Some(Arc::new(OnlineSource::default())),
         skip_revocation_check: true,
         extra_certificates: extra,
