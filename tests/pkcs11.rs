@@ -145,8 +145,17 @@ fn write_certificates(token: &str, pin: &str, certs: &[(&str, &[u8], &Issued)]) 
 fn hsm() -> &'static Hsm {
     static HSM: OnceLock<Hsm> = OnceLock::new();
     HSM.get_or_init(|| {
-        let root =
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("softhsm-{}", std::process::id()));
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        // Token directories of earlier runs whose process is gone.
+        for e in std::fs::read_dir(tmp).into_iter().flatten().flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("softhsm-") {
+                if !Path::new("/proc").join(pid).exists() {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let root = tmp.join(format!("softhsm-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         let tokens = root.join("tokens");
         let files = root.join("files");

@@ -1100,7 +1100,7 @@ pub fn render_listing(slots: &[SlotListing]) -> String {
             }
             s.push('\n');
         }
-        if t.login_required && !t.logged_in {
+        if t.initialized && t.login_required && !t.logged_in {
             s.push_str("  (private keys are listed after logging in: give the PIN)\n");
         }
     }
