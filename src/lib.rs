@@ -17,6 +17,7 @@ pub mod diff;
 pub mod form;
 pub mod inspect;
 pub mod io;
+pub mod mdp;
 pub mod pdf;
 pub mod pki;
 pub mod report;

@@ -96,6 +96,10 @@ struct SignArgs {
     /// Signature format: PAdES (`ETSI.CAdES.detached`) or classic `adbe.pkcs7.detached`.
     #[arg(long, value_enum, default_value_t = SubFilterArg::Pades)]
     subfilter: SubFilterArg,
+    /// Certify the document (DocMDP): 1 = no changes allowed, 2 = form filling and signing,
+    /// 3 = also annotations. Only for a document without signatures.
+    #[arg(long, value_name = "P", value_parser = clap::value_parser!(u8).range(1..=3))]
+    certify: Option<u8>,
     /// Replace OUT.pdf if it exists.
     #[arg(long)]
     force: bool,
@@ -265,6 +269,7 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
             SubFilterArg::Pades => SubFilterChoice::Pades,
             SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
         },
+        certify: a.certify,
         ..SignOptions::default()
     };
     let signed = kyso::sign::sign_pdf(&input, &signer, &opts)?;

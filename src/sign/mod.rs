@@ -9,6 +9,7 @@
 //!
 //! **Invariant:** the input bytes are a prefix of the output.
 
+pub mod certify;
 pub mod keys;
 
 use crate::cms;
@@ -73,6 +74,10 @@ pub struct SignOptions {
     /// Skip the signer certificate checks (validity period, key usage). For tests that need
     /// a signature by a bad certificate; never use it for real documents.
     pub danger_skip_certificate_checks: bool,
+    /// Write a certification (DocMDP) signature with this permission level: 1 = no changes,
+    /// 2 = form filling and signing, 3 = also annotations. Refused when the document is
+    /// already signed. See [`certify`].
+    pub certify: Option<u8>,
 }
 
 /// Refuses a certificate that is expired, not yet valid, or lacks a signing key usage.
@@ -278,8 +283,21 @@ pub fn prepare(
     for (k, v) in extra.iter() {
         sig_dict.set(k.to_vec(), v.clone());
     }
+    let references = certify::references(&doc, opts)?;
+    if !references.is_empty() {
+        let mut all = sig_dict
+            .get(b"Reference")
+            .and_then(Object::as_array)
+            .map(<[Object]>::to_vec)
+            .unwrap_or_default();
+        all.extend(references);
+        sig_dict.set("Reference", all);
+    }
     update.put(sig_ref, Object::Dict(sig_dict));
     add_field(&doc, &mut update, sig_ref, opts)?;
+    if opts.certify.is_some() {
+        certify::add_perms(&doc, &mut update, sig_ref)?;
+    }
 
     let mut out = input.to_vec();
     let written = update.write(&doc, &mut out)?;

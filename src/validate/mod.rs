@@ -6,6 +6,7 @@
 //! doubt, the verdict is not "valid": a check that could not run is `NotRun` or
 //! `Indeterminate`, never `Passed`.
 
+pub mod certification;
 pub mod sigdict;
 pub mod signature;
 
@@ -116,6 +117,7 @@ struct FoundSignature {
     field: String,
     object: Option<ObjRef>,
     dict: Option<crate::pdf::Dict>,
+    field_dict: Option<crate::pdf::Dict>,
 }
 
 impl Validator {
@@ -224,7 +226,13 @@ impl Validator {
         }
         trailing_bytes_finding(doc, &mut report);
         unreachable_signatures(doc, &found, &mut report);
-        let certification = certification_signature(doc);
+        let certification = certification::find(
+            doc,
+            &found
+                .iter()
+                .map(|f| (f.object, f.dict.as_ref()))
+                .collect::<Vec<_>>(),
+        );
 
         let mut sigs = Vec::new();
         for f in &found {
@@ -233,6 +241,7 @@ impl Validator {
         // Order by signed length (revision order).
         sigs.sort_by_key(|(end, _)| *end);
         report.signatures = sigs.into_iter().map(|(_, s)| s).collect();
+        certification::enforce_first(&mut report.signatures);
         report.conclude();
         report
     }
@@ -241,7 +250,7 @@ impl Validator {
         &self,
         doc: &Document,
         found: &FoundSignature,
-        certification: Option<ObjRef>,
+        certification: Option<certification::Certification>,
         now: i64,
     ) -> (u64, SignatureReport) {
         let mut checks = CheckList::default();
@@ -265,6 +274,7 @@ impl Validator {
             location: None,
             contact_info: None,
             name: None,
+            docmdp_level: None,
             coverage: None,
             changes: Vec::new(),
             checks: Vec::new(),
@@ -280,7 +290,7 @@ impl Validator {
         rep.sub_filter = dict
             .get_name(b"SubFilter")
             .map(|n| String::from_utf8_lossy(n).into_owned());
-        let is_cert = certification.is_some() && certification == found.object;
+        let is_cert = certification.is_some_and(|c| Some(c.object) == found.object);
         let sd = match sigdict::check(doc, found.object, dict, is_cert) {
             Ok(sd) => sd,
             Err(msg) => {
@@ -303,6 +313,16 @@ impl Validator {
             "/Contents and /ByteRange are well formed and /ByteRange excludes exactly /Contents",
         );
         rep.kind = sd.kind.as_str();
+        if sd.kind == SigKind::Certification {
+            let level = match certification {
+                Some(c) if is_cert => c.level,
+                _ => crate::mdp::transforms(doc, doc.last_revision(), dict)
+                    .docmdp
+                    .unwrap_or(crate::mdp::DEFAULT_DOCMDP_LEVEL),
+            };
+            rep.docmdp_level = Some(level);
+            checks.pass("certification", certification::level_check(level));
+        }
         rep.reason = sd.text(b"Reason");
         rep.location = sd.text(b"Location");
         rep.contact_info = sd.text(b"ContactInfo");
@@ -398,7 +418,13 @@ impl Validator {
         let changes = crate::diff::changes_after(
             doc,
             covered,
-            &crate::diff::Permissions::for_signature(self.options.allow_form_filling),
+            &certification::permissions_for(
+                doc,
+                found.field_dict.as_ref(),
+                dict,
+                certification.map(|c| (c, c.signed_end.is_some_and(|e| e <= sd.signed_end()))),
+                self.options.allow_form_filling,
+            ),
         );
         match changes {
             Ok(changes) => {
@@ -481,17 +507,10 @@ fn find_signatures(doc: &Document) -> Result<Vec<FoundSignature>, PdfError> {
             field: f.name.clone(),
             object: v.as_ref(),
             dict,
+            field_dict: Some(f.dict.clone()),
         });
     }
     Ok(out)
-}
-
-/// The certification signature named by `/Perms /DocMDP`, if any.
-fn certification_signature(doc: &Document) -> Option<ObjRef> {
-    let last = doc.last_revision();
-    let catalog = doc.catalog_in(last).ok()?;
-    let perms = doc.deref_in(last, catalog.get(b"Perms")?).ok()?;
-    perms.as_dict()?.get_ref(b"DocMDP")
 }
 
 /// Bytes after the final `%%EOF` that are not white space are not part of any revision: they
