@@ -2123,3 +2123,62 @@ fn certified_signature_report_shows_kind_and_level() {
     );
     pyhanko_accepts("certified", &cert);
 }
+
+#[test]
+fn cli_certify_flag() {
+    let w = Workspace::new();
+    let input = w.write("in.pdf", &form_sample());
+    let out = w.path("cert.pdf");
+    let o = kyso(&[
+        "sign",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--p12",
+        w.path("rsa.p12").to_str().unwrap(),
+        "--password-file",
+        w.path("p12.pass").to_str().unwrap(),
+        "--certify",
+        "2",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = kyso(&[
+        "verify",
+        out.to_str().unwrap(),
+        "--trust",
+        w.path("root.pem").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&v.stdout).unwrap();
+    assert_eq!(json["signatures"][0]["kind"], "certification", "{json}");
+    assert_eq!(json["signatures"][0]["docmdp_level"], 2, "{json}");
+    // Certifying again is refused (exit 2), and so is a level that does not exist.
+    let again = kyso(&[
+        "sign",
+        out.to_str().unwrap(),
+        "-o",
+        w.path("again.pdf").to_str().unwrap(),
+        "--p12",
+        w.path("rsa.p12").to_str().unwrap(),
+        "--password-file",
+        w.path("p12.pass").to_str().unwrap(),
+        "--certify",
+        "1",
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already signed"),
+        "{}",
+        stderr(&again)
+    );
+    let bad = kyso(&[
+        "sign",
+        input.to_str().unwrap(),
+        "-o",
+        "x.pdf",
+        "--certify",
+        "4",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+}
