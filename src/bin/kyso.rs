@@ -113,6 +113,10 @@ struct SignArgs {
     /// Signature format: PAdES (`ETSI.CAdES.detached`) or classic `adbe.pkcs7.detached`.
     #[arg(long, value_enum, default_value_t = SubFilterArg::Pades)]
     subfilter: SubFilterArg,
+    /// Certify the document (DocMDP): 1 = no changes allowed, 2 = form filling and signing,
+    /// 3 = also annotations. Only for a document without signatures.
+    #[arg(long, value_name = "P", value_parser = clap::value_parser!(u8).range(1..=3))]
+    certify: Option<u8>,
     /// PAdES baseline level: B-B, B-T (signature time-stamp), B-LT (plus validation data in
     /// the DSS), B-LTA (plus a document time-stamp).
     #[arg(long, value_name = "LEVEL", default_value = "B-B", value_parser = parse_level)]
@@ -615,6 +619,7 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
             SubFilterArg::Pades => SubFilterChoice::Pades,
             SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
         },
+        certify: a.certify,
         ..SignOptions::default()
     };
     if a.external.prepare {

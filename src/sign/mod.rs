@@ -9,6 +9,7 @@
 //!
 //! **Invariant:** the input bytes are a prefix of the output.
 
+pub mod certify;
 pub mod external;
 pub mod keys;
 pub mod levels;
@@ -79,6 +80,10 @@ pub struct SignOptions {
     /// Skip the signer certificate checks (validity period, key usage). For tests that need
     /// a signature by a bad certificate; never use it for real documents.
     pub danger_skip_certificate_checks: bool,
+    /// Write a certification (DocMDP) signature with this permission level: 1 = no changes,
+    /// 2 = form filling and signing, 3 = also annotations. Refused when the document is
+    /// already signed. See [`certify`].
+    pub certify: Option<u8>,
 }
 
 /// Refuses a certificate that is expired, not yet valid, or lacks a signing key usage.
@@ -275,7 +280,7 @@ pub fn prepare(
     for (k, v) in extra.iter() {
         sig_dict.set(k.to_vec(), v.clone());
     }
-    prepare_dictionary(input, sig_dict, opts.field.as_deref(), capacity)
+    prepare_with(input, sig_dict, opts.field.as_deref(), capacity, Some(opts))
 }
 
 /// Writes an update holding `sig_dict` — a signature or document time-stamp dictionary whose
@@ -288,6 +293,18 @@ fn prepare_dictionary(
     field: Option<&str>,
     capacity: usize,
 ) -> Result<PreparedDocument, SignError> {
+    prepare_with(input, sig_dict, field, capacity, None)
+}
+
+/// [`prepare_dictionary`], for a signature (`mdp`: its options) honouring and writing
+/// certification and field locks ([`certify`]).
+fn prepare_with(
+    input: &[u8],
+    mut sig_dict: Dict,
+    field: Option<&str>,
+    capacity: usize,
+    mdp: Option<&SignOptions>,
+) -> Result<PreparedDocument, SignError> {
     let doc = Document::from_bytes(input.to_vec())?;
     let last = doc.last_revision();
     if doc.trailer(last).contains(b"Encrypt") {
@@ -297,8 +314,23 @@ fn prepare_dictionary(
     }
     let mut update = IncrementalUpdate::new(&doc);
     let sig_ref = update.alloc();
+    if let Some(opts) = mdp {
+        let references = certify::references(&doc, opts)?;
+        if !references.is_empty() {
+            let mut all = sig_dict
+                .get(b"Reference")
+                .and_then(Object::as_array)
+                .map(<[Object]>::to_vec)
+                .unwrap_or_default();
+            all.extend(references);
+            sig_dict.set("Reference", all);
+        }
+    }
     update.put(sig_ref, Object::Dict(sig_dict));
     add_field(&doc, &mut update, sig_ref, field)?;
+    if mdp.is_some_and(|o| o.certify.is_some()) {
+        certify::add_perms(&doc, &mut update, sig_ref)?;
+    }
 
     let mut out = input.to_vec();
     let written = update.write(&doc, &mut out)?;
