@@ -251,6 +251,10 @@ pub struct SignatureReport {
     /// `/Name`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// For a certification signature: its DocMDP permission level `P` (1 = no changes,
+    /// 2 = form filling and signing, 3 = also annotations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docmdp_level: Option<u8>,
     /// Coverage, when the `/ByteRange` could be read.
     pub coverage: Option<Coverage>,
     /// Changes made after this signature.
@@ -299,6 +303,10 @@ pub struct FileReport {
     pub validation_time: String,
     /// Number of revisions in the file (0 if it could not be read).
     pub revisions: usize,
+    /// The revocation policy applied: `require`, `soft-fail` or `off`.
+    pub revocation_policy: &'static str,
+    /// Whether validation used only the data in the file (no revocation data fetched).
+    pub offline: bool,
     /// Signatures in the order of their revisions.
     pub signatures: Vec<SignatureReport>,
     /// File-level findings.
@@ -384,16 +392,27 @@ pub fn render_text(r: &FileReport) -> String {
     let _ = writeln!(o, "  {}", r.summary);
     let _ = writeln!(
         o,
-        "  revisions: {}, validated for {}",
-        r.revisions, r.validation_time
+        "  revisions: {}, validated for {}, revocation: {}{}",
+        r.revisions,
+        r.validation_time,
+        r.revocation_policy,
+        if r.offline {
+            " (offline: data in the file only)"
+        } else {
+            ""
+        }
     );
     for f in &r.findings {
         let _ = writeln!(o, "  [{}] {}: {}", status_str(f.status), f.id, f.message);
     }
     for (i, s) in r.signatures.iter().enumerate() {
+        let level = s
+            .docmdp_level
+            .map(|p| format!(", P={p}"))
+            .unwrap_or_default();
         let _ = writeln!(
             o,
-            "  Signature #{} — field {:?} ({}): {}{}",
+            "  Signature #{} — field {:?} ({}{level}): {}{}",
             i + 1,
             s.field,
             s.kind,

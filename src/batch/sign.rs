@@ -20,7 +20,7 @@ use super::inputs::{InputError, Inputs, Item};
 use super::jsonl::SignRecord;
 use crate::pki::TrustStore;
 use crate::report::{CheckStatus, FileReport};
-use crate::sign::{SignOptions, Signer};
+use crate::sign::{SignError, SignOptions, Signer};
 use crate::validate::{ValidationOptions, Validator};
 
 /// How to run a batch sign.
@@ -179,8 +179,13 @@ pub fn output_validator(signer: &dyn Signer) -> Validator {
     })
 }
 
+/// How one document is signed: `sign_pdf` by default; the CLI passes PAdES levels (time-stamp,
+/// validation data) through here.
+pub type SignFn<'a> = dyn Fn(&[u8], &SignOptions) -> Result<Vec<u8>, SignError> + Sync + 'a;
+
 struct Ctx<'a> {
     signer: &'a dyn Signer,
+    sign: &'a SignFn<'a>,
     opts: &'a SignBatchOptions,
     validator: Validator,
     cpu: Semaphore,
@@ -258,7 +263,7 @@ fn sign_one(cx: &Ctx<'_>, item: Result<Item, InputError>) -> SignRecord {
         };
         let signed = {
             let _cpu = cx.cpu.acquire();
-            crate::sign::sign_pdf(&input, cx.signer, &opts).map_err(|e| e.to_string())?
+            (cx.sign)(&input, &opts).map_err(|e| e.to_string())?
         };
         rec.time = crate::time::format_rfc3339(now);
         if let Some(parent) = out.parent().filter(|p| *p != cx.opts.out_dir) {
@@ -294,8 +299,9 @@ fn sign_one(cx: &Ctx<'_>, item: Result<Item, InputError>) -> SignRecord {
 /// Threads per CPU permit: the extra threads wait on disk flushes while others compute.
 const IO_THREADS_PER_JOB: usize = 4;
 
-/// Signs every input, calling `sink` on the calling thread with each record as its file
-/// finishes. When `sink` returns `false` the batch stops (files not started are skipped).
+/// Signs every input with [`sign_pdf`](crate::sign::sign_pdf), calling `sink` on the calling
+/// thread with each record as its file finishes. When `sink` returns `false` the batch stops
+/// (files not started are skipped).
 ///
 /// # Errors
 /// When the thread pool cannot be created.
@@ -305,9 +311,26 @@ pub fn sign_batch(
     opts: &SignBatchOptions,
     sink: &mut dyn FnMut(SignRecord) -> bool,
 ) -> std::io::Result<()> {
+    let sign = |input: &[u8], o: &SignOptions| crate::sign::sign_pdf(input, signer, o);
+    sign_batch_with(signer, &sign, inputs, opts, sink)
+}
+
+/// [`sign_batch`] with another way of signing each document (`sign` must sign with
+/// `signer`: outputs are checked for a signature by its certificate).
+///
+/// # Errors
+/// When the thread pool cannot be created.
+pub fn sign_batch_with(
+    signer: &dyn Signer,
+    sign: &SignFn<'_>,
+    inputs: &Inputs,
+    opts: &SignBatchOptions,
+    sink: &mut dyn FnMut(SignRecord) -> bool,
+) -> std::io::Result<()> {
     let jobs = super::verify::effective_jobs(opts.jobs);
     let cx = Ctx {
         signer,
+        sign,
         opts,
         validator: output_validator(signer),
         cpu: Semaphore::new(jobs),

@@ -1,8 +1,8 @@
 //! The `kyso` command: parses arguments, calls the library, prints. No logic lives here that
 //! the library does not offer.
 //!
-//! Exit codes: 0 = success (every file valid), 1 = some file not valid, 2 = usage or I/O
-//! error.
+//! Exit codes: 0 = success (every file valid; `check`: the dossier is compliant), 1 = some
+//! file not valid (`check`: not compliant, or cannot decide), 2 = usage, catalog or I/O error.
 
 #[path = "kyso/batch.rs"]
 mod batch;
@@ -10,12 +10,19 @@ mod batch;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use kyso::crypto::DigestAlgorithm;
 use kyso::pki::{Certificate, TrustStore};
-use kyso::sign::{KeySigner, SignOptions, SubFilterChoice};
+use kyso::policy::{Catalog, InputFile, Lang, Policy, PolicyOptions, Profiles};
+use kyso::revocation::{OnlineSource, RevocationPolicy};
+use kyso::sign::external::{ExternalSigner, PendingSignature};
+use kyso::sign::levels::{LevelOptions, PadesLevel};
+use kyso::sign::pkcs11::{Pkcs11Module, Pkcs11Options};
+use kyso::sign::{KeySigner, SignOptions, Signer, SubFilterChoice};
+use kyso::tsp::TsaClient;
 use kyso::validate::{ValidationOptions, Validator};
 
 #[global_allocator]
@@ -38,8 +45,14 @@ enum Command {
     Sign(Box<SignArgs>),
     /// Verify the signatures of PDF files.
     Verify(VerifyArgs),
+    /// Raise a signed PDF to PAdES B-LT or B-LTA (validation data, document time-stamp).
+    Extend(ExtendArgs),
     /// Show a PDF's revisions, fields and signatures.
     Inspect(InspectArgs),
+    /// Check a dossier (submission or result) against a procedure of the catalog.
+    Check(CheckArgs),
+    /// List the slots, tokens, keys and certificates of a PKCS#11 module.
+    Tokens(TokensArgs),
     /// Work with JSON Lines batch reports.
     #[command(subcommand)]
     Report(batch::ReportCommand),
@@ -50,7 +63,7 @@ enum Command {
 #[derive(Args)]
 struct KeyArgs {
     /// PKCS#12 file with the key, certificate and chain.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert", "pkcs11_module"])]
     p12: Option<PathBuf>,
     /// Read the PKCS#12 password from this file (first line).
     #[arg(
@@ -66,8 +79,8 @@ struct KeyArgs {
     /// PEM private key (with --cert).
     #[arg(long, value_name = "KEY.pem", requires = "cert")]
     key: Option<PathBuf>,
-    /// PEM certificate of the signer (with --key).
-    #[arg(long, value_name = "CERT.pem", requires = "key")]
+    /// PEM certificate of the signer (with --key, or alone with --prepare).
+    #[arg(long, value_name = "CERT.pem", conflicts_with = "pkcs11_module")]
     cert: Option<PathBuf>,
     /// PEM file with the rest of the chain (intermediates, root).
     #[arg(long, value_name = "CHAIN.pem")]
@@ -95,6 +108,10 @@ struct SignArgs {
     output: Option<PathBuf>,
     #[command(flatten)]
     key: KeyArgs,
+    #[command(flatten)]
+    token: TokenArgs,
+    #[command(flatten)]
+    external: ExternalArgs,
     /// Sign this existing empty signature field, or create a field with this name.
     #[arg(long, value_name = "NAME")]
     field: Option<String>,
@@ -113,11 +130,140 @@ struct SignArgs {
     /// Signature format: PAdES (`ETSI.CAdES.detached`) or classic `adbe.pkcs7.detached`.
     #[arg(long, value_enum, default_value_t = SubFilterArg::Pades)]
     subfilter: SubFilterArg,
+    /// Certify the document (DocMDP): 1 = no changes allowed, 2 = form filling and signing,
+    /// 3 = also annotations. Only for a document without signatures.
+    #[arg(long, value_name = "P", value_parser = clap::value_parser!(u8).range(1..=3))]
+    certify: Option<u8>,
+    /// PAdES baseline level: B-B, B-T (signature time-stamp), B-LT (plus validation data in
+    /// the DSS), B-LTA (plus a document time-stamp).
+    #[arg(long, value_name = "LEVEL", default_value = "B-B", value_parser = parse_level)]
+    level: PadesLevel,
+    /// Time-stamp authority URL (http://…), required from B-T on.
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
+    /// Trust anchors for the TSA's certificate: time-stamps whose TSA does not chain to one
+    /// are refused at signing time. Repeatable.
+    #[arg(long, value_name = "ROOT.pem", requires = "tsa")]
+    tsa_trust: Vec<PathBuf>,
+    /// Do not check the signer's certificate status (OCSP/CRL) before signing (reported).
+    #[arg(long)]
+    no_revocation_check: bool,
     /// Replace OUT.pdf if it exists (with --out-dir: re-sign and replace existing outputs).
     #[arg(long)]
     force: bool,
     #[command(flatten)]
     batch: batch::SignBatchArgs,
+}
+
+impl SignArgs {
+    /// The single input (checked by `sign`).
+    fn input(&self) -> &Path {
+        self.inputs.first().map_or(Path::new(""), PathBuf::as_path)
+    }
+    /// The single output (checked by `sign`).
+    fn output(&self) -> &Path {
+        self.output.as_deref().unwrap_or(Path::new(""))
+    }
+}
+
+#[derive(Args)]
+struct ExtendArgs {
+    /// The signed PDF (never modified).
+    input: PathBuf,
+    /// Where to write the extended PDF.
+    #[arg(short, long, value_name = "OUT.pdf")]
+    output: PathBuf,
+    /// The level to reach: B-LT (validation data in the DSS) or B-LTA (and a document
+    /// time-stamp; run again before the last time-stamp's certificate expires).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    level: PadesLevel,
+    /// Time-stamp authority URL (http://…), required for B-LTA.
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
+    /// Trust anchors for the TSA's certificate: time-stamps whose TSA does not chain to one
+    /// are refused at signing time. Repeatable.
+    #[arg(long, value_name = "ROOT.pem", requires = "tsa")]
+    tsa_trust: Vec<PathBuf>,
+    /// Extra certificates for completing chains (intermediates). Repeatable.
+    #[arg(long = "certs", value_name = "CERTS.pem")]
+    certs: Vec<PathBuf>,
+    /// For B-LTA on an archive that already has a document time-stamp: do nothing (exit 0)
+    /// unless its TSA certificate expires within this many days.
+    #[arg(long, value_name = "DAYS")]
+    renew_within: Option<u32>,
+    /// Replace OUT.pdf if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+/// A key on a PKCS#11 token or HSM.
+#[derive(Args)]
+struct TokenArgs {
+    /// PKCS#11 module of the USB token or HSM (e.g. /usr/lib/softhsm/libsofthsm2.so).
+    #[arg(long, value_name = "PATH")]
+    pkcs11_module: Option<PathBuf>,
+    /// The token's label (default: the only token present).
+    #[arg(
+        long,
+        value_name = "LABEL",
+        requires = "pkcs11_module",
+        conflicts_with = "slot"
+    )]
+    token_label: Option<String>,
+    /// The token's slot ID (see `kyso tokens`).
+    #[arg(long, value_name = "N", requires = "pkcs11_module")]
+    slot: Option<u64>,
+    /// The private key's label (default: the only private key).
+    #[arg(long, value_name = "LABEL", requires = "pkcs11_module")]
+    key_label: Option<String>,
+    /// The private key's ID, hex.
+    #[arg(long, value_name = "HEX", requires = "pkcs11_module")]
+    key_id: Option<String>,
+    /// Read the token PIN from this environment variable.
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "pkcs11_module",
+        conflicts_with = "pin_file"
+    )]
+    pin_env: Option<String>,
+    /// Read the token PIN from this file (first line).
+    #[arg(long, value_name = "FILE", requires = "pkcs11_module")]
+    pin_file: Option<PathBuf>,
+}
+
+/// Two-phase signing, for remote signing services and keys held elsewhere.
+#[derive(Args)]
+struct ExternalArgs {
+    /// Step 1: write the prepared PDF to -o and the state to --state, print the hex digest to
+    /// sign (the signer's certificate comes from --cert and --chain).
+    #[arg(long, requires_all = ["state", "cert"], conflicts_with_all = ["finish", "p12", "key", "pkcs11_module"])]
+    prepare: bool,
+    /// Step 2: IN.pdf is the prepared PDF; check --signature and embed it.
+    #[arg(long, requires_all = ["state", "signature"], conflicts_with_all = ["p12", "key", "cert", "pkcs11_module"])]
+    finish: bool,
+    /// The signing state (JSON), written by --prepare and read by --finish.
+    #[arg(long, value_name = "STATE.json")]
+    state: Option<PathBuf>,
+    /// With --finish: the signature over the signed attributes, or a complete CMS (binary,
+    /// hex, base64 or PEM).
+    #[arg(long, value_name = "FILE", requires = "finish")]
+    signature: Option<PathBuf>,
+    /// With --prepare: also write the signed attributes (DER), the message to sign, here.
+    #[arg(long, value_name = "FILE", requires = "prepare")]
+    signed_attributes_out: Option<PathBuf>,
+    /// With --prepare: reserve this many more bytes for a CMS the signing service builds.
+    #[arg(long, value_name = "BYTES", requires = "prepare", default_value_t = 0)]
+    reserve: usize,
+}
+
+#[derive(Args)]
+struct TokensArgs {
+    #[command(flatten)]
+    token: TokenArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 #[derive(Args)]
@@ -140,8 +286,69 @@ struct VerifyArgs {
     /// Accept filling in existing form fields after an approval signature (reported).
     #[arg(long)]
     allow_form_filling: bool,
+    /// Use only the validation data in the files: fetch no OCSP response or CRL.
+    #[arg(long)]
+    offline: bool,
+    /// When a certificate's revocation status cannot be established: `require` makes the
+    /// signature INDETERMINATE, `soft-fail` warns (an expired certificate still needs
+    /// evidence), `off` does not check revocation.
+    #[arg(long, value_enum, default_value_t = RevocationArg::SoftFail)]
+    revocation: RevocationArg,
+    /// Trust a bundled trust profile (`vn-public`, `vn-gov`): its anchors and known
+    /// intermediates. Repeatable; combines with --trust.
+    #[arg(long = "trust-profile", value_name = "NAME")]
+    trust_profile: Vec<String>,
     #[command(flatten)]
     batch: batch::VerifyBatchArgs,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The dossier: PDF files, or directories whose *.pdf files are taken (one dossier).
+    #[arg(required = true, value_name = "FILE|DIR")]
+    files: Vec<PathBuf>,
+    /// Procedure code, e.g. 1.000101.H62.
+    #[arg(long, value_name = "CODE")]
+    procedure: String,
+    /// What the dossier is.
+    #[arg(long, value_enum)]
+    role: RoleArg,
+    /// Procedure catalog (TOML, see docs/catalog.md). Default: the bundled example catalog.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Add trust anchors to a profile, as NAME=ROOT.pem. Repeatable.
+    #[arg(long = "add-anchor", value_name = "NAME=ROOT.pem")]
+    add_anchor: Vec<String>,
+    /// Replace a profile's trust anchors, as NAME=ROOT.pem. Repeatable.
+    #[arg(long = "replace-anchors", value_name = "NAME=ROOT.pem")]
+    replace_anchors: Vec<String>,
+    /// Report language.
+    #[arg(long, value_enum, default_value_t = LangArg::Vi)]
+    lang: LangArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Validate as of this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// Accept filling in existing form fields after an approval signature (reported).
+    #[arg(long)]
+    allow_form_filling: bool,
+    /// Text output: list the rules that passed too.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Submission,
+    Result,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Vi,
+    En,
 }
 
 #[derive(Args)]
@@ -163,6 +370,17 @@ enum Format {
 enum SubFilterArg {
     Pades,
     Pkcs7,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RevocationArg {
+    Require,
+    SoftFail,
+    Off,
+}
+
+fn parse_level(s: &str) -> Result<PadesLevel, String> {
+    PadesLevel::parse(s).ok_or_else(|| format!("unknown level {s:?} (B-B, B-T, B-LT, B-LTA)"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -196,7 +414,10 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(a) => sign(*a),
         Command::Verify(a) => verify(a),
+        Command::Extend(a) => extend(a),
         Command::Inspect(a) => inspect(a),
+        Command::Check(a) => check(a),
+        Command::Tokens(a) => tokens(a),
         Command::Report(batch::ReportCommand::Merge(a)) => batch::merge(&a),
         Command::Bench(a) => batch::bench(&a),
     };
@@ -247,7 +468,7 @@ fn signer(args: &KeyArgs) -> Result<KeySigner, Fatal> {
         KeySigner::from_pem(&read(k)?, &read(c)?, chain.as_deref())?
     } else {
         return Err(Fatal(
-            "give a key: --p12 FILE, or --key KEY.pem --cert CERT.pem".into(),
+            "give a key: --p12 FILE, --key KEY.pem --cert CERT.pem, or --pkcs11-module PATH".into(),
         ));
     };
     let signer = if args.p12.is_some() {
@@ -262,49 +483,176 @@ fn signer(args: &KeyArgs) -> Result<KeySigner, Fatal> {
     } else {
         signer
     };
-    let digest = match args.digest {
+    Ok(signer.with_algorithm(digest_alg(args.digest), args.pss)?)
+}
+
+fn digest_alg(d: DigestArg) -> DigestAlgorithm {
+    match d {
         DigestArg::Sha256 => DigestAlgorithm::Sha256,
         DigestArg::Sha384 => DigestAlgorithm::Sha384,
         DigestArg::Sha512 => DigestAlgorithm::Sha512,
-    };
-    Ok(signer.with_algorithm(digest, args.pss)?)
+    }
 }
 
-fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
-    let (input, output) = match (&a.batch.out_dir, a.inputs.as_slice(), &a.output) {
-        (None, [input], Some(output)) => (input.clone(), output.clone()),
-        (None, _, _) => {
-            return Err(Fatal(
-                "one input with -o OUT.pdf, or several inputs with --out-dir DIR".into(),
-            ))
-        }
-        (Some(dir), _, _) => {
-            let signer = signer(&a.key)?;
-            let opts = sign_options(&a);
-            return batch::sign(&a.inputs, &a.batch, dir, &signer, opts, a.force);
-        }
-    };
-    if kyso::io::same_file(&input, &output) {
-        return Err(Fatal(
-            "the output must not be the input: kyso never modifies its input".into(),
-        ));
+/// The token PIN from a file, an environment variable or a prompt on a terminal; `None`
+/// when there is none to ask for (a token without login or with a PIN pad). Zeroed on drop.
+fn pin(t: &TokenArgs, prompt: bool) -> Result<Option<zeroize::Zeroizing<String>>, Fatal> {
+    use zeroize::Zeroizing;
+    if let Some(f) = &t.pin_file {
+        let bytes = Zeroizing::new(read(f)?);
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| Fatal(format!("{}: the PIN is not UTF-8", f.display())))?;
+        let line = text.lines().next().unwrap_or("");
+        return Ok(Some(Zeroizing::new(line.to_string())));
     }
-    let input_bytes = read(&input)?;
-    let signer = signer(&a.key)?;
-    let opts = sign_options(&a);
-    let signed = kyso::sign::sign_pdf(&input_bytes, &signer, &opts)?;
-    kyso::io::write_atomic(&output, &signed, a.force)?;
+    if let Some(var) = &t.pin_env {
+        return std::env::var(var)
+            .map(|p| Some(Zeroizing::new(p)))
+            .map_err(|_| Fatal(format!("environment variable {var} is not set")));
+    }
+    if prompt && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        let p = Zeroizing::new(rpassword::prompt_password("Token PIN: ")?);
+        return Ok((!p.is_empty()).then_some(p));
+    }
+    Ok(None)
+}
+
+fn pkcs11_options(t: &TokenArgs, k: Option<&KeyArgs>) -> Result<Pkcs11Options, Fatal> {
+    let key_id = match &t.key_id {
+        Some(h) => Some(
+            kyso::sign::external::decode_hex(&h.replace(':', ""))
+                .ok_or_else(|| Fatal(format!("--key-id: {h:?} is not hex")))?,
+        ),
+        None => None,
+    };
+    let mut o = Pkcs11Options {
+        slot: t.slot,
+        token_label: t.token_label.clone(),
+        key_label: t.key_label.clone(),
+        key_id,
+        ..Pkcs11Options::default()
+    };
+    if let Some(k) = k {
+        o.digest = digest_alg(k.digest);
+        o.pss = k.pss;
+        o.chain = load_certs(k.chain.as_slice())?;
+    }
+    Ok(o)
+}
+
+/// The signer the arguments name: a PKCS#11 token, a PKCS#12 file or a PEM key.
+fn any_signer(args: &KeyArgs, token: &TokenArgs) -> Result<Box<dyn Signer>, Fatal> {
+    let Some(module) = &token.pkcs11_module else {
+        return Ok(Box::new(signer(args)?));
+    };
+    let module = Pkcs11Module::load(module)?;
+    let opts = pkcs11_options(token, Some(args))?;
+    let pin = pin(token, true)?;
+    Ok(Box::new(
+        module.signer(&opts, pin.as_deref().map(String::as_str))?,
+    ))
+}
+
+fn prepare_external(a: &SignArgs, input: &[u8], opts: &SignOptions) -> Result<ExitCode, Fatal> {
+    let (Some(cert), Some(state_path)) = (&a.key.cert, &a.external.state) else {
+        return Err(Fatal("--prepare needs --cert and --state".into()));
+    };
+    let mut certs = load_certs(std::slice::from_ref(cert))?;
+    if certs.is_empty() {
+        return Err(Fatal(format!("{}: no certificate", cert.display())));
+    }
+    let cert = certs.remove(0);
+    certs.extend(load_certs(a.key.chain.as_slice())?);
+    let signer = ExternalSigner::new(cert, certs)?
+        .with_algorithm(digest_alg(a.key.digest), a.key.pss)?
+        .with_extra_capacity(a.external.reserve);
+    let prepared = kyso::sign::external::prepare_external(input, &signer, opts)?;
+    kyso::io::write_atomic(a.output(), &prepared.pdf, a.force)?;
+    kyso::io::write_atomic(state_path, prepared.state.to_json().as_bytes(), a.force)?;
+    if let Some(p) = &a.external.signed_attributes_out {
+        kyso::io::write_atomic(p, &prepared.state.signed_attributes, a.force)?;
+    }
+    println!(
+        "{}",
+        kyso::sign::hex_upper(&prepared.state.to_be_signed_digest).to_ascii_lowercase()
+    );
+    eprintln!(
+        "prepared {} → {}; state in {}. Sign the {} digest printed above ({}), then run          kyso sign {} -o SIGNED.pdf --finish --state {} --signature SIG",
+        a.input().display(),
+        a.output().display(),
+        state_path.display(),
+        prepared.state.digest_algorithm.name(),
+        prepared.state.scheme.name(),
+        a.output().display(),
+        state_path.display(),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn finish_external(a: &SignArgs, prepared: &[u8]) -> Result<ExitCode, Fatal> {
+    let (Some(state_path), Some(sig_path)) = (&a.external.state, &a.external.signature) else {
+        return Err(Fatal("--finish needs --state and --signature".into()));
+    };
+    let state_text = String::from_utf8(read(state_path)?)
+        .map_err(|_| Fatal(format!("{}: not a signing state", state_path.display())))?;
+    let state = PendingSignature::from_json(&state_text)?;
+    let signature = kyso::sign::external::decode_signature_file(&read(sig_path)?);
+    let signed = kyso::sign::external::finish_external(prepared, &state, &signature)?;
+    kyso::io::write_atomic(a.output(), &signed, a.force)?;
     eprintln!(
         "signed {} → {} ({} bytes)",
-        input.display(),
-        output.display(),
+        a.input().display(),
+        a.output().display(),
         signed.len()
     );
     Ok(ExitCode::SUCCESS)
 }
 
-fn sign_options(a: &SignArgs) -> SignOptions {
-    SignOptions {
+fn tokens(a: TokensArgs) -> Result<ExitCode, Fatal> {
+    let Some(path) = &a.token.pkcs11_module else {
+        return Err(Fatal("give the module: --pkcs11-module PATH".into()));
+    };
+    let module = Pkcs11Module::load(path)?;
+    let opts = pkcs11_options(&a.token, None)?;
+    let pin = pin(&a.token, false)?;
+    let slots = module.list(&opts, pin.as_deref().map(String::as_str))?;
+    let text = match a.format {
+        Format::Text => kyso::sign::pkcs11::render_listing(&slots),
+        Format::Json => serde_json::to_string_pretty(&slots)? + "\n",
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
+    if let Some(dir) = a.batch.out_dir.clone() {
+        return sign_batch(&a, &dir);
+    }
+    if a.inputs.len() != 1 || a.output.is_none() {
+        return Err(Fatal(
+            "one input with -o OUT.pdf, or several inputs and directories with --out-dir DIR"
+                .into(),
+        ));
+    }
+    if kyso::io::same_file(a.input(), a.output()) {
+        return Err(Fatal(
+            "the output must not be the input: kyso never modifies its input".into(),
+        ));
+    }
+    let input = read(a.input())?;
+    if (a.external.prepare || a.external.finish) && (a.level != PadesLevel::BB || a.tsa.is_some()) {
+        return Err(Fatal(
+            "two-phase signing makes B-B signatures: raise them to B-LT or B-LTA afterwards with kyso extend"
+                .into(),
+        ));
+    }
+    if a.external.finish {
+        return finish_external(&a, &input);
+    }
+    if a.external.state.is_some() && !a.external.prepare {
+        return Err(Fatal("--state goes with --prepare or --finish".into()));
+    }
+    let opts = SignOptions {
         field: a.field.clone(),
         reason: a.reason.clone(),
         location: a.location.clone(),
@@ -314,8 +662,142 @@ fn sign_options(a: &SignArgs) -> SignOptions {
             SubFilterArg::Pades => SubFilterChoice::Pades,
             SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
         },
+        certify: a.certify,
         ..SignOptions::default()
+    };
+    if a.external.prepare {
+        return prepare_external(&a, &input, &opts);
     }
+    let signer = any_signer(&a.key, &a.token)?;
+    let lvl = LevelOptions {
+        level: a.level,
+        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
+        revocation: Some(Arc::new(OnlineSource::default())),
+        skip_revocation_check: a.no_revocation_check,
+        extra_certificates: Vec::new(),
+    };
+    if a.tsa.is_some() && a.level < PadesLevel::BT {
+        return Err(Fatal("--tsa needs --level B-T, B-LT or B-LTA".into()));
+    }
+    let signed = kyso::sign::levels::sign(&input, signer.as_ref(), &opts, &lvl)?;
+    for n in &signed.notes {
+        eprintln!("note: {n}");
+    }
+    kyso::io::write_atomic(a.output(), &signed.pdf, a.force)?;
+    eprintln!(
+        "signed {} → {} ({} bytes, PAdES {})",
+        a.input().display(),
+        a.output().display(),
+        signed.pdf.len(),
+        a.level.as_str()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kyso sign … --out-dir DIR`: the signer is unlocked once, every file signed at
+/// `--level` with the same options (see `batch::sign`).
+fn sign_batch(a: &SignArgs, dir: &Path) -> Result<ExitCode, Fatal> {
+    if a.external.prepare || a.external.finish || a.output.is_some() {
+        return Err(Fatal(
+            "--out-dir signs in batch: not with -o, --prepare or --finish".into(),
+        ));
+    }
+    if a.tsa.is_some() && a.level < PadesLevel::BT {
+        return Err(Fatal("--tsa needs --level B-T, B-LT or B-LTA".into()));
+    }
+    let opts = SignOptions {
+        field: a.field.clone(),
+        reason: a.reason.clone(),
+        location: a.location.clone(),
+        contact_info: a.contact_info.clone(),
+        name: a.name.clone(),
+        sub_filter: match a.subfilter {
+            SubFilterArg::Pades => SubFilterChoice::Pades,
+            SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
+        },
+        certify: a.certify,
+        ..SignOptions::default()
+    };
+    let signer = any_signer(&a.key, &a.token)?;
+    // One revocation source for the batch: its answers are cached across files.
+    let lvl = LevelOptions {
+        level: a.level,
+        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
+        revocation: Some(Arc::new(OnlineSource::default())),
+        skip_revocation_check: a.no_revocation_check,
+        extra_certificates: Vec::new(),
+    };
+    let sign_one = |input: &[u8], o: &SignOptions| {
+        kyso::sign::levels::sign(input, signer.as_ref(), o, &lvl).map(|out| out.pdf)
+    };
+    batch::sign(
+        &a.inputs,
+        &a.batch,
+        dir,
+        signer.as_ref(),
+        &sign_one,
+        opts,
+        a.force,
+    )
+}
+
+/// The TSA client for `--tsa`, checking the TSA's chain against `--tsa-trust` when given.
+fn tsa_client(url: Option<&str>, trust: &[PathBuf]) -> Result<Option<TsaClient>, Fatal> {
+    let Some(url) = url else { return Ok(None) };
+    let mut client = TsaClient::new(url);
+    if !trust.is_empty() {
+        let mut store = TrustStore::new();
+        for c in load_certs(trust)? {
+            store.add(c);
+        }
+        client.trust = Some(store);
+    }
+    Ok(Some(client))
+}
+
+fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
+    if kyso::io::same_file(&a.input, &a.output) {
+        return Err(Fatal(
+            "the output must not be the input: kyso never modifies its input".into(),
+        ));
+    }
+    if a.level < PadesLevel::BLT {
+        return Err(Fatal("extend raises a file to B-LT or B-LTA".into()));
+    }
+    let input = read(&a.input)?;
+    let extra = load_certs(&a.certs)?;
+    if let (Some(days), PadesLevel::BLTA) = (a.renew_within, a.level) {
+        if let Some(expiry) = kyso::sign::levels::archive_timestamp_expiry(&input, &extra)? {
+            if expiry > kyso::time::now() + i64::from(days) * 86_400 {
+                eprintln!(
+                    "{}: not renewed: its newest document time-stamp's certificate is valid until {}",
+                    a.input.display(),
+                    kyso::time::format_rfc3339(expiry)
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
+    let lvl = LevelOptions {
+        level: a.level,
+        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
+        revocation: Some(Arc::new(OnlineSource::default())),
+        skip_revocation_check: true,
+        extra_certificates: extra,
+    };
+    let out = kyso::sign::levels::extend(&input, &lvl)?;
+    for n in &out.notes {
+        eprintln!("note: {n}");
+    }
+    kyso::io::write_atomic(&a.output, &out.pdf, a.force)?;
+    eprintln!(
+        "extended {} → {} ({} bytes, PAdES {})",
+        a.input.display(),
+        a.output.display(),
+        out.pdf.len(),
+        a.level.as_str()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
@@ -323,18 +805,31 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
     for c in load_certs(&a.trust)? {
         trust.add(c);
     }
-    let validation_time = match &a.at {
-        Some(t) => Some(
-            kyso::time::parse_rfc3339(t)
-                .ok_or_else(|| Fatal(format!("--at: cannot read {t:?} as RFC 3339 time")))?,
-        ),
-        None => None,
-    };
+    let mut extra_certificates = load_certs(&a.certs)?;
+    if !a.trust_profile.is_empty() {
+        let names: Vec<&str> = a.trust_profile.iter().map(String::as_str).collect();
+        let (profile_trust, intermediates) = Profiles::bundled().trust_material(&names)?;
+        for c in profile_trust.anchors() {
+            trust.add(c.clone());
+        }
+        extra_certificates.extend(intermediates);
+    }
+    let validation_time = parse_at(a.at.as_deref())?;
     let validator = Validator::new(ValidationOptions {
         trust,
-        extra_certificates: load_certs(&a.certs)?,
+        extra_certificates,
         validation_time,
         allow_form_filling: a.allow_form_filling,
+        revocation_policy: match a.revocation {
+            RevocationArg::Require => RevocationPolicy::Require,
+            RevocationArg::SoftFail => RevocationPolicy::SoftFail,
+            RevocationArg::Off => RevocationPolicy::Off,
+        },
+        revocation_source: if a.offline {
+            None
+        } else {
+            Some(Arc::new(OnlineSource::default()) as Arc<dyn kyso::revocation::RevocationSource>)
+        },
     });
     if a.batch.wanted(&a.files) {
         return batch::verify(
@@ -369,6 +864,94 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
     Ok(if io_error {
         ExitCode::from(2)
     } else if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn parse_at(at: Option<&str>) -> Result<Option<i64>, Fatal> {
+    match at {
+        Some(t) => Ok(Some(kyso::time::parse_rfc3339(t).ok_or_else(|| {
+            Fatal(format!("--at: cannot read {t:?} as RFC 3339 time"))
+        })?)),
+        None => Ok(None),
+    }
+}
+
+/// The files of a dossier: files as given, directories' `*.pdf` files sorted by name.
+fn dossier_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Fatal> {
+    let mut out = Vec::new();
+    for p in args {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| Fatal(format!("cannot read directory {}: {e}", p.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file() && f.extension().is_some_and(|x| x.eq_ignore_ascii_case("pdf"))
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(Fatal(format!(
+                    "{}: no *.pdf files in the directory",
+                    p.display()
+                )));
+            }
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn profile_file(spec: &str, flag: &str) -> Result<(String, Vec<u8>), Fatal> {
+    let (name, path) = spec
+        .split_once('=')
+        .ok_or_else(|| Fatal(format!("{flag}: expected NAME=FILE, got {spec:?}")))?;
+    Ok((name.to_string(), read(Path::new(path))?))
+}
+
+fn check(a: CheckArgs) -> Result<ExitCode, Fatal> {
+    let catalog = match &a.catalog {
+        Some(p) => Catalog::from_path(p)?,
+        None => Catalog::example()?,
+    };
+    let mut profiles = Profiles::bundled();
+    for spec in &a.replace_anchors {
+        let (name, data) = profile_file(spec, "--replace-anchors")?;
+        profiles.replace_anchors(&name, &data)?;
+    }
+    for spec in &a.add_anchor {
+        let (name, data) = profile_file(spec, "--add-anchor")?;
+        profiles.add_anchors(&name, &data)?;
+    }
+    let options = PolicyOptions {
+        lang: match a.lang {
+            LangArg::Vi => Lang::Vi,
+            LangArg::En => Lang::En,
+        },
+        validation_time: parse_at(a.at.as_deref())?,
+        allow_form_filling: a.allow_form_filling,
+    };
+    let policy = Policy::new(catalog, profiles).with_options(options);
+    let paths = dossier_files(&a.files)?;
+    let mut contents = Vec::new();
+    for p in &paths {
+        contents.push((p.display().to_string(), read(p)?));
+    }
+    let inputs: Vec<InputFile<'_>> = contents.iter().map(|(n, b)| InputFile::new(n, b)).collect();
+    let report = match a.role {
+        RoleArg::Submission => policy.check_submission(&a.procedure, &inputs)?,
+        RoleArg::Result => policy.check_result(&a.procedure, &inputs)?,
+    };
+    let text = match a.format {
+        Format::Text => kyso::policy::render_text(&report, a.verbose),
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    Ok(if report.is_compliant() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -9,13 +9,17 @@
 //!
 //! **Invariant:** the input bytes are a prefix of the output.
 
+pub mod certify;
+pub mod external;
 pub mod keys;
+pub mod levels;
+pub mod pkcs11;
 
 use crate::cms;
 use crate::crypto::DigestAlgorithm;
 use crate::pdf::{Dict, Document, IncrementalUpdate, ObjRef, Object, PdfError, PdfString};
 
-pub use keys::{KeySigner, Signer};
+pub use keys::{scheme_for_certificate, KeySigner, Signer};
 
 /// Errors while signing. Nothing is written when signing fails.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +41,9 @@ pub enum SignError {
     /// Building the CMS failed.
     #[error("CMS error: {0}")]
     Cms(#[from] cms::CmsError),
+    /// Time-stamping failed (the TSA was unreachable, refused, or answered wrongly).
+    #[error("time-stamp: {0}")]
+    Timestamp(#[from] crate::tsp::TspError),
     /// An internal consistency check failed (e.g. the CMS outgrew its placeholder).
     #[error("internal error: {0}")]
     Internal(String),
@@ -73,6 +80,10 @@ pub struct SignOptions {
     /// Skip the signer certificate checks (validity period, key usage). For tests that need
     /// a signature by a bad certificate; never use it for real documents.
     pub danger_skip_certificate_checks: bool,
+    /// Write a certification (DocMDP) signature with this permission level: 1 = no changes,
+    /// 2 = form filling and signing, 3 = also annotations. Refused when the document is
+    /// already signed. See [`certify`].
+    pub certify: Option<u8>,
 }
 
 /// Refuses a certificate that is expired, not yet valid, or lacks a signing key usage.
@@ -265,6 +276,35 @@ pub fn prepare(
     capacity: usize,
     extra: Dict,
 ) -> Result<PreparedDocument, SignError> {
+    let mut sig_dict = signature_dictionary(opts, now, capacity);
+    for (k, v) in extra.iter() {
+        sig_dict.set(k.to_vec(), v.clone());
+    }
+    prepare_with(input, sig_dict, opts.field.as_deref(), capacity, Some(opts))
+}
+
+/// Writes an update holding `sig_dict` — a signature or document time-stamp dictionary whose
+/// `/Contents` placeholder holds `capacity` bytes and whose `/ByteRange` is the placeholder
+/// [`signature_dictionary`] writes — in the field named `field` (an existing empty signature
+/// field, or a new one), with the bookkeeping; then writes `/ByteRange` in place.
+fn prepare_dictionary(
+    input: &[u8],
+    sig_dict: Dict,
+    field: Option<&str>,
+    capacity: usize,
+) -> Result<PreparedDocument, SignError> {
+    prepare_with(input, sig_dict, field, capacity, None)
+}
+
+/// [`prepare_dictionary`], for a signature (`mdp`: its options) honouring and writing
+/// certification and field locks ([`certify`]).
+fn prepare_with(
+    input: &[u8],
+    mut sig_dict: Dict,
+    field: Option<&str>,
+    capacity: usize,
+    mdp: Option<&SignOptions>,
+) -> Result<PreparedDocument, SignError> {
     let doc = Document::from_bytes(input.to_vec())?;
     let last = doc.last_revision();
     if doc.trailer(last).contains(b"Encrypt") {
@@ -274,12 +314,23 @@ pub fn prepare(
     }
     let mut update = IncrementalUpdate::new(&doc);
     let sig_ref = update.alloc();
-    let mut sig_dict = signature_dictionary(opts, now, capacity);
-    for (k, v) in extra.iter() {
-        sig_dict.set(k.to_vec(), v.clone());
+    if let Some(opts) = mdp {
+        let references = certify::references(&doc, opts)?;
+        if !references.is_empty() {
+            let mut all = sig_dict
+                .get(b"Reference")
+                .and_then(Object::as_array)
+                .map(<[Object]>::to_vec)
+                .unwrap_or_default();
+            all.extend(references);
+            sig_dict.set("Reference", all);
+        }
     }
     update.put(sig_ref, Object::Dict(sig_dict));
-    add_field(&doc, &mut update, sig_ref, opts)?;
+    add_field(&doc, &mut update, sig_ref, field)?;
+    if mdp.is_some_and(|o| o.certify.is_some()) {
+        certify::add_perms(&doc, &mut update, sig_ref)?;
+    }
 
     let mut out = input.to_vec();
     let written = update.write(&doc, &mut out)?;
@@ -388,12 +439,12 @@ fn add_field(
     doc: &Document,
     update: &mut IncrementalUpdate,
     sig_ref: ObjRef,
-    opts: &SignOptions,
+    field: Option<&str>,
 ) -> Result<(), SignError> {
     let last = doc.last_revision();
     let fields = crate::form::fields_in(doc, last)?;
-    if let Some(name) = &opts.field {
-        if let Some(f) = fields.iter().find(|f| &f.name == name) {
+    if let Some(name) = field {
+        if let Some(f) = fields.iter().find(|f| f.name == name) {
             if !f.is_signature() {
                 return Err(SignError::Document(format!(
                     "field {name} is not a signature field"
@@ -414,8 +465,8 @@ fn add_field(
             return Ok(());
         }
     }
-    let name = match &opts.field {
-        Some(n) => n.clone(),
+    let name = match field {
+        Some(n) => n.to_string(),
         None => (1..)
             .map(|i| format!("Signature{i}"))
             .find(|n| !fields.iter().any(|f| &f.name == n))

@@ -199,6 +199,7 @@ pub fn sign(
     a: &SignBatchArgs,
     out_dir: &Path,
     signer: &dyn Signer,
+    sign_one: &kyso::batch::sign::SignFn<'_>,
     opts: SignOptions,
     force: bool,
 ) -> Result<ExitCode, Fatal> {
@@ -231,7 +232,7 @@ pub fn sign(
     let mut summary = Summary::default();
     let mut log_error = None;
     let t = Instant::now();
-    kyso::batch::sign_batch(signer, &inputs, &options, &mut |r| {
+    kyso::batch::sign::sign_batch_with(signer, sign_one, &inputs, &options, &mut |r| {
         summary.add_sign(&r);
         bar.inc(1);
         if let Some(e) = &r.error {
