@@ -290,7 +290,7 @@ impl Validator {
             })
             .collect();
         let refs: Vec<&[u8]> = contents.iter().map(Vec::as_slice).collect();
-        let ctx = ltv::LtvContext::new(doc, &self.options, now, &refs);
+        let ctx = ltv::LtvContext::with_cache(doc, &self.options, now, &refs, &self.cache);
         let mut order: Vec<&FoundSignature> = found.iter().collect();
         order.sort_by_key(|f| {
             let dict = f.dict.as_ref();
