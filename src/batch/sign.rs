@@ -299,8 +299,8 @@ fn sign_one(cx: &Ctx<'_>, item: Result<Item, InputError>) -> SignRecord {
 /// Threads per CPU permit: the extra threads wait on disk flushes while others compute.
 const IO_THREADS_PER_JOB: usize = 4;
 
-/// Signs every input with [`sign_pdf`](crate::sign::sign_pdf), calling `sink` on the calling
-/// thread with each record as its file finishes. When `sink` returns `false` the batch stops
+/// Signs every input with [`sign_pdf`](crate::sign::sign_pdf), calling `sink` with each
+/// record as its file finishes (one call at a time). When `sink` returns `false` the batch stops
 /// (files not started are skipped).
 ///
 /// # Errors
@@ -309,7 +309,7 @@ pub fn sign_batch(
     signer: &dyn Signer,
     inputs: &Inputs,
     opts: &SignBatchOptions,
-    sink: &mut dyn FnMut(SignRecord) -> bool,
+    sink: &mut (dyn FnMut(SignRecord) -> bool + Send),
 ) -> std::io::Result<()> {
     let sign = |input: &[u8], o: &SignOptions| crate::sign::sign_pdf(input, signer, o);
     sign_batch_with(signer, &sign, inputs, opts, sink)
@@ -325,7 +325,7 @@ pub fn sign_batch_with(
     sign: &SignFn<'_>,
     inputs: &Inputs,
     opts: &SignBatchOptions,
-    sink: &mut dyn FnMut(SignRecord) -> bool,
+    sink: &mut (dyn FnMut(SignRecord) -> bool + Send),
 ) -> std::io::Result<()> {
     let jobs = super::verify::effective_jobs(opts.jobs);
     let cx = Ctx {
@@ -341,28 +341,19 @@ pub fn sign_batch_with(
         .thread_name(|i| format!("kyso-sign-{i}"))
         .build()
         .map_err(std::io::Error::other)?;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<SignRecord>(jobs * IO_THREADS_PER_JOB * 2);
     let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let (stop, cx) = (&stop, &cx);
-        scope.spawn(move || {
-            pool.install(|| {
-                inputs.iter().par_bridge().for_each_with(tx, |tx, item| {
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    if tx.send(sign_one(cx, item)).is_err() {
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                });
-            });
-        });
-        for record in rx {
-            if !sink(record) {
-                stop.store(true, Ordering::Relaxed);
-                break;
+    let sink = Mutex::new(sink);
+    pool.install(|| {
+        inputs.iter().par_bridge().for_each(|item| {
+            if stop.load(Ordering::Relaxed) {
+                return;
             }
-        }
+            let record = sign_one(&cx, item);
+            let mut sink = sink.lock().unwrap_or_else(|e| e.into_inner());
+            if !stop.load(Ordering::Relaxed) && !(*sink)(record) {
+                stop.store(true, Ordering::Relaxed);
+            }
+        });
     });
     Ok(())
 }

@@ -1,11 +1,12 @@
 //! Batch verification: many files over a pool of threads sharing one [`Validator`] (and so
 //! its certificate and path caches), each result handed over as soon as its file is done.
 //!
-//! Memory stays flat: inputs are streamed ([`Inputs::iter`]), at most a few results wait in
-//! a bounded channel, each worker holds one document (files over 4 MiB are read on demand and
+//! Memory stays flat: inputs are streamed ([`Inputs::iter`]), each record is handed to the
+//! caller as soon as it exists, each worker holds one document (files over 4 MiB are read on demand and
 //! their signed ranges hashed in chunks), and the caches are bounded.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -54,9 +55,10 @@ pub fn effective_jobs(jobs: usize) -> usize {
     }
 }
 
-/// Verifies every input on `opts.jobs` threads, calling `sink` on the calling thread with
-/// each record as its file finishes (in completion order). When `sink` returns `false` the
-/// batch stops: files not yet started are skipped.
+/// Verifies every input on `opts.jobs` threads, calling `sink` with each record as its file
+/// finishes (in completion order; on the worker that verified it, one call at a time, so
+/// no thread hand-off per file). When `sink` returns `false` the batch stops: files not yet
+/// started are skipped.
 ///
 /// # Errors
 /// When the thread pool cannot be created.
@@ -64,7 +66,7 @@ pub fn verify_batch(
     validator: &Validator,
     inputs: &Inputs,
     opts: &VerifyBatchOptions,
-    sink: &mut dyn FnMut(VerifyRecord) -> bool,
+    sink: &mut (dyn FnMut(VerifyRecord) -> bool + Send),
 ) -> std::io::Result<()> {
     let jobs = effective_jobs(opts.jobs);
     let pool = rayon::ThreadPoolBuilder::new()
@@ -72,30 +74,20 @@ pub fn verify_batch(
         .thread_name(|i| format!("kyso-verify-{i}"))
         .build()
         .map_err(std::io::Error::other)?;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<VerifyRecord>(jobs * 4);
     let stop = AtomicBool::new(false);
+    let sink = Mutex::new(sink);
     let full = opts.full_reports;
-    std::thread::scope(|scope| {
-        let stop = &stop;
-        scope.spawn(move || {
-            pool.install(|| {
-                inputs.iter().par_bridge().for_each_with(tx, |tx, item| {
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let record = verify_one(validator, item, full);
-                    if tx.send(record).is_err() {
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                });
-            });
-        });
-        for record in rx {
-            if !sink(record) {
-                stop.store(true, Ordering::Relaxed);
-                break;
+    pool.install(|| {
+        inputs.iter().par_bridge().for_each(|item| {
+            if stop.load(Ordering::Relaxed) {
+                return;
             }
-        }
+            let record = verify_one(validator, item, full);
+            let mut sink = sink.lock().unwrap_or_else(|e| e.into_inner());
+            if !stop.load(Ordering::Relaxed) && !(*sink)(record) {
+                stop.store(true, Ordering::Relaxed);
+            }
+        });
     });
     Ok(())
 }
