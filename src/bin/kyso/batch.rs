@@ -168,12 +168,17 @@ fn progress(inputs: &Inputs, verb: &str) -> ProgressBar {
         ProgressBar::new(inputs.count())
     };
     let template = if reads_stdin {
-        format!("{{spinner}} {verb} {{pos}} files ({{per_sec}}) {{elapsed_precise}}")
+        format!("{{spinner}} {verb} {{pos}} files ({{rate}}) {{elapsed_precise}}")
     } else {
-        format!("{{bar:40}} {{pos}}/{{len}} {verb} ({{per_sec}}, ETA {{eta}})")
+        format!("{{bar:40}} {{pos}}/{{len}} {verb} ({{rate}}, ETA {{eta}})")
     };
     if let Ok(style) = ProgressStyle::with_template(&template) {
-        bar.set_style(style);
+        bar.set_style(style.with_key(
+            "rate",
+            |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0} files/s", s.per_sec());
+            },
+        ));
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
