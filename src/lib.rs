@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod appearance;
 pub mod cms;
 pub mod crypto;
 pub mod der;

@@ -40,6 +40,9 @@ pub enum SignError {
     /// An internal consistency check failed (e.g. the CMS outgrew its placeholder).
     #[error("internal error: {0}")]
     Internal(String),
+    /// The visible signature could not be built.
+    #[error("visible signature: {0}")]
+    Appearance(#[from] crate::appearance::AppearanceError),
 }
 
 /// Which `/SubFilter` to write.
@@ -70,6 +73,8 @@ pub struct SignOptions {
     pub sub_filter: SubFilterChoice,
     /// Signing time (Unix seconds) for `/M`; `None` = now.
     pub signing_time: Option<i64>,
+    /// A visible signature (widget rectangle and appearance); `None`: invisible.
+    pub visible: Option<crate::appearance::VisibleSignature>,
     /// Skip the signer certificate checks (validity period, key usage). For tests that need
     /// a signature by a bad certificate; never use it for real documents.
     pub danger_skip_certificate_checks: bool,
@@ -124,6 +129,11 @@ pub fn sign_pdf(
         check_signer_certificate(signer.certificate(), now)?;
     }
     let capacity = cms_capacity(signer, opts, now)?;
+    let mut opts = opts.clone();
+    if let Some(v) = opts.visible.as_mut() {
+        v.fill_identity(signer.certificate(), opts.name.as_deref());
+    }
+    let opts = &opts;
     let prepared = prepare(input, opts, now, capacity, Dict::new())?;
     let digest = prepared.digest(signer.scheme().digest());
     let cms_der = build_cms(signer, opts, now, &digest, &[])?;
@@ -279,7 +289,7 @@ pub fn prepare(
         sig_dict.set(k.to_vec(), v.clone());
     }
     update.put(sig_ref, Object::Dict(sig_dict));
-    add_field(&doc, &mut update, sig_ref, opts)?;
+    add_field(&doc, &mut update, sig_ref, opts, now)?;
 
     let mut out = input.to_vec();
     let written = update.write(&doc, &mut out)?;
@@ -381,13 +391,84 @@ fn signature_dictionary(opts: &SignOptions, now: i64, cms_len: usize) -> Dict {
     d
 }
 
+/// Builds the visible signature's widget (place and appearance, as new objects of `update`).
+fn visible_widget(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    opts: &SignOptions,
+    vis: &crate::appearance::VisibleSignature,
+    now: i64,
+) -> Result<crate::appearance::Widget, SignError> {
+    let values = crate::appearance::TemplateValues {
+        name: vis
+            .signer_name
+            .clone()
+            .or_else(|| opts.name.clone())
+            .unwrap_or_default(),
+        org: vis.organization.clone().unwrap_or_default(),
+        time: crate::appearance::vietnam_time(now),
+        reason: opts.reason.clone().unwrap_or_default(),
+        location: opts.location.clone().unwrap_or_default(),
+    };
+    Ok(crate::appearance::build_widget(doc, update, vis, &values)?)
+}
+
+/// A visible signature in an existing field: the field's own page and rectangle.
+fn existing_field_appearance(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    opts: &SignOptions,
+    vis: &crate::appearance::VisibleSignature,
+    field: &crate::form::Field,
+    now: i64,
+) -> Result<Object, SignError> {
+    use crate::appearance::{Placement, Rect};
+    let last = doc.last_revision();
+    let name = &field.name;
+    if vis.placement != Placement::Auto {
+        return Err(SignError::Document(format!(
+            "field {name} already has its place on the page; sign it without a rectangle or anchor"
+        )));
+    }
+    let rect: Vec<f64> = field
+        .dict
+        .get(b"Rect")
+        .and_then(|r| doc.deref_in(last, r).ok())
+        .and_then(|r| {
+            r.as_array()
+                .map(|a| a.iter().filter_map(Object::as_number).collect())
+        })
+        .unwrap_or_default();
+    let rect = (rect.len() == 4)
+        .then(|| Rect::new(rect[0], rect[1], rect[2], rect[3]))
+        .filter(|r| r.width() > 0.0 && r.height() > 0.0)
+        .ok_or_else(|| {
+            SignError::Document(format!(
+                "field {name} is invisible (no area, or not a merged field and widget); a visible signature needs a new field"
+            ))
+        })?;
+    let pages = doc.pages_in(last)?;
+    let page = field
+        .dict
+        .get_ref(b"P")
+        .and_then(|p| pages.iter().position(|x| *x == p))
+        .ok_or_else(|| SignError::Document(format!("field {name} names no page (/P)")))?;
+    let mut v = vis.clone();
+    v.placement = Placement::Rect(rect);
+    v.page = page + 1;
+    v.allow_overlap = true; // the document's author placed the field
+    Ok(visible_widget(doc, update, opts, &v, now)?.ap_object())
+}
+
 /// Adds the signature to a field: an existing empty signature field with the requested
-/// name, or a new invisible field (a merged field/widget on page 1).
+/// name, or a new field (a merged field/widget: invisible on page 1, or visible where
+/// `opts.visible` says).
 fn add_field(
     doc: &Document,
     update: &mut IncrementalUpdate,
     sig_ref: ObjRef,
     opts: &SignOptions,
+    now: i64,
 ) -> Result<(), SignError> {
     let last = doc.last_revision();
     let fields = crate::form::fields_in(doc, last)?;
@@ -408,6 +489,12 @@ fn add_field(
             })?;
             let mut d = f.dict.clone();
             d.set("V", sig_ref);
+            if let Some(vis) = &opts.visible {
+                d.set(
+                    "AP",
+                    existing_field_appearance(doc, update, opts, vis, f, now)?,
+                );
+            }
             update.put(r, Object::Dict(d));
             ensure_sig_flags(doc, update)?;
             return Ok(());
@@ -420,10 +507,17 @@ fn add_field(
             .find(|n| !fields.iter().any(|f| &f.name == n))
             .unwrap_or_default(),
     };
+    let widget = match &opts.visible {
+        Some(vis) => Some(visible_widget(doc, update, opts, vis, now)?),
+        None => None,
+    };
     let pages = doc.pages_in(last)?;
-    let page_ref = *pages
-        .first()
-        .ok_or_else(|| SignError::Document("the document has no pages".into()))?;
+    let page_ref = match &widget {
+        Some(w) => w.page,
+        None => *pages
+            .first()
+            .ok_or_else(|| SignError::Document("the document has no pages".into()))?,
+    };
 
     let field_ref = update.alloc();
     let mut field = Dict::new();
@@ -436,15 +530,21 @@ fn add_field(
     );
     field.set("V", sig_ref);
     field.set("F", Object::Integer(132));
-    field.set(
-        "Rect",
-        vec![
-            Object::Integer(0),
-            Object::Integer(0),
-            Object::Integer(0),
-            Object::Integer(0),
-        ],
-    );
+    match &widget {
+        Some(w) => {
+            field.set("Rect", w.rect_object());
+            field.set("AP", w.ap_object());
+        }
+        None => field.set(
+            "Rect",
+            vec![
+                Object::Integer(0),
+                Object::Integer(0),
+                Object::Integer(0),
+                Object::Integer(0),
+            ],
+        ),
+    }
     field.set("P", page_ref);
     update.put(field_ref, Object::Dict(field));
 
@@ -453,7 +553,7 @@ fn add_field(
     let mut page_dict = page
         .as_dict()
         .cloned()
-        .ok_or_else(|| SignError::Document("page 1 is not a dictionary".into()))?;
+        .ok_or_else(|| SignError::Document("the page is not a dictionary".into()))?;
     match page_dict.get(b"Annots").cloned() {
         Some(Object::Ref(ar)) => {
             let mut arr = doc
