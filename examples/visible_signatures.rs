@@ -84,19 +84,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let target = root.join("target");
     for (name, pdf, crop) in [
-        ("official", &official, (300, 400, 540, 330)),
-        ("seal", &sealed, (300, 400, 540, 330)),
-        ("copy", &copy, (300, 0, 540, 260)),
+        ("official", &official, (280.0, 385.0, 310.0, 115.0)),
+        ("seal", &sealed, (280.0, 385.0, 310.0, 115.0)),
+        ("copy", &copy, (40.0, 0.0, 555.0, 110.0)),
     ] {
         let pdf_path = target.join(format!("visible-{name}.pdf"));
         std::fs::write(&pdf_path, pdf)?;
         let png = Path::new(&out_dir).join(format!("appearance-{name}.png"));
-        // 150 dpi, cropped to the signature's region (x, y, w, h in pixels from the top left).
-        let (x, y, w, h) = crop;
+        // 150 dpi, cropped to the signature's region (x, y, w, h in points from the top left).
+        let px = |v: f64| ((v * 150.0 / 72.0).round() as i64).to_string();
+        let (x, y, w, h) = (px(crop.0), px(crop.1), px(crop.2), px(crop.3));
         let status = Command::new("pdftoppm")
             .args(["-png", "-singlefile", "-r", "150", "-f", "1", "-l", "1"])
-            .args(["-x", &x.to_string(), "-y", &y.to_string()])
-            .args(["-W", &w.to_string(), "-H", &h.to_string()])
+            .args(["-x", &x, "-y", &y, "-W", &w, "-H", &h])
             .arg(&pdf_path)
             .arg(png.with_extension(""))
             .status()?;

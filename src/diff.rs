@@ -9,7 +9,8 @@
 //!
 //! The default policy allows, after any signature: new signatures (the signature
 //! dictionary, its field and widget, the `/Annots` and `/AcroForm /Fields` bookkeeping, and
-//! new objects of the new widget's appearance), `/DSS` with its validation data, document
+//! new objects of the new widget's appearance, or of the appearance of an empty signature
+//! field signed in the revision), `/DSS` with its validation data, document
 //! time-stamps, `/Info` `/ModDate` / `/Producer` updates, XMP metadata updates (not
 //! displayed content) and a higher declared `/Version`. Everything else is a disallowed
 //! modification.
@@ -215,12 +216,27 @@ fn analyze_revision(
             }
         }
     }
-    let old_fields: HashSet<ObjRef> = crate::form::fields_in(doc, old)?
-        .into_iter()
+    let old_field_list = crate::form::fields_in(doc, old)?;
+    let old_fields: HashSet<ObjRef> = old_field_list.iter().filter_map(|f| f.object).collect();
+    // Empty signature fields before this revision: signing one may add its appearance.
+    let old_empty_sigs: HashSet<ObjRef> = old_field_list
+        .iter()
+        .filter(|f| f.is_signature() && f.value.as_ref().is_none_or(|v| *v == Object::Null))
         .filter_map(|f| f.object)
         .collect();
     for f in crate::form::fields_in(doc, new)? {
         let Some(r) = f.object else { continue };
+        let signed_here =
+            old_empty_sigs.contains(&r) && f.value_ref().is_some_and(|v| cx.is_new(v));
+        if signed_here {
+            if let Some(ap) = f.dict.get(b"AP") {
+                for a in reachable(doc, new, ap) {
+                    if cx.is_new(a) {
+                        cx.allowed_new.insert(a);
+                    }
+                }
+            }
+        }
         if f.is_signature() && !old_fields.contains(&r) && cx.is_new(r) {
             cx.new_sig_fields.insert(r);
             for w in &f.widgets {

@@ -72,20 +72,35 @@ pub const SEAL_RED: [u8; 3] = [210, 25, 30];
 /// background.
 pub fn signature_png() -> Vec<u8> {
     let mut c = Canvas::new(600, 240);
-    // A looping scribble: a sum of sines along the x axis, then an underline flourish.
-    let scribble: Vec<(f64, f64)> = (0..=600)
+    // A tall first letter, then cursive loops (a prolate cycloid) that shrink towards the
+    // end, then an underline flourish.
+    let capital: Vec<(f64, f64)> = (0..=120)
         .map(|i| {
-            let t = f64::from(i) / 600.0;
-            let x = 40.0 + 470.0 * t + 28.0 * (t * 40.0).sin();
-            let y = 120.0 - 55.0 * (t * 20.0).cos() * (1.0 - 0.5 * t) - 20.0 * (t * 7.0).sin();
-            (x, y)
+            let t = f64::from(i) / 120.0;
+            let a = t * std::f64::consts::TAU * 1.25;
+            (
+                70.0 + 45.0 * a.sin() + 60.0 * t,
+                120.0 - 85.0 * a.cos() * (1.0 - 0.3 * t),
+            )
         })
         .collect();
-    c.stroke(&scribble, 4.0, SIGNATURE_BLUE);
+    c.stroke(&capital, 4.0, SIGNATURE_BLUE);
+    let loops: Vec<(f64, f64)> = (0..=900)
+        .map(|i| {
+            let t = f64::from(i) / 900.0;
+            let phi = t * std::f64::consts::TAU * 6.0;
+            let size = 1.0 - 0.45 * t;
+            (
+                150.0 + 400.0 * t - 30.0 * size * phi.sin(),
+                150.0 - 70.0 * size * (1.0 - phi.cos()) / 2.0 - 25.0 * t,
+            )
+        })
+        .collect();
+    c.stroke(&loops, 3.5, SIGNATURE_BLUE);
     let flourish: Vec<(f64, f64)> = (0..=200)
         .map(|i| {
             let t = f64::from(i) / 200.0;
-            (60.0 + 500.0 * t, 200.0 - 25.0 * (t * 3.2).sin())
+            (50.0 + 520.0 * t, 205.0 - 30.0 * (t * 3.0).sin() + 10.0 * t)
         })
         .collect();
     c.stroke(&flourish, 3.0, SIGNATURE_BLUE);
