@@ -7,6 +7,9 @@
 //! Data flows one way: bytes → [`pdf`] structure → signatures ([`cms`]) → validation facts
 //! ([`validate`]) → [`report`].
 
+//!
+//! The README follows; its library example is compiled as a doctest.
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -15,13 +18,18 @@ pub mod cms;
 pub mod crypto;
 pub mod der;
 pub mod diff;
+pub mod dss;
 pub mod form;
 pub mod inspect;
 pub mod io;
+pub mod net;
 pub mod pdf;
 pub mod pki;
+pub mod policy;
 pub mod report;
+pub mod revocation;
 pub mod sign;
 pub mod testkit;
 pub mod time;
+pub mod tsp;
 pub mod validate;

@@ -299,6 +299,10 @@ pub struct FileReport {
     pub validation_time: String,
     /// Number of revisions in the file (0 if it could not be read).
     pub revisions: usize,
+    /// The revocation policy applied: `require`, `soft-fail` or `off`.
+    pub revocation_policy: &'static str,
+    /// Whether validation used only the data in the file (no revocation data fetched).
+    pub offline: bool,
     /// Signatures in the order of their revisions.
     pub signatures: Vec<SignatureReport>,
     /// File-level findings.
@@ -384,8 +388,15 @@ pub fn render_text(r: &FileReport) -> String {
     let _ = writeln!(o, "  {}", r.summary);
     let _ = writeln!(
         o,
-        "  revisions: {}, validated for {}",
-        r.revisions, r.validation_time
+        "  revisions: {}, validated for {}, revocation: {}{}",
+        r.revisions,
+        r.validation_time,
+        r.revocation_policy,
+        if r.offline {
+            " (offline: data in the file only)"
+        } else {
+            ""
+        }
     );
     for f in &r.findings {
         let _ = writeln!(o, "  [{}] {}: {}", status_str(f.status), f.id, f.message);

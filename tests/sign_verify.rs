@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use kyso::crypto::DigestAlgorithm;
 use kyso::report::{CheckStatus, Indication, SubIndication};
-use kyso::sign::{SignOptions, SubFilterChoice};
+use kyso::sign::{SignOptions, Signer, SubFilterChoice};
 use kyso::testkit::SampleOptions;
 
 fn check<'a>(r: &'a kyso::report::SignatureReport, id: &str) -> &'a kyso::report::Check {
@@ -331,4 +331,37 @@ fn report_json_has_stable_field_names() {
         assert!(s.get(key).is_some(), "missing signatures[0].{key}");
     }
     assert_eq!(s["signer"]["identifiers"][0]["kind"], "CCCD");
+}
+
+#[test]
+fn ecdsa_p384_signs_with_sha384() {
+    use kyso::testkit::{CertSpec, KeySpec};
+    let p = pki();
+    let leaf = p
+        .intermediate
+        .issue(&CertSpec::leaf("P-384 signer").with_key(KeySpec::EcP384));
+    let signer = kyso::sign::KeySigner::new(
+        leaf.key.clone(),
+        leaf.cert.clone(),
+        vec![p.intermediate.cert.clone()],
+    )
+    .unwrap();
+    assert_eq!(
+        signer.scheme().digest(),
+        DigestAlgorithm::Sha384,
+        "P-384 keys default to SHA-384"
+    );
+    let signed = kyso::sign::sign_pdf(&sample_default(), &signer, &SignOptions::default()).unwrap();
+    let r = verify(&signed);
+    assert!(r.valid, "{}", kyso::report::render_text(&r));
+    assert_eq!(
+        r.signatures[0]
+            .signer
+            .as_ref()
+            .unwrap()
+            .key
+            .curve
+            .as_deref(),
+        Some("P-384")
+    );
 }

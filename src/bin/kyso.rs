@@ -1,19 +1,24 @@
 //! The `kyso` command: parses arguments, calls the library, prints. No logic lives here that
 //! the library does not offer.
 //!
-//! Exit codes: 0 = success (every file valid), 1 = some file not valid, 2 = usage or I/O
-//! error.
+//! Exit codes: 0 = success (every file valid; `check`: the dossier is compliant), 1 = some
+//! file not valid (`check`: not compliant, or cannot decide), 2 = usage, catalog or I/O error.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use kyso::appearance::{AnchorPosition, Placement, Preset, Rect, VisibleSignature};
 use kyso::crypto::DigestAlgorithm;
 use kyso::pki::{Certificate, TrustStore};
+use kyso::policy::{Catalog, InputFile, Lang, Policy, PolicyOptions, Profiles};
+use kyso::revocation::{OnlineSource, RevocationPolicy};
+use kyso::sign::levels::{LevelOptions, PadesLevel};
 use kyso::sign::{KeySigner, SignOptions, SubFilterChoice};
+use kyso::tsp::TsaClient;
 use kyso::validate::{ValidationOptions, Validator};
 
 #[derive(Parser)]
@@ -33,8 +38,12 @@ enum Command {
     Sign(Box<SignArgs>),
     /// Verify the signatures of PDF files.
     Verify(VerifyArgs),
+    /// Raise a signed PDF to PAdES B-LT or B-LTA (validation data, document time-stamp).
+    Extend(ExtendArgs),
     /// Show a PDF's revisions, fields and signatures.
     Inspect(InspectArgs),
+    /// Check a dossier (submission or result) against a procedure of the catalog.
+    Check(CheckArgs),
 }
 
 #[derive(Args)]
@@ -97,11 +106,55 @@ struct SignArgs {
     /// Signature format: PAdES (`ETSI.CAdES.detached`) or classic `adbe.pkcs7.detached`.
     #[arg(long, value_enum, default_value_t = SubFilterArg::Pades)]
     subfilter: SubFilterArg,
+    /// PAdES baseline level: B-B, B-T (signature time-stamp), B-LT (plus validation data in
+    /// the DSS), B-LTA (plus a document time-stamp).
+    #[arg(long, value_name = "LEVEL", default_value = "B-B", value_parser = parse_level)]
+    level: PadesLevel,
+    /// Time-stamp authority URL (http://…), required from B-T on.
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
+    /// Trust anchors for the TSA's certificate: time-stamps whose TSA does not chain to one
+    /// are refused at signing time. Repeatable.
+    #[arg(long, value_name = "ROOT.pem", requires = "tsa")]
+    tsa_trust: Vec<PathBuf>,
+    /// Do not check the signer's certificate status (OCSP/CRL) before signing (reported).
+    #[arg(long)]
+    no_revocation_check: bool,
     /// Replace OUT.pdf if it exists.
     #[arg(long)]
     force: bool,
     #[command(flatten)]
     visible: VisibleArgs,
+}
+
+#[derive(Args)]
+struct ExtendArgs {
+    /// The signed PDF (never modified).
+    input: PathBuf,
+    /// Where to write the extended PDF.
+    #[arg(short, long, value_name = "OUT.pdf")]
+    output: PathBuf,
+    /// The level to reach: B-LT (validation data in the DSS) or B-LTA (and a document
+    /// time-stamp; run again before the last time-stamp's certificate expires).
+    #[arg(long, value_name = "LEVEL", value_parser = parse_level)]
+    level: PadesLevel,
+    /// Time-stamp authority URL (http://…), required for B-LTA.
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
+    /// Trust anchors for the TSA's certificate: time-stamps whose TSA does not chain to one
+    /// are refused at signing time. Repeatable.
+    #[arg(long, value_name = "ROOT.pem", requires = "tsa")]
+    tsa_trust: Vec<PathBuf>,
+    /// Extra certificates for completing chains (intermediates). Repeatable.
+    #[arg(long = "certs", value_name = "CERTS.pem")]
+    certs: Vec<PathBuf>,
+    /// For B-LTA on an archive that already has a document time-stamp: do nothing (exit 0)
+    /// unless its TSA certificate expires within this many days.
+    #[arg(long, value_name = "DAYS")]
+    renew_within: Option<u32>,
+    /// Replace OUT.pdf if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Visible signature options (any of them makes the signature visible).
@@ -182,6 +235,67 @@ struct VerifyArgs {
     /// Accept filling in existing form fields after an approval signature (reported).
     #[arg(long)]
     allow_form_filling: bool,
+    /// Use only the validation data in the files: fetch no OCSP response or CRL.
+    #[arg(long)]
+    offline: bool,
+    /// When a certificate's revocation status cannot be established: `require` makes the
+    /// signature INDETERMINATE, `soft-fail` warns (an expired certificate still needs
+    /// evidence), `off` does not check revocation.
+    #[arg(long, value_enum, default_value_t = RevocationArg::SoftFail)]
+    revocation: RevocationArg,
+    /// Trust a bundled trust profile (`vn-public`, `vn-gov`): its anchors and known
+    /// intermediates. Repeatable; combines with --trust.
+    #[arg(long = "trust-profile", value_name = "NAME")]
+    trust_profile: Vec<String>,
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The dossier: PDF files, or directories whose *.pdf files are taken (one dossier).
+    #[arg(required = true, value_name = "FILE|DIR")]
+    files: Vec<PathBuf>,
+    /// Procedure code, e.g. 1.000101.H62.
+    #[arg(long, value_name = "CODE")]
+    procedure: String,
+    /// What the dossier is.
+    #[arg(long, value_enum)]
+    role: RoleArg,
+    /// Procedure catalog (TOML, see docs/catalog.md). Default: the bundled example catalog.
+    #[arg(long, value_name = "FILE")]
+    catalog: Option<PathBuf>,
+    /// Add trust anchors to a profile, as NAME=ROOT.pem. Repeatable.
+    #[arg(long = "add-anchor", value_name = "NAME=ROOT.pem")]
+    add_anchor: Vec<String>,
+    /// Replace a profile's trust anchors, as NAME=ROOT.pem. Repeatable.
+    #[arg(long = "replace-anchors", value_name = "NAME=ROOT.pem")]
+    replace_anchors: Vec<String>,
+    /// Report language.
+    #[arg(long, value_enum, default_value_t = LangArg::Vi)]
+    lang: LangArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Validate as of this time (RFC 3339) instead of now.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// Accept filling in existing form fields after an approval signature (reported).
+    #[arg(long)]
+    allow_form_filling: bool,
+    /// Text output: list the rules that passed too.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Submission,
+    Result,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Vi,
+    En,
 }
 
 #[derive(Args)]
@@ -203,6 +317,17 @@ enum Format {
 enum SubFilterArg {
     Pades,
     Pkcs7,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RevocationArg {
+    Require,
+    SoftFail,
+    Off,
+}
+
+fn parse_level(s: &str) -> Result<PadesLevel, String> {
+    PadesLevel::parse(s).ok_or_else(|| format!("unknown level {s:?} (B-B, B-T, B-LT, B-LTA)"))
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -236,7 +361,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sign(a) => sign(*a),
         Command::Verify(a) => verify(a),
+        Command::Extend(a) => extend(a),
         Command::Inspect(a) => inspect(a),
+        Command::Check(a) => check(a),
     };
     match result {
         Ok(code) => code,
@@ -329,13 +456,86 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
         visible: visible_signature(&a.visible)?,
         ..SignOptions::default()
     };
-    let signed = kyso::sign::sign_pdf(&input, &signer, &opts)?;
-    kyso::io::write_atomic(&a.output, &signed, a.force)?;
+    let lvl = LevelOptions {
+        level: a.level,
+        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
+        revocation: Some(Arc::new(OnlineSource::default())),
+        skip_revocation_check: a.no_revocation_check,
+        extra_certificates: Vec::new(),
+    };
+    if a.tsa.is_some() && a.level < PadesLevel::BT {
+        return Err(Fatal("--tsa needs --level B-T, B-LT or B-LTA".into()));
+    }
+    let signed = kyso::sign::levels::sign(&input, &signer, &opts, &lvl)?;
+    for n in &signed.notes {
+        eprintln!("note: {n}");
+    }
+    kyso::io::write_atomic(&a.output, &signed.pdf, a.force)?;
     eprintln!(
-        "signed {} → {} ({} bytes)",
+        "signed {} → {} ({} bytes, PAdES {})",
         a.input.display(),
         a.output.display(),
-        signed.len()
+        signed.pdf.len(),
+        a.level.as_str()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The TSA client for `--tsa`, checking the TSA's chain against `--tsa-trust` when given.
+fn tsa_client(url: Option<&str>, trust: &[PathBuf]) -> Result<Option<TsaClient>, Fatal> {
+    let Some(url) = url else { return Ok(None) };
+    let mut client = TsaClient::new(url);
+    if !trust.is_empty() {
+        let mut store = TrustStore::new();
+        for c in load_certs(trust)? {
+            store.add(c);
+        }
+        client.trust = Some(store);
+    }
+    Ok(Some(client))
+}
+
+fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
+    if kyso::io::same_file(&a.input, &a.output) {
+        return Err(Fatal(
+            "the output must not be the input: kyso never modifies its input".into(),
+        ));
+    }
+    if a.level < PadesLevel::BLT {
+        return Err(Fatal("extend raises a file to B-LT or B-LTA".into()));
+    }
+    let input = read(&a.input)?;
+    let extra = load_certs(&a.certs)?;
+    if let (Some(days), PadesLevel::BLTA) = (a.renew_within, a.level) {
+        if let Some(expiry) = kyso::sign::levels::archive_timestamp_expiry(&input, &extra)? {
+            if expiry > kyso::time::now() + i64::from(days) * 86_400 {
+                eprintln!(
+                    "{}: not renewed: its newest document time-stamp's certificate is valid until {}",
+                    a.input.display(),
+                    kyso::time::format_rfc3339(expiry)
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+        }
+    }
+    let lvl = LevelOptions {
+        level: a.level,
+        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
+        revocation: Some(Arc::new(OnlineSource::default())),
+        skip_revocation_check: true,
+        extra_certificates: extra,
+    };
+    let out = kyso::sign::levels::extend(&input, &lvl)?;
+    for n in &out.notes {
+        eprintln!("note: {n}");
+    }
+    kyso::io::write_atomic(&a.output, &out.pdf, a.force)?;
+    eprintln!(
+        "extended {} → {} ({} bytes, PAdES {})",
+        a.input.display(),
+        a.output.display(),
+        out.pdf.len(),
+        a.level.as_str()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -405,18 +605,31 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
     for c in load_certs(&a.trust)? {
         trust.add(c);
     }
-    let validation_time = match &a.at {
-        Some(t) => Some(
-            kyso::time::parse_rfc3339(t)
-                .ok_or_else(|| Fatal(format!("--at: cannot read {t:?} as RFC 3339 time")))?,
-        ),
-        None => None,
-    };
+    let mut extra_certificates = load_certs(&a.certs)?;
+    if !a.trust_profile.is_empty() {
+        let names: Vec<&str> = a.trust_profile.iter().map(String::as_str).collect();
+        let (profile_trust, intermediates) = Profiles::bundled().trust_material(&names)?;
+        for c in profile_trust.anchors() {
+            trust.add(c.clone());
+        }
+        extra_certificates.extend(intermediates);
+    }
+    let validation_time = parse_at(a.at.as_deref())?;
     let validator = Validator::new(ValidationOptions {
         trust,
-        extra_certificates: load_certs(&a.certs)?,
+        extra_certificates,
         validation_time,
         allow_form_filling: a.allow_form_filling,
+        revocation_policy: match a.revocation {
+            RevocationArg::Require => RevocationPolicy::Require,
+            RevocationArg::SoftFail => RevocationPolicy::SoftFail,
+            RevocationArg::Off => RevocationPolicy::Off,
+        },
+        revocation_source: if a.offline {
+            None
+        } else {
+            Some(Arc::new(OnlineSource::default()) as Arc<dyn kyso::revocation::RevocationSource>)
+        },
     });
     let mut all_valid = true;
     let mut io_error = false;
@@ -443,6 +656,94 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
     Ok(if io_error {
         ExitCode::from(2)
     } else if all_valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn parse_at(at: Option<&str>) -> Result<Option<i64>, Fatal> {
+    match at {
+        Some(t) => Ok(Some(kyso::time::parse_rfc3339(t).ok_or_else(|| {
+            Fatal(format!("--at: cannot read {t:?} as RFC 3339 time"))
+        })?)),
+        None => Ok(None),
+    }
+}
+
+/// The files of a dossier: files as given, directories' `*.pdf` files sorted by name.
+fn dossier_files(args: &[PathBuf]) -> Result<Vec<PathBuf>, Fatal> {
+    let mut out = Vec::new();
+    for p in args {
+        if p.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| Fatal(format!("cannot read directory {}: {e}", p.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file() && f.extension().is_some_and(|x| x.eq_ignore_ascii_case("pdf"))
+                })
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(Fatal(format!(
+                    "{}: no *.pdf files in the directory",
+                    p.display()
+                )));
+            }
+            out.extend(found);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn profile_file(spec: &str, flag: &str) -> Result<(String, Vec<u8>), Fatal> {
+    let (name, path) = spec
+        .split_once('=')
+        .ok_or_else(|| Fatal(format!("{flag}: expected NAME=FILE, got {spec:?}")))?;
+    Ok((name.to_string(), read(Path::new(path))?))
+}
+
+fn check(a: CheckArgs) -> Result<ExitCode, Fatal> {
+    let catalog = match &a.catalog {
+        Some(p) => Catalog::from_path(p)?,
+        None => Catalog::example()?,
+    };
+    let mut profiles = Profiles::bundled();
+    for spec in &a.replace_anchors {
+        let (name, data) = profile_file(spec, "--replace-anchors")?;
+        profiles.replace_anchors(&name, &data)?;
+    }
+    for spec in &a.add_anchor {
+        let (name, data) = profile_file(spec, "--add-anchor")?;
+        profiles.add_anchors(&name, &data)?;
+    }
+    let options = PolicyOptions {
+        lang: match a.lang {
+            LangArg::Vi => Lang::Vi,
+            LangArg::En => Lang::En,
+        },
+        validation_time: parse_at(a.at.as_deref())?,
+        allow_form_filling: a.allow_form_filling,
+    };
+    let policy = Policy::new(catalog, profiles).with_options(options);
+    let paths = dossier_files(&a.files)?;
+    let mut contents = Vec::new();
+    for p in &paths {
+        contents.push((p.display().to_string(), read(p)?));
+    }
+    let inputs: Vec<InputFile<'_>> = contents.iter().map(|(n, b)| InputFile::new(n, b)).collect();
+    let report = match a.role {
+        RoleArg::Submission => policy.check_submission(&a.procedure, &inputs)?,
+        RoleArg::Result => policy.check_result(&a.procedure, &inputs)?,
+    };
+    let text = match a.format {
+        Format::Text => kyso::policy::render_text(&report, a.verbose),
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    Ok(if report.is_compliant() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

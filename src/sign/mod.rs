@@ -10,6 +10,7 @@
 //! **Invariant:** the input bytes are a prefix of the output.
 
 pub mod keys;
+pub mod levels;
 
 use crate::cms;
 use crate::crypto::DigestAlgorithm;
@@ -37,6 +38,9 @@ pub enum SignError {
     /// Building the CMS failed.
     #[error("CMS error: {0}")]
     Cms(#[from] cms::CmsError),
+    /// Time-stamping failed (the TSA was unreachable, refused, or answered wrongly).
+    #[error("time-stamp: {0}")]
+    Timestamp(#[from] crate::tsp::TspError),
     /// An internal consistency check failed (e.g. the CMS outgrew its placeholder).
     #[error("internal error: {0}")]
     Internal(String),
@@ -129,15 +133,21 @@ pub fn sign_pdf(
         check_signer_certificate(signer.certificate(), now)?;
     }
     let capacity = cms_capacity(signer, opts, now)?;
-    let mut opts = opts.clone();
-    if let Some(v) = opts.visible.as_mut() {
-        v.fill_identity(signer.certificate(), opts.name.as_deref());
-    }
-    let opts = &opts;
+    let opts = &with_signer_identity(opts, signer);
     let prepared = prepare(input, opts, now, capacity, Dict::new())?;
     let digest = prepared.digest(signer.scheme().digest());
     let cms_der = build_cms(signer, opts, now, &digest, &[])?;
     prepared.embed(&cms_der)
+}
+
+/// `opts` with a visible signature's `{name}` and `{org}` filled from the signer's
+/// certificate where not given (call before [`prepare`] when signing in steps).
+pub fn with_signer_identity(opts: &SignOptions, signer: &dyn Signer) -> SignOptions {
+    let mut opts = opts.clone();
+    if let Some(v) = opts.visible.as_mut() {
+        v.fill_identity(signer.certificate(), opts.name.as_deref());
+    }
+    opts
 }
 
 /// The certificates kyso embeds in the CMS: the signer's and its intermediates; self-signed
@@ -275,6 +285,46 @@ pub fn prepare(
     capacity: usize,
     extra: Dict,
 ) -> Result<PreparedDocument, SignError> {
+    let mut sig_dict = signature_dictionary(opts, now, capacity);
+    for (k, v) in extra.iter() {
+        sig_dict.set(k.to_vec(), v.clone());
+    }
+    let visible = opts
+        .visible
+        .as_ref()
+        .map(|vis| VisibleContext { opts, vis, now });
+    prepare_with_appearance(input, sig_dict, opts.field.as_deref(), capacity, visible)
+}
+
+/// What a visible signature's widget is built from.
+#[derive(Clone, Copy)]
+struct VisibleContext<'a> {
+    opts: &'a SignOptions,
+    vis: &'a crate::appearance::VisibleSignature,
+    now: i64,
+}
+
+/// Writes an update holding `sig_dict` — a signature or document time-stamp dictionary whose
+/// `/Contents` placeholder holds `capacity` bytes and whose `/ByteRange` is the placeholder
+/// [`signature_dictionary`] writes — in the field named `field` (an existing empty signature
+/// field, or a new one), with the bookkeeping; then writes `/ByteRange` in place.
+fn prepare_dictionary(
+    input: &[u8],
+    sig_dict: Dict,
+    field: Option<&str>,
+    capacity: usize,
+) -> Result<PreparedDocument, SignError> {
+    prepare_with_appearance(input, sig_dict, field, capacity, None)
+}
+
+/// [`prepare_dictionary`], with a visible signature's widget when `visible` is given.
+fn prepare_with_appearance(
+    input: &[u8],
+    sig_dict: Dict,
+    field: Option<&str>,
+    capacity: usize,
+    visible: Option<VisibleContext<'_>>,
+) -> Result<PreparedDocument, SignError> {
     let doc = Document::from_bytes(input.to_vec())?;
     let last = doc.last_revision();
     if doc.trailer(last).contains(b"Encrypt") {
@@ -284,12 +334,8 @@ pub fn prepare(
     }
     let mut update = IncrementalUpdate::new(&doc);
     let sig_ref = update.alloc();
-    let mut sig_dict = signature_dictionary(opts, now, capacity);
-    for (k, v) in extra.iter() {
-        sig_dict.set(k.to_vec(), v.clone());
-    }
     update.put(sig_ref, Object::Dict(sig_dict));
-    add_field(&doc, &mut update, sig_ref, opts, now)?;
+    add_field(&doc, &mut update, sig_ref, field, visible)?;
 
     let mut out = input.to_vec();
     let written = update.write(&doc, &mut out)?;
@@ -467,13 +513,13 @@ fn add_field(
     doc: &Document,
     update: &mut IncrementalUpdate,
     sig_ref: ObjRef,
-    opts: &SignOptions,
-    now: i64,
+    field: Option<&str>,
+    visible: Option<VisibleContext<'_>>,
 ) -> Result<(), SignError> {
     let last = doc.last_revision();
     let fields = crate::form::fields_in(doc, last)?;
-    if let Some(name) = &opts.field {
-        if let Some(f) = fields.iter().find(|f| &f.name == name) {
+    if let Some(name) = field {
+        if let Some(f) = fields.iter().find(|f| f.name == name) {
             if !f.is_signature() {
                 return Err(SignError::Document(format!(
                     "field {name} is not a signature field"
@@ -489,10 +535,10 @@ fn add_field(
             })?;
             let mut d = f.dict.clone();
             d.set("V", sig_ref);
-            if let Some(vis) = &opts.visible {
+            if let Some(v) = &visible {
                 d.set(
                     "AP",
-                    existing_field_appearance(doc, update, opts, vis, f, now)?,
+                    existing_field_appearance(doc, update, v.opts, v.vis, f, v.now)?,
                 );
             }
             update.put(r, Object::Dict(d));
@@ -500,15 +546,15 @@ fn add_field(
             return Ok(());
         }
     }
-    let name = match &opts.field {
-        Some(n) => n.clone(),
+    let name = match field {
+        Some(n) => n.to_string(),
         None => (1..)
             .map(|i| format!("Signature{i}"))
             .find(|n| !fields.iter().any(|f| &f.name == n))
             .unwrap_or_default(),
     };
-    let widget = match &opts.visible {
-        Some(vis) => Some(visible_widget(doc, update, opts, vis, now)?),
+    let widget = match &visible {
+        Some(v) => Some(visible_widget(doc, update, v.opts, v.vis, v.now)?),
         None => None,
     };
     let pages = doc.pages_in(last)?;

@@ -6,11 +6,13 @@
 //! doubt, the verdict is not "valid": a check that could not run is `NotRun` or
 //! `Indeterminate`, never `Passed`.
 
+pub mod ltv;
 pub mod sigdict;
 pub mod signature;
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::pdf::{Document, ObjRef, Object, PdfError};
 use crate::pki::{Certificate, TrustStore};
@@ -32,6 +34,11 @@ pub struct ValidationOptions {
     pub validation_time: Option<i64>,
     /// Permit form filling after approval signatures (off by default; reported when used).
     pub allow_form_filling: bool,
+    /// What to do when a certificate's revocation status cannot be established.
+    pub revocation_policy: crate::revocation::RevocationPolicy,
+    /// Where to fetch revocation data the document does not carry (OCSP, CRL). `None`:
+    /// validate from the document's data alone (offline).
+    pub revocation_source: Option<Arc<dyn crate::revocation::RevocationSource>>,
 }
 
 /// Collects checks and derives the signature's indication from them.
@@ -102,6 +109,28 @@ impl CheckList {
     pub fn into_checks(self) -> Vec<Check> {
         self.checks
     }
+    /// Whether no check failed or was undecided.
+    pub fn is_clean(&self) -> bool {
+        !self
+            .checks
+            .iter()
+            .any(|c| matches!(c.status, CheckStatus::Failed | CheckStatus::Indeterminate))
+    }
+    /// Appends the checks of `other`.
+    pub fn merge(&mut self, other: CheckList) {
+        self.checks.extend(other.checks);
+    }
+    /// Appends the checks of `other`, failed and undecided ones as warnings (for a part that
+    /// is ignored when it does not validate, such as a signature time-stamp).
+    pub fn merge_as_warnings(&mut self, other: CheckList) {
+        for mut c in other.checks {
+            if matches!(c.status, CheckStatus::Failed | CheckStatus::Indeterminate) {
+                c.status = CheckStatus::Warning;
+                c.sub_indication = None;
+            }
+            self.checks.push(c);
+        }
+    }
 }
 
 /// Validates documents. Create one per batch and share it across files.
@@ -165,6 +194,8 @@ impl Validator {
             summary: String::new(),
             validation_time: crate::time::format_rfc3339(self.validation_time()),
             revisions: 0,
+            revocation_policy: self.options.revocation_policy.as_str(),
+            offline: self.options.revocation_source.is_none(),
             signatures: Vec::new(),
             findings: Vec::new(),
         }
@@ -226,9 +257,34 @@ impl Validator {
         unreachable_signatures(doc, &found, &mut report);
         let certification = certification_signature(doc);
 
+        // Pool the validation data, then judge document time-stamps newest first (each one's
+        // validity proves the existence of what it covers to the older ones), then the rest.
+        let contents: Vec<Vec<u8>> = found
+            .iter()
+            .filter_map(|f| {
+                f.dict
+                    .as_ref()?
+                    .get(b"Contents")?
+                    .as_string()
+                    .map(|s| s.bytes.clone())
+            })
+            .collect();
+        let refs: Vec<&[u8]> = contents.iter().map(Vec::as_slice).collect();
+        let ctx = ltv::LtvContext::new(doc, &self.options, now, &refs);
+        let mut order: Vec<&FoundSignature> = found.iter().collect();
+        order.sort_by_key(|f| {
+            let dict = f.dict.as_ref();
+            let is_dts = dict.and_then(|d| d.get_name(b"SubFilter")) == Some(b"ETSI.RFC3161");
+            let br = dict.map(sigdict::raw_byte_range).unwrap_or_default();
+            let end = br
+                .get(2)
+                .zip(br.get(3))
+                .map_or(0, |(a, b)| a.saturating_add(*b));
+            (!is_dts, std::cmp::Reverse(end))
+        });
         let mut sigs = Vec::new();
-        for f in &found {
-            sigs.push(self.validate_signature(doc, f, certification, now));
+        for f in order {
+            sigs.push(self.validate_signature(doc, f, certification, now, &ctx));
         }
         // Order by signed length (revision order).
         sigs.sort_by_key(|(end, _)| *end);
@@ -243,6 +299,7 @@ impl Validator {
         found: &FoundSignature,
         certification: Option<ObjRef>,
         now: i64,
+        ctx: &ltv::LtvContext<'_>,
     ) -> (u64, SignatureReport) {
         let mut checks = CheckList::default();
         let mut rep = SignatureReport {
@@ -361,15 +418,12 @@ impl Validator {
         }
 
         if sd.kind == SigKind::DocumentTimestamp {
-            checks.indeterminate(
-                "timestamp",
-                "document time-stamps are not validated yet",
-                SubIndication::NoPoe,
-            );
+            self.check_document_timestamp(doc, &sd, covered, ctx, &mut rep, &mut checks);
+            self.check_modifications(doc, covered, &mut rep, &mut checks);
             return finish(rep, checks, sd.signed_end());
         }
 
-        let facts = signature::check_cms(doc.source(), &sd, &self.options, now, &mut checks);
+        let facts = signature::check_cms(doc.source(), &sd, &self.options, now, &mut checks, ctx);
         rep.signer = facts.signer.as_ref().map(CertificateSummary::of);
         rep.chain = facts
             .path
@@ -393,8 +447,20 @@ impl Validator {
             .signing_time
             .or(facts.cms_signing_time)
             .map(crate::time::format_rfc3339);
+        rep.proven_signing_time = facts.proven_time.map(crate::time::format_rfc3339);
+        rep.timestamped = facts.timestamped;
+        self.check_modifications(doc, covered, &mut rep, &mut checks);
+        finish(rep, checks, sd.signed_end())
+    }
 
-        // What changed after this signature.
+    /// What changed after a signature or document time-stamp.
+    fn check_modifications(
+        &self,
+        doc: &Document,
+        covered: usize,
+        rep: &mut SignatureReport,
+        checks: &mut CheckList,
+    ) {
         let changes = crate::diff::changes_after(
             doc,
             covered,
@@ -434,7 +500,95 @@ impl Validator {
                 SubIndication::FormatFailure,
             ),
         }
-        finish(rep, checks, sd.signed_end())
+    }
+
+    /// A document time-stamp (ETSI EN 319 142-1 §5.4.3): the token's imprint over the signed
+    /// bytes, the token, and the TSA at the time the token is known to have existed (the
+    /// oldest valid later document time-stamp, else the validation time). A valid one is
+    /// recorded as a proof of existence for what it covers.
+    fn check_document_timestamp(
+        &self,
+        doc: &Document,
+        sd: &SignatureDictionary,
+        covered: usize,
+        ctx: &ltv::LtvContext<'_>,
+        rep: &mut SignatureReport,
+        checks: &mut CheckList,
+    ) {
+        let token = match crate::tsp::TimeStampToken::from_der(&sd.contents) {
+            Ok(t) => t,
+            Err(e) => {
+                checks.fail(
+                    "cms-structure",
+                    format!("/Contents is not a time-stamp token: {e}"),
+                    SubIndication::FormatFailure,
+                );
+                return;
+            }
+        };
+        checks.pass("cms-structure", "an RFC 3161 time-stamp token");
+        let alg = token.info.imprint_algorithm;
+        rep.digest_algorithm = Some(alg.name().to_string());
+        rep.signature_algorithm = token
+            .signed
+            .signer_infos
+            .first()
+            .and_then(|si| si.scheme())
+            .map(|s| s.name());
+        match signature::hash_signed_ranges(doc.source(), sd, alg) {
+            Ok(d) if d == token.info.imprint => checks.pass(
+                "message-digest",
+                format!(
+                    "{} of the signed bytes matches the time-stamp's imprint",
+                    alg.name()
+                ),
+            ),
+            Ok(_) => {
+                checks.fail(
+                    "message-digest",
+                    "the time-stamp's imprint does not match the signed bytes: they were changed",
+                    SubIndication::HashFailure,
+                );
+                return;
+            }
+            Err(e) => {
+                checks.indeterminate(
+                    "message-digest",
+                    format!("could not read the signed bytes: {e}"),
+                    SubIndication::SignedDataNotFound,
+                );
+                return;
+            }
+        }
+        let later = ctx
+            .doc_timestamp_poe(sd.signed_end() + 1)
+            .map(|d| d.gen_time);
+        let facts = ctx.check_token(&token, later, checks);
+        rep.proven_signing_time = Some(crate::time::format_rfc3339(token.info.gen_time));
+        if let Some(f) = facts {
+            rep.signer = Some(CertificateSummary::of(&f.tsa));
+            rep.chain = f
+                .path
+                .certificates
+                .iter()
+                .map(|c| c.subject().to_string())
+                .collect();
+            rep.chain_sha256 = f
+                .path
+                .certificates
+                .iter()
+                .map(|c| c.fingerprint())
+                .collect();
+            rep.timestamped = true;
+            if checks.is_clean() {
+                let covers_dss = matches!(crate::dss::Dss::read(doc, covered), Ok(Some(_)));
+                ctx.add_doc_timestamp(ltv::DocTimestampPoe {
+                    covers_to: sd.byte_range[1],
+                    gen_time: f.gen_time,
+                    covers_dss,
+                });
+            }
+        }
     }
 }
 

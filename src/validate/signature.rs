@@ -8,7 +8,9 @@ use crate::crypto::{oids, DigestAlgorithm};
 use crate::pdf::source::Source;
 use crate::pki::{CertPath, Certificate, PathError};
 use crate::report::{Check, CheckStatus, SubIndication};
+use crate::tsp::TimeStampToken;
 
+use super::ltv::{LtvContext, Role};
 use super::sigdict::{SignatureDictionary, SubFilter};
 use super::{CheckList, ValidationOptions};
 
@@ -31,6 +33,10 @@ pub struct CryptoFacts {
     pub cms_signing_time: Option<i64>,
     /// PAdES baseline level, when the signature is PAdES.
     pub pades_level: Option<&'static str>,
+    /// The best signature time, when a valid time-stamp proves it.
+    pub proven_time: Option<i64>,
+    /// Whether a valid signature time-stamp is present.
+    pub timestamped: bool,
 }
 
 /// Hashes the signed ranges of `sd` from the source, streaming.
@@ -53,6 +59,7 @@ pub fn check_cms(
     opts: &ValidationOptions,
     validation_time: i64,
     checks: &mut CheckList,
+    ctx: &LtvContext<'_>,
 ) -> CryptoFacts {
     let mut facts = CryptoFacts::default();
 
@@ -143,6 +150,7 @@ pub fn check_cms(
     }
     let mut pool = embedded;
     pool.extend(opts.extra_certificates.iter().cloned());
+    pool.extend(ctx.certificates().iter().cloned());
     let signer = pool.iter().find(|c| match &si.sid {
         SignerIdentifier::IssuerAndSerial { issuer, serial } => {
             c.matches_issuer_serial(issuer, serial)
@@ -346,18 +354,117 @@ pub fn check_cms(
         );
     }
 
-    // XCV: chain to a trust anchor, key usage, validity in time.
+    // Proofs of existence: signature time-stamps over the signature value, and document
+    // time-stamps covering the signature.
+    let doc_poe = ctx.doc_timestamp_poe(sd.signed_end());
+    let mut stamp_times = Vec::new();
+    let mut stamp_paths = Vec::new();
+    for der in si.timestamp_tokens() {
+        let token = match TimeStampToken::from_der(der) {
+            Ok(t) => t,
+            Err(e) => {
+                checks.warn(
+                    "signature-timestamp",
+                    format!("a signature time-stamp cannot be read and is ignored: {e}"),
+                );
+                continue;
+            }
+        };
+        if !token.imprint_covers(&si.signature) {
+            checks.warn(
+                "signature-timestamp",
+                "a signature time-stamp is not over this signature's value and is ignored",
+            );
+            continue;
+        }
+        let mut sub = CheckList::default();
+        match ctx.check_token(&token, doc_poe.map(|d| d.gen_time), &mut sub) {
+            Some(f) if sub.is_clean() => {
+                checks.merge(sub);
+                checks.pass(
+                    "signature-timestamp",
+                    format!(
+                        "the signature existed at {} (signature time-stamp by {})",
+                        crate::time::format_rfc3339(f.gen_time),
+                        f.tsa.subject()
+                    ),
+                );
+                stamp_times.push(f.gen_time);
+                stamp_paths.push(f.path);
+            }
+            _ => {
+                checks.merge_as_warnings(sub);
+                checks.warn("signature-timestamp", "the signature time-stamp is not valid and is ignored: it proves nothing about the signing time");
+            }
+        }
+    }
+    facts.timestamped = !stamp_times.is_empty();
+    let proven = stamp_times
+        .iter()
+        .copied()
+        .chain(doc_poe.map(|d| d.gen_time))
+        .min();
+    facts.proven_time = proven;
+    let claimed = sd.signing_time.or(facts.cms_signing_time);
+    match (proven, claimed) {
+        (Some(t), Some(c)) if c > t + CLAIM_TOLERANCE => checks.warn(
+            "signing-time",
+            format!(
+                "the claimed signing time {} is later than the proven time {}",
+                crate::time::format_rfc3339(c),
+                crate::time::format_rfc3339(t)
+            ),
+        ),
+        (Some(t), _) => checks.pass(
+            "signing-time",
+            format!(
+                "a {} proves the signature existed at {}",
+                if facts.timestamped { "signature time-stamp" } else { "document time-stamp" },
+                crate::time::format_rfc3339(t)
+            ),
+        ),
+        (None, Some(c)) => checks.warn(
+            "signing-time",
+            format!(
+                "the signing time {} is only claimed: no time-stamp proves it, so the signature is judged at the validation time",
+                crate::time::format_rfc3339(c)
+            ),
+        ),
+        (None, None) => checks.warn("signing-time", "no signing time is claimed and no time-stamp proves one"),
+    }
+
+    // XCV: chain to a trust anchor, key usage, validity in time, revocation.
     check_chain(
         &signer,
         &pool,
         opts,
-        sd.signing_time.or(facts.cms_signing_time),
+        claimed,
+        proven,
         validation_time,
         checks,
         &mut facts,
+        ctx,
     );
+
+    // PAdES level above B-B: B-T with a proof of existence, B-LT with the validation data in
+    // the DSS, B-LTA with a document time-stamp over it.
+    if facts.pades_level.is_some() && proven.is_some() {
+        facts.pades_level = Some("B-T");
+        if let Some(path) = &facts.path {
+            if ctx.dss_covers(path) && stamp_paths.iter().all(|p| ctx.dss_covers(p)) {
+                facts.pades_level = Some(if ctx.archive_covers(sd.signed_end()) {
+                    "B-LTA"
+                } else {
+                    "B-LT"
+                });
+            }
+        }
+    }
     facts
 }
+
+/// How much later than the proven time a claimed signing time may be (clock skew).
+const CLAIM_TOLERANCE: i64 = 300;
 
 fn strip0(b: &[u8]) -> &[u8] {
     let i = b.iter().position(|&x| x != 0).unwrap_or(b.len());
@@ -446,14 +553,17 @@ fn check_structure(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn check_chain(
     signer: &Certificate,
     pool: &[Certificate],
     opts: &ValidationOptions,
     claimed: Option<i64>,
+    proven: Option<i64>,
     validation_time: i64,
     checks: &mut CheckList,
     facts: &mut CryptoFacts,
+    ctx: &LtvContext<'_>,
 ) {
     // Key usage of the signing certificate.
     match signer.key_usage() {
@@ -520,62 +630,122 @@ fn check_chain(
         }
     }
 
-    // Validity periods: at the claimed signing time, and at the best proven time (without a
-    // time-stamp, that is the validation time: ETSI EN 319 102-1 §5.5).
-    let mut ok = true;
-    if let Some(t) = claimed {
-        for p in path.check_validity_at(t) {
-            ok = false;
-            let sub = if p.expired {
-                SubIndication::OutOfBoundsNoPoe
-            } else {
-                SubIndication::NotYetValid
-            };
-            checks.indeterminate(
+    let fmt = crate::time::format_rfc3339;
+    if let Some(t) = proven {
+        // A proven signing time: every certificate must have been valid then; expiring
+        // since is fine (the revocation check below then needs the document's evidence).
+        let at_t = path.check_validity_at(t);
+        for p in &at_t {
+            checks.fail(
                 "validity-period",
                 format!(
-                    "{} was {} at the claimed signing time {} (valid {} to {})",
+                    "{} was {} at the proven signing time {} (valid {} to {})",
                     p.subject,
                     if p.expired {
                         "expired"
                     } else {
                         "not yet valid"
                     },
-                    crate::time::format_rfc3339(t),
-                    crate::time::format_rfc3339(p.not_before),
-                    crate::time::format_rfc3339(p.not_after)
+                    fmt(t),
+                    fmt(p.not_before),
+                    fmt(p.not_after)
                 ),
-                sub,
+                if p.expired {
+                    SubIndication::Expired
+                } else {
+                    SubIndication::NotYetValid
+                },
             );
         }
-    }
-    if ok {
-        for p in path.check_validity_at(validation_time) {
-            ok = false;
-            let (sub, what) = if p.expired {
-                (SubIndication::OutOfBoundsNoPoe, "expired")
+        if at_t.is_empty() {
+            let since: Vec<String> = path
+                .check_validity_at(validation_time)
+                .iter()
+                .filter(|p| p.expired)
+                .map(|p| format!("{} expired on {}", p.subject, fmt(p.not_after)))
+                .collect();
+            if since.is_empty() {
+                checks.pass(
+                    "validity-period",
+                    "every certificate of the chain is within its validity period",
+                );
             } else {
-                (SubIndication::NotYetValid, "not yet valid")
-            };
-            checks.indeterminate(
+                checks.pass(
+                    "validity-period",
+                    format!(
+                        "every certificate of the chain was valid at the proven signing time {}; since then {}",
+                        fmt(t),
+                        since.join(", ")
+                    ),
+                );
+            }
+        }
+    } else {
+        // Without a time-stamp, the claimed time is checked, and the chain must be valid at
+        // the validation time (ETSI EN 319 102-1 §5.5).
+        let mut ok = true;
+        if let Some(t) = claimed {
+            for p in path.check_validity_at(t) {
+                ok = false;
+                let sub = if p.expired {
+                    SubIndication::OutOfBoundsNoPoe
+                } else {
+                    SubIndication::NotYetValid
+                };
+                checks.indeterminate(
+                    "validity-period",
+                    format!(
+                        "{} was {} at the claimed signing time {} (valid {} to {})",
+                        p.subject,
+                        if p.expired {
+                            "expired"
+                        } else {
+                            "not yet valid"
+                        },
+                        fmt(t),
+                        fmt(p.not_before),
+                        fmt(p.not_after)
+                    ),
+                    sub,
+                );
+            }
+        }
+        if ok {
+            for p in path.check_validity_at(validation_time) {
+                ok = false;
+                let (sub, what) = if p.expired {
+                    (SubIndication::OutOfBoundsNoPoe, "expired")
+                } else {
+                    (SubIndication::NotYetValid, "not yet valid")
+                };
+                checks.indeterminate(
+                    "validity-period",
+                    format!(
+                        "{} is {what} at the validation time {} (valid {} to {}) and no time-stamp proves the signature existed before",
+                        p.subject,
+                        fmt(validation_time),
+                        fmt(p.not_before),
+                        fmt(p.not_after)
+                    ),
+                    sub,
+                );
+            }
+        }
+        if ok {
+            checks.pass(
                 "validity-period",
-                format!(
-                    "{} is {what} at the validation time {} (valid {} to {}) and no time-stamp proves the signature existed before",
-                    p.subject,
-                    crate::time::format_rfc3339(validation_time),
-                    crate::time::format_rfc3339(p.not_before),
-                    crate::time::format_rfc3339(p.not_after)
-                ),
-                sub,
+                "every certificate of the chain is within its validity period",
             );
         }
     }
-    if ok {
-        checks.pass(
-            "validity-period",
-            "every certificate of the chain is within its validity period",
-        );
-    }
+    ctx.check_path_revocation(
+        &path,
+        proven.unwrap_or(validation_time),
+        Role::Signer {
+            proven: proven.is_some(),
+        },
+        checks,
+    );
     facts.path = Some(path);
 }
 
