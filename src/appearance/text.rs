@@ -31,6 +31,11 @@ const MAX_OPS: usize = 2_000_000;
 const MAX_GLYPHS: usize = 500_000;
 /// Deepest form XObject nesting followed.
 const MAX_FORM_DEPTH: usize = 8;
+/// Most decoded form XObject bytes interpreted per page (forms drawn many times count
+/// each time).
+const MAX_FORM_BYTES: usize = 64 << 20;
+/// Most font dictionaries loaded per page (then glyphs are measured with the fallback).
+const MAX_FONT_LOADS: usize = 1000;
 
 /// One glyph drawn on the page.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +60,8 @@ impl PageText {
             doc,
             rev,
             ops: 0,
+            form_bytes: MAX_FORM_BYTES,
+            font_loads: MAX_FONT_LOADS,
             fonts: HashMap::new(),
             out: Vec::new(),
         };
@@ -251,6 +258,10 @@ struct Interpreter<'a> {
     doc: &'a Document,
     rev: usize,
     ops: usize,
+    /// Decoded form XObject bytes still allowed.
+    form_bytes: usize,
+    /// Font dictionaries still allowed to be loaded.
+    font_loads: usize,
     fonts: HashMap<ObjRef, Rc<FontInfo>>,
     out: Vec<Glyph>,
 }
@@ -381,9 +392,13 @@ impl Interpreter<'_> {
         if s.dict.get_name(b"Subtype") != Some(b"Form") {
             return;
         }
+        if self.form_bytes == 0 {
+            return;
+        }
         let Ok(content) = doc.stream_decoded(&s) else {
             return;
         };
+        self.form_bytes = self.form_bytes.saturating_sub(content.len().max(1));
         let matrix = s
             .dict
             .get(b"Matrix")
@@ -465,6 +480,10 @@ impl Interpreter<'_> {
                 return f.clone();
             }
         }
+        if self.font_loads == 0 {
+            return Rc::new(FontInfo::fallback());
+        }
+        self.font_loads -= 1;
         let info = Rc::new(
             doc.deref_in(rev, &entry)
                 .ok()
@@ -517,16 +536,21 @@ fn load_font(doc: &Document, rev: usize, font: &Dict) -> FontInfo {
             .and_then(|w| w.as_array().map(<[Object]>::to_vec))
             .unwrap_or_default();
         let mut i = 0;
-        while i < w.len() && info.widths.len() < 65_536 {
+        // At most this many width entries are read (a /W array of huge ranges is hostile).
+        let mut budget = 200_000usize;
+        let code = |v: f64| v.clamp(0.0, 65_535.0) as u32;
+        while i < w.len() && budget > 0 {
             let first = doc.deref_in(rev, &w[i]).ok().and_then(|o| o.as_number());
             let next = w.get(i + 1).and_then(|o| doc.deref_in(rev, o).ok());
             match (first, next) {
                 (Some(f), Some(Object::Array(ws))) => {
-                    for (k, x) in ws.iter().enumerate() {
+                    for (k, x) in ws.iter().enumerate().take(budget) {
                         if let Some(v) = doc.deref_in(rev, x).ok().and_then(|x| x.as_number()) {
-                            info.widths.insert(f as u32 + k as u32, v);
+                            info.widths
+                                .insert(code(f).saturating_add(k as u32).min(65_535), v);
                         }
                     }
+                    budget = budget.saturating_sub(ws.len().max(1));
                     i += 2;
                 }
                 (Some(f), Some(l)) => {
@@ -536,10 +560,11 @@ fn load_font(doc: &Document, rev: usize, font: &Dict) -> FontInfo {
                         .and_then(|o| doc.deref_in(rev, o).ok())
                         .and_then(|o| o.as_number())
                         .unwrap_or(info.default_width);
-                    let (f, last) = (f as u32, (last as u32).min(f as u32 + 65_535));
-                    for c in f..=last {
+                    let (f, last) = (code(f), code(last));
+                    for c in (f..=last).take(budget) {
                         info.widths.insert(c, v);
                     }
+                    budget = budget.saturating_sub((last.saturating_sub(f) as usize).max(1));
                     i += 3;
                 }
                 _ => break,
@@ -549,13 +574,14 @@ fn load_font(doc: &Document, rev: usize, font: &Dict) -> FontInfo {
     } else {
         let first = deref(font.get(b"FirstChar"))
             .and_then(|f| f.as_number())
-            .unwrap_or(0.0) as u32;
+            .unwrap_or(0.0)
+            .clamp(0.0, 255.0) as u32;
         for (k, v) in numbers(font.get(b"Widths"))
             .into_iter()
             .enumerate()
             .take(256)
         {
-            info.widths.insert(first + k as u32, v);
+            info.widths.insert(first.saturating_add(k as u32), v);
         }
         if subtype == b"Type3" {
             let m = numbers(font.get(b"FontMatrix"));
@@ -1165,6 +1191,28 @@ mod tests {
         assert_eq!(glyph_name_char(b"Q"), Some('Q'));
         assert_eq!(glyph_name_char(b"whatever"), None);
         assert_eq!(decode_name(b"A#20B"), b"A B");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lexer_and_cmaps_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2000)) {
+            let mut lx = Lexer::new(&data);
+            let mut n = 0;
+            while lx.next_operand_or_op().is_some() {
+                n += 1;
+                proptest::prop_assert!(n <= data.len() + 1, "the lexer makes progress");
+            }
+            let _ = parse_to_unicode(&data);
+        }
+    }
+
+    #[test]
+    fn hostile_nesting_is_bounded() {
+        let deep = [b"[".repeat(100_000), b"<<".repeat(100_000)].concat();
+        let mut lx = Lexer::new(&deep);
+        while lx.next_operand_or_op().is_some() {}
+        let cmap = b"1 beginbfrange <0000> <FFFFFFFF> <0041> endbfrange";
+        assert_eq!(parse_to_unicode(cmap).len(), 65_536);
     }
 
     #[test]
