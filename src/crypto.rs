@@ -212,7 +212,7 @@ impl Hasher {
 }
 
 /// A signature scheme as used in a SignerInfo (or a certificate).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "scheme", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum SignatureScheme {

@@ -1,44 +1,143 @@
 //! What changed after a signature, and whether it was allowed.
 //!
-//! For every revision after the one a signature covers, every object the revision's xref
-//! sections define is resolved in both views (before and after) and compared structurally —
-//! not by looking at which objects an update appended — so re-pointed object numbers,
-//! generation bumps, freed objects and objects inside object streams are all seen. Each
-//! change is explained in human terms and classified as allowed or not under
-//! [`Permissions`].
+//! For every revision after the one a signature covers, the revision is compared with the
+//! one before it, object by object, by resolving both views — not by looking at which
+//! objects an update appended — so re-pointed object numbers (xref-only updates), `/Root`
+//! and `/Pages` swaps, generation bumps, freed objects, objects inside object streams (also
+//! those whose container an update replaced) and hybrid `/XRefStm` sections are all seen.
+//! The bytes of each such revision must be a well-formed incremental update
+//! ([`bytes`]); an object that a strict reader cannot read there is a change a repairing
+//! reader would show differently, and so is not allowed.
 //!
-//! The default policy allows, after any signature: new signatures (the signature
-//! dictionary, its field and widget, the `/Annots` and `/AcroForm /Fields` bookkeeping, and
-//! new objects of the new widget's appearance, or of the appearance of an empty signature
-//! field signed in the revision), `/DSS` with its validation data, document
-//! time-stamps, `/Info` `/ModDate` / `/Producer` updates, XMP metadata updates (not
-//! displayed content) and a higher declared `/Version`. Everything else is a disallowed
-//! modification.
+//! Each change is explained in human terms ("page 1 content stream replaced", "annotation
+//! FreeText added on page 1 over text", "field Comment filled", "DSS added") and classified
+//! under [`Permissions`]:
+//!
+//! - **always**: new signatures (the signature dictionary, its field and widget, the
+//!   `/Annots` and `/AcroForm /Fields` bookkeeping, the new widget's appearance), `/DSS` and
+//!   its contents, document time-stamps; also `/Info` `/ModDate` / `/Producer`, XMP metadata
+//!   and a higher declared `/Version` (not displayed content);
+//! - **certified P=2** (or an approval signature with form filling allowed by the caller):
+//!   also filling existing fields (`/V`, `/AS`, regenerated `/AP`), and signing;
+//! - **certified P=3**: also adding, changing or deleting annotations other than widgets —
+//!   except annotations that paint text or images, or are of a type that can hide content,
+//!   over signed content (the Evil Annotation Attack countermeasure);
+//! - **certified P=1**: nothing but DSS and document time-stamps.
+//!
+//! Field locks (FieldMDP transforms, `/Lock`) forbid filling or signing the fields they name.
+//! A signature widget added after a signature must not paint over page content (Sneaky
+//! Signature Attack); moving or resizing a widget is a change to the field, not filling.
+//! Everything else is a disallowed modification.
 
-use std::collections::{BTreeSet, HashSet};
+pub mod bytes;
+pub mod overlay;
 
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use crate::form::Field;
+use crate::mdp::FieldLock;
 use crate::pdf::{Dict, Document, ObjRef, Object, PdfError, Stream, StreamData, XrefEntry};
 use crate::report::Change;
 
-/// Objects visited at most when collecting what a new structure reaches.
-const REACH_BUDGET: usize = 100_000;
+use overlay::{Boxed, Painted};
+
+/// Objects visited at most when collecting what a structure reaches.
+const REACH_BUDGET: usize = 1_000_000;
 
 /// What may change after a signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Permissions {
     /// Filling in existing form fields (values and regenerated appearances).
     pub form_filling: bool,
     /// Adding, changing or deleting annotations (other than widgets of other fields).
     pub annotations: bool,
+    /// Adding signatures (new signature fields, signing empty ones). Document time-stamps
+    /// and DSS are allowed regardless.
+    pub signing: bool,
+    /// The DocMDP level in force, if the document is certified (for the reasons given).
+    pub docmdp: Option<u8>,
+    /// Field locks: (the signed field that locks, the lock).
+    pub locks: Vec<(String, FieldLock)>,
 }
 
 impl Permissions {
-    /// The permissions after an approval signature: `form_filling` only if the caller allows
-    /// it.
+    /// The permissions after an approval signature of an uncertified document: signing, and
+    /// `form_filling` only if the caller allows it.
     pub fn for_signature(form_filling: bool) -> Self {
         Permissions {
             form_filling,
             annotations: false,
+            signing: true,
+            docmdp: None,
+            locks: Vec::new(),
+        }
+    }
+
+    /// The permissions of a certified document with DocMDP level `p` (1–3).
+    pub fn certified(p: u8) -> Self {
+        Permissions {
+            form_filling: p >= 2,
+            annotations: p >= 3,
+            signing: p >= 2,
+            docmdp: Some(p),
+            locks: Vec::new(),
+        }
+    }
+
+    /// Adds field locks.
+    pub fn with_locks(mut self, locks: Vec<(String, FieldLock)>) -> Self {
+        self.locks.extend(locks);
+        self
+    }
+
+    /// The signed field whose lock covers `name`.
+    fn locked_by(&self, name: &str) -> Option<&str> {
+        self.locks
+            .iter()
+            .find(|(_, l)| l.locks(name))
+            .map(|(f, _)| f.as_str())
+    }
+
+    fn source(&self) -> String {
+        match self.docmdp {
+            Some(p) => format!("the certification (P={p})"),
+            None => "an approval signature".into(),
+        }
+    }
+
+    fn signing_reason(&self, allowed: bool) -> String {
+        match (allowed, self.docmdp) {
+            (true, None) => "new signatures are always allowed".into(),
+            (true, Some(p)) => format!("the certification (P={p}) allows signing"),
+            (false, _) => format!(
+                "{} allows no further signatures, only DSS and document time-stamps",
+                self.source()
+            ),
+        }
+    }
+
+    fn filling_reason(&self, allowed: bool) -> String {
+        match (allowed, self.docmdp) {
+            (true, Some(p)) => format!("the certification (P={p}) allows form filling"),
+            (true, None) => {
+                "form filling after an approval signature is allowed by the validation option allow_form_filling"
+                    .into()
+            }
+            (false, Some(p)) => format!("the certification (P={p}) does not allow form filling"),
+            (false, None) => {
+                "form filling after an approval signature is not allowed (see allow_form_filling)"
+                    .into()
+            }
+        }
+    }
+
+    fn annotation_reason(&self, allowed: bool) -> String {
+        match (allowed, self.docmdp) {
+            (true, Some(p)) => format!("the certification (P={p}) allows annotations"),
+            (true, None) => "annotations are allowed".into(),
+            (false, Some(p)) => format!("the certification (P={p}) does not allow annotations"),
+            (false, None) => "annotations may not change after an approval signature".into(),
         }
     }
 }
@@ -94,7 +193,8 @@ pub fn changed_keys(doc: &Document, old: &Dict, new: &Dict) -> Vec<String> {
     keys.into_iter().collect()
 }
 
-/// Every object reachable from `start` in revision `rev` (references followed, bounded).
+/// Every object reachable from `start` in revision `rev` (references followed, bounded;
+/// references to missing objects are included).
 pub fn reachable(doc: &Document, rev: usize, start: &Object) -> HashSet<ObjRef> {
     let mut seen = HashSet::new();
     let mut stack = vec![start.clone()];
@@ -117,34 +217,32 @@ pub fn reachable(doc: &Document, rev: usize, start: &Object) -> HashSet<ObjRef> 
     seen
 }
 
-fn refs_in(o: Option<&Object>, doc: &Document, rev: usize) -> Vec<ObjRef> {
-    let Some(o) = o else { return Vec::new() };
+/// The references in an array (resolved in `rev` if `o` is itself a reference), and whether
+/// it held anything that is not a reference.
+fn ref_list(doc: &Document, rev: usize, o: Option<&Object>) -> (Vec<ObjRef>, bool) {
+    let Some(o) = o else {
+        return (Vec::new(), false);
+    };
     let resolved = doc.deref_in(rev, o).unwrap_or(Object::Null);
-    resolved
-        .as_array()
-        .map(|a| a.iter().filter_map(Object::as_ref).collect())
+    match resolved.as_array() {
+        Some(a) => (
+            a.iter().filter_map(Object::as_ref).collect(),
+            a.iter().any(|x| x.as_ref().is_none()),
+        ),
+        None => (Vec::new(), !matches!(resolved, Object::Null)),
+    }
+}
+
+fn text_of(d: &Dict, key: &[u8]) -> String {
+    d.get(key)
+        .and_then(Object::as_string)
+        .map(|s| s.to_text())
         .unwrap_or_default()
 }
 
-/// Context of one revision's analysis.
-struct Rev<'a> {
-    doc: &'a Document,
-    old: usize,
-    new: usize,
-    /// New objects that are allowed as part of something allowed (appearance streams of new
-    /// signature widgets, DSS contents).
-    allowed_new: HashSet<ObjRef>,
-    /// Objects that are signature fields/widgets added in this revision.
-    new_sig_fields: HashSet<ObjRef>,
-}
-
-impl Rev<'_> {
-    fn is_new(&self, r: ObjRef) -> bool {
-        matches!(self.doc.resolve_in(self.old, r), Ok(Object::Null) | Err(_))
-    }
-    fn obj(&self, rev: usize, r: ObjRef) -> Object {
-        self.doc.resolve_in(rev, r).unwrap_or(Object::Null)
-    }
+fn name_of(n: Option<&[u8]>) -> String {
+    n.map(|n| String::from_utf8_lossy(n).into_owned())
+        .unwrap_or_default()
 }
 
 /// The changes made by every revision after `signed_rev` (0-based), in order.
@@ -155,6 +253,9 @@ pub fn changes_after(
 ) -> Result<Vec<Change>, PdfError> {
     let mut out = Vec::new();
     for new in signed_rev + 1..doc.revisions().len() {
+        for (description, reason) in bytes::revision_problems(doc, new) {
+            out.push(change(new, None, description, false, reason));
+        }
         analyze_revision(doc, new, perms, &mut out)?;
     }
     Ok(out)
@@ -163,16 +264,205 @@ pub fn changes_after(
 fn change(
     rev: usize,
     r: Option<ObjRef>,
-    description: String,
+    description: impl Into<String>,
     allowed: bool,
-    reason: &str,
+    reason: impl Into<String>,
 ) -> Change {
     Change {
         revision: rev + 1,
-        description,
+        description: description.into(),
         object: r.map(|r| format!("{} {}", r.num, r.gen)),
         allowed,
-        reason: reason.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// An object as one view resolves it.
+#[derive(Debug, Clone)]
+enum Seen {
+    Obj(Object),
+    Unreadable(String),
+}
+
+/// Context of one revision's analysis.
+struct Cx<'a> {
+    doc: &'a Document,
+    old: usize,
+    new: usize,
+    perms: &'a Permissions,
+    old_fields: Vec<Field>,
+    new_fields: Vec<Field>,
+    /// Field objects and widgets of the old view → index into `old_fields`.
+    old_field_of: HashMap<ObjRef, usize>,
+    /// Objects (field and widgets) of signature fields new in this revision → index into
+    /// `new_fields`.
+    new_sig_fields: HashMap<ObjRef, usize>,
+    /// `/V` of every signature field in the new view.
+    sig_values: HashSet<ObjRef>,
+    /// New objects that belong to something judged elsewhere, with a label.
+    allowed_new: HashMap<ObjRef, String>,
+    /// New objects listed in a page's `/Annots` (judged with the page).
+    listed_new: HashSet<ObjRef>,
+    /// Pages of the old and new views.
+    old_pages: Vec<ObjRef>,
+    new_pages: Vec<ObjRef>,
+    /// Indirect `/Annots` arrays → their page.
+    annots_owner: HashMap<ObjRef, ObjRef>,
+    /// Indirect `/AcroForm /Fields` arrays.
+    fields_arrays: HashSet<ObjRef>,
+    /// Content streams of old pages → page.
+    page_contents: HashMap<ObjRef, ObjRef>,
+    /// Indirect `/V` values of old fields → field index.
+    value_objects: HashMap<ObjRef, usize>,
+    /// Appearance streams of old fields and annotations → (field index or none, annotation).
+    appearance_of: HashMap<ObjRef, (Option<usize>, ObjRef)>,
+    root: Option<ObjRef>,
+    old_doc_reach: OnceCell<HashSet<u32>>,
+    dss_reach: OnceCell<HashSet<u32>>,
+    page_reach: OnceCell<HashSet<u32>>,
+    boxes: RefCell<HashMap<ObjRef, Vec<Boxed>>>,
+    pages_done: RefCell<HashSet<ObjRef>>,
+    fields_done: RefCell<bool>,
+}
+
+impl Cx<'_> {
+    fn is_new(&self, r: ObjRef) -> bool {
+        matches!(self.doc.resolve_in(self.old, r), Ok(Object::Null) | Err(_))
+    }
+    fn obj(&self, rev: usize, r: ObjRef) -> Object {
+        self.doc.resolve_in(rev, r).unwrap_or(Object::Null)
+    }
+    fn dict(&self, rev: usize, r: ObjRef) -> Dict {
+        self.obj(rev, r).as_dict().cloned().unwrap_or_default()
+    }
+    fn page_label(&self, page: ObjRef) -> String {
+        let pos = self
+            .new_pages
+            .iter()
+            .position(|p| *p == page)
+            .or_else(|| self.old_pages.iter().position(|p| *p == page));
+        match pos {
+            Some(i) => format!("page {}", i + 1),
+            None => format!("page object {}", page.num),
+        }
+    }
+    /// Object numbers the signed document (without its DSS) references, defined or not.
+    fn old_doc_reach(&self) -> &HashSet<u32> {
+        self.old_doc_reach.get_or_init(|| {
+            let mut start = Vec::new();
+            if let Some(r) = self.root {
+                start.push(Object::Ref(r));
+                if let Ok(c) = self.doc.catalog_in(self.old) {
+                    start.extend(
+                        c.iter()
+                            .filter(|(k, _)| *k != b"DSS")
+                            .map(|(_, v)| v.clone()),
+                    );
+                }
+            }
+            if let Some(i) = self.doc.trailer(self.old).get(b"Info") {
+                start.push(i.clone());
+            }
+            let mut set = HashSet::new();
+            for s in start {
+                // Do not walk into the catalog again (it would reach /DSS).
+                if matches!(&s, Object::Ref(r) if Some(*r) == self.root) {
+                    set.insert(self.root.map_or(0, |r| r.num));
+                    continue;
+                }
+                set.extend(reachable(self.doc, self.old, &s).into_iter().map(|r| r.num));
+            }
+            set
+        })
+    }
+    /// Object numbers the DSS reaches in either view.
+    fn dss_reach(&self) -> &HashSet<u32> {
+        self.dss_reach.get_or_init(|| {
+            let mut set = HashSet::new();
+            for rev in [self.old, self.new] {
+                if let Some(d) = self
+                    .doc
+                    .catalog_in(rev)
+                    .ok()
+                    .and_then(|c| c.get(b"DSS").cloned())
+                {
+                    set.extend(reachable(self.doc, rev, &d).into_iter().map(|r| r.num));
+                }
+            }
+            set
+        })
+    }
+    /// Object numbers that page contents and resources reach in the old view.
+    fn page_reach(&self) -> &HashSet<u32> {
+        self.page_reach.get_or_init(|| {
+            let mut set = HashSet::new();
+            for p in &self.old_pages {
+                let d = self.dict(self.old, *p);
+                for k in [&b"Contents"[..], b"Resources"] {
+                    if let Some(v) = d.get(k) {
+                        set.extend(reachable(self.doc, self.old, v).into_iter().map(|r| r.num));
+                    }
+                }
+            }
+            set
+        })
+    }
+    /// The page an annotation is on in `rev` (its `/P`, else the page listing it).
+    fn page_of(&self, rev: usize, annot: ObjRef, d: &Dict) -> Option<ObjRef> {
+        let pages = if rev == self.new {
+            &self.new_pages
+        } else {
+            &self.old_pages
+        };
+        if let Some(p) = d.get_ref(b"P").filter(|p| pages.contains(p)) {
+            return Some(p);
+        }
+        pages.iter().copied().find(|p| {
+            let pd = self.dict(rev, *p);
+            ref_list(self.doc, rev, pd.get(b"Annots"))
+                .0
+                .contains(&annot)
+        })
+    }
+    /// What the signed (old) view paints on `page`, besides `ignore`.
+    fn covered(&self, page: ObjRef, rect: &overlay::Rect, ignore: ObjRef) -> Option<Painted> {
+        if !self.old_pages.contains(&page) {
+            return Some(Painted::Unknown);
+        }
+        let mut cache = self.boxes.borrow_mut();
+        let boxes = cache
+            .entry(page)
+            .or_insert_with(|| overlay::painted_boxes(self.doc, self.old, page, &[]));
+        let others: Vec<Boxed> = boxes.to_vec();
+        drop(cache);
+        // An annotation is not covered by itself.
+        let own = overlay::rect_of(
+            &self
+                .dict(self.old, ignore)
+                .get(b"Rect")
+                .cloned()
+                .unwrap_or(Object::Null),
+        );
+        let filtered: Vec<Boxed> = others
+            .into_iter()
+            .filter(|(b, k)| !(*k == Painted::Annotation && Some(*b) == own))
+            .collect();
+        overlay::covers(rect, &filtered)
+    }
+    fn is_doc_timestamp_field(&self, i: usize) -> bool {
+        let f = &self.new_fields[i];
+        f.value
+            .as_ref()
+            .and_then(|v| self.doc.deref_in(self.new, v).ok())
+            .and_then(|v| {
+                v.as_dict()
+                    .and_then(|d| d.get_name(b"Type").map(<[u8]>::to_vec))
+            })
+            .as_deref()
+            == Some(b"DocTimeStamp")
+    }
+    fn may_add_signature_field(&self, i: usize) -> bool {
+        self.perms.signing || self.is_doc_timestamp_field(i)
     }
 }
 
@@ -184,15 +474,8 @@ fn analyze_revision(
 ) -> Result<(), PdfError> {
     let old = new - 1;
     let revision = &doc.revisions()[new];
-    let mut cx = Rev {
-        doc,
-        old,
-        new,
-        allowed_new: HashSet::new(),
-        new_sig_fields: HashSet::new(),
-    };
 
-    // The trailer's /Root must stay the same object.
+    // The trailer's /Root must stay the same object; no encryption may appear.
     let (old_root, new_root) = (
         doc.trailer(old).get_ref(b"Root"),
         doc.trailer(new).get_ref(b"Root"),
@@ -201,141 +484,377 @@ fn analyze_revision(
         out.push(change(
             new,
             new_root,
-            "the document catalog was replaced by another object".into(),
+            "the document catalog (/Root) was replaced by another object",
             false,
             "the catalog may only be updated in place",
         ));
     }
-
-    // Precompute what new structures reach: DSS contents and new signature widgets' appearances.
-    let new_catalog = doc.catalog_in(new)?;
-    if let Some(dss) = new_catalog.get(b"DSS") {
-        for r in reachable(doc, new, dss) {
-            if cx.is_new(r) {
-                cx.allowed_new.insert(r);
-            }
-        }
+    if doc.trailer(new).contains(b"Encrypt") && !doc.trailer(old).contains(b"Encrypt") {
+        out.push(change(
+            new,
+            None,
+            "encryption was added",
+            false,
+            "encrypting changes how every object is read",
+        ));
     }
-    let old_field_list = crate::form::fields_in(doc, old)?;
-    let old_fields: HashSet<ObjRef> = old_field_list.iter().filter_map(|f| f.object).collect();
-    // Empty signature fields before this revision: signing one may add its appearance.
-    let old_empty_sigs: HashSet<ObjRef> = old_field_list
-        .iter()
-        .filter(|f| f.is_signature() && f.value.as_ref().is_none_or(|v| *v == Object::Null))
-        .filter_map(|f| f.object)
+    let old_info = doc.trailer(old).get_ref(b"Info");
+    let new_info = doc.trailer(new).get_ref(b"Info");
+    if old_info.is_some() && old_info != new_info {
+        out.push(change(
+            new,
+            new_info,
+            if new_info.is_some() {
+                "the document information dictionary (/Info) was replaced by another object"
+            } else {
+                "the document information dictionary (/Info) was removed"
+            },
+            false,
+            "document metadata may not change after signing",
+        ));
+    }
+
+    let old_fields = crate::form::fields_in(doc, old)?;
+    let new_fields = crate::form::fields_in(doc, new)?;
+    let old_pages = doc.pages_in(old).unwrap_or_default();
+    let new_pages = match doc.pages_in(new) {
+        Ok(p) => p,
+        Err(e) => {
+            out.push(change(
+                new,
+                None,
+                format!("the page tree cannot be read: {e}"),
+                false,
+                "a page tree a strict reader cannot read may be shown differently by others",
+            ));
+            Vec::new()
+        }
+    };
+    let mut cx = Cx {
+        doc,
+        old,
+        new,
+        perms,
+        old_fields,
+        new_fields,
+        old_field_of: HashMap::new(),
+        new_sig_fields: HashMap::new(),
+        sig_values: HashSet::new(),
+        allowed_new: HashMap::new(),
+        listed_new: HashSet::new(),
+        old_pages,
+        new_pages,
+        annots_owner: HashMap::new(),
+        fields_arrays: HashSet::new(),
+        page_contents: HashMap::new(),
+        value_objects: HashMap::new(),
+        appearance_of: HashMap::new(),
+        root: old_root,
+        old_doc_reach: OnceCell::new(),
+        dss_reach: OnceCell::new(),
+        page_reach: OnceCell::new(),
+        boxes: RefCell::new(HashMap::new()),
+        pages_done: RefCell::new(HashSet::new()),
+        fields_done: RefCell::new(false),
+    };
+    prepare(&mut cx);
+
+    // The object numbers to compare: this revision's entries, and objects of older
+    // revisions stored in object streams this revision redefines.
+    let mut nums: BTreeSet<u32> = revision
+        .entries
+        .keys()
+        .copied()
+        .filter(|&n| n != 0)
         .collect();
-    for f in crate::form::fields_in(doc, new)? {
-        let Some(r) = f.object else { continue };
-        let signed_here =
-            old_empty_sigs.contains(&r) && f.value_ref().is_some_and(|v| cx.is_new(v));
-        if signed_here {
-            if let Some(ap) = f.dict.get(b"AP") {
-                for a in reachable(doc, new, ap) {
-                    if cx.is_new(a) {
-                        cx.allowed_new.insert(a);
-                    }
-                }
-            }
-        }
-        if f.is_signature() && !old_fields.contains(&r) && cx.is_new(r) {
-            cx.new_sig_fields.insert(r);
-            for w in &f.widgets {
-                cx.new_sig_fields.insert(*w);
-            }
-            if let Some(ap) = f.dict.get(b"AP") {
-                for a in reachable(doc, new, ap) {
-                    if cx.is_new(a) {
-                        cx.allowed_new.insert(a);
-                    }
+    let containers: HashSet<u32> = revision
+        .entries
+        .iter()
+        .filter(|(_, e)| matches!(e, XrefEntry::InUse { .. }))
+        .map(|(&n, _)| n)
+        .collect();
+    if !containers.is_empty() {
+        for n in doc.object_numbers_in(new) {
+            if let Some((rv, XrefEntry::Compressed { stream, .. })) = doc.entry_in(new, n) {
+                if rv < new && containers.contains(&stream) {
+                    nums.insert(n);
                 }
             }
         }
     }
 
-    let xref_objects: HashSet<u64> = revision.xref_offsets.iter().copied().collect();
-    for (&num, entry) in &revision.entries {
-        if num == 0 {
-            continue;
-        }
+    for num in nums {
+        let new_entry = doc.entry_in(new, num).map(|(_, e)| e);
+        let old_entry = doc.entry_in(old, num).map(|(_, e)| e);
+        let gen_of = |e: Option<XrefEntry>| match e {
+            Some(XrefEntry::InUse { gen, .. }) => Some(gen),
+            Some(XrefEntry::Compressed { .. }) => Some(0),
+            _ => None,
+        };
+        let (old_gen, new_gen) = (gen_of(old_entry), gen_of(new_entry));
+        let see = |rev: usize, gen: Option<u16>| match gen {
+            None => Seen::Obj(Object::Null),
+            Some(g) => match doc.resolve_in(rev, ObjRef::new(num, g)) {
+                Ok(o) => Seen::Obj(o),
+                Err(e) => Seen::Unreadable(e.to_string()),
+            },
+        };
+        let (old_seen, new_seen) = (see(old, old_gen), see(new, new_gen));
+        let r = ObjRef::new(num, new_gen.or(old_gen).unwrap_or(0));
+        let new_obj = match new_seen {
+            Seen::Obj(o) => o,
+            Seen::Unreadable(e) => {
+                out.push(change(
+                    new,
+                    Some(r),
+                    format!("object {num} cannot be read in revision {}: {e}", new + 1),
+                    false,
+                    "an object a strict reader cannot read may be shown differently by a repairing reader",
+                ));
+                continue;
+            }
+        };
         // This revision's own xref stream is bookkeeping.
-        if let XrefEntry::InUse { offset, .. } = entry {
-            if xref_objects.contains(offset) {
+        if let Some(XrefEntry::InUse { offset, .. }) = revision.entries.get(&num) {
+            if revision.xref_offsets.contains(offset)
+                && matches!(&new_obj, Object::Stream(s) if s.dict.get_name(b"Type") == Some(b"XRef"))
+                && matches!(old_seen, Seen::Obj(Object::Null))
+            {
                 continue;
             }
         }
-        let gen_new = match entry {
-            XrefEntry::InUse { gen, .. } => *gen,
-            XrefEntry::Free { .. } => 0,
-            XrefEntry::Compressed { .. } => 0,
+        let old_obj = match old_seen {
+            Seen::Obj(o) => o,
+            Seen::Unreadable(e) => {
+                out.push(change(
+                    new,
+                    Some(r),
+                    format!("object {num}, unreadable in the signed revision ({e}), was redefined"),
+                    false,
+                    "not a signature, validation data or permitted change",
+                ));
+                continue;
+            }
         };
-        let old_entry = doc.entry_in(old, num);
-        let old_gen = match old_entry {
-            Some((_, XrefEntry::InUse { gen, .. })) => Some(gen),
-            Some((_, XrefEntry::Compressed { .. })) => Some(0),
-            _ => None,
-        };
-        let r_new = ObjRef::new(num, gen_new);
-        let new_obj = if matches!(entry, XrefEntry::Free { .. }) {
-            Object::Null
-        } else {
-            cx.obj(new, r_new)
-        };
-        let old_obj = match old_gen {
-            Some(g) => cx.obj(old, ObjRef::new(num, g)),
-            None => Object::Null,
-        };
-        if old_gen.is_some() && old_gen != Some(gen_new) && !matches!(entry, XrefEntry::Free { .. })
-        {
-            out.push(change(
-                new,
-                Some(r_new),
-                format!("object {num} was given a new generation"),
-                false,
-                "re-numbered objects change what references resolve to",
-            ));
-            continue;
+        if let (Some(a), Some(b)) = (old_gen, new_gen) {
+            if a != b {
+                out.push(change(
+                    new,
+                    Some(r),
+                    format!("object {num} was given a new generation ({a} → {b})"),
+                    false,
+                    "re-numbered objects change what references resolve to",
+                ));
+                continue;
+            }
         }
         if same(doc, &old_obj, &new_obj) {
             continue;
         }
-        // Object streams are containers: their objects have entries of their own.
+        // Object streams are containers: their objects are compared one by one.
         if new_obj.as_dict().and_then(|d| d.get_name(b"Type")) == Some(b"ObjStm")
             && matches!(old_obj, Object::Null)
         {
             continue;
         }
-        if new_obj.as_dict().and_then(|d| d.get_name(b"Type")) == Some(b"XRef")
-            && matches!(old_obj, Object::Null)
-        {
-            // An xref stream of this revision (hybrid /XRefStm); bookkeeping.
-            continue;
-        }
-        classify(
-            &cx,
-            ObjRef::new(num, old_gen.unwrap_or(gen_new)),
-            &old_obj,
-            &new_obj,
-            old_root,
-            perms,
-            out,
-        );
+        classify(&cx, r, &old_obj, &new_obj, out);
     }
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn classify(
-    cx: &Rev<'_>,
-    r: ObjRef,
-    old_obj: &Object,
-    new_obj: &Object,
-    root: Option<ObjRef>,
-    perms: &Permissions,
-    out: &mut Vec<Change>,
-) {
+/// Precomputes what the new revision's new structures are and reach.
+fn prepare(cx: &mut Cx<'_>) {
+    let doc = cx.doc;
+    let (old, new) = (cx.old, cx.new);
+    for (i, f) in cx.old_fields.iter().enumerate() {
+        if let Some(r) = f.object {
+            cx.old_field_of.insert(r, i);
+        }
+        for w in &f.widgets {
+            cx.old_field_of.insert(*w, i);
+        }
+        if let Some(v) = f.dict.get(b"V").and_then(Object::as_ref) {
+            if !f.is_signature() {
+                cx.value_objects.insert(v, i);
+            }
+        }
+        let holders = f.object.into_iter().chain(f.widgets.iter().copied());
+        for h in holders {
+            let d = cx.dict(old, h);
+            for ap in appearance_streams(doc, old, &d) {
+                cx.appearance_of.insert(ap, (Some(i), h));
+            }
+        }
+    }
+    let old_field_objs: HashSet<ObjRef> = cx.old_fields.iter().filter_map(|f| f.object).collect();
+    let add_reach = |cx: &mut Cx<'_>, from: &Object, label: String| {
+        for r in reachable(doc, new, from) {
+            if cx.is_new(r) {
+                cx.allowed_new.entry(r).or_insert_with(|| label.clone());
+            }
+        }
+    };
+    for (i, f) in cx.new_fields.clone().iter().enumerate() {
+        if f.is_signature() {
+            if let Some(v) = f.value.as_ref().and_then(Object::as_ref) {
+                cx.sig_values.insert(v);
+                if cx.is_new(v) {
+                    // The signature dictionary's own indirect parts (/Reference, /Prop_Build).
+                    let d = cx.obj(new, v);
+                    if let Some(d) = d.as_dict() {
+                        for (_, val) in d.iter() {
+                            add_reach(cx, val, "signature data added".into());
+                        }
+                    }
+                }
+            }
+        }
+        let Some(r) = f.object else { continue };
+        let is_new_field = !old_field_objs.contains(&r) && cx.is_new(r);
+        if f.is_signature() && is_new_field {
+            cx.new_sig_fields.insert(r, i);
+            for w in &f.widgets {
+                cx.new_sig_fields.insert(*w, i);
+            }
+        }
+        // Appearances of new signature fields, and new appearances of existing fields.
+        for h in std::iter::once(r).chain(f.widgets.iter().copied()) {
+            if let Some(ap) = cx.dict(new, h).get(b"AP").cloned() {
+                let label = if f.is_signature() && is_new_field {
+                    format!("appearance of signature field {} added", f.name)
+                } else {
+                    format!("appearance of field {} added", f.name)
+                };
+                add_reach(cx, &ap, label);
+            }
+        }
+        if !f.is_signature() && !is_new_field {
+            if let Some(v) = f.dict.get(b"V").and_then(Object::as_ref) {
+                if cx.is_new(v) {
+                    cx.allowed_new
+                        .entry(v)
+                        .or_insert_with(|| format!("value of field {} added", f.name));
+                }
+            }
+        }
+    }
+    // DSS.
+    if let Some(dss) = doc
+        .catalog_in(new)
+        .ok()
+        .and_then(|c| c.get(b"DSS").cloned())
+    {
+        add_reach(cx, &dss, "validation data (DSS) added".into());
+    }
+    // AcroForm /DR additions and the indirect /Fields array.
+    for rev in [old, new] {
+        if let Ok(Some((_, acro))) = crate::form::acroform_in(doc, rev) {
+            if let Some(f) = acro.get(b"Fields").and_then(Object::as_ref) {
+                cx.fields_arrays.insert(f);
+            }
+            if rev == new {
+                if let Some(dr) = acro.get(b"DR") {
+                    add_reach(cx, dr, "form default resources added".into());
+                }
+            }
+        }
+    }
+    // Pages: indirect /Annots arrays, and new annotations listed on them.
+    for (rev, pages) in [(old, cx.old_pages.clone()), (new, cx.new_pages.clone())] {
+        for p in pages {
+            let pd = cx.dict(rev, p);
+            if let Some(a) = pd.get(b"Annots").and_then(Object::as_ref) {
+                cx.annots_owner.insert(a, p);
+            }
+            if rev == old {
+                if let Some(c) = pd.get(b"Contents") {
+                    let mut list: Vec<ObjRef> = c.as_ref().into_iter().collect();
+                    list.extend(ref_list(doc, old, Some(c)).0);
+                    for s in list {
+                        cx.page_contents.entry(s).or_insert(p);
+                    }
+                }
+            }
+            if rev == new {
+                for a in ref_list(doc, new, pd.get(b"Annots")).0 {
+                    if cx.is_new(a) {
+                        cx.listed_new.insert(a);
+                        let ad = cx.dict(new, a);
+                        for key in [&b"AP"[..], b"Popup"] {
+                            if let Some(v) = ad.get(key) {
+                                add_reach(cx, v, "appearance of annotation added".into());
+                            }
+                        }
+                    }
+                }
+            } else {
+                for a in ref_list(doc, old, pd.get(b"Annots")).0 {
+                    if cx.old_field_of.contains_key(&a) {
+                        continue;
+                    }
+                    let ad = cx.dict(old, a);
+                    for ap in appearance_streams(doc, old, &ad) {
+                        cx.appearance_of.entry(ap).or_insert((None, a));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The appearance streams an annotation's `/AP` names directly (`/N`, `/R`, `/D`, each a
+/// stream or a dictionary of states).
+fn appearance_streams(doc: &Document, rev: usize, annot: &Dict) -> Vec<ObjRef> {
+    let mut out = Vec::new();
+    let Some(ap) = annot.get(b"AP") else {
+        return out;
+    };
+    if let Some(r) = ap.as_ref() {
+        out.push(r);
+    }
+    let Ok(Object::Dict(ap)) = doc.deref_in(rev, ap) else {
+        return out;
+    };
+    for (_, v) in ap.iter().take(8) {
+        if let Some(r) = v.as_ref() {
+            out.push(r);
+        }
+        if let Ok(Object::Dict(states)) = doc.deref_in(rev, v) {
+            out.extend(states.iter().take(32).filter_map(|(_, s)| s.as_ref()));
+        }
+    }
+    out
+}
+
+fn is_annotation(d: &Dict) -> bool {
+    d.get_name(b"Type") == Some(b"Annot") || (d.contains(b"Subtype") && d.contains(b"Rect"))
+}
+
+fn classify(cx: &Cx<'_>, r: ObjRef, old_obj: &Object, new_obj: &Object, out: &mut Vec<Change>) {
     let doc = cx.doc;
     let rev = cx.new;
+    let is_added = matches!(old_obj, Object::Null);
+
     if matches!(new_obj, Object::Null) {
+        // Deleted (freed, or re-pointed to nothing).
+        if let Some(od) = old_obj.as_dict() {
+            if is_annotation(od) && od.get_name(b"Subtype") != Some(b"Widget") {
+                let listed = cx.new_pages.iter().any(|p| {
+                    ref_list(doc, rev, cx.dict(rev, *p).get(b"Annots"))
+                        .0
+                        .contains(&r)
+                });
+                let ok = cx.perms.annotations && !listed;
+                out.push(change(
+                    rev,
+                    Some(r),
+                    format!("annotation {} deleted", name_of(od.get_name(b"Subtype"))),
+                    ok,
+                    cx.perms.annotation_reason(ok),
+                ));
+                return;
+            }
+        }
         out.push(change(
             rev,
             Some(r),
@@ -345,214 +864,769 @@ fn classify(
         ));
         return;
     }
-    let is_added = matches!(old_obj, Object::Null);
-    let new_dict = new_obj.as_dict();
-    let ty = new_dict.and_then(|d| d.get_name(b"Type"));
 
-    if is_added && matches!(ty, Some(b"Sig") | Some(b"DocTimeStamp")) {
-        let what = if ty == Some(b"DocTimeStamp") {
-            "document time-stamp added"
-        } else {
-            "signature added"
-        };
+    if is_added {
+        classify_added(cx, r, new_obj, out);
+        return;
+    }
+
+    let (Some(od), Some(nd)) = (old_obj.as_dict(), new_obj.as_dict()) else {
+        classify_other(cx, r, new_obj, out);
+        return;
+    };
+    if Some(r) == cx.root {
+        classify_catalog(cx, r, od, nd, out);
+        return;
+    }
+    if doc.trailer(rev).get_ref(b"Info") == Some(r) {
+        let keys = changed_keys(doc, od, nd);
+        let ok = keys
+            .iter()
+            .all(|k| matches!(k.as_str(), "ModDate" | "Producer"));
         out.push(change(
             rev,
             Some(r),
-            what.into(),
-            true,
-            "new signatures are always allowed",
+            format!("document information changed ({})", keys.join(", ")),
+            ok,
+            if ok {
+                "modification date and producer updates are allowed"
+            } else {
+                "document metadata may not change after signing"
+            },
         ));
         return;
     }
-    if cx.new_sig_fields.contains(&r) {
-        let name = new_dict
-            .and_then(|d| d.get(b"T"))
-            .and_then(Object::as_string)
-            .map(|s| s.to_text())
-            .unwrap_or_default();
+    if is_xmp(cx, r) && catalog_ref(cx, b"Metadata") == Some(r) {
         out.push(change(
             rev,
             Some(r),
-            format!("signature field {name} added"),
-            true,
-            "new signature fields are always allowed",
-        ));
-        return;
-    }
-    if is_added && cx.allowed_new.contains(&r) {
-        out.push(change(
-            rev,
-            Some(r),
-            "validation data or signature appearance added".into(),
-            true,
-            "DSS contents and new signature appearances are allowed",
-        ));
-        return;
-    }
-    if Some(r) == root {
-        classify_catalog(cx, r, old_obj, new_obj, out);
-        return;
-    }
-    if is_xmp(cx, r)
-        && doc
-            .catalog_in(rev)
-            .ok()
-            .and_then(|c| c.get_ref(b"Metadata"))
-            == Some(r)
-    {
-        out.push(change(
-            rev,
-            Some(r),
-            "XMP metadata stream updated".into(),
+            "XMP metadata stream updated",
             true,
             "XMP metadata is not displayed content; signing tools update its dates",
         ));
         return;
     }
-    if !is_added && is_dss_container(cx, r, new_obj) {
+    if let Some(&i) = cx.old_field_of.get(&r) {
+        classify_field(cx, r, i, od, nd, out);
+        return;
+    }
+    if od.get_name(b"Type") == Some(b"Page") || nd.get_name(b"Type") == Some(b"Page") {
+        classify_page(cx, r, od, nd, out);
+        return;
+    }
+    if catalog_ref(cx, b"AcroForm") == Some(r) {
+        classify_acroform(cx, r, od, nd, out);
+        return;
+    }
+    if is_annotation(od) && od.get_name(b"Subtype") != Some(b"Widget") {
+        classify_annotation_change(cx, r, od, nd, out);
+        return;
+    }
+    classify_other(cx, r, new_obj, out);
+}
+
+fn catalog_ref(cx: &Cx<'_>, key: &[u8]) -> Option<ObjRef> {
+    cx.doc.catalog_in(cx.new).ok().and_then(|c| c.get_ref(key))
+}
+
+/// Changed objects that are neither the catalog, a page, a field nor an annotation.
+fn classify_other(cx: &Cx<'_>, r: ObjRef, new_obj: &Object, out: &mut Vec<Change>) {
+    let rev = cx.new;
+    if let Some(&page) = cx.annots_owner.get(&r) {
+        annots_diff(cx, page, out);
+        return;
+    }
+    if cx.fields_arrays.contains(&r) {
+        fields_diff(cx, r, out);
+        return;
+    }
+    if is_dss_container(cx, r, new_obj)
+        || (cx.dss_reach().contains(&r.num)
+            && !cx.old_doc_reach().contains(&r.num)
+            && matches!(new_obj, Object::Stream(_)))
+    {
         out.push(change(
             rev,
             Some(r),
-            "DSS (validation data) updated in place".into(),
+            "DSS (validation data) updated in place",
             true,
             "validation data is always allowed",
         ));
         return;
     }
-    if let (Some(od), Some(nd)) = (old_obj.as_dict(), new_dict) {
-        // An existing empty signature field being signed.
-        if od.get_name(b"FT") == Some(b"Sig") || nd.get_name(b"FT") == Some(b"Sig") {
-            let keys = changed_keys(doc, od, nd);
-            let signing = !od.contains(b"V")
-                && nd
-                    .get(b"V")
-                    .is_some_and(|v| v.as_ref().is_some_and(|s| cx.is_new(s)));
-            let ok_keys = keys.iter().all(|k| matches!(k.as_str(), "V" | "AP" | "AS"));
-            let name = nd
-                .get(b"T")
-                .and_then(Object::as_string)
-                .map(|s| s.to_text())
-                .unwrap_or_default();
-            if signing && ok_keys {
-                out.push(change(
-                    rev,
-                    Some(r),
-                    format!("signature field {name} signed"),
-                    true,
-                    "signing an empty signature field is allowed",
-                ));
-            } else {
-                out.push(change(
-                    rev,
-                    Some(r),
-                    format!("signature field {name} changed ({})", keys.join(", ")),
-                    false,
-                    "a signature field may only receive a new signature",
-                ));
+    if let Some(&page) = cx.page_contents.get(&r) {
+        out.push(change(
+            rev,
+            Some(r),
+            format!("{} content stream replaced", cx.page_label(page)),
+            false,
+            "page content may not change after signing",
+        ));
+        return;
+    }
+    if let Some(&i) = cx.value_objects.get(&r) {
+        let f = &cx.old_fields[i];
+        fill_change(cx, r, f, format!("field {} filled", f.name), out);
+        return;
+    }
+    if let Some(&(field, annot)) = cx.appearance_of.get(&r) {
+        // An appearance stream rewritten in place: filling (fields) or an annotation change.
+        // Not when the page's own content or resources use the same object.
+        if !cx.page_reach().contains(&r.num) {
+            match field {
+                Some(i) => {
+                    let f = &cx.old_fields[i];
+                    if !f.is_signature() {
+                        fill_change(
+                            cx,
+                            r,
+                            f,
+                            format!("appearance of field {} regenerated", f.name),
+                            out,
+                        );
+                        return;
+                    }
+                }
+                None => {
+                    let ok = cx.perms.annotations;
+                    let nd = cx.dict(rev, annot);
+                    let label = cx
+                        .page_of(rev, annot, &nd)
+                        .map(|p| cx.page_label(p))
+                        .unwrap_or_else(|| "no page".into());
+                    out.push(change(
+                        rev,
+                        Some(r),
+                        format!(
+                            "appearance of annotation {} on {label} changed",
+                            name_of(nd.get_name(b"Subtype"))
+                        ),
+                        ok,
+                        cx.perms.annotation_reason(ok),
+                    ));
+                    return;
+                }
             }
-            return;
-        }
-        if ty == Some(b"Page") || od.get_name(b"Type") == Some(b"Page") {
-            classify_page(cx, r, od, nd, perms, out);
-            return;
-        }
-        if is_acroform(cx, r) {
-            classify_acroform(cx, r, od, nd, out);
-            return;
-        }
-        if is_info(cx, r) {
-            let keys = changed_keys(doc, od, nd);
-            let ok = keys
-                .iter()
-                .all(|k| matches!(k.as_str(), "ModDate" | "Producer"));
-            out.push(change(
-                rev,
-                Some(r),
-                format!("document information changed ({})", keys.join(", ")),
-                ok,
-                if ok {
-                    "modification date and producer updates are allowed"
-                } else {
-                    "document metadata may not change after signing"
-                },
-            ));
-            return;
         }
     }
-    if let (Some(oa), Some(na)) = (old_obj.as_array(), new_obj.as_array()) {
-        // An indirect /Annots or /Fields array that only grew by new signature fields.
-        let old_set: HashSet<ObjRef> = oa.iter().filter_map(Object::as_ref).collect();
-        let new_refs: Vec<ObjRef> = na.iter().filter_map(Object::as_ref).collect();
-        let kept =
-            old_set.iter().all(|o| new_refs.contains(o)) && na.iter().all(|o| o.as_ref().is_some());
-        let added: Vec<ObjRef> = new_refs
-            .iter()
-            .filter(|x| !old_set.contains(x))
-            .copied()
-            .collect();
-        if kept && !added.is_empty() && added.iter().all(|a| cx.new_sig_fields.contains(a)) {
-            out.push(change(
-                rev,
-                Some(r),
-                "signature field listed in a fields or annotations array".into(),
-                true,
-                "bookkeeping for a new signature",
-            ));
-            return;
-        }
-    }
-    let what = if is_added { "added" } else { "changed" };
     out.push(change(
         rev,
         Some(r),
-        format!("{} {what}", describe(new_obj)),
+        format!("{} changed", describe(new_obj)),
         false,
         "not a signature, validation data or permitted change",
     ));
 }
 
-fn classify_catalog(
-    cx: &Rev<'_>,
-    r: ObjRef,
-    old_obj: &Object,
-    new_obj: &Object,
-    out: &mut Vec<Change>,
-) {
-    let (Some(od), Some(nd)) = (old_obj.as_dict(), new_obj.as_dict()) else {
+/// A field value or appearance changed: filling, if permitted and not locked.
+fn fill_change(cx: &Cx<'_>, r: ObjRef, f: &Field, description: String, out: &mut Vec<Change>) {
+    let rev = cx.new;
+    if let Some(by) = cx.perms.locked_by(&f.name) {
+        out.push(change(
+            rev,
+            Some(r),
+            description,
+            false,
+            format!("field {} is locked by the signature in field {by}", f.name),
+        ));
+        return;
+    }
+    if f.dict.get_int(b"Ff").unwrap_or(0) & 1 != 0 {
+        out.push(change(
+            rev,
+            Some(r),
+            description,
+            false,
+            format!("field {} is read-only", f.name),
+        ));
+        return;
+    }
+    let ok = cx.perms.form_filling;
+    out.push(change(
+        rev,
+        Some(r),
+        description,
+        ok,
+        cx.perms.filling_reason(ok),
+    ));
+}
+
+fn classify_added(cx: &Cx<'_>, r: ObjRef, new_obj: &Object, out: &mut Vec<Change>) {
+    let rev = cx.new;
+    if cx.old_doc_reach().contains(&r.num) {
+        out.push(change(
+            rev,
+            Some(r),
+            format!(
+                "object {} ({}), which the signed revision references but does not define, was added",
+                r.num,
+                describe(new_obj)
+            ),
+            false,
+            "defining a referenced object changes what the signed document shows",
+        ));
+        return;
+    }
+    let nd = new_obj.as_dict();
+    let ty = nd.and_then(|d| d.get_name(b"Type"));
+    let is_sig_dict = matches!(ty, Some(b"Sig" | b"DocTimeStamp"))
+        || nd.is_some_and(|d| d.contains(b"ByteRange") && d.contains(b"Contents"));
+    if is_sig_dict {
+        let ts = ty == Some(b"DocTimeStamp");
+        let what = if ts {
+            "document time-stamp added"
+        } else {
+            "signature added"
+        };
+        if !cx.sig_values.contains(&r) {
+            out.push(change(
+                rev,
+                Some(r),
+                format!("{what}, but no signature field holds it"),
+                false,
+                "a signature dictionary no field uses is not a signature of the document",
+            ));
+        } else if ts {
+            out.push(change(
+                rev,
+                Some(r),
+                what,
+                true,
+                "document time-stamps are always allowed",
+            ));
+        } else {
+            let ok = cx.perms.signing;
+            out.push(change(rev, Some(r), what, ok, cx.perms.signing_reason(ok)));
+        }
+        return;
+    }
+    if let Some(&i) = cx.new_sig_fields.get(&r) {
+        new_signature_field(cx, r, i, out);
+        return;
+    }
+    if is_xmp(cx, r) && catalog_ref(cx, b"Metadata") == Some(r) {
+        out.push(change(
+            rev,
+            Some(r),
+            "XMP metadata stream added",
+            true,
+            "XMP metadata is not displayed content; signing tools update its dates",
+        ));
+        return;
+    }
+    if catalog_ref(cx, b"AcroForm") == Some(r) {
+        if let Some(nd) = nd {
+            classify_acroform(cx, r, &Dict::new(), nd, out);
+            return;
+        }
+    }
+    if let Some(&page) = cx.annots_owner.get(&r) {
+        annots_diff(cx, page, out);
+        return;
+    }
+    if cx.fields_arrays.contains(&r) {
+        fields_diff(cx, r, out);
+        return;
+    }
+    if cx.listed_new.contains(&r) {
+        // Judged with the page that lists it.
+        return;
+    }
+    if let Some(label) = cx.allowed_new.get(&r) {
+        out.push(change(
+            rev,
+            Some(r),
+            label.clone(),
+            true,
+            "part of a change judged on its own",
+        ));
+        return;
+    }
+    out.push(change(
+        rev,
+        Some(r),
+        format!("{} added", describe(new_obj)),
+        false,
+        "not a signature, validation data or permitted change",
+    ));
+}
+
+/// A signature field (or one of its widgets) new in this revision.
+fn new_signature_field(cx: &Cx<'_>, r: ObjRef, i: usize, out: &mut Vec<Change>) {
+    let rev = cx.new;
+    let f = &cx.new_fields[i];
+    let is_field = f.object == Some(r);
+    let what = if is_field {
+        format!("signature field {} added", f.name)
+    } else {
+        format!("widget of signature field {} added", f.name)
+    };
+    let ok = cx.may_add_signature_field(i);
+    if !ok {
+        out.push(change(
+            rev,
+            Some(r),
+            what,
+            false,
+            cx.perms.signing_reason(false),
+        ));
+        return;
+    }
+    // Sneaky Signature Attack: the widget must not paint over signed content.
+    let wd = cx.dict(rev, r);
+    if f.widgets.contains(&r) && overlay::annotation_paints(cx.doc, rev, &wd) {
+        if let (Some(rect), Some(page)) = (
+            wd.get(b"Rect").and_then(overlay::rect_of),
+            cx.page_of(rev, r, &wd),
+        ) {
+            if let Some(kind) = cx.covered(page, &rect, r) {
+                out.push(change(
+                    rev,
+                    Some(r),
+                    format!("{what} over {} on {}", kind.as_str(), cx.page_label(page)),
+                    false,
+                    "a signature appearance added after signing may not cover signed content (Sneaky Signature Attack)",
+                ));
+                return;
+            }
+        }
+    }
+    out.push(change(
+        rev,
+        Some(r),
+        what,
+        true,
+        if cx.is_doc_timestamp_field(i) {
+            "document time-stamps are always allowed".to_string()
+        } else {
+            cx.perms.signing_reason(true)
+        },
+    ));
+}
+
+fn classify_field(cx: &Cx<'_>, r: ObjRef, i: usize, od: &Dict, nd: &Dict, out: &mut Vec<Change>) {
+    let doc = cx.doc;
+    let rev = cx.new;
+    let f = &cx.old_fields[i];
+    let keys = changed_keys(doc, od, nd);
+    let is_widget = f.widgets.contains(&r);
+    let is_field = f.object == Some(r);
+    if f.is_signature() {
+        let signing = is_field
+            && !od.get(b"V").is_some_and(|v| !matches!(v, Object::Null))
+            && nd
+                .get(b"V")
+                .and_then(Object::as_ref)
+                .is_some_and(|v| cx.sig_values.contains(&v) && cx.is_new(v));
+        let mut ok_keys = keys.iter().all(|k| matches!(k.as_str(), "V" | "AP" | "AS"));
+        if !is_field {
+            ok_keys &= !keys.iter().any(|k| k == "V");
+        }
+        let desc = if signing {
+            format!("signature field {} signed", f.name)
+        } else {
+            format!("signature field {} changed ({})", f.name, keys.join(", "))
+        };
+        if !(ok_keys && (signing || (!is_field && is_widget))) {
+            out.push(change(
+                rev,
+                Some(r),
+                desc,
+                false,
+                "a signature field may only receive a new signature",
+            ));
+            return;
+        }
+        let ts = nd
+            .get(b"V")
+            .and_then(|v| doc.deref_in(rev, v).ok())
+            .and_then(|v| {
+                v.as_dict()
+                    .and_then(|d| d.get_name(b"Type").map(<[u8]>::to_vec))
+            })
+            .as_deref()
+            == Some(b"DocTimeStamp");
+        if let Some(by) = cx.perms.locked_by(&f.name) {
+            out.push(change(
+                rev,
+                Some(r),
+                desc,
+                false,
+                format!("field {} is locked by the signature in field {by}", f.name),
+            ));
+            return;
+        }
+        if !(cx.perms.signing || ts) {
+            out.push(change(
+                rev,
+                Some(r),
+                desc,
+                false,
+                cx.perms.signing_reason(false),
+            ));
+            return;
+        }
+        if keys.iter().any(|k| k == "AP") && is_widget && overlay::annotation_paints(doc, rev, nd) {
+            if let (Some(rect), Some(page)) = (
+                nd.get(b"Rect").and_then(overlay::rect_of),
+                cx.page_of(rev, r, nd),
+            ) {
+                if let Some(kind) = cx.covered(page, &rect, r) {
+                    out.push(change(
+                        rev,
+                        Some(r),
+                        format!("{desc} with an appearance over {} on {}", kind.as_str(), cx.page_label(page)),
+                        false,
+                        "a signature appearance added after signing may not cover signed content (Sneaky Signature Attack)",
+                    ));
+                    return;
+                }
+            }
+        }
+        out.push(change(
+            rev,
+            Some(r),
+            desc,
+            true,
+            if ts {
+                "document time-stamps are always allowed".to_string()
+            } else {
+                cx.perms.signing_reason(true)
+            },
+        ));
+        return;
+    }
+    // A non-signature field or its widget: filling changes /V (field), /AS and /AP.
+    let allowed_keys: &[&str] = match (is_field, is_widget) {
+        (true, true) => &["V", "AS", "AP"],
+        (true, false) => &["V"],
+        _ => &["AS", "AP"],
+    };
+    let fill = keys.iter().all(|k| allowed_keys.contains(&k.as_str()));
+    if !fill {
+        let moved = keys.iter().any(|k| k == "Rect");
+        out.push(change(
+            rev,
+            Some(r),
+            if moved {
+                format!("field {} moved or resized", f.name)
+            } else {
+                format!("field {} changed ({})", f.name, keys.join(", "))
+            },
+            false,
+            "only a field's value and appearance may change when it is filled",
+        ));
+        return;
+    }
+    fill_change(cx, r, f, format!("field {} filled", f.name), out);
+}
+
+/// An existing (non-widget) annotation changed.
+fn classify_annotation_change(cx: &Cx<'_>, r: ObjRef, od: &Dict, nd: &Dict, out: &mut Vec<Change>) {
+    let rev = cx.new;
+    let sub = name_of(nd.get_name(b"Subtype").or(od.get_name(b"Subtype")));
+    let page = cx.page_of(rev, r, nd);
+    let label = page
+        .map(|p| cx.page_label(p))
+        .unwrap_or_else(|| "no page".into());
+    let desc = format!("annotation {sub} changed on {label}");
+    if !cx.perms.annotations {
+        out.push(change(
+            rev,
+            Some(r),
+            desc,
+            false,
+            cx.perms.annotation_reason(false),
+        ));
+        return;
+    }
+    if let Some(kind) = page.and_then(|p| hides(cx, r, p, nd)) {
+        out.push(change(
+            rev,
+            Some(r),
+            format!("{desc} over {}", kind.as_str()),
+            false,
+            "an annotation that covers signed content can hide or replace it (Evil Annotation Attack)",
+        ));
+        return;
+    }
+    out.push(change(
+        rev,
+        Some(r),
+        desc,
+        true,
+        cx.perms.annotation_reason(true),
+    ));
+}
+
+/// Whether an annotation (as in the new view) hides signed content: it paints, covers
+/// something the signed page shows, and is not a note or text markup drawing only shapes.
+fn hides(cx: &Cx<'_>, r: ObjRef, page: ObjRef, nd: &Dict) -> Option<Painted> {
+    let doc = cx.doc;
+    if !overlay::annotation_paints(doc, cx.new, nd) {
+        return None;
+    }
+    let rect = nd.get(b"Rect").and_then(overlay::rect_of)?;
+    let kind = cx.covered(page, &rect, r)?;
+    let benign_type = matches!(
+        nd.get_name(b"Subtype"),
+        Some(b"Text" | b"Popup" | b"Highlight" | b"Underline" | b"StrikeOut" | b"Squiggly")
+    );
+    let shapes_only = overlay::appearance_kinds(doc, cx.new, nd)
+        .unwrap_or_default()
+        .iter()
+        .all(|k| *k == Painted::Graphics);
+    if benign_type && shapes_only {
+        None
+    } else {
+        Some(kind)
+    }
+}
+
+fn classify_page(cx: &Cx<'_>, r: ObjRef, od: &Dict, nd: &Dict, out: &mut Vec<Change>) {
+    let label = cx.page_label(r);
+    for k in changed_keys(cx.doc, od, nd) {
+        match k.as_str() {
+            "Annots" => annots_diff(cx, r, out),
+            "Contents" => out.push(change(
+                cx.new,
+                Some(r),
+                format!("{label} content stream replaced"),
+                false,
+                "page content may not change after signing",
+            )),
+            "Resources" => out.push(change(
+                cx.new,
+                Some(r),
+                format!("{label} resources replaced"),
+                false,
+                "page resources (fonts, images) may not change after signing",
+            )),
+            _ => out.push(change(
+                cx.new,
+                Some(r),
+                format!("{label} entry /{k} changed"),
+                false,
+                "page properties may not change after signing",
+            )),
+        }
+    }
+}
+
+/// The annotations of `page` (old vs new view): each added or removed one, once per page.
+fn annots_diff(cx: &Cx<'_>, page: ObjRef, out: &mut Vec<Change>) {
+    if !cx.pages_done.borrow_mut().insert(page) {
+        return;
+    }
+    let doc = cx.doc;
+    let rev = cx.new;
+    let label = cx.page_label(page);
+    let (old_list, old_direct) = ref_list(doc, cx.old, cx.dict(cx.old, page).get(b"Annots"));
+    let (new_list, new_direct) = ref_list(doc, rev, cx.dict(rev, page).get(b"Annots"));
+    if old_direct || new_direct {
+        let od = cx.dict(cx.old, page);
+        let nd = cx.dict(rev, page);
+        let (a, b) = (
+            od.get(b"Annots")
+                .map(|a| doc.deref_in(cx.old, a).unwrap_or(Object::Null)),
+            nd.get(b"Annots")
+                .map(|a| doc.deref_in(rev, a).unwrap_or(Object::Null)),
+        );
+        let unchanged = match (&a, &b) {
+            (Some(x), Some(y)) => same(doc, x, y),
+            (None, None) => true,
+            _ => false,
+        };
+        if !unchanged {
+            out.push(change(
+                rev,
+                Some(page),
+                format!("annotations array of {label} changed"),
+                false,
+                "annotations must be indirect objects",
+            ));
+            return;
+        }
+    }
+    for a in new_list.iter().filter(|a| !old_list.contains(a)) {
+        let ad = cx.dict(rev, *a);
+        if let Some(&i) = cx.new_sig_fields.get(a) {
+            let f = &cx.new_fields[i];
+            let ok = cx.may_add_signature_field(i);
+            out.push(change(
+                rev,
+                Some(*a),
+                format!("signature widget of {} added to {label}", f.name),
+                ok,
+                if ok {
+                    "bookkeeping for a new signature".to_string()
+                } else {
+                    cx.perms.signing_reason(false)
+                },
+            ));
+            continue;
+        }
+        let sub = name_of(ad.get_name(b"Subtype"));
+        if cx.is_new(*a) && is_annotation(&ad) && ad.get_name(b"Subtype") != Some(b"Widget") {
+            let desc = format!("annotation {sub} added on {label}");
+            if !cx.perms.annotations {
+                out.push(change(
+                    rev,
+                    Some(*a),
+                    desc,
+                    false,
+                    cx.perms.annotation_reason(false),
+                ));
+            } else if let Some(kind) = hides(cx, *a, page, &ad) {
+                out.push(change(
+                    rev,
+                    Some(*a),
+                    format!("{desc} over {}", kind.as_str()),
+                    false,
+                    "an annotation that covers signed content can hide or replace it (Evil Annotation Attack)",
+                ));
+            } else {
+                out.push(change(
+                    rev,
+                    Some(*a),
+                    desc,
+                    true,
+                    cx.perms.annotation_reason(true),
+                ));
+            }
+            continue;
+        }
+        let what = if ad.get_name(b"Subtype") == Some(b"Widget") {
+            "form field widget".to_string()
+        } else if is_annotation(&ad) {
+            format!("annotation {sub}")
+        } else {
+            describe(&cx.obj(rev, *a))
+        };
+        out.push(change(
+            rev,
+            Some(*a),
+            format!("{what} added on {label}"),
+            false,
+            "only signature widgets (and, where permitted, annotations) may be added",
+        ));
+    }
+    for a in old_list.iter().filter(|a| !new_list.contains(a)) {
+        let ad = cx.dict(cx.old, *a);
+        let sub = name_of(ad.get_name(b"Subtype"));
+        let widget = ad.get_name(b"Subtype") == Some(b"Widget") || cx.old_field_of.contains_key(a);
+        let ok = !widget && cx.perms.annotations;
+        out.push(change(
+            rev,
+            Some(*a),
+            if widget {
+                format!("form field widget removed from {label}")
+            } else {
+                format!("annotation {sub} removed from {label}")
+            },
+            ok,
+            if widget {
+                "form field widgets may not be removed".to_string()
+            } else {
+                cx.perms.annotation_reason(ok)
+            },
+        ));
+    }
+}
+
+/// The form's field list (old vs new): only new signature fields may be added. Once per
+/// revision.
+fn fields_diff(cx: &Cx<'_>, r: ObjRef, out: &mut Vec<Change>) {
+    if std::mem::replace(&mut *cx.fields_done.borrow_mut(), true) {
+        return;
+    }
+    let doc = cx.doc;
+    let list = |rev: usize| {
+        crate::form::acroform_in(doc, rev)
+            .ok()
+            .flatten()
+            .map(|(_, d)| ref_list(doc, rev, d.get(b"Fields")))
+            .unwrap_or_default()
+    };
+    let (old, old_direct) = list(cx.old);
+    let (new, new_direct) = list(cx.new);
+    if old_direct || new_direct {
         out.push(change(
             cx.new,
             Some(r),
-            "document catalog replaced".into(),
+            "form field list changed",
             false,
-            "the catalog must stay a dictionary",
+            "form fields must be indirect objects",
         ));
         return;
-    };
+    }
+    for a in new.iter().filter(|n| !old.contains(n)) {
+        match cx.new_sig_fields.get(a) {
+            Some(&i) => {
+                let ok = cx.may_add_signature_field(i);
+                out.push(change(
+                    cx.new,
+                    Some(*a),
+                    format!(
+                        "signature field {} added to the form",
+                        cx.new_fields[i].name
+                    ),
+                    ok,
+                    if ok {
+                        "bookkeeping for a new signature".to_string()
+                    } else {
+                        cx.perms.signing_reason(false)
+                    },
+                ));
+            }
+            None => out.push(change(
+                cx.new,
+                Some(*a),
+                format!("form field {} added", text_of(&cx.dict(cx.new, *a), b"T")),
+                false,
+                "only signature fields may be added after signing",
+            )),
+        }
+    }
+    for a in old.iter().filter(|o| !new.contains(o)) {
+        out.push(change(
+            cx.new,
+            Some(*a),
+            format!("form field {} removed", text_of(&cx.dict(cx.old, *a), b"T")),
+            false,
+            "form fields may not be removed after signing",
+        ));
+    }
+}
+
+fn classify_catalog(cx: &Cx<'_>, r: ObjRef, od: &Dict, nd: &Dict, out: &mut Vec<Change>) {
+    let rev = cx.new;
     for k in changed_keys(cx.doc, od, nd) {
         match k.as_str() {
             "DSS" => out.push(change(
-                cx.new,
+                rev,
                 Some(r),
-                "DSS (validation data) added or updated".into(),
+                if od.contains(b"DSS") {
+                    "DSS updated"
+                } else {
+                    "DSS added"
+                },
                 true,
                 "validation data is always allowed",
             )),
             "Extensions" => out.push(change(
-                cx.new,
+                rev,
                 Some(r),
-                "developer extensions updated".into(),
+                "developer extensions updated",
                 true,
                 "declaring PAdES extensions is allowed",
             )),
             "Version" => {
-                let v = |d: &Dict| {
-                    d.get_name(b"Version")
-                        .map(|n| String::from_utf8_lossy(n).into_owned())
-                };
-                let (old, new) = (v(od).unwrap_or_default(), v(nd).unwrap_or_default());
+                let v = |d: &Dict| name_of(d.get_name(b"Version"));
+                let (old, new) = (v(od), v(nd));
                 let upgrade = !new.is_empty() && version_number(&new) >= version_number(&old);
                 out.push(change(
-                    cx.new,
+                    rev,
                     Some(r),
                     format!("PDF version declared as {new}"),
                     upgrade,
@@ -566,9 +1640,9 @@ fn classify_catalog(
             "Metadata" => {
                 let ok = nd.get_ref(b"Metadata").is_some_and(|m| is_xmp(cx, m));
                 out.push(change(
-                    cx.new,
+                    rev,
                     Some(r),
-                    "XMP metadata replaced".into(),
+                    "XMP metadata replaced",
                     ok,
                     if ok {
                         "XMP metadata is not displayed content; signing tools update its dates"
@@ -582,83 +1656,86 @@ fn classify_catalog(
                     classify_acroform(cx, r, a, b, out)
                 }
                 (None, Some(Object::Ref(a))) if cx.is_new(*a) => {
-                    let d = cx.obj(cx.new, *a);
-                    let fields =
-                        refs_in(d.as_dict().and_then(|d| d.get(b"Fields")), cx.doc, cx.new);
-                    let ok = fields.iter().all(|f| cx.new_sig_fields.contains(f));
-                    out.push(change(
-                        cx.new,
-                        Some(*a),
-                        "interactive form added for a signature".into(),
-                        ok,
-                        if ok {
-                            "bookkeeping for a new signature"
-                        } else {
-                            "the new form has fields other than signatures"
-                        },
-                    ));
+                    // Judged when the new form object itself is classified.
                 }
                 (None, Some(Object::Dict(b))) => classify_acroform(cx, r, &Dict::new(), b, out),
                 _ => out.push(change(
-                    cx.new,
+                    rev,
                     Some(r),
-                    "interactive form replaced".into(),
+                    "interactive form replaced",
                     false,
                     "the form dictionary may only gain signature fields",
                 )),
             },
+            "Pages" => out.push(change(
+                rev,
+                Some(r),
+                "page tree (/Pages) replaced",
+                false,
+                "the pages may not change after signing",
+            )),
+            "Perms" => out.push(change(
+                rev,
+                Some(r),
+                "document permissions (/Perms) changed",
+                false,
+                "certification and usage rights are fixed by the signed revision",
+            )),
+            "OCProperties" => out.push(change(
+                rev,
+                Some(r),
+                "optional content (layer visibility) changed",
+                false,
+                "showing or hiding layers changes what the signed document shows",
+            )),
             other => out.push(change(
-                cx.new,
+                rev,
                 Some(r),
                 format!("document catalog entry /{other} changed"),
                 false,
-                "only /AcroForm, /DSS and /Extensions may change after signing",
+                "only /AcroForm, /DSS, /Extensions, /Metadata and /Version may change after signing",
             )),
         }
     }
 }
 
-fn classify_acroform(cx: &Rev<'_>, r: ObjRef, od: &Dict, nd: &Dict, out: &mut Vec<Change>) {
+fn classify_acroform(cx: &Cx<'_>, r: ObjRef, od: &Dict, nd: &Dict, out: &mut Vec<Change>) {
+    let rev = cx.new;
     for k in changed_keys(cx.doc, od, nd) {
         match k.as_str() {
-            "Fields" => {
-                let old = refs_in(od.get(b"Fields"), cx.doc, cx.old);
-                let new = refs_in(nd.get(b"Fields"), cx.doc, cx.new);
-                let kept = old.iter().all(|o| new.contains(o));
-                let added: Vec<&ObjRef> = new.iter().filter(|n| !old.contains(n)).collect();
-                let ok = kept && added.iter().all(|a| cx.new_sig_fields.contains(a));
-                out.push(change(
-                    cx.new,
-                    Some(r),
-                    if ok {
-                        "signature field added to the form".into()
-                    } else {
-                        "form fields added or removed".into()
-                    },
-                    ok,
-                    if ok {
-                        "bookkeeping for a new signature"
-                    } else {
-                        "only signature fields may be added after signing"
-                    },
-                ));
-            }
+            "Fields" => fields_diff(cx, r, out),
             "SigFlags" => out.push(change(
-                cx.new,
+                rev,
                 Some(r),
-                "form signature flags set".into(),
+                "form signature flags set",
                 true,
                 "bookkeeping for a new signature",
             )),
-            "DR" | "DA" => out.push(change(
-                cx.new,
-                Some(r),
-                format!("form default /{k} updated"),
-                true,
-                "default resources for signature appearances",
-            )),
+            "DR" => {
+                let ok = only_additions(
+                    cx,
+                    od.get(b"DR").unwrap_or(&Object::Null),
+                    nd.get(b"DR").unwrap_or(&Object::Null),
+                    0,
+                );
+                out.push(change(
+                    rev,
+                    Some(r),
+                    if ok {
+                        "form default resources extended"
+                    } else {
+                        "form default resources replaced"
+                    },
+                    ok,
+                    if ok {
+                        "new resources for new appearances"
+                    } else {
+                        "replacing a form font or resource changes how fields are displayed"
+                    },
+                ));
+            }
             other => out.push(change(
-                cx.new,
+                rev,
                 Some(r),
                 format!("form entry /{other} changed"),
                 false,
@@ -668,74 +1745,19 @@ fn classify_acroform(cx: &Rev<'_>, r: ObjRef, od: &Dict, nd: &Dict, out: &mut Ve
     }
 }
 
-fn classify_page(
-    cx: &Rev<'_>,
-    r: ObjRef,
-    od: &Dict,
-    nd: &Dict,
-    _perms: &Permissions,
-    out: &mut Vec<Change>,
-) {
-    let page_no = cx
-        .doc
-        .pages_in(cx.new)
-        .ok()
-        .and_then(|p| p.iter().position(|x| x.num == r.num))
-        .map(|i| i + 1);
-    let label = page_no
-        .map(|n| format!("page {n}"))
-        .unwrap_or_else(|| format!("page object {}", r.num));
-    for k in changed_keys(cx.doc, od, nd) {
-        if k == "Annots" {
-            let old = refs_in(od.get(b"Annots"), cx.doc, cx.old);
-            let new = refs_in(nd.get(b"Annots"), cx.doc, cx.new);
-            let kept = old.iter().all(|o| new.contains(o));
-            let added: Vec<&ObjRef> = new.iter().filter(|n| !old.contains(n)).collect();
-            let ok = kept && added.iter().all(|a| cx.new_sig_fields.contains(a));
-            out.push(change(
-                cx.new,
-                Some(r),
-                if ok {
-                    format!("signature widget added to {label}")
-                } else {
-                    format!("annotations of {label} changed")
-                },
-                ok,
-                if ok {
-                    "bookkeeping for a new signature"
-                } else {
-                    "annotations may not change after signing"
-                },
-            ));
-        } else if k == "Contents" {
-            out.push(change(
-                cx.new,
-                Some(r),
-                format!("{label} content stream replaced"),
-                false,
-                "page content may not change after signing",
-            ));
-        } else {
-            out.push(change(
-                cx.new,
-                Some(r),
-                format!("{label} entry /{k} changed"),
-                false,
-                "page properties may not change after signing",
-            ));
-        }
+/// Whether `new` keeps every entry of `old` (dictionaries compared key by key, a few
+/// levels deep, resolved in their views).
+fn only_additions(cx: &Cx<'_>, old: &Object, new: &Object, depth: usize) -> bool {
+    let o = cx.doc.deref_in(cx.old, old).unwrap_or(Object::Null);
+    let n = cx.doc.deref_in(cx.new, new).unwrap_or(Object::Null);
+    match (&o, &n) {
+        (Object::Null, _) => true,
+        (Object::Dict(a), Object::Dict(b)) if depth < 3 => a.iter().all(|(k, v)| {
+            b.get(k)
+                .is_some_and(|w| same(cx.doc, v, w) || only_additions(cx, v, w, depth + 1))
+        }),
+        _ => same(cx.doc, &o, &n),
     }
-}
-
-/// Whether `r` is an XMP metadata stream (`/Type /Metadata /Subtype /XML`) in the new view.
-fn is_xmp(cx: &Rev<'_>, r: ObjRef) -> bool {
-    matches!(cx.obj(cx.new, r), Object::Stream(s) if s.dict.get_name(b"Type") == Some(b"Metadata") && s.dict.get_name(b"Subtype") == Some(b"XML"))
-}
-
-/// "1.7" → 17, for comparing declared PDF versions.
-fn version_number(v: &str) -> u32 {
-    let mut it = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    it.next().unwrap_or(0) * 10 + it.next().unwrap_or(0)
 }
 
 /// The DSS dictionary and the containers it holds by reference (its `/Certs`, `/OCSPs`,
@@ -793,7 +1815,7 @@ fn dss_containers(doc: &Document, rev: usize) -> HashSet<ObjRef> {
 /// DSS): a DSS container in both revisions, shaped like one (a dictionary of DSS or VRI
 /// keys, or an array of references), and reachable from nothing but the DSS, so that no
 /// page, form or other content can be changed under the DSS's name.
-fn is_dss_container(cx: &Rev<'_>, r: ObjRef, new_obj: &Object) -> bool {
+fn is_dss_container(cx: &Cx<'_>, r: ObjRef, new_obj: &Object) -> bool {
     let shaped = match new_obj {
         Object::Array(a) => a.iter().all(|o| o.as_ref().is_some()),
         Object::Dict(d) => d.iter().all(|(k, v)| match k {
@@ -857,16 +1879,15 @@ fn reachable_avoiding(
     Some(seen)
 }
 
-fn is_acroform(cx: &Rev<'_>, r: ObjRef) -> bool {
-    cx.doc
-        .catalog_in(cx.new)
-        .ok()
-        .and_then(|c| c.get_ref(b"AcroForm"))
-        == Some(r)
+/// Whether `r` is an XMP metadata stream (`/Type /Metadata /Subtype /XML`) in the new view.
+fn is_xmp(cx: &Cx<'_>, r: ObjRef) -> bool {
+    matches!(cx.obj(cx.new, r), Object::Stream(s) if s.dict.get_name(b"Type") == Some(b"Metadata") && s.dict.get_name(b"Subtype") == Some(b"XML"))
 }
 
-fn is_info(cx: &Rev<'_>, r: ObjRef) -> bool {
-    cx.doc.trailer(cx.new).get_ref(b"Info") == Some(r)
+/// "1.7" → 17, for comparing declared PDF versions.
+fn version_number(v: &str) -> u32 {
+    let mut it = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    it.next().unwrap_or(0) * 10 + it.next().unwrap_or(0)
 }
 
 /// A short human description of an object ("page", "annotation FreeText", "stream").

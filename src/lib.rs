@@ -22,6 +22,7 @@ pub mod dss;
 pub mod form;
 pub mod inspect;
 pub mod io;
+pub mod mdp;
 pub mod net;
 pub mod pdf;
 pub mod pki;

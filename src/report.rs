@@ -251,6 +251,10 @@ pub struct SignatureReport {
     /// `/Name`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// For a certification signature: its DocMDP permission level `P` (1 = no changes,
+    /// 2 = form filling and signing, 3 = also annotations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub docmdp_level: Option<u8>,
     /// Coverage, when the `/ByteRange` could be read.
     pub coverage: Option<Coverage>,
     /// Changes made after this signature.
@@ -402,9 +406,13 @@ pub fn render_text(r: &FileReport) -> String {
         let _ = writeln!(o, "  [{}] {}: {}", status_str(f.status), f.id, f.message);
     }
     for (i, s) in r.signatures.iter().enumerate() {
+        let level = s
+            .docmdp_level
+            .map(|p| format!(", P={p}"))
+            .unwrap_or_default();
         let _ = writeln!(
             o,
-            "  Signature #{} — field {:?} ({}): {}{}",
+            "  Signature #{} — field {:?} ({}{level}): {}{}",
             i + 1,
             s.field,
             s.kind,

@@ -611,6 +611,7 @@ fn report_for(leaf: &Certificate, chain: &[Certificate]) -> FileReport {
         location: None,
         contact_info: None,
         name: None,
+        docmdp_level: None,
         coverage: None,
         changes: Vec::new(),
         checks: Vec::new(),

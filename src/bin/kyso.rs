@@ -16,8 +16,10 @@ use kyso::crypto::DigestAlgorithm;
 use kyso::pki::{Certificate, TrustStore};
 use kyso::policy::{Catalog, InputFile, Lang, Policy, PolicyOptions, Profiles};
 use kyso::revocation::{OnlineSource, RevocationPolicy};
+use kyso::sign::external::{ExternalSigner, PendingSignature};
 use kyso::sign::levels::{LevelOptions, PadesLevel};
-use kyso::sign::{KeySigner, SignOptions, SubFilterChoice};
+use kyso::sign::pkcs11::{Pkcs11Module, Pkcs11Options};
+use kyso::sign::{KeySigner, SignOptions, Signer, SubFilterChoice};
 use kyso::tsp::TsaClient;
 use kyso::validate::{ValidationOptions, Validator};
 
@@ -44,12 +46,14 @@ enum Command {
     Inspect(InspectArgs),
     /// Check a dossier (submission or result) against a procedure of the catalog.
     Check(CheckArgs),
+    /// List the slots, tokens, keys and certificates of a PKCS#11 module.
+    Tokens(TokensArgs),
 }
 
 #[derive(Args)]
 struct KeyArgs {
     /// PKCS#12 file with the key, certificate and chain.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "cert", "pkcs11_module"])]
     p12: Option<PathBuf>,
     /// Read the PKCS#12 password from this file (first line).
     #[arg(
@@ -65,8 +69,8 @@ struct KeyArgs {
     /// PEM private key (with --cert).
     #[arg(long, value_name = "KEY.pem", requires = "cert")]
     key: Option<PathBuf>,
-    /// PEM certificate of the signer (with --key).
-    #[arg(long, value_name = "CERT.pem", requires = "key")]
+    /// PEM certificate of the signer (with --key, or alone with --prepare).
+    #[arg(long, value_name = "CERT.pem", conflicts_with = "pkcs11_module")]
     cert: Option<PathBuf>,
     /// PEM file with the rest of the chain (intermediates, root).
     #[arg(long, value_name = "CHAIN.pem")]
@@ -88,6 +92,10 @@ struct SignArgs {
     output: PathBuf,
     #[command(flatten)]
     key: KeyArgs,
+    #[command(flatten)]
+    token: TokenArgs,
+    #[command(flatten)]
+    external: ExternalArgs,
     /// Sign this existing empty signature field, or create a field with this name.
     #[arg(long, value_name = "NAME")]
     field: Option<String>,
@@ -106,6 +114,10 @@ struct SignArgs {
     /// Signature format: PAdES (`ETSI.CAdES.detached`) or classic `adbe.pkcs7.detached`.
     #[arg(long, value_enum, default_value_t = SubFilterArg::Pades)]
     subfilter: SubFilterArg,
+    /// Certify the document (DocMDP): 1 = no changes allowed, 2 = form filling and signing,
+    /// 3 = also annotations. Only for a document without signatures.
+    #[arg(long, value_name = "P", value_parser = clap::value_parser!(u8).range(1..=3))]
+    certify: Option<u8>,
     /// PAdES baseline level: B-B, B-T (signature time-stamp), B-LT (plus validation data in
     /// the DSS), B-LTA (plus a document time-stamp).
     #[arg(long, value_name = "LEVEL", default_value = "B-B", value_parser = parse_level)]
@@ -213,6 +225,76 @@ enum AnchorArg {
     Above,
     Left,
     Right,
+}
+
+/// A key on a PKCS#11 token or HSM.
+#[derive(Args)]
+struct TokenArgs {
+    /// PKCS#11 module of the USB token or HSM (e.g. /usr/lib/softhsm/libsofthsm2.so).
+    #[arg(long, value_name = "PATH")]
+    pkcs11_module: Option<PathBuf>,
+    /// The token's label (default: the only token present).
+    #[arg(
+        long,
+        value_name = "LABEL",
+        requires = "pkcs11_module",
+        conflicts_with = "slot"
+    )]
+    token_label: Option<String>,
+    /// The token's slot ID (see `kyso tokens`).
+    #[arg(long, value_name = "N", requires = "pkcs11_module")]
+    slot: Option<u64>,
+    /// The private key's label (default: the only private key).
+    #[arg(long, value_name = "LABEL", requires = "pkcs11_module")]
+    key_label: Option<String>,
+    /// The private key's ID, hex.
+    #[arg(long, value_name = "HEX", requires = "pkcs11_module")]
+    key_id: Option<String>,
+    /// Read the token PIN from this environment variable.
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "pkcs11_module",
+        conflicts_with = "pin_file"
+    )]
+    pin_env: Option<String>,
+    /// Read the token PIN from this file (first line).
+    #[arg(long, value_name = "FILE", requires = "pkcs11_module")]
+    pin_file: Option<PathBuf>,
+}
+
+/// Two-phase signing, for remote signing services and keys held elsewhere.
+#[derive(Args)]
+struct ExternalArgs {
+    /// Step 1: write the prepared PDF to -o and the state to --state, print the hex digest to
+    /// sign (the signer's certificate comes from --cert and --chain).
+    #[arg(long, requires_all = ["state", "cert"], conflicts_with_all = ["finish", "p12", "key", "pkcs11_module"])]
+    prepare: bool,
+    /// Step 2: IN.pdf is the prepared PDF; check --signature and embed it.
+    #[arg(long, requires_all = ["state", "signature"], conflicts_with_all = ["p12", "key", "cert", "pkcs11_module"])]
+    finish: bool,
+    /// The signing state (JSON), written by --prepare and read by --finish.
+    #[arg(long, value_name = "STATE.json")]
+    state: Option<PathBuf>,
+    /// With --finish: the signature over the signed attributes, or a complete CMS (binary,
+    /// hex, base64 or PEM).
+    #[arg(long, value_name = "FILE", requires = "finish")]
+    signature: Option<PathBuf>,
+    /// With --prepare: also write the signed attributes (DER), the message to sign, here.
+    #[arg(long, value_name = "FILE", requires = "prepare")]
+    signed_attributes_out: Option<PathBuf>,
+    /// With --prepare: reserve this many more bytes for a CMS the signing service builds.
+    #[arg(long, value_name = "BYTES", requires = "prepare", default_value_t = 0)]
+    reserve: usize,
+}
+
+#[derive(Args)]
+struct TokensArgs {
+    #[command(flatten)]
+    token: TokenArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 #[derive(Args)]
@@ -364,6 +446,7 @@ fn main() -> ExitCode {
         Command::Extend(a) => extend(a),
         Command::Inspect(a) => inspect(a),
         Command::Check(a) => check(a),
+        Command::Tokens(a) => tokens(a),
     };
     match result {
         Ok(code) => code,
@@ -412,7 +495,7 @@ fn signer(args: &KeyArgs) -> Result<KeySigner, Fatal> {
         KeySigner::from_pem(&read(k)?, &read(c)?, chain.as_deref())?
     } else {
         return Err(Fatal(
-            "give a key: --p12 FILE, or --key KEY.pem --cert CERT.pem".into(),
+            "give a key: --p12 FILE, --key KEY.pem --cert CERT.pem, or --pkcs11-module PATH".into(),
         ));
     };
     let signer = if args.p12.is_some() {
@@ -427,12 +510,145 @@ fn signer(args: &KeyArgs) -> Result<KeySigner, Fatal> {
     } else {
         signer
     };
-    let digest = match args.digest {
+    Ok(signer.with_algorithm(digest_alg(args.digest), args.pss)?)
+}
+
+fn digest_alg(d: DigestArg) -> DigestAlgorithm {
+    match d {
         DigestArg::Sha256 => DigestAlgorithm::Sha256,
         DigestArg::Sha384 => DigestAlgorithm::Sha384,
         DigestArg::Sha512 => DigestAlgorithm::Sha512,
+    }
+}
+
+/// The token PIN from a file, an environment variable or a prompt on a terminal; `None`
+/// when there is none to ask for (a token without login or with a PIN pad). Zeroed on drop.
+fn pin(t: &TokenArgs, prompt: bool) -> Result<Option<zeroize::Zeroizing<String>>, Fatal> {
+    use zeroize::Zeroizing;
+    if let Some(f) = &t.pin_file {
+        let bytes = Zeroizing::new(read(f)?);
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| Fatal(format!("{}: the PIN is not UTF-8", f.display())))?;
+        let line = text.lines().next().unwrap_or("");
+        return Ok(Some(Zeroizing::new(line.to_string())));
+    }
+    if let Some(var) = &t.pin_env {
+        return std::env::var(var)
+            .map(|p| Some(Zeroizing::new(p)))
+            .map_err(|_| Fatal(format!("environment variable {var} is not set")));
+    }
+    if prompt && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        let p = Zeroizing::new(rpassword::prompt_password("Token PIN: ")?);
+        return Ok((!p.is_empty()).then_some(p));
+    }
+    Ok(None)
+}
+
+fn pkcs11_options(t: &TokenArgs, k: Option<&KeyArgs>) -> Result<Pkcs11Options, Fatal> {
+    let key_id = match &t.key_id {
+        Some(h) => Some(
+            kyso::sign::external::decode_hex(&h.replace(':', ""))
+                .ok_or_else(|| Fatal(format!("--key-id: {h:?} is not hex")))?,
+        ),
+        None => None,
     };
-    Ok(signer.with_algorithm(digest, args.pss)?)
+    let mut o = Pkcs11Options {
+        slot: t.slot,
+        token_label: t.token_label.clone(),
+        key_label: t.key_label.clone(),
+        key_id,
+        ..Pkcs11Options::default()
+    };
+    if let Some(k) = k {
+        o.digest = digest_alg(k.digest);
+        o.pss = k.pss;
+        o.chain = load_certs(k.chain.as_slice())?;
+    }
+    Ok(o)
+}
+
+/// The signer the arguments name: a PKCS#11 token, a PKCS#12 file or a PEM key.
+fn any_signer(args: &KeyArgs, token: &TokenArgs) -> Result<Box<dyn Signer>, Fatal> {
+    let Some(module) = &token.pkcs11_module else {
+        return Ok(Box::new(signer(args)?));
+    };
+    let module = Pkcs11Module::load(module)?;
+    let opts = pkcs11_options(token, Some(args))?;
+    let pin = pin(token, true)?;
+    Ok(Box::new(
+        module.signer(&opts, pin.as_deref().map(String::as_str))?,
+    ))
+}
+
+fn prepare_external(a: &SignArgs, input: &[u8], opts: &SignOptions) -> Result<ExitCode, Fatal> {
+    let (Some(cert), Some(state_path)) = (&a.key.cert, &a.external.state) else {
+        return Err(Fatal("--prepare needs --cert and --state".into()));
+    };
+    let mut certs = load_certs(std::slice::from_ref(cert))?;
+    if certs.is_empty() {
+        return Err(Fatal(format!("{}: no certificate", cert.display())));
+    }
+    let cert = certs.remove(0);
+    certs.extend(load_certs(a.key.chain.as_slice())?);
+    let signer = ExternalSigner::new(cert, certs)?
+        .with_algorithm(digest_alg(a.key.digest), a.key.pss)?
+        .with_extra_capacity(a.external.reserve);
+    let prepared = kyso::sign::external::prepare_external(input, &signer, opts)?;
+    kyso::io::write_atomic(&a.output, &prepared.pdf, a.force)?;
+    kyso::io::write_atomic(state_path, prepared.state.to_json().as_bytes(), a.force)?;
+    if let Some(p) = &a.external.signed_attributes_out {
+        kyso::io::write_atomic(p, &prepared.state.signed_attributes, a.force)?;
+    }
+    println!(
+        "{}",
+        kyso::sign::hex_upper(&prepared.state.to_be_signed_digest).to_ascii_lowercase()
+    );
+    eprintln!(
+        "prepared {} → {}; state in {}. Sign the {} digest printed above ({}), then run          kyso sign {} -o SIGNED.pdf --finish --state {} --signature SIG",
+        a.input.display(),
+        a.output.display(),
+        state_path.display(),
+        prepared.state.digest_algorithm.name(),
+        prepared.state.scheme.name(),
+        a.output.display(),
+        state_path.display(),
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn finish_external(a: &SignArgs, prepared: &[u8]) -> Result<ExitCode, Fatal> {
+    let (Some(state_path), Some(sig_path)) = (&a.external.state, &a.external.signature) else {
+        return Err(Fatal("--finish needs --state and --signature".into()));
+    };
+    let state_text = String::from_utf8(read(state_path)?)
+        .map_err(|_| Fatal(format!("{}: not a signing state", state_path.display())))?;
+    let state = PendingSignature::from_json(&state_text)?;
+    let signature = kyso::sign::external::decode_signature_file(&read(sig_path)?);
+    let signed = kyso::sign::external::finish_external(prepared, &state, &signature)?;
+    kyso::io::write_atomic(&a.output, &signed, a.force)?;
+    eprintln!(
+        "signed {} → {} ({} bytes)",
+        a.input.display(),
+        a.output.display(),
+        signed.len()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn tokens(a: TokensArgs) -> Result<ExitCode, Fatal> {
+    let Some(path) = &a.token.pkcs11_module else {
+        return Err(Fatal("give the module: --pkcs11-module PATH".into()));
+    };
+    let module = Pkcs11Module::load(path)?;
+    let opts = pkcs11_options(&a.token, None)?;
+    let pin = pin(&a.token, false)?;
+    let slots = module.list(&opts, pin.as_deref().map(String::as_str))?;
+    let text = match a.format {
+        Format::Text => kyso::sign::pkcs11::render_listing(&slots),
+        Format::Json => serde_json::to_string_pretty(&slots)? + "\n",
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
@@ -442,20 +658,36 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
         ));
     }
     let input = read(&a.input)?;
-    let signer = signer(&a.key)?;
+    if (a.external.prepare || a.external.finish) && (a.level != PadesLevel::BB || a.tsa.is_some()) {
+        return Err(Fatal(
+            "two-phase signing makes B-B signatures: raise them to B-LT or B-LTA afterwards with kyso extend"
+                .into(),
+        ));
+    }
+    if a.external.finish {
+        return finish_external(&a, &input);
+    }
+    if a.external.state.is_some() && !a.external.prepare {
+        return Err(Fatal("--state goes with --prepare or --finish".into()));
+    }
     let opts = SignOptions {
-        field: a.field,
-        reason: a.reason,
-        location: a.location,
-        contact_info: a.contact_info,
-        name: a.name,
+        field: a.field.clone(),
+        reason: a.reason.clone(),
+        location: a.location.clone(),
+        contact_info: a.contact_info.clone(),
+        name: a.name.clone(),
         sub_filter: match a.subfilter {
             SubFilterArg::Pades => SubFilterChoice::Pades,
             SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
         },
         visible: visible_signature(&a.visible)?,
+        certify: a.certify,
         ..SignOptions::default()
     };
+    if a.external.prepare {
+        return prepare_external(&a, &input, &opts);
+    }
+    let signer = any_signer(&a.key, &a.token)?;
     let lvl = LevelOptions {
         level: a.level,
         tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
@@ -466,7 +698,7 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     if a.tsa.is_some() && a.level < PadesLevel::BT {
         return Err(Fatal("--tsa needs --level B-T, B-LT or B-LTA".into()));
     }
-    let signed = kyso::sign::levels::sign(&input, &signer, &opts, &lvl)?;
+    let signed = kyso::sign::levels::sign(&input, signer.as_ref(), &opts, &lvl)?;
     for n in &signed.notes {
         eprintln!("note: {n}");
     }

@@ -1062,7 +1062,10 @@ fn parse_table(p: &mut Parser<'_>, file_len: u64) -> Result<(BTreeMap<u32, XrefE
 }
 
 /// Decodes the entries of an xref stream's (decoded) data per `/W` and `/Index`.
-fn parse_xref_stream_entries(dict: &Dict, data: &[u8]) -> Result<BTreeMap<u32, XrefEntry>> {
+pub(crate) fn parse_xref_stream_entries(
+    dict: &Dict,
+    data: &[u8],
+) -> Result<BTreeMap<u32, XrefEntry>> {
     let bad = |m: &str| PdfError::MalformedXref(m.to_string());
     let w = dict
         .get(b"W")

@@ -9,9 +9,19 @@ use crate::pki::Certificate;
 
 use super::SignError;
 
-/// Something that can sign for a certificate: a key file, a token, a remote service.
+/// Something that can sign for a certificate: a key file ([`KeySigner`]), a PKCS#11 token or
+/// HSM ([`Pkcs11Signer`](super::pkcs11::Pkcs11Signer)), a remote service
+/// ([`CallbackSigner`](super::external::CallbackSigner)), or your own implementation. Every
+/// signing path (levels, certification, batches) takes a `&dyn Signer`.
 ///
 /// Implementations must be cheap to call many times: unlock once, sign many.
+///
+/// Devices that sign a digest rather than the message implement [`Signer::sign`] by hashing
+/// `message` with `self.scheme().digest()` and converting what the device returns into the
+/// CMS form: [`digest_info`](super::external::digest_info) wraps the digest for raw RSA
+/// PKCS#1 v1.5 (`CKM_RSA_PKCS`), [`ecdsa_raw_to_der`](super::external::ecdsa_raw_to_der)
+/// turns an ECDSA `r || s` (`CKM_ECDSA`) into DER. [`CallbackSigner`](super::external::CallbackSigner)
+/// does both for a closure.
 pub trait Signer: Send + Sync {
     /// The signer's certificate.
     fn certificate(&self) -> &Certificate;
@@ -19,7 +29,9 @@ pub trait Signer: Send + Sync {
     fn chain(&self) -> &[Certificate];
     /// The scheme this signer uses.
     fn scheme(&self) -> SignatureScheme;
-    /// Signs `message` (the DER of the signed attributes) with the scheme.
+    /// Signs `message` (the DER of the signed attributes) with the scheme, returning the
+    /// signature value as it goes into the CMS (the RSA signature block; DER
+    /// `ECDSA-Sig-Value` for ECDSA).
     ///
     /// # Errors
     /// When the key or device fails.
@@ -62,7 +74,12 @@ impl KeySigner {
                 "the private key does not match the certificate".into(),
             ));
         }
-        let scheme = default_scheme(&key, cert.key_info().bits, DigestAlgorithm::Sha256, false)?;
+        let scheme = default_scheme(
+            key.id(),
+            cert.key_info().bits,
+            DigestAlgorithm::Sha256,
+            false,
+        )?;
         let chain = chain.into_iter().filter(|c| c != &cert).collect();
         Ok(KeySigner {
             key,
@@ -139,7 +156,7 @@ impl KeySigner {
     /// # Errors
     /// When the combination is not supported for this key.
     pub fn with_algorithm(mut self, digest: DigestAlgorithm, pss: bool) -> Result<Self, SignError> {
-        self.scheme = default_scheme(&self.key, self.cert.key_info().bits, digest, pss)?;
+        self.scheme = default_scheme(self.key.id(), self.cert.key_info().bits, digest, pss)?;
         Ok(self)
     }
 
@@ -154,13 +171,27 @@ fn order_chain(chain: Vec<Certificate>) -> Vec<Certificate> {
     chain
 }
 
+/// The scheme a signer for `cert`'s key uses with `digest` (RSASSA-PSS instead of PKCS#1
+/// v1.5 for RSA keys when `pss`): the same choice [`KeySigner`] makes, for signers whose key
+/// is elsewhere (tokens, remote services).
+///
+/// # Errors
+/// When the combination is not supported for this key.
+pub fn scheme_for_certificate(
+    cert: &Certificate,
+    digest: DigestAlgorithm,
+    pss: bool,
+) -> Result<SignatureScheme, SignError> {
+    default_scheme(cert.public_key().id(), cert.key_info().bits, digest, pss)
+}
+
 fn default_scheme(
-    key: &PKey<Private>,
+    key_id: Id,
     bits: u32,
     digest: DigestAlgorithm,
     pss: bool,
 ) -> Result<SignatureScheme, SignError> {
-    match key.id() {
+    match key_id {
         Id::RSA if pss => Ok(SignatureScheme::RsaPss {
             digest,
             mgf_digest: digest,

@@ -9,14 +9,17 @@
 //!
 //! **Invariant:** the input bytes are a prefix of the output.
 
+pub mod certify;
+pub mod external;
 pub mod keys;
 pub mod levels;
+pub mod pkcs11;
 
 use crate::cms;
 use crate::crypto::DigestAlgorithm;
 use crate::pdf::{Dict, Document, IncrementalUpdate, ObjRef, Object, PdfError, PdfString};
 
-pub use keys::{KeySigner, Signer};
+pub use keys::{scheme_for_certificate, KeySigner, Signer};
 
 /// Errors while signing. Nothing is written when signing fails.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +85,10 @@ pub struct SignOptions {
     /// Skip the signer certificate checks (validity period, key usage). For tests that need
     /// a signature by a bad certificate; never use it for real documents.
     pub danger_skip_certificate_checks: bool,
+    /// Write a certification (DocMDP) signature with this permission level: 1 = no changes,
+    /// 2 = form filling and signing, 3 = also annotations. Refused when the document is
+    /// already signed. See [`certify`].
+    pub certify: Option<u8>,
 }
 
 /// Refuses a certificate that is expired, not yet valid, or lacks a signing key usage.
@@ -293,7 +300,14 @@ pub fn prepare(
         .visible
         .as_ref()
         .map(|vis| VisibleContext { opts, vis, now });
-    prepare_with_appearance(input, sig_dict, opts.field.as_deref(), capacity, visible)
+    prepare_with(
+        input,
+        sig_dict,
+        opts.field.as_deref(),
+        capacity,
+        Some(opts),
+        visible,
+    )
 }
 
 /// What a visible signature's widget is built from.
@@ -314,15 +328,18 @@ fn prepare_dictionary(
     field: Option<&str>,
     capacity: usize,
 ) -> Result<PreparedDocument, SignError> {
-    prepare_with_appearance(input, sig_dict, field, capacity, None)
+    prepare_with(input, sig_dict, field, capacity, None, None)
 }
 
-/// [`prepare_dictionary`], with a visible signature's widget when `visible` is given.
-fn prepare_with_appearance(
+/// [`prepare_dictionary`], for a signature (`mdp`: its options) honouring and writing
+/// certification and field locks ([`certify`]), with a visible signature's widget when
+/// `visible` is given.
+fn prepare_with(
     input: &[u8],
-    sig_dict: Dict,
+    mut sig_dict: Dict,
     field: Option<&str>,
     capacity: usize,
+    mdp: Option<&SignOptions>,
     visible: Option<VisibleContext<'_>>,
 ) -> Result<PreparedDocument, SignError> {
     let doc = Document::from_bytes(input.to_vec())?;
@@ -334,8 +351,23 @@ fn prepare_with_appearance(
     }
     let mut update = IncrementalUpdate::new(&doc);
     let sig_ref = update.alloc();
+    if let Some(opts) = mdp {
+        let references = certify::references(&doc, opts)?;
+        if !references.is_empty() {
+            let mut all = sig_dict
+                .get(b"Reference")
+                .and_then(Object::as_array)
+                .map(<[Object]>::to_vec)
+                .unwrap_or_default();
+            all.extend(references);
+            sig_dict.set("Reference", all);
+        }
+    }
     update.put(sig_ref, Object::Dict(sig_dict));
     add_field(&doc, &mut update, sig_ref, field, visible)?;
+    if mdp.is_some_and(|o| o.certify.is_some()) {
+        certify::add_perms(&doc, &mut update, sig_ref)?;
+    }
 
     let mut out = input.to_vec();
     let written = update.write(&doc, &mut out)?;

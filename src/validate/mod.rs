@@ -6,6 +6,7 @@
 //! doubt, the verdict is not "valid": a check that could not run is `NotRun` or
 //! `Indeterminate`, never `Passed`.
 
+pub mod certification;
 pub mod ltv;
 pub mod sigdict;
 pub mod signature;
@@ -145,6 +146,7 @@ struct FoundSignature {
     field: String,
     object: Option<ObjRef>,
     dict: Option<crate::pdf::Dict>,
+    field_dict: Option<crate::pdf::Dict>,
 }
 
 impl Validator {
@@ -255,7 +257,13 @@ impl Validator {
         }
         trailing_bytes_finding(doc, &mut report);
         unreachable_signatures(doc, &found, &mut report);
-        let certification = certification_signature(doc);
+        let certification = certification::find(
+            doc,
+            &found
+                .iter()
+                .map(|f| (f.object, f.dict.as_ref()))
+                .collect::<Vec<_>>(),
+        );
 
         // Pool the validation data, then judge document time-stamps newest first (each one's
         // validity proves the existence of what it covers to the older ones), then the rest.
@@ -289,6 +297,7 @@ impl Validator {
         // Order by signed length (revision order).
         sigs.sort_by_key(|(end, _)| *end);
         report.signatures = sigs.into_iter().map(|(_, s)| s).collect();
+        certification::enforce_first(&mut report.signatures);
         report.conclude();
         report
     }
@@ -297,7 +306,7 @@ impl Validator {
         &self,
         doc: &Document,
         found: &FoundSignature,
-        certification: Option<ObjRef>,
+        certification: Option<certification::Certification>,
         now: i64,
         ctx: &ltv::LtvContext<'_>,
     ) -> (u64, SignatureReport) {
@@ -322,6 +331,7 @@ impl Validator {
             location: None,
             contact_info: None,
             name: None,
+            docmdp_level: None,
             coverage: None,
             changes: Vec::new(),
             checks: Vec::new(),
@@ -337,7 +347,7 @@ impl Validator {
         rep.sub_filter = dict
             .get_name(b"SubFilter")
             .map(|n| String::from_utf8_lossy(n).into_owned());
-        let is_cert = certification.is_some() && certification == found.object;
+        let is_cert = certification.is_some_and(|c| Some(c.object) == found.object);
         let sd = match sigdict::check(doc, found.object, dict, is_cert) {
             Ok(sd) => sd,
             Err(msg) => {
@@ -360,6 +370,16 @@ impl Validator {
             "/Contents and /ByteRange are well formed and /ByteRange excludes exactly /Contents",
         );
         rep.kind = sd.kind.as_str();
+        if sd.kind == SigKind::Certification {
+            let level = match certification {
+                Some(c) if is_cert => c.level,
+                _ => crate::mdp::transforms(doc, doc.last_revision(), dict)
+                    .docmdp
+                    .unwrap_or(crate::mdp::DEFAULT_DOCMDP_LEVEL),
+            };
+            rep.docmdp_level = Some(level);
+            checks.pass("certification", certification::level_check(level));
+        }
         rep.reason = sd.text(b"Reason");
         rep.location = sd.text(b"Location");
         rep.contact_info = sd.text(b"ContactInfo");
@@ -417,9 +437,16 @@ impl Validator {
             );
         }
 
+        let perms = certification::permissions_for(
+            doc,
+            found.field_dict.as_ref(),
+            dict,
+            certification.map(|c| (c, c.signed_end.is_some_and(|e| e <= sd.signed_end()))),
+            self.options.allow_form_filling,
+        );
         if sd.kind == SigKind::DocumentTimestamp {
             self.check_document_timestamp(doc, &sd, covered, ctx, &mut rep, &mut checks);
-            self.check_modifications(doc, covered, &mut rep, &mut checks);
+            self.check_modifications(doc, covered, &perms, &mut rep, &mut checks);
             return finish(rep, checks, sd.signed_end());
         }
 
@@ -449,7 +476,7 @@ impl Validator {
             .map(crate::time::format_rfc3339);
         rep.proven_signing_time = facts.proven_time.map(crate::time::format_rfc3339);
         rep.timestamped = facts.timestamped;
-        self.check_modifications(doc, covered, &mut rep, &mut checks);
+        self.check_modifications(doc, covered, &perms, &mut rep, &mut checks);
         finish(rep, checks, sd.signed_end())
     }
 
@@ -458,14 +485,11 @@ impl Validator {
         &self,
         doc: &Document,
         covered: usize,
+        perms: &crate::diff::Permissions,
         rep: &mut SignatureReport,
         checks: &mut CheckList,
     ) {
-        let changes = crate::diff::changes_after(
-            doc,
-            covered,
-            &crate::diff::Permissions::for_signature(self.options.allow_form_filling),
-        );
+        let changes = crate::diff::changes_after(doc, covered, perms);
         match changes {
             Ok(changes) => {
                 let bad = changes.iter().filter(|c| !c.allowed).count();
@@ -635,17 +659,10 @@ fn find_signatures(doc: &Document) -> Result<Vec<FoundSignature>, PdfError> {
             field: f.name.clone(),
             object: v.as_ref(),
             dict,
+            field_dict: Some(f.dict.clone()),
         });
     }
     Ok(out)
-}
-
-/// The certification signature named by `/Perms /DocMDP`, if any.
-fn certification_signature(doc: &Document) -> Option<ObjRef> {
-    let last = doc.last_revision();
-    let catalog = doc.catalog_in(last).ok()?;
-    let perms = doc.deref_in(last, catalog.get(b"Perms")?).ok()?;
-    perms.as_dict()?.get_ref(b"DocMDP")
 }
 
 /// Bytes after the final `%%EOF` that are not white space are not part of any revision: they

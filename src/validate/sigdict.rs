@@ -29,6 +29,17 @@ impl SigKind {
     }
 }
 
+/// The signature handlers (`/Filter`) whose dictionaries kyso reads: the handler only names
+/// the software that made the signature; the `/SubFilter` says how to verify it.
+const KNOWN_FILTERS: &[&[u8]] = &[
+    b"Adobe.PPKLite",
+    b"Adobe.PPKMS",
+    b"Adobe.PubSec",
+    b"Entrust.PPKEF",
+    b"CICI.SignIt",
+    b"VeriSign.PPKVS",
+];
+
 /// The `/SubFilter`s kyso validates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubFilter {
@@ -140,8 +151,16 @@ pub fn check(
             ))
         }
     }
-    if dict.get(b"Filter").is_some_and(|f| f.as_name().is_none()) {
-        return Err("/Filter is not a name".into());
+    match dict.get(b"Filter") {
+        None => return Err("the signature dictionary has no /Filter".into()),
+        Some(Object::Name(n)) if KNOWN_FILTERS.contains(&n.as_slice()) => {}
+        Some(Object::Name(n)) => {
+            return Err(format!(
+                "unknown /Filter {} (a signature handler kyso does not know)",
+                String::from_utf8_lossy(n)
+            ))
+        }
+        Some(_) => return Err("/Filter is not a name".into()),
     }
     if dict.contains(b"Cert") && sub_filter != SubFilter::Rfc3161 {
         // /Cert is only meaningful for adbe.x509.rsa_sha1; elsewhere it is ignored, harmlessly.

@@ -182,6 +182,7 @@ fn sig(subject: &str, root: Root) -> SignatureReport {
         location: None,
         contact_info: None,
         name: None,
+        docmdp_level: None,
         coverage: None,
         changes: Vec::new(),
         checks: [

@@ -1,0 +1,767 @@
+//! What a page paints, roughly: the bounding boxes (in default user space) of the text,
+//! images, XObjects and painted paths of its content streams, and of its visible
+//! annotations. Used to decide whether an annotation or a signature widget added after a
+//! signature covers signed content (the Evil Annotation and Sneaky Signature attacks,
+//! Rohlmann et al., IEEE S&P 2021).
+//!
+//! The boxes over-approximate (text widths assume 0.6 em per byte; form XObjects count by
+//! their whole `/BBox`); when a content stream cannot be read or is too long to scan, the
+//! whole page counts as painted. Over-approximating is the safe direction here: it can only
+//! turn an added annotation into a disallowed change.
+
+use crate::pdf::{Dict, Document, ObjRef, Object};
+
+/// A rectangle `[llx, lly, urx, ury]`, normalised.
+pub type Rect = [f64; 4];
+
+/// What a painted box holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Painted {
+    /// Text.
+    Text,
+    /// An image (or an XObject).
+    Image,
+    /// Paths and shadings.
+    Graphics,
+    /// A visible annotation or form field.
+    Annotation,
+    /// Content that could not be read: the whole page.
+    Unknown,
+}
+
+impl Painted {
+    /// For messages: "over text".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Painted::Text => "text",
+            Painted::Image => "an image",
+            Painted::Graphics => "graphics",
+            Painted::Annotation => "a form field or annotation",
+            Painted::Unknown => "page content",
+        }
+    }
+}
+
+/// A painted box.
+pub type Boxed = (Rect, Painted);
+
+/// What `r` covers among `boxes`, text first.
+pub fn covers(r: &Rect, boxes: &[Boxed]) -> Option<Painted> {
+    let hits: Vec<Painted> = boxes
+        .iter()
+        .filter(|(b, _)| intersects(r, b))
+        .map(|(_, k)| *k)
+        .collect();
+    [
+        Painted::Text,
+        Painted::Image,
+        Painted::Annotation,
+        Painted::Graphics,
+        Painted::Unknown,
+    ]
+    .into_iter()
+    .find(|k| hits.contains(k))
+}
+
+/// Tokens scanned at most per page before giving up (the whole page then counts as painted).
+const MAX_TOKENS: usize = 2_000_000;
+/// Graphics state nesting tracked at most.
+const MAX_STACK: usize = 64;
+/// Depth of the `/Parent` chain followed for inherited `/Resources` and `/MediaBox`.
+const MAX_PARENTS: usize = 32;
+
+/// A normalised rectangle from a PDF array of four numbers.
+pub fn rect_of(o: &Object) -> Option<Rect> {
+    let a = o.as_array()?;
+    if a.len() != 4 {
+        return None;
+    }
+    let v: Vec<f64> = a.iter().filter_map(Object::as_number).collect();
+    if v.len() != 4 || v.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    Some([
+        v[0].min(v[2]),
+        v[1].min(v[3]),
+        v[0].max(v[2]),
+        v[1].max(v[3]),
+    ])
+}
+
+/// Whether two rectangles share an area (more than a hairline).
+pub fn intersects(a: &Rect, b: &Rect) -> bool {
+    let w = a[2].min(b[2]) - a[0].max(b[0]);
+    let h = a[3].min(b[3]) - a[1].max(b[1]);
+    w > 0.5 && h > 0.5
+}
+
+/// Whether `r` has an area.
+pub fn has_area(r: &Rect) -> bool {
+    r[2] - r[0] > 0.5 && r[3] - r[1] > 0.5
+}
+
+type Matrix = [f64; 6];
+const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
+
+/// `a` then `b` (PDF row-vector convention: p' = p × a × b).
+fn mul(a: &Matrix, b: &Matrix) -> Matrix {
+    [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+        a[4] * b[0] + a[5] * b[2] + b[4],
+        a[4] * b[1] + a[5] * b[3] + b[5],
+    ]
+}
+
+fn apply(m: &Matrix, x: f64, y: f64) -> (f64, f64) {
+    (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
+}
+
+fn bbox_of(m: &Matrix, r: &Rect) -> Rect {
+    let pts = [
+        apply(m, r[0], r[1]),
+        apply(m, r[2], r[1]),
+        apply(m, r[0], r[3]),
+        apply(m, r[2], r[3]),
+    ];
+    let mut out = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for (x, y) in pts {
+        out[0] = out[0].min(x);
+        out[1] = out[1].min(y);
+        out[2] = out[2].max(x);
+        out[3] = out[3].max(y);
+    }
+    out
+}
+
+/// A page attribute, inherited through `/Parent` (ISO 32000-1 §7.7.3.4).
+fn inherited(doc: &Document, rev: usize, page: &Dict, key: &[u8]) -> Option<Object> {
+    let mut d = page.clone();
+    for _ in 0..MAX_PARENTS {
+        if let Some(v) = d.get(key) {
+            return doc.deref_in(rev, v).ok();
+        }
+        let parent = doc.deref_in(rev, d.get(b"Parent")?).ok()?;
+        d = parent.as_dict()?.clone();
+    }
+    None
+}
+
+/// The page's `/MediaBox` (inherited), or US Letter-ish A4 when unreadable.
+pub fn media_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
+    inherited(doc, rev, page, b"MediaBox")
+        .and_then(|m| rect_of(&m))
+        .unwrap_or([0.0, 0.0, 612.0, 842.0])
+}
+
+/// Whether an annotation dictionary paints something: not hidden, a rectangle with an area,
+/// and an appearance stream with content (or, without one, a type viewers draw themselves).
+pub fn annotation_paints(doc: &Document, rev: usize, annot: &Dict) -> bool {
+    let flags = annot.get_int(b"F").unwrap_or(0);
+    if flags & (2 | 32) != 0 {
+        return false; // Hidden or NoView
+    }
+    let Some(rect) = annot.get(b"Rect").and_then(|r| doc.deref_in(rev, r).ok()) else {
+        return false;
+    };
+    if !rect_of(&rect).is_some_and(|r| has_area(&r)) {
+        return false;
+    }
+    let ap = annot
+        .get(b"AP")
+        .and_then(|a| doc.deref_in(rev, a).ok())
+        .and_then(|a| a.as_dict().cloned());
+    let normal = ap
+        .as_ref()
+        .and_then(|a| a.get(b"N"))
+        .and_then(|n| doc.deref_in(rev, n).ok());
+    match normal {
+        Some(Object::Stream(s)) => stream_has_content(doc, &s),
+        Some(Object::Dict(states)) => {
+            let state = annot.get_name(b"AS");
+            states
+                .iter()
+                .filter(|(k, _)| state.is_none_or(|s| s == *k))
+                .any(|(_, v)| match doc.deref_in(rev, v) {
+                    Ok(Object::Stream(s)) => stream_has_content(doc, &s),
+                    _ => false,
+                })
+        }
+        _ => {
+            let sig = annot.get_name(b"FT") == Some(b"Sig");
+            !sig && !matches!(
+                annot.get_name(b"Subtype"),
+                Some(b"Text" | b"Popup" | b"Link")
+            )
+        }
+    }
+}
+
+fn stream_has_content(doc: &Document, s: &crate::pdf::Stream) -> bool {
+    match doc.stream_decoded(s) {
+        Ok(d) => d.iter().any(|c| !c.is_ascii_whitespace()),
+        Err(_) => true,
+    }
+}
+
+/// What an annotation's normal appearance paints (text, images, graphics), from its
+/// content; `None` when it has no appearance stream.
+pub fn appearance_kinds(doc: &Document, rev: usize, annot: &Dict) -> Option<Vec<Painted>> {
+    let ap = doc
+        .deref_in(rev, annot.get(b"AP")?)
+        .ok()?
+        .as_dict()?
+        .clone();
+    let n = doc.deref_in(rev, ap.get(b"N")?).ok()?;
+    let streams: Vec<crate::pdf::Stream> = match n {
+        Object::Stream(s) => vec![s],
+        Object::Dict(states) => states
+            .iter()
+            .take(16)
+            .filter_map(|(_, v)| match doc.deref_in(rev, v) {
+                Ok(Object::Stream(s)) => Some(s),
+                _ => None,
+            })
+            .collect(),
+        _ => return None,
+    };
+    let mut kinds = Vec::new();
+    for s in streams {
+        let resources = s
+            .dict
+            .get(b"Resources")
+            .and_then(|r| doc.deref_in(rev, r).ok())
+            .and_then(|r| r.as_dict().cloned())
+            .unwrap_or_default();
+        let mut boxes = Vec::new();
+        match doc.stream_decoded(&s) {
+            Ok(data) => {
+                if !scan(doc, rev, &data, &resources, [0.0; 4], &mut boxes) {
+                    kinds.push(Painted::Unknown);
+                }
+            }
+            Err(_) => kinds.push(Painted::Unknown),
+        }
+        kinds.extend(boxes.into_iter().map(|b| b.1));
+    }
+    Some(kinds)
+}
+
+/// The boxes a page paints in revision `rev`: its content streams, and its visible
+/// annotations other than those in `ignore`.
+pub fn painted_boxes(doc: &Document, rev: usize, page: ObjRef, ignore: &[ObjRef]) -> Vec<Boxed> {
+    let Ok(Object::Dict(pd)) = doc.resolve_in(rev, page) else {
+        return Vec::new();
+    };
+    let mbox = media_box(doc, rev, &pd);
+    let mut boxes = Vec::new();
+    let mut data = Vec::new();
+    let mut unreadable = false;
+    match pd.get(b"Contents").map(|c| doc.deref_in(rev, c)) {
+        Some(Ok(Object::Stream(s))) => match doc.stream_decoded(&s) {
+            Ok(d) => data = d,
+            Err(_) => unreadable = true,
+        },
+        Some(Ok(Object::Array(parts))) => {
+            for p in parts.iter().take(10_000) {
+                match doc.deref_in(rev, p) {
+                    Ok(Object::Stream(s)) => match doc.stream_decoded(&s) {
+                        Ok(d) => {
+                            data.extend_from_slice(&d);
+                            data.push(b'\n');
+                        }
+                        Err(_) => unreadable = true,
+                    },
+                    Ok(Object::Null) => {}
+                    _ => unreadable = true,
+                }
+            }
+        }
+        Some(Ok(Object::Null)) | None => {}
+        Some(_) => unreadable = true,
+    }
+    let resources = inherited(doc, rev, &pd, b"Resources")
+        .and_then(|r| r.as_dict().cloned())
+        .unwrap_or_default();
+    if unreadable || !scan(doc, rev, &data, &resources, mbox, &mut boxes) {
+        boxes.push((mbox, Painted::Unknown));
+    }
+    if let Some(Ok(Object::Array(annots))) = pd.get(b"Annots").map(|a| doc.deref_in(rev, a)) {
+        for a in annots.iter().take(10_000) {
+            if a.as_ref().is_some_and(|r| ignore.contains(&r)) {
+                continue;
+            }
+            let Ok(Object::Dict(ad)) = doc.deref_in(rev, a) else {
+                continue;
+            };
+            if annotation_paints(doc, rev, &ad) {
+                if let Some(r) = ad.get(b"Rect").and_then(rect_of) {
+                    boxes.push((r, Painted::Annotation));
+                }
+            }
+        }
+    }
+    boxes
+}
+
+#[derive(Debug, Clone)]
+enum Operand {
+    Num(f64),
+    Str(usize),
+    Name(Vec<u8>),
+    Array(Vec<Operand>),
+    Other,
+}
+
+struct Lexer<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+enum Tok {
+    Operand(Operand),
+    ArrayStart,
+    ArrayEnd,
+    Op(Vec<u8>),
+}
+
+fn is_ws(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
+}
+
+fn is_delim(c: u8) -> bool {
+    matches!(
+        c,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
+}
+
+impl Lexer<'_> {
+    fn next(&mut self) -> Option<Tok> {
+        loop {
+            let c = *self.b.get(self.i)?;
+            if is_ws(c) {
+                self.i += 1;
+            } else if c == b'%' {
+                while self
+                    .b
+                    .get(self.i)
+                    .is_some_and(|&c| c != b'\n' && c != b'\r')
+                {
+                    self.i += 1;
+                }
+            } else {
+                break;
+            }
+        }
+        let c = self.b[self.i];
+        match c {
+            b'[' => {
+                self.i += 1;
+                Some(Tok::ArrayStart)
+            }
+            b']' => {
+                self.i += 1;
+                Some(Tok::ArrayEnd)
+            }
+            b'(' => {
+                let mut depth = 0usize;
+                let mut n = 0usize;
+                while let Some(&c) = self.b.get(self.i) {
+                    self.i += 1;
+                    match c {
+                        b'\\' => {
+                            self.i += 1;
+                            n += 1;
+                        }
+                        b'(' => {
+                            depth += 1;
+                            if depth > 1 {
+                                n += 1;
+                            }
+                        }
+                        b')' => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                break;
+                            }
+                            n += 1;
+                        }
+                        _ => n += 1,
+                    }
+                }
+                Some(Tok::Operand(Operand::Str(n)))
+            }
+            b'<' if self.b.get(self.i + 1) == Some(&b'<') => {
+                // A dictionary (marked-content properties): skip to the matching >>.
+                let mut depth = 0usize;
+                while self.i < self.b.len() {
+                    if self.b[self.i..].starts_with(b"<<") {
+                        depth += 1;
+                        self.i += 2;
+                    } else if self.b[self.i..].starts_with(b">>") {
+                        depth -= 1;
+                        self.i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        self.i += 1;
+                    }
+                }
+                Some(Tok::Operand(Operand::Other))
+            }
+            b'<' => {
+                let start = self.i + 1;
+                while self.b.get(self.i).is_some_and(|&c| c != b'>') {
+                    self.i += 1;
+                }
+                let digits = self.b[start.min(self.i)..self.i]
+                    .iter()
+                    .filter(|c| c.is_ascii_hexdigit())
+                    .count();
+                self.i += 1;
+                Some(Tok::Operand(Operand::Str(digits.div_ceil(2))))
+            }
+            b'/' => {
+                self.i += 1;
+                let start = self.i;
+                while self
+                    .b
+                    .get(self.i)
+                    .is_some_and(|&c| !is_ws(c) && !is_delim(c))
+                {
+                    self.i += 1;
+                }
+                Some(Tok::Operand(Operand::Name(self.b[start..self.i].to_vec())))
+            }
+            _ if is_delim(c) => {
+                self.i += 1;
+                Some(Tok::Operand(Operand::Other))
+            }
+            _ => {
+                let start = self.i;
+                while self
+                    .b
+                    .get(self.i)
+                    .is_some_and(|&c| !is_ws(c) && !is_delim(c))
+                {
+                    self.i += 1;
+                }
+                let word = &self.b[start..self.i];
+                if word
+                    .first()
+                    .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.'))
+                {
+                    let v = std::str::from_utf8(word)
+                        .ok()
+                        .and_then(|s| s.parse::<f64>().ok())
+                        .filter(|v| v.is_finite())
+                        .unwrap_or(0.0);
+                    Some(Tok::Operand(Operand::Num(v)))
+                } else {
+                    Some(Tok::Op(word.to_vec()))
+                }
+            }
+        }
+    }
+
+    /// Skips inline image data after `ID` up to `EI`.
+    fn skip_inline_image(&mut self) {
+        self.i += 1;
+        while self.i + 2 <= self.b.len() {
+            if &self.b[self.i..self.i + 2] == b"EI"
+                && self.i > 0
+                && is_ws(self.b[self.i - 1])
+                && self.b.get(self.i + 2).is_none_or(|&c| is_ws(c))
+            {
+                self.i += 2;
+                return;
+            }
+            self.i += 1;
+        }
+        self.i = self.b.len();
+    }
+}
+
+/// Scans content; false when it had to give up (token budget).
+fn scan(
+    doc: &Document,
+    rev: usize,
+    data: &[u8],
+    resources: &Dict,
+    mbox: Rect,
+    out: &mut Vec<Boxed>,
+) -> bool {
+    let mut lx = Lexer { b: data, i: 0 };
+    let mut ops: Vec<Operand> = Vec::new();
+    let mut arrays: Vec<Vec<Operand>> = Vec::new();
+    let mut ctm = IDENTITY;
+    let mut stack: Vec<Matrix> = Vec::new();
+    let mut depth_over = 0usize;
+    let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
+    let (mut tfs, mut tl, mut th) = (12.0f64, 0.0f64, 1.0f64);
+    let mut path: Option<Rect> = None;
+    let xobjects = resources
+        .get(b"XObject")
+        .and_then(|x| doc.deref_in(rev, x).ok())
+        .and_then(|x| x.as_dict().cloned())
+        .unwrap_or_default();
+    let mut budget = MAX_TOKENS;
+    let num = |ops: &[Operand], i: usize| -> f64 {
+        match ops.get(i) {
+            Some(Operand::Num(v)) => *v,
+            _ => 0.0,
+        }
+    };
+    let add_point = |path: &mut Option<Rect>, m: &Matrix, x: f64, y: f64| {
+        let (x, y) = apply(m, x, y);
+        *path = Some(match path {
+            Some(p) => [p[0].min(x), p[1].min(y), p[2].max(x), p[3].max(y)],
+            None => [x, y, x, y],
+        });
+    };
+    while let Some(tok) = lx.next() {
+        budget = match budget.checked_sub(1) {
+            Some(b) => b,
+            None => return false,
+        };
+        let op = match tok {
+            Tok::Operand(o) => {
+                match arrays.last_mut() {
+                    Some(a) => a.push(o),
+                    None => ops.push(o),
+                }
+                if ops.len() > 64 {
+                    ops.remove(0);
+                }
+                continue;
+            }
+            Tok::ArrayStart => {
+                if arrays.len() < 8 {
+                    arrays.push(Vec::new());
+                }
+                continue;
+            }
+            Tok::ArrayEnd => {
+                if let Some(a) = arrays.pop() {
+                    match arrays.last_mut() {
+                        Some(outer) => outer.push(Operand::Array(a)),
+                        None => ops.push(Operand::Array(a)),
+                    }
+                }
+                continue;
+            }
+            Tok::Op(op) => op,
+        };
+        let n = ops.len();
+        let last = |k: usize| n.checked_sub(k).unwrap_or(usize::MAX);
+        let mut show = |tm: &mut Matrix, width: f64| {
+            let w = width * th;
+            let r = [0.0, -0.25 * tfs, w, 0.9 * tfs];
+            let m = mul(tm, &ctm);
+            out.push((bbox_of(&m, &r), Painted::Text));
+            *tm = mul(&[1.0, 0.0, 0.0, 1.0, w, 0.0], tm);
+        };
+        match op.as_slice() {
+            b"q" => {
+                if stack.len() < MAX_STACK {
+                    stack.push(ctm);
+                } else {
+                    depth_over += 1;
+                }
+            }
+            b"Q" => {
+                if depth_over > 0 {
+                    depth_over -= 1;
+                } else if let Some(m) = stack.pop() {
+                    ctm = m;
+                }
+            }
+            b"cm" if n >= 6 => {
+                let m = [
+                    num(&ops, last(6)),
+                    num(&ops, last(5)),
+                    num(&ops, last(4)),
+                    num(&ops, last(3)),
+                    num(&ops, last(2)),
+                    num(&ops, last(1)),
+                ];
+                ctm = mul(&m, &ctm);
+            }
+            b"BT" => {
+                tm = IDENTITY;
+                tlm = IDENTITY;
+            }
+            b"Tf" if n >= 1 => tfs = num(&ops, last(1)).abs(),
+            b"TL" if n >= 1 => tl = num(&ops, last(1)),
+            b"Tz" if n >= 1 => th = num(&ops, last(1)) / 100.0,
+            b"Td" | b"TD" if n >= 2 => {
+                let (tx, ty) = (num(&ops, last(2)), num(&ops, last(1)));
+                if op == b"TD" {
+                    tl = -ty;
+                }
+                tlm = mul(&[1.0, 0.0, 0.0, 1.0, tx, ty], &tlm);
+                tm = tlm;
+            }
+            b"Tm" if n >= 6 => {
+                tlm = [
+                    num(&ops, last(6)),
+                    num(&ops, last(5)),
+                    num(&ops, last(4)),
+                    num(&ops, last(3)),
+                    num(&ops, last(2)),
+                    num(&ops, last(1)),
+                ];
+                tm = tlm;
+            }
+            b"T*" => {
+                tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -tl], &tlm);
+                tm = tlm;
+            }
+            b"Tj" | b"'" | b"\"" => {
+                if op != b"Tj" {
+                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -tl], &tlm);
+                    tm = tlm;
+                }
+                if let Some(Operand::Str(len)) = ops.last() {
+                    show(&mut tm, *len as f64 * tfs * 0.6);
+                }
+            }
+            b"TJ" => {
+                if let Some(Operand::Array(items)) = ops.last() {
+                    let mut w = 0.0;
+                    for it in items {
+                        match it {
+                            Operand::Str(len) => w += *len as f64 * tfs * 0.6,
+                            Operand::Num(v) => w -= v / 1000.0 * tfs,
+                            _ => {}
+                        }
+                    }
+                    show(&mut tm, w.max(0.0));
+                }
+            }
+            b"m" | b"l" if n >= 2 => {
+                add_point(&mut path, &ctm, num(&ops, last(2)), num(&ops, last(1)));
+            }
+            b"c" if n >= 6 => {
+                for k in [6, 4, 2] {
+                    add_point(&mut path, &ctm, num(&ops, last(k)), num(&ops, last(k - 1)));
+                }
+            }
+            b"v" | b"y" if n >= 4 => {
+                for k in [4, 2] {
+                    add_point(&mut path, &ctm, num(&ops, last(k)), num(&ops, last(k - 1)));
+                }
+            }
+            b"re" if n >= 4 => {
+                let (x, y, w, h) = (
+                    num(&ops, last(4)),
+                    num(&ops, last(3)),
+                    num(&ops, last(2)),
+                    num(&ops, last(1)),
+                );
+                for (px, py) in [(x, y), (x + w, y), (x, y + h), (x + w, y + h)] {
+                    add_point(&mut path, &ctm, px, py);
+                }
+            }
+            b"S" | b"s" | b"f" | b"F" | b"f*" | b"B" | b"B*" | b"b" | b"b*" => {
+                if let Some(p) = path.take() {
+                    // A stroked line has no area; give it the width of a pen.
+                    out.push((
+                        [p[0] - 0.5, p[1] - 0.5, p[2] + 0.5, p[3] + 0.5],
+                        Painted::Graphics,
+                    ));
+                }
+            }
+            b"n" => path = None,
+            b"sh" => out.push((mbox, Painted::Graphics)),
+            b"Do" => {
+                let unit = [0.0, 0.0, 1.0, 1.0];
+                let xo = match ops.last() {
+                    Some(Operand::Name(name)) => {
+                        xobjects.get(name).and_then(|x| doc.deref_in(rev, x).ok())
+                    }
+                    _ => None,
+                };
+                match xo {
+                    Some(Object::Stream(s)) if s.dict.get_name(b"Subtype") == Some(b"Form") => {
+                        let bbox = s.dict.get(b"BBox").and_then(rect_of).unwrap_or(mbox);
+                        let m = s
+                            .dict
+                            .get(b"Matrix")
+                            .and_then(Object::as_array)
+                            .filter(|a| a.len() == 6)
+                            .map(|a| {
+                                let v: Vec<f64> =
+                                    a.iter().map(|o| o.as_number().unwrap_or(0.0)).collect();
+                                [v[0], v[1], v[2], v[3], v[4], v[5]]
+                            })
+                            .unwrap_or(IDENTITY);
+                        out.push((bbox_of(&mul(&m, &ctm), &bbox), Painted::Image));
+                    }
+                    _ => out.push((bbox_of(&ctm, &unit), Painted::Image)),
+                }
+            }
+            b"ID" => {
+                lx.skip_inline_image();
+                out.push((bbox_of(&ctm, &[0.0, 0.0, 1.0, 1.0]), Painted::Image));
+            }
+            _ => {}
+        }
+        ops.clear();
+        arrays.clear();
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boxes(content: &[u8]) -> Vec<Rect> {
+        kinds(content).into_iter().map(|b| b.0).collect()
+    }
+
+    fn kinds(content: &[u8]) -> Vec<Boxed> {
+        let doc = Document::from_bytes(crate::testkit::sample_pdf(&Default::default())).unwrap();
+        let mut out = Vec::new();
+        assert!(scan(
+            &doc,
+            0,
+            content,
+            &Dict::new(),
+            [0.0, 0.0, 595.0, 842.0],
+            &mut out
+        ));
+        out
+    }
+
+    #[test]
+    fn text_and_paths_are_located() {
+        let b = boxes(b"BT /F1 18 Tf 72 770 Td (Hello) Tj ET");
+        assert_eq!(b.len(), 1);
+        assert!(intersects(&b[0], &[80.0, 770.0, 90.0, 780.0]));
+        assert!(!intersects(&b[0], &[72.0, 600.0, 300.0, 700.0]));
+        let b = boxes(b"q 2 0 0 2 10 10 cm 0 0 50 50 re f Q 1 0 0 RG 0 0 m 5 5 l S");
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0], [9.5, 9.5, 110.5, 110.5]);
+        let b = boxes(b"BT /F1 10 Tf 100 100 Td [(AB) -500 (CD)] TJ T* (x) ' ET");
+        assert_eq!(b.len(), 2);
+        assert!(b[0][2] > 120.0);
+        let b = boxes(b"q 100 0 0 50 20 30 cm BI /W 1 /H 1 /CS /G /BPC 8 ID \xff EI Q");
+        assert_eq!(b, vec![[20.0, 30.0, 120.0, 80.0]]);
+    }
+
+    #[test]
+    fn hostile_content_terminates() {
+        let mut c = Vec::new();
+        for _ in 0..10_000 {
+            c.extend_from_slice(b"q [[[[[[[[[[ (((((( <<<< ");
+        }
+        let _ = boxes(&c);
+        let _ = boxes(b"BT 1e308 1e308 Td (x) Tj ET ( unterminated");
+    }
+}
