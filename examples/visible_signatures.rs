@@ -55,8 +55,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 preset: Some(Preset::Seal),
                 image: Some(samples::seal_png()),
                 organization: Some(org.into()),
-                // As on paper, the seal also covers part of the title.
-                allow_overlap: true,
                 ..Default::default()
             }),
             ..Default::default()

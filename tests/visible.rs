@@ -327,7 +327,6 @@ fn official_then_seal_on_the_vietnamese_sample() {
         VisibleSignature {
             preset: Some(Preset::Seal),
             image: Some(samples::seal_png()),
-            allow_overlap: true,
             ..Default::default()
         },
         t,
@@ -378,10 +377,38 @@ fn official_then_seal_on_the_vietnamese_sample() {
     let tail = String::from_utf8_lossy(&sealed[official.len()..]);
     assert!(tail.contains("/SMask"), "no soft mask in the seal's update");
 
-    // The second signature's appearance (new objects only) is an allowed change.
+    // The second signature's appearance (new objects only, over a third of the first
+    // signature's widget) is an allowed change.
     let report = verify(&sealed);
     assert!(report.valid, "{}", kyso::report::render_text(&report));
     assert_valid_everywhere(&w, &p2, &sealed, 2);
+
+    // Covering most of the official's signature, or the page's text, is not (Sneaky
+    // Signature Attack): kyso's own overlap check only looks at text, validation decides.
+    for (what, rect) in [
+        ("the whole signature", off_rect),
+        ("the title", Rect::new(480.0, 430.0, 560.0, 450.0)),
+    ] {
+        let covering = try_sign(
+            &official,
+            VisibleSignature {
+                placement: Placement::Rect(rect),
+                text: Some("X".into()),
+                allow_overlap: true,
+                ..Default::default()
+            },
+            t,
+        )
+        .unwrap();
+        let report = verify(&covering);
+        assert!(!report.valid, "covering {what} was accepted");
+        assert!(
+            report.summary.contains("Sneaky")
+                || kyso::report::render_text(&report).contains("Sneaky"),
+            "{what}: {}",
+            kyso::report::render_text(&report)
+        );
+    }
 }
 
 #[test]
