@@ -300,10 +300,13 @@ pub fn oid_to_string(value: &[u8]) -> Result<String, DerError> {
                     40..=79 => (1, arc - 40),
                     _ => (2, arc - 80),
                 };
-                out.push_str(&format!("{a}.{b2}"));
+                push_arc(&mut out, a);
+                out.push('.');
+                push_arc(&mut out, b2);
                 first = false;
             } else {
-                out.push_str(&format!(".{arc}"));
+                out.push('.');
+                push_arc(&mut out, arc);
             }
             arc = 0;
             arc_start = true;
@@ -316,6 +319,30 @@ pub fn oid_to_string(value: &[u8]) -> Result<String, DerError> {
         ));
     }
     Ok(out)
+}
+
+/// Appends the decimal digits of `v` (without the formatting machinery: OIDs are on the
+/// hot path of CMS parsing).
+fn push_arc(out: &mut String, v: u128) {
+    let Ok(mut v) = u64::try_from(v) else {
+        out.push_str(&v.to_string());
+        return;
+    };
+    let mut digits = [0u8; 20];
+    let mut n = digits.len();
+    loop {
+        n -= 1;
+        if let Some(d) = digits.get_mut(n) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || n == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(n..).unwrap_or(&[]) {
+        out.push(char::from(d));
+    }
 }
 
 fn push_base128(out: &mut Vec<u8>, mut v: u128) {

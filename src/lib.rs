@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod appearance;
+pub mod batch;
 pub mod cms;
 pub mod crypto;
 pub mod der;

@@ -4,6 +4,9 @@
 //! Exit codes: 0 = success (every file valid; `check`: the dossier is compliant), 1 = some
 //! file not valid (`check`: not compliant, or cannot decide), 2 = usage, catalog or I/O error.
 
+#[path = "kyso/batch.rs"]
+mod batch;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,6 +25,9 @@ use kyso::sign::pkcs11::{Pkcs11Module, Pkcs11Options};
 use kyso::sign::{KeySigner, SignOptions, Signer, SubFilterChoice};
 use kyso::tsp::TsaClient;
 use kyso::validate::{ValidationOptions, Validator};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -48,6 +54,11 @@ enum Command {
     Check(CheckArgs),
     /// List the slots, tokens, keys and certificates of a PKCS#11 module.
     Tokens(TokensArgs),
+    /// Work with JSON Lines batch reports.
+    #[command(subcommand)]
+    Report(batch::ReportCommand),
+    /// Measure batch verification (and signing) throughput on a generated corpus.
+    Bench(batch::BenchArgs),
 }
 
 #[derive(Args)]
@@ -85,11 +96,17 @@ struct KeyArgs {
 
 #[derive(Args)]
 struct SignArgs {
-    /// The PDF to sign (never modified).
-    input: PathBuf,
-    /// Where to write the signed PDF.
-    #[arg(short, long, value_name = "OUT.pdf")]
-    output: PathBuf,
+    /// The PDF to sign (never modified); with --out-dir, any number of files and directories.
+    #[arg(value_name = "INPUT", required_unless_present = "manifest")]
+    inputs: Vec<PathBuf>,
+    /// Where to write the signed PDF (one input).
+    #[arg(
+        short,
+        long,
+        value_name = "OUT.pdf",
+        required_unless_present = "out_dir"
+    )]
+    output: Option<PathBuf>,
     #[command(flatten)]
     key: KeyArgs,
     #[command(flatten)]
@@ -132,11 +149,24 @@ struct SignArgs {
     /// Do not check the signer's certificate status (OCSP/CRL) before signing (reported).
     #[arg(long)]
     no_revocation_check: bool,
-    /// Replace OUT.pdf if it exists.
+    /// Replace OUT.pdf if it exists (with --out-dir: re-sign and replace existing outputs).
     #[arg(long)]
     force: bool,
     #[command(flatten)]
     visible: VisibleArgs,
+    #[command(flatten)]
+    batch: batch::SignBatchArgs,
+}
+
+impl SignArgs {
+    /// The single input (checked by `sign`).
+    fn input(&self) -> &Path {
+        self.inputs.first().map_or(Path::new(""), PathBuf::as_path)
+    }
+    /// The single output (checked by `sign`).
+    fn output(&self) -> &Path {
+        self.output.as_deref().unwrap_or(Path::new(""))
+    }
 }
 
 #[derive(Args)]
@@ -299,8 +329,8 @@ struct TokensArgs {
 
 #[derive(Args)]
 struct VerifyArgs {
-    /// PDF files to verify.
-    #[arg(required = true)]
+    /// PDF files to verify, or directories (walked recursively for *.pdf).
+    #[arg(required_unless_present = "manifest")]
     files: Vec<PathBuf>,
     /// Trust anchor certificates (PEM or DER; a PEM file may hold several). Repeatable.
     #[arg(long, value_name = "ROOT.pem")]
@@ -329,6 +359,8 @@ struct VerifyArgs {
     /// intermediates. Repeatable; combines with --trust.
     #[arg(long = "trust-profile", value_name = "NAME")]
     trust_profile: Vec<String>,
+    #[command(flatten)]
+    batch: batch::VerifyBatchArgs,
 }
 
 #[derive(Args)]
@@ -447,6 +479,8 @@ fn main() -> ExitCode {
         Command::Inspect(a) => inspect(a),
         Command::Check(a) => check(a),
         Command::Tokens(a) => tokens(a),
+        Command::Report(batch::ReportCommand::Merge(a)) => batch::merge(&a),
+        Command::Bench(a) => batch::bench(&a),
     };
     match result {
         Ok(code) => code,
@@ -594,7 +628,7 @@ fn prepare_external(a: &SignArgs, input: &[u8], opts: &SignOptions) -> Result<Ex
         .with_algorithm(digest_alg(a.key.digest), a.key.pss)?
         .with_extra_capacity(a.external.reserve);
     let prepared = kyso::sign::external::prepare_external(input, &signer, opts)?;
-    kyso::io::write_atomic(&a.output, &prepared.pdf, a.force)?;
+    kyso::io::write_atomic(a.output(), &prepared.pdf, a.force)?;
     kyso::io::write_atomic(state_path, prepared.state.to_json().as_bytes(), a.force)?;
     if let Some(p) = &a.external.signed_attributes_out {
         kyso::io::write_atomic(p, &prepared.state.signed_attributes, a.force)?;
@@ -605,12 +639,12 @@ fn prepare_external(a: &SignArgs, input: &[u8], opts: &SignOptions) -> Result<Ex
     );
     eprintln!(
         "prepared {} → {}; state in {}. Sign the {} digest printed above ({}), then run          kyso sign {} -o SIGNED.pdf --finish --state {} --signature SIG",
-        a.input.display(),
-        a.output.display(),
+        a.input().display(),
+        a.output().display(),
         state_path.display(),
         prepared.state.digest_algorithm.name(),
         prepared.state.scheme.name(),
-        a.output.display(),
+        a.output().display(),
         state_path.display(),
     );
     Ok(ExitCode::SUCCESS)
@@ -625,11 +659,11 @@ fn finish_external(a: &SignArgs, prepared: &[u8]) -> Result<ExitCode, Fatal> {
     let state = PendingSignature::from_json(&state_text)?;
     let signature = kyso::sign::external::decode_signature_file(&read(sig_path)?);
     let signed = kyso::sign::external::finish_external(prepared, &state, &signature)?;
-    kyso::io::write_atomic(&a.output, &signed, a.force)?;
+    kyso::io::write_atomic(a.output(), &signed, a.force)?;
     eprintln!(
         "signed {} → {} ({} bytes)",
-        a.input.display(),
-        a.output.display(),
+        a.input().display(),
+        a.output().display(),
         signed.len()
     );
     Ok(ExitCode::SUCCESS)
@@ -652,12 +686,21 @@ fn tokens(a: TokensArgs) -> Result<ExitCode, Fatal> {
 }
 
 fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
-    if kyso::io::same_file(&a.input, &a.output) {
+    if let Some(dir) = a.batch.out_dir.clone() {
+        return sign_batch(&a, &dir);
+    }
+    if a.inputs.len() != 1 || a.output.is_none() {
+        return Err(Fatal(
+            "one input with -o OUT.pdf, or several inputs and directories with --out-dir DIR"
+                .into(),
+        ));
+    }
+    if kyso::io::same_file(a.input(), a.output()) {
         return Err(Fatal(
             "the output must not be the input: kyso never modifies its input".into(),
         ));
     }
-    let input = read(&a.input)?;
+    let input = read(a.input())?;
     if (a.external.prepare || a.external.finish) && (a.level != PadesLevel::BB || a.tsa.is_some()) {
         return Err(Fatal(
             "two-phase signing makes B-B signatures: raise them to B-LT or B-LTA afterwards with kyso extend"
@@ -702,15 +745,62 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     for n in &signed.notes {
         eprintln!("note: {n}");
     }
-    kyso::io::write_atomic(&a.output, &signed.pdf, a.force)?;
+    kyso::io::write_atomic(a.output(), &signed.pdf, a.force)?;
     eprintln!(
         "signed {} → {} ({} bytes, PAdES {})",
-        a.input.display(),
-        a.output.display(),
+        a.input().display(),
+        a.output().display(),
         signed.pdf.len(),
         a.level.as_str()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `kyso sign … --out-dir DIR`: the signer is unlocked once, every file signed at
+/// `--level` with the same options (see `batch::sign`).
+fn sign_batch(a: &SignArgs, dir: &Path) -> Result<ExitCode, Fatal> {
+    if a.external.prepare || a.external.finish || a.output.is_some() {
+        return Err(Fatal(
+            "--out-dir signs in batch: not with -o, --prepare or --finish".into(),
+        ));
+    }
+    if a.tsa.is_some() && a.level < PadesLevel::BT {
+        return Err(Fatal("--tsa needs --level B-T, B-LT or B-LTA".into()));
+    }
+    let opts = SignOptions {
+        field: a.field.clone(),
+        reason: a.reason.clone(),
+        location: a.location.clone(),
+        contact_info: a.contact_info.clone(),
+        name: a.name.clone(),
+        sub_filter: match a.subfilter {
+            SubFilterArg::Pades => SubFilterChoice::Pades,
+            SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
+        },
+        certify: a.certify,
+        ..SignOptions::default()
+    };
+    let signer = any_signer(&a.key, &a.token)?;
+    // One revocation source for the batch: its answers are cached across files.
+    let lvl = LevelOptions {
+        level: a.level,
+        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
+        revocation: Some(Arc::new(OnlineSource::default())),
+        skip_revocation_check: a.no_revocation_check,
+        extra_certificates: Vec::new(),
+    };
+    let sign_one = |input: &[u8], o: &SignOptions| {
+        kyso::sign::levels::sign(input, signer.as_ref(), o, &lvl).map(|out| out.pdf)
+    };
+    batch::sign(
+        &a.inputs,
+        &a.batch,
+        dir,
+        signer.as_ref(),
+        &sign_one,
+        opts,
+        a.force,
+    )
 }
 
 /// The TSA client for `--tsa`, checking the TSA's chain against `--tsa-trust` when given.
@@ -863,6 +953,14 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
             Some(Arc::new(OnlineSource::default()) as Arc<dyn kyso::revocation::RevocationSource>)
         },
     });
+    if a.batch.wanted(&a.files) {
+        return batch::verify(
+            &a.files,
+            &a.batch,
+            &validator,
+            matches!(a.format, Format::Json),
+        );
+    }
     let mut all_valid = true;
     let mut io_error = false;
     let stdout = std::io::stdout();

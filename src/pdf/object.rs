@@ -4,7 +4,6 @@
 //! `/Contents` hex string of a signature dictionary must be exactly the `/ByteRange` gap, so
 //! strings remember their span), and can be serialized back (`write_to`) for incremental updates.
 
-use std::fmt::Write as _;
 use std::ops::Range;
 
 /// An indirect reference `num gen R`.
@@ -362,12 +361,13 @@ fn write_name(n: &[u8], out: &mut Vec<u8>) {
 
 fn write_string(s: &PdfString, out: &mut Vec<u8>) {
     if s.hex {
+        const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+        out.reserve(s.bytes.len() * 2 + 2);
         out.push(b'<');
-        let mut h = String::with_capacity(s.bytes.len() * 2);
-        for b in &s.bytes {
-            let _ = write!(h, "{b:02X}");
+        for &b in &s.bytes {
+            out.push(DIGITS[usize::from(b >> 4)]);
+            out.push(DIGITS[usize::from(b & 0x0F)]);
         }
-        out.extend_from_slice(h.as_bytes());
         out.push(b'>');
         return;
     }

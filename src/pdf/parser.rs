@@ -116,6 +116,22 @@ pub fn find_endstream(data: &[u8]) -> Option<(usize, usize)> {
     Some((len, at + ENDSTREAM.len()))
 }
 
+/// Hex digit values; 0xFF for other bytes.
+const HEX: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = match i as u8 {
+            c @ b'0'..=b'9' => c - b'0',
+            c @ b'a'..=b'f' => c - b'a' + 10,
+            c @ b'A'..=b'F' => c - b'A' + 10,
+            _ => 0xFF,
+        };
+        i += 1;
+    }
+    t
+};
+
 fn hex_val(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
@@ -359,9 +375,38 @@ impl<'a> Parser<'a> {
     fn parse_hex_string(&mut self) -> Result<PdfString> {
         let start = self.pos;
         self.pos += 1;
-        let mut out = Vec::new();
+        let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+        let mut out = Vec::with_capacity(memchr::memchr(b'>', rest).unwrap_or(0) / 2);
         let mut high: Option<u8> = None;
         loop {
+            if high.is_none() {
+                // Fast path: pairs of hex digits (signature /Contents are kilobytes of them).
+                let rest = self.buf.get(self.pos..).unwrap_or(&[]);
+                let mut n = 0;
+                for block in rest.chunks_exact(16) {
+                    let mut bytes = [0u8; 8];
+                    let mut bad = 0u8;
+                    for (b, pair) in bytes.iter_mut().zip(block.chunks_exact(2)) {
+                        let (h, l) = (HEX[usize::from(pair[0])], HEX[usize::from(pair[1])]);
+                        bad |= h | l;
+                        *b = h << 4 | l;
+                    }
+                    if bad > 0x0F {
+                        break;
+                    }
+                    out.extend_from_slice(&bytes);
+                    n += 16;
+                }
+                for pair in rest.get(n..).unwrap_or(&[]).chunks_exact(2) {
+                    let (h, l) = (HEX[usize::from(pair[0])], HEX[usize::from(pair[1])]);
+                    if (h | l) > 0x0F {
+                        break;
+                    }
+                    out.push(h << 4 | l);
+                    n += 2;
+                }
+                self.pos += n;
+            }
             let Some(c) = self.peek() else {
                 return Err(self.unexpected_end("hexadecimal string"));
             };

@@ -343,12 +343,16 @@ impl Certificate {
     }
     /// SHA-256 fingerprint as uppercase hex with colons.
     pub fn fingerprint(&self) -> String {
-        self.inner
-            .sha256
-            .iter()
-            .map(|b| format!("{b:02X}"))
-            .collect::<Vec<_>>()
-            .join(":")
+        const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
+        let mut s = String::with_capacity(3 * self.inner.sha256.len());
+        for (i, b) in self.inner.sha256.iter().enumerate() {
+            if i > 0 {
+                s.push(':');
+            }
+            s.push(char::from(DIGITS[usize::from(b >> 4)]));
+            s.push(char::from(DIGITS[usize::from(b & 0x0F)]));
+        }
+        s
     }
     /// Whether subject and issuer names are equal (self-issued).
     pub fn is_self_issued(&self) -> bool {

@@ -419,10 +419,11 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// Uppercase hex.
 pub fn hex_upper(b: &[u8]) -> String {
-    use std::fmt::Write as _;
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     let mut s = String::with_capacity(b.len() * 2);
-    for x in b {
-        let _ = write!(s, "{x:02X}");
+    for &x in b {
+        s.push(char::from(DIGITS[usize::from(x >> 4)]));
+        s.push(char::from(DIGITS[usize::from(x & 0x0F)]));
     }
     s
 }

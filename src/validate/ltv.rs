@@ -126,10 +126,27 @@ impl<'a> LtvContext<'a> {
         validation_time: i64,
         contents: &[&[u8]],
     ) -> Self {
+        Self::with_cache(
+            doc,
+            opts,
+            validation_time,
+            contents,
+            &super::cache::ValidationCache::disabled(),
+        )
+    }
+
+    /// [`LtvContext::new`], parsing certificates through a batch's cache.
+    pub fn with_cache(
+        doc: &Document,
+        opts: &'a ValidationOptions,
+        validation_time: i64,
+        contents: &[&[u8]],
+        cache: &super::cache::ValidationCache,
+    ) -> Self {
         let mut ev = Evidence::new();
         let mut certs: Vec<Certificate> = Vec::new();
         let add_cert = |certs: &mut Vec<Certificate>, der: &[u8]| {
-            if let Ok(c) = Certificate::from_der(der) {
+            if let Ok(c) = cache.certificate(der) {
                 if !certs.contains(&c) {
                     certs.push(c);
                 }

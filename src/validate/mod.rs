@@ -6,6 +6,7 @@
 //! doubt, the verdict is not "valid": a check that could not run is `NotRun` or
 //! `Indeterminate`, never `Passed`.
 
+pub mod cache;
 pub mod certification;
 pub mod ltv;
 pub mod sigdict;
@@ -134,10 +135,13 @@ impl CheckList {
     }
 }
 
-/// Validates documents. Create one per batch and share it across files.
+/// Validates documents. Create one per batch and share it across files and threads
+/// (`Sync`; clones share the cache): certificates, paths and the embedded-certificate check
+/// are cached across files ([`cache::ValidationCache`]).
 #[derive(Debug, Clone, Default)]
 pub struct Validator {
     options: ValidationOptions,
+    cache: std::sync::Arc<cache::ValidationCache>,
 }
 
 /// A signature found in the document's final revision.
@@ -152,7 +156,15 @@ struct FoundSignature {
 impl Validator {
     /// A validator with these options.
     pub fn new(options: ValidationOptions) -> Self {
-        Validator { options }
+        Validator {
+            options,
+            cache: Default::default(),
+        }
+    }
+
+    /// The cache shared by the files this validator (and its clones) validate.
+    pub fn cache(&self) -> &cache::ValidationCache {
+        &self.cache
     }
 
     /// The options.
@@ -278,7 +290,7 @@ impl Validator {
             })
             .collect();
         let refs: Vec<&[u8]> = contents.iter().map(Vec::as_slice).collect();
-        let ctx = ltv::LtvContext::new(doc, &self.options, now, &refs);
+        let ctx = ltv::LtvContext::with_cache(doc, &self.options, now, &refs, &self.cache);
         let mut order: Vec<&FoundSignature> = found.iter().collect();
         order.sort_by_key(|f| {
             let dict = f.dict.as_ref();
@@ -450,15 +462,23 @@ impl Validator {
             return finish(rep, checks, sd.signed_end());
         }
 
-        let facts = signature::check_cms(doc.source(), &sd, &self.options, now, &mut checks, ctx);
-        rep.signer = facts.signer.as_ref().map(CertificateSummary::of);
+        let facts = signature::check_cms_with(
+            doc.source(),
+            &sd,
+            &self.options,
+            &self.cache,
+            now,
+            &mut checks,
+            ctx,
+        );
+        rep.signer = facts.signer.as_ref().map(|c| self.cache.summary(c).0);
         rep.chain = facts
             .path
             .as_ref()
             .map(|p| {
                 p.certificates
                     .iter()
-                    .map(|c| c.subject().to_string())
+                    .map(|c| self.cache.summary(c).1)
                     .collect()
             })
             .unwrap_or_default();

@@ -10,6 +10,7 @@ use crate::pki::{CertPath, Certificate, PathError};
 use crate::report::{Check, CheckStatus, SubIndication};
 use crate::tsp::TimeStampToken;
 
+use super::cache::ValidationCache;
 use super::ltv::{LtvContext, Role};
 use super::sigdict::{SignatureDictionary, SubFilter};
 use super::{CheckList, ValidationOptions};
@@ -57,6 +58,29 @@ pub fn check_cms(
     source: &Source,
     sd: &SignatureDictionary,
     opts: &ValidationOptions,
+    validation_time: i64,
+    checks: &mut CheckList,
+    ctx: &LtvContext<'_>,
+) -> CryptoFacts {
+    check_cms_with(
+        source,
+        sd,
+        opts,
+        &ValidationCache::disabled(),
+        validation_time,
+        checks,
+        ctx,
+    )
+}
+
+/// [`check_cms`] with a cache for certificates, paths and the embedded-certificate check,
+/// shared across the signatures and files of a batch (see [`ValidationCache`]).
+#[allow(clippy::too_many_arguments)]
+pub fn check_cms_with(
+    source: &Source,
+    sd: &SignatureDictionary,
+    opts: &ValidationOptions,
+    cache: &ValidationCache,
     validation_time: i64,
     checks: &mut CheckList,
     ctx: &LtvContext<'_>,
@@ -128,7 +152,7 @@ pub fn check_cms(
     // ISC: identify the signing certificate.
     let mut embedded: Vec<Certificate> = Vec::new();
     for (i, der) in signed.certificates.iter().enumerate() {
-        match Certificate::from_der(der) {
+        match cache.certificate(der) {
             Ok(c) => embedded.push(c),
             Err(e) => {
                 checks.fail(
@@ -140,7 +164,10 @@ pub fn check_cms(
             }
         }
     }
-    if let Some(bad) = corrupted_certificate(&embedded, opts) {
+    let corrupted = cache.embedded_check(&embedded, &opts.extra_certificates, &opts.trust, || {
+        corrupted_certificate(&embedded, opts)
+    });
+    if let Some(bad) = corrupted.and_then(|i| embedded.get(i)) {
         checks.fail(
             "cms-structure",
             format!("the CMS carries a corrupted certificate: {}'s signature does not verify with its issuer's key", bad.subject()),
@@ -438,6 +465,7 @@ pub fn check_cms(
         &signer,
         &pool,
         opts,
+        cache,
         claimed,
         proven,
         validation_time,
@@ -474,11 +502,8 @@ fn strip0(b: &[u8]) -> &[u8] {
 /// An embedded certificate whose issuer is at hand (embedded, extra, or an anchor) but
 /// whose signature does not verify with that issuer's key: a CMS that was tampered with
 /// after signing (certificates are not covered by the signature), or a broken producer.
-fn corrupted_certificate<'a>(
-    embedded: &'a [Certificate],
-    opts: &ValidationOptions,
-) -> Option<&'a Certificate> {
-    embedded.iter().find(|c| {
+fn corrupted_certificate(embedded: &[Certificate], opts: &ValidationOptions) -> Option<usize> {
+    embedded.iter().position(|c| {
         let mut issuers = embedded
             .iter()
             .chain(opts.extra_certificates.iter())
@@ -558,6 +583,7 @@ fn check_chain(
     signer: &Certificate,
     pool: &[Certificate],
     opts: &ValidationOptions,
+    cache: &ValidationCache,
     claimed: Option<i64>,
     proven: Option<i64>,
     validation_time: i64,
@@ -587,7 +613,7 @@ fn check_chain(
         );
         return;
     }
-    let path = match opts.trust.build_path(signer, pool) {
+    let path = match cache.build_path(&opts.trust, signer, pool) {
         Ok(p) => p,
         Err(e) => {
             let sub = match e {

@@ -1,0 +1,27 @@
+//! Batches: signing and verifying many documents at the speed of the hardware.
+//!
+//! - [`inputs`]: files, directories and manifests, streamed, optionally one shard of them;
+//! - [`verify`]: verification on a thread pool sharing one [`Validator`](crate::validate::Validator)
+//!   and its caches, results streamed as files finish;
+//! - [`sign`]: signing into an output directory with one unlocked signer; atomic outputs,
+//!   verified before they are reported, resumable;
+//! - [`jsonl`]: the per-file records (JSON Lines, CSV);
+//! - [`summary`]: counts by verdict and reason, and merging shard reports;
+//! - [`corpus`]: generated benchmark corpora.
+//!
+//! The library decides nothing about output: the CLI chooses where records go, and whether
+//! a progress bar is drawn.
+
+pub mod bench;
+pub mod corpus;
+pub mod inputs;
+pub mod jsonl;
+pub mod sign;
+pub mod summary;
+pub mod verify;
+
+pub use inputs::{InputSpec, Inputs, Item, Shard};
+pub use jsonl::{SignRecord, VerifyRecord};
+pub use sign::{sign_batch, SignBatchOptions};
+pub use summary::Summary;
+pub use verify::{verify_batch, VerifyBatchOptions};
