@@ -11,6 +11,8 @@
 #                                                   /work/main/.peers/venv/bin/python)
 #      PEERS   the peer scripts                    (default ../shared/peers)
 #      RSS=1   also measure peak RSS: a 200 MB signed PDF and a batch of 10,000 files
+#      SIGN_DIR where batch signing writes (default OUT_DIR: put OUT_DIR on a tmpfs to save
+#              disk, and SIGN_DIR on the disk to measure fsync'd outputs)
 #
 # Needs: openssl, pdfsig + certutil (poppler-utils, libnss3-tools), hyperfine, GNU time,
 # pyHanko in a venv (scripts/install-test-peers.sh installs it under .peers/).
@@ -18,6 +20,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${1:-$ROOT/target/bench-vs-peers}
+SIGN_DIR=${SIGN_DIR:-$OUT}
 SIZES=${SIZES:-"20k 200k 20m"}
 JOBS=${JOBS:-$(nproc)}
 ROUNDS=${ROUNDS:-3}
@@ -39,7 +42,7 @@ log() { echo "$@" | tee -a "$RES"; }
 log "# kyso vs peers — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 log ""
 log "Machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, sha_ni: $(grep -q sha_ni /proc/cpuinfo && echo yes || echo no); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-log "openssl: $(openssl version); pyHanko: $($PY -c 'import pyhanko; print(pyhanko.__version__)' 2>/dev/null || echo '?'); pdfsig: $(pdfsig -v 2>&1 | head -1)"
+log "openssl: $(openssl version); pyHanko: $($PY -c 'import importlib.metadata as m; print(m.version("pyhanko"))' 2>/dev/null || echo '?'); pdfsig: $(pdfsig -v 2>&1 | head -1)"
 log ""
 
 # 1. The hardware: openssl speed (CPU time; one run of 3 s each).
@@ -93,12 +96,13 @@ log "One file ($first), one process, wall median: pdfsig $(printf %.2f "$PDFSIG_
 log ""
 
 # 3. Batch sign of 20 KB documents vs the RSA-2048 signing rate (openssl speed, CPU time).
-"$KYSO" bench --size 20k --count 500 --jobs 1 --rounds "$ROUNDS" --dir "$OUT/corpus-sign" --sign > "$OUT/kyso-sign-j1.txt"
-"$KYSO" bench --size 20k --count 500 --jobs "$JOBS" --rounds "$ROUNDS" --dir "$OUT/corpus-sign" --sign > "$OUT/kyso-sign-j$JOBS.txt"
+mkdir -p "$SIGN_DIR"
+"$KYSO" bench --size 20k --count 500 --jobs 1 --rounds "$ROUNDS" --dir "$SIGN_DIR/corpus-sign" --sign > "$OUT/kyso-sign-j1.txt"
+"$KYSO" bench --size 20k --count 500 --jobs "$JOBS" --rounds "$ROUNDS" --dir "$SIGN_DIR/corpus-sign" --sign > "$OUT/kyso-sign-j$JOBS.txt"
 s1=$(grep op=sign "$OUT/kyso-sign-j1.txt" | field docs_per_s)
 s1c=$(grep op=sign "$OUT/kyso-sign-j1.txt" | field docs_per_cpu_s)
 sn=$(grep op=sign "$OUT/kyso-sign-j$JOBS.txt" | field docs_per_s)
-log "Batch sign, 20 KB, RSA-2048, outputs fsync'd on $(df -T "$OUT" | awk 'NR==2{print $2}'): 1 job $s1 docs/s ($s1c per CPU s), $JOBS jobs $sn docs/s; openssl speed RSA-2048 sign $RSA_SIGN/s → $(awk -v a="$s1c" -v b="$RSA_SIGN" 'BEGIN{printf "%.0f %%", 100*a/b}') of the signing rate per core (1 job, CPU), $(awk -v a="$sn" -v b="$RSA_SIGN" -v j="$JOBS" 'BEGIN{printf "%.0f %%", 100*a/b/j}') with $JOBS jobs (wall)"
+log "Batch sign, 20 KB, RSA-2048, outputs fsync'd on $(df -T "$SIGN_DIR" | awk 'NR==2{print $2}'): 1 job $s1 docs/s ($s1c per CPU s), $JOBS jobs $sn docs/s; openssl speed RSA-2048 sign $RSA_SIGN/s → $(awk -v a="$s1c" -v b="$RSA_SIGN" 'BEGIN{printf "%.0f %%", 100*a/b}') of the signing rate per core (1 job, CPU), $(awk -v a="$sn" -v b="$RSA_SIGN" -v j="$JOBS" 'BEGIN{printf "%.0f %%", 100*a/b/j}') with $JOBS jobs (wall)"
 if [[ -d /dev/shm ]]; then
   "$KYSO" bench --size 20k --count 500 --jobs 1 --rounds "$ROUNDS" --dir /dev/shm/kyso-bench-sign --sign > "$OUT/kyso-sign-tmpfs.txt"
   t1c=$(grep op=sign "$OUT/kyso-sign-tmpfs.txt" | field docs_per_cpu_s)

@@ -30,13 +30,18 @@ pub const OK_STATUSES: [&str; 3] = ["valid", "signed", "skipped"];
 impl Summary {
     /// Counts one file.
     pub fn add(&mut self, status: &str, reason: Option<&str>, bytes: u64) {
+        fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+            match map.get_mut(key) {
+                Some(n) => *n += 1,
+                None => {
+                    map.insert(key.to_string(), 1);
+                }
+            }
+        }
         self.files += 1;
-        *self.by_status.entry(status.to_string()).or_default() += 1;
+        bump(&mut self.by_status, status);
         if !OK_STATUSES.contains(&status) {
-            *self
-                .by_reason
-                .entry(reason.unwrap_or("unknown").to_string())
-                .or_default() += 1;
+            bump(&mut self.by_reason, reason.unwrap_or("unknown"));
         }
         self.bytes += bytes;
     }

@@ -194,8 +194,13 @@ impl Certificate {
         let tbs = &x.tbs_certificate;
 
         let spki = tbs.subject_pki.raw;
-        let public_key = PKey::public_key_from_der(spki)
-            .map_err(|e| malformed(format!("unsupported or invalid public key: {e}")))?;
+        // OpenSSL's parse of the certificate has decoded the key already: one decoding, not two.
+        let x509 = X509::from_der(der).ok();
+        let public_key = match x509.as_ref().and_then(|x| x.public_key().ok()) {
+            Some(k) => k,
+            None => PKey::public_key_from_der(spki)
+                .map_err(|e| malformed(format!("unsupported or invalid public key: {e}")))?,
+        };
         let key_info = KeyInfo::of(&public_key);
 
         let mut inner = CertInner {
@@ -227,7 +232,7 @@ impl Certificate {
             signature: x.signature_value.data.to_vec(),
             sha256: sha2::Sha256::digest(der).into(),
             has_unknown_critical_extension: false,
-            x509: X509::from_der(der).ok(),
+            x509,
         };
         read_extensions(&mut inner, tbs.extensions())?;
         Ok(Certificate {
