@@ -633,25 +633,8 @@ fn add_field(
         .as_dict()
         .cloned()
         .ok_or_else(|| SignError::Document("the page is not a dictionary".into()))?;
-    match page_dict.get(b"Annots").cloned() {
-        Some(Object::Ref(ar)) => {
-            let mut arr = doc
-                .resolve_in(last, ar)?
-                .as_array()
-                .map(<[Object]>::to_vec)
-                .unwrap_or_default();
-            arr.push(Object::Ref(field_ref));
-            update.put(ar, Object::Array(arr));
-        }
-        Some(Object::Array(mut arr)) => {
-            arr.push(Object::Ref(field_ref));
-            page_dict.set("Annots", arr);
-            update.put(page_ref, Object::Dict(page_dict));
-        }
-        _ => {
-            page_dict.set("Annots", vec![Object::Ref(field_ref)]);
-            update.put(page_ref, Object::Dict(page_dict));
-        }
+    if append_ref(doc, update, &mut page_dict, b"Annots", field_ref)? {
+        update.put(page_ref, Object::Dict(page_dict));
     }
 
     // AcroForm /Fields and /SigFlags.
@@ -696,24 +679,41 @@ fn push_field(
     acro: &mut Dict,
     field_ref: ObjRef,
 ) -> Result<(), SignError> {
+    append_ref(doc, update, acro, b"Fields", field_ref).map(|_| ())
+}
+
+/// Appends `r` to the array `dict[key]`: in place when the array is an indirect object (the
+/// array object goes into the update), else in `dict` (creating the array if absent).
+/// Returns whether `dict` itself changed.
+fn append_ref(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    dict: &mut Dict,
+    key: &[u8],
+    r: ObjRef,
+) -> Result<bool, SignError> {
     let last = doc.last_revision();
-    match acro.get(b"Fields").cloned() {
-        Some(Object::Ref(fr)) => {
+    match dict.get(key).cloned() {
+        Some(Object::Ref(ar)) => {
             let mut arr = doc
-                .resolve_in(last, fr)?
+                .resolve_in(last, ar)?
                 .as_array()
                 .map(<[Object]>::to_vec)
                 .unwrap_or_default();
-            arr.push(Object::Ref(field_ref));
-            update.put(fr, Object::Array(arr));
+            arr.push(Object::Ref(r));
+            update.put(ar, Object::Array(arr));
+            Ok(false)
         }
         Some(Object::Array(mut arr)) => {
-            arr.push(Object::Ref(field_ref));
-            acro.set("Fields", arr);
+            arr.push(Object::Ref(r));
+            dict.set(key.to_vec(), arr);
+            Ok(true)
         }
-        _ => acro.set("Fields", vec![Object::Ref(field_ref)]),
+        _ => {
+            dict.set(key.to_vec(), vec![Object::Ref(r)]);
+            Ok(true)
+        }
     }
-    Ok(())
 }
 
 fn ensure_sig_flags(doc: &Document, update: &mut IncrementalUpdate) -> Result<(), SignError> {
