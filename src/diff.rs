@@ -26,8 +26,10 @@
 //!
 //! Field locks (FieldMDP transforms, `/Lock`) forbid filling or signing the fields they name.
 //! A signature widget added after a signature must not paint over page content (Sneaky
-//! Signature Attack); moving or resizing a widget is a change to the field, not filling.
-//! Everything else is a disallowed modification.
+//! Signature Attack), except over at most half of an earlier signature's widget (Decree
+//! 30/2020 Appendix I: the organisation's seal overlaps the official's signature); moving or
+//! resizing a widget is a change to the field, not filling. Everything else is a disallowed
+//! modification.
 
 pub mod bytes;
 pub mod overlay;
@@ -443,11 +445,35 @@ impl Cx<'_> {
                 .cloned()
                 .unwrap_or(Object::Null),
         );
+        // Decree 30/2020 Appendix I: the organisation's seal overlaps the left third of the
+        // official's signature. A new signature appearance may cover part of an earlier
+        // signature's widget (at most half of it, so that signature stays legible); not more,
+        // and nothing else.
+        let signatures = self.signature_widget_rects();
         let filtered: Vec<Boxed> = others
             .into_iter()
-            .filter(|(b, k)| !(*k == Painted::Annotation && Some(*b) == own))
+            .filter(|(b, k)| {
+                !(*k == Painted::Annotation
+                    && (Some(*b) == own
+                        || (signatures.iter().any(|s| same_rect(s, b))
+                            && overlap_area(rect, b) <= 0.5 * overlap_area(b, b))))
+            })
             .collect();
         overlay::covers(rect, &filtered)
+    }
+    /// The rectangles of the widgets of the old view's signature fields.
+    fn signature_widget_rects(&self) -> Vec<overlay::Rect> {
+        self.old_fields
+            .iter()
+            .filter(|f| f.is_signature())
+            .flat_map(|f| f.widgets.iter())
+            .filter_map(|w| {
+                self.dict(self.old, *w)
+                    .get(b"Rect")
+                    .and_then(|r| self.doc.deref_in(self.old, r).ok())
+                    .and_then(|r| overlay::rect_of(&r))
+            })
+            .collect()
     }
     fn is_doc_timestamp_field(&self, i: usize) -> bool {
         let f = &self.new_fields[i];
@@ -1202,6 +1228,17 @@ fn new_signature_field(cx: &Cx<'_>, r: ObjRef, i: usize, out: &mut Vec<Change>) 
             cx.perms.signing_reason(true)
         },
     ));
+}
+
+fn same_rect(a: &overlay::Rect, b: &overlay::Rect) -> bool {
+    a.iter().zip(b).all(|(x, y)| (x - y).abs() < 0.01)
+}
+
+/// The area of the intersection of two rectangles.
+fn overlap_area(a: &overlay::Rect, b: &overlay::Rect) -> f64 {
+    let w = a[2].min(b[2]) - a[0].max(b[0]);
+    let h = a[3].min(b[3]) - a[1].max(b[1]);
+    w.max(0.0) * h.max(0.0)
 }
 
 fn classify_field(cx: &Cx<'_>, r: ObjRef, i: usize, od: &Dict, nd: &Dict, out: &mut Vec<Change>) {

@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod appearance;
 pub mod batch;
 pub mod cms;
 pub mod crypto;

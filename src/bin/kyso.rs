@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use kyso::appearance::{AnchorPosition, Placement, Preset, Rect, VisibleSignature};
 use kyso::crypto::DigestAlgorithm;
 use kyso::pki::{Certificate, TrustStore};
 use kyso::policy::{Catalog, InputFile, Lang, Policy, PolicyOptions, Profiles};
@@ -152,6 +153,8 @@ struct SignArgs {
     #[arg(long)]
     force: bool,
     #[command(flatten)]
+    visible: VisibleArgs,
+    #[command(flatten)]
     batch: batch::SignBatchArgs,
 }
 
@@ -194,6 +197,64 @@ struct ExtendArgs {
     /// Replace OUT.pdf if it exists.
     #[arg(long)]
     force: bool,
+}
+
+/// Visible signature options (any of them makes the signature visible).
+#[derive(Args)]
+struct VisibleArgs {
+    /// Make the signature visible (implied by every option below).
+    #[arg(long)]
+    visible: bool,
+    /// Rules for the appearance (Decree 30/2020 Appendix I): official = handwritten-signature
+    /// image; seal = seal image at actual size over the left third of the previous signature;
+    /// copy = electronic copy: copy form, organisation and time, top right, 10 pt, no image.
+    #[arg(long, value_enum, value_name = "PRESET")]
+    appearance: Option<AppearanceArg>,
+    /// Page of the visible signature (1 = first) [default: 1].
+    #[arg(long, value_name = "N")]
+    page: Option<usize>,
+    /// Widget rectangle in points from the page's bottom-left corner.
+    #[arg(long, value_name = "x1,y1,x2,y2", conflicts_with = "anchor")]
+    rect: Option<String>,
+    /// Put the widget next to the last occurrence of this text on the page.
+    #[arg(long, value_name = "TEXT")]
+    anchor: Option<String>,
+    /// Which side of the anchor text [default: below].
+    #[arg(long, value_enum, requires = "anchor")]
+    anchor_position: Option<AnchorArg>,
+    /// Widget size in points for --anchor and the presets' automatic placement.
+    #[arg(long, value_name = "W,H", conflicts_with = "rect")]
+    size: Option<String>,
+    /// PNG image to show (handwritten signature, seal); transparency is kept.
+    #[arg(long, value_name = "FILE.png")]
+    image: Option<PathBuf>,
+    /// Text template: {name} {org} {time} {reason} {location}; "\n" breaks lines.
+    #[arg(long, value_name = "TEMPLATE")]
+    text: Option<String>,
+    /// Font size in points [default: 10; text is shrunk to fit a given rectangle].
+    #[arg(long, value_name = "PT")]
+    font_size: Option<f64>,
+    /// Organisation for {org} [default: the certificate's O, else its CN].
+    #[arg(long, value_name = "TEXT")]
+    org: Option<String>,
+    /// Allow the widget over text of the page.
+    #[arg(long)]
+    allow_overlap: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AppearanceArg {
+    Official,
+    Seal,
+    Copy,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AnchorArg {
+    Below,
+    Above,
+    Left,
+    Right,
 }
 
 /// A key on a PKCS#11 token or HSM.
@@ -662,6 +723,7 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
             SubFilterArg::Pades => SubFilterChoice::Pades,
             SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
         },
+        visible: visible_signature(&a.visible)?,
         certify: a.certify,
         ..SignOptions::default()
     };
@@ -798,6 +860,66 @@ fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
         a.level.as_str()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn visible_signature(v: &VisibleArgs) -> Result<Option<VisibleSignature>, Fatal> {
+    let wanted = v.visible
+        || v.appearance.is_some()
+        || v.page.is_some()
+        || v.rect.is_some()
+        || v.anchor.is_some()
+        || v.size.is_some()
+        || v.image.is_some()
+        || v.text.is_some()
+        || v.font_size.is_some()
+        || v.org.is_some()
+        || v.allow_overlap;
+    if !wanted {
+        return Ok(None);
+    }
+    let placement = match (&v.rect, &v.anchor) {
+        (Some(r), _) => Placement::Rect(Rect::parse(r)?),
+        (None, Some(text)) => Placement::Anchor {
+            text: text.clone(),
+            position: match v.anchor_position.unwrap_or(AnchorArg::Below) {
+                AnchorArg::Below => AnchorPosition::Below,
+                AnchorArg::Above => AnchorPosition::Above,
+                AnchorArg::Left => AnchorPosition::Left,
+                AnchorArg::Right => AnchorPosition::Right,
+            },
+        },
+        (None, None) => Placement::Auto,
+    };
+    let size = match &v.size {
+        Some(s) => {
+            let parts: Vec<f64> = s
+                .split(',')
+                .map(|p| p.trim().parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| Fatal(format!("--size: cannot read {s:?} as W,H")))?;
+            match parts[..] {
+                [w, h] if w > 0.0 && h > 0.0 && w.is_finite() && h.is_finite() => Some((w, h)),
+                _ => return Err(Fatal(format!("--size: cannot read {s:?} as W,H"))),
+            }
+        }
+        None => None,
+    };
+    Ok(Some(VisibleSignature {
+        page: v.page.unwrap_or(1),
+        placement,
+        size,
+        image: v.image.as_deref().map(read).transpose()?,
+        text: v.text.clone(),
+        preset: v.appearance.map(|p| match p {
+            AppearanceArg::Official => Preset::Official,
+            AppearanceArg::Seal => Preset::Seal,
+            AppearanceArg::Copy => Preset::Copy,
+        }),
+        font_size: v.font_size,
+        allow_overlap: v.allow_overlap,
+        signer_name: None,
+        organization: v.org.clone(),
+    }))
 }
 
 fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {

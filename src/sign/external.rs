@@ -367,6 +367,7 @@ pub fn prepare_external(
     let capacity = cms_capacity(&identity, opts, now)?
         .checked_add(signer.extra_capacity)
         .ok_or_else(|| SignError::Internal("placeholder size overflow".into()))?;
+    let opts = &super::with_signer_identity(opts, &identity);
     let prepared = prepare(input, opts, now, capacity, crate::pdf::Dict::new())?;
     let digest_alg = signer.scheme.digest();
     let document_digest = prepared.digest(digest_alg);

@@ -165,6 +165,7 @@ fn sign_timestamped(
     let capacity = super::cms_capacity(signer, opts, now)?
         + tsa.token_size_estimate()?
         + TIMESTAMP_ATTRIBUTE_OVERHEAD;
+    let opts = &super::with_signer_identity(opts, signer);
     let prepared = super::prepare(input, opts, now, capacity, Dict::new())?;
     let digest = signer.scheme().digest();
     let attrs = cms::build_signed_attributes(

@@ -47,6 +47,9 @@ pub enum SignError {
     /// An internal consistency check failed (e.g. the CMS outgrew its placeholder).
     #[error("internal error: {0}")]
     Internal(String),
+    /// The visible signature could not be built.
+    #[error("visible signature: {0}")]
+    Appearance(#[from] crate::appearance::AppearanceError),
 }
 
 /// Which `/SubFilter` to write.
@@ -77,6 +80,8 @@ pub struct SignOptions {
     pub sub_filter: SubFilterChoice,
     /// Signing time (Unix seconds) for `/M`; `None` = now.
     pub signing_time: Option<i64>,
+    /// A visible signature (widget rectangle and appearance); `None`: invisible.
+    pub visible: Option<crate::appearance::VisibleSignature>,
     /// Skip the signer certificate checks (validity period, key usage). For tests that need
     /// a signature by a bad certificate; never use it for real documents.
     pub danger_skip_certificate_checks: bool,
@@ -135,10 +140,21 @@ pub fn sign_pdf(
         check_signer_certificate(signer.certificate(), now)?;
     }
     let capacity = cms_capacity(signer, opts, now)?;
+    let opts = &with_signer_identity(opts, signer);
     let prepared = prepare(input, opts, now, capacity, Dict::new())?;
     let digest = prepared.digest(signer.scheme().digest());
     let cms_der = build_cms(signer, opts, now, &digest, &[])?;
     prepared.embed(&cms_der)
+}
+
+/// `opts` with a visible signature's `{name}` and `{org}` filled from the signer's
+/// certificate where not given (call before [`prepare`] when signing in steps).
+pub fn with_signer_identity(opts: &SignOptions, signer: &dyn Signer) -> SignOptions {
+    let mut opts = opts.clone();
+    if let Some(v) = opts.visible.as_mut() {
+        v.fill_identity(signer.certificate(), opts.name.as_deref());
+    }
+    opts
 }
 
 /// The certificates kyso embeds in the CMS: the signer's and its intermediates; self-signed
@@ -280,7 +296,26 @@ pub fn prepare(
     for (k, v) in extra.iter() {
         sig_dict.set(k.to_vec(), v.clone());
     }
-    prepare_with(input, sig_dict, opts.field.as_deref(), capacity, Some(opts))
+    let visible = opts
+        .visible
+        .as_ref()
+        .map(|vis| VisibleContext { opts, vis, now });
+    prepare_with(
+        input,
+        sig_dict,
+        opts.field.as_deref(),
+        capacity,
+        Some(opts),
+        visible,
+    )
+}
+
+/// What a visible signature's widget is built from.
+#[derive(Clone, Copy)]
+struct VisibleContext<'a> {
+    opts: &'a SignOptions,
+    vis: &'a crate::appearance::VisibleSignature,
+    now: i64,
 }
 
 /// Writes an update holding `sig_dict` — a signature or document time-stamp dictionary whose
@@ -293,17 +328,19 @@ fn prepare_dictionary(
     field: Option<&str>,
     capacity: usize,
 ) -> Result<PreparedDocument, SignError> {
-    prepare_with(input, sig_dict, field, capacity, None)
+    prepare_with(input, sig_dict, field, capacity, None, None)
 }
 
 /// [`prepare_dictionary`], for a signature (`mdp`: its options) honouring and writing
-/// certification and field locks ([`certify`]).
+/// certification and field locks ([`certify`]), with a visible signature's widget when
+/// `visible` is given.
 fn prepare_with(
     input: &[u8],
     mut sig_dict: Dict,
     field: Option<&str>,
     capacity: usize,
     mdp: Option<&SignOptions>,
+    visible: Option<VisibleContext<'_>>,
 ) -> Result<PreparedDocument, SignError> {
     let doc = Document::from_bytes(input.to_vec())?;
     let last = doc.last_revision();
@@ -327,7 +364,7 @@ fn prepare_with(
         }
     }
     update.put(sig_ref, Object::Dict(sig_dict));
-    add_field(&doc, &mut update, sig_ref, field)?;
+    add_field(&doc, &mut update, sig_ref, field, visible)?;
     if mdp.is_some_and(|o| o.certify.is_some()) {
         certify::add_perms(&doc, &mut update, sig_ref)?;
     }
@@ -433,13 +470,84 @@ fn signature_dictionary(opts: &SignOptions, now: i64, cms_len: usize) -> Dict {
     d
 }
 
+/// Builds the visible signature's widget (place and appearance, as new objects of `update`).
+fn visible_widget(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    opts: &SignOptions,
+    vis: &crate::appearance::VisibleSignature,
+    now: i64,
+) -> Result<crate::appearance::Widget, SignError> {
+    let values = crate::appearance::TemplateValues {
+        name: vis
+            .signer_name
+            .clone()
+            .or_else(|| opts.name.clone())
+            .unwrap_or_default(),
+        org: vis.organization.clone().unwrap_or_default(),
+        time: crate::appearance::vietnam_time(now),
+        reason: opts.reason.clone().unwrap_or_default(),
+        location: opts.location.clone().unwrap_or_default(),
+    };
+    Ok(crate::appearance::build_widget(doc, update, vis, &values)?)
+}
+
+/// A visible signature in an existing field: the field's own page and rectangle.
+fn existing_field_appearance(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    opts: &SignOptions,
+    vis: &crate::appearance::VisibleSignature,
+    field: &crate::form::Field,
+    now: i64,
+) -> Result<Object, SignError> {
+    use crate::appearance::{Placement, Rect};
+    let last = doc.last_revision();
+    let name = &field.name;
+    if vis.placement != Placement::Auto {
+        return Err(SignError::Document(format!(
+            "field {name} already has its place on the page; sign it without a rectangle or anchor"
+        )));
+    }
+    let rect: Vec<f64> = field
+        .dict
+        .get(b"Rect")
+        .and_then(|r| doc.deref_in(last, r).ok())
+        .and_then(|r| {
+            r.as_array()
+                .map(|a| a.iter().filter_map(Object::as_number).collect())
+        })
+        .unwrap_or_default();
+    let rect = (rect.len() == 4)
+        .then(|| Rect::new(rect[0], rect[1], rect[2], rect[3]))
+        .filter(|r| r.width() > 0.0 && r.height() > 0.0)
+        .ok_or_else(|| {
+            SignError::Document(format!(
+                "field {name} is invisible (no area, or not a merged field and widget); a visible signature needs a new field"
+            ))
+        })?;
+    let pages = doc.pages_in(last)?;
+    let page = field
+        .dict
+        .get_ref(b"P")
+        .and_then(|p| pages.iter().position(|x| *x == p))
+        .ok_or_else(|| SignError::Document(format!("field {name} names no page (/P)")))?;
+    let mut v = vis.clone();
+    v.placement = Placement::Rect(rect);
+    v.page = page + 1;
+    v.allow_overlap = true; // the document's author placed the field
+    Ok(visible_widget(doc, update, opts, &v, now)?.ap_object())
+}
+
 /// Adds the signature to a field: an existing empty signature field with the requested
-/// name, or a new invisible field (a merged field/widget on page 1).
+/// name, or a new field (a merged field/widget: invisible on page 1, or visible where
+/// `opts.visible` says).
 fn add_field(
     doc: &Document,
     update: &mut IncrementalUpdate,
     sig_ref: ObjRef,
     field: Option<&str>,
+    visible: Option<VisibleContext<'_>>,
 ) -> Result<(), SignError> {
     let last = doc.last_revision();
     let fields = crate::form::fields_in(doc, last)?;
@@ -460,6 +568,12 @@ fn add_field(
             })?;
             let mut d = f.dict.clone();
             d.set("V", sig_ref);
+            if let Some(v) = &visible {
+                d.set(
+                    "AP",
+                    existing_field_appearance(doc, update, v.opts, v.vis, f, v.now)?,
+                );
+            }
             update.put(r, Object::Dict(d));
             ensure_sig_flags(doc, update)?;
             return Ok(());
@@ -472,10 +586,17 @@ fn add_field(
             .find(|n| !fields.iter().any(|f| &f.name == n))
             .unwrap_or_default(),
     };
+    let widget = match &visible {
+        Some(v) => Some(visible_widget(doc, update, v.opts, v.vis, v.now)?),
+        None => None,
+    };
     let pages = doc.pages_in(last)?;
-    let page_ref = *pages
-        .first()
-        .ok_or_else(|| SignError::Document("the document has no pages".into()))?;
+    let page_ref = match &widget {
+        Some(w) => w.page,
+        None => *pages
+            .first()
+            .ok_or_else(|| SignError::Document("the document has no pages".into()))?,
+    };
 
     let field_ref = update.alloc();
     let mut field = Dict::new();
@@ -488,15 +609,21 @@ fn add_field(
     );
     field.set("V", sig_ref);
     field.set("F", Object::Integer(132));
-    field.set(
-        "Rect",
-        vec![
-            Object::Integer(0),
-            Object::Integer(0),
-            Object::Integer(0),
-            Object::Integer(0),
-        ],
-    );
+    match &widget {
+        Some(w) => {
+            field.set("Rect", w.rect_object());
+            field.set("AP", w.ap_object());
+        }
+        None => field.set(
+            "Rect",
+            vec![
+                Object::Integer(0),
+                Object::Integer(0),
+                Object::Integer(0),
+                Object::Integer(0),
+            ],
+        ),
+    }
     field.set("P", page_ref);
     update.put(field_ref, Object::Dict(field));
 
@@ -505,26 +632,9 @@ fn add_field(
     let mut page_dict = page
         .as_dict()
         .cloned()
-        .ok_or_else(|| SignError::Document("page 1 is not a dictionary".into()))?;
-    match page_dict.get(b"Annots").cloned() {
-        Some(Object::Ref(ar)) => {
-            let mut arr = doc
-                .resolve_in(last, ar)?
-                .as_array()
-                .map(<[Object]>::to_vec)
-                .unwrap_or_default();
-            arr.push(Object::Ref(field_ref));
-            update.put(ar, Object::Array(arr));
-        }
-        Some(Object::Array(mut arr)) => {
-            arr.push(Object::Ref(field_ref));
-            page_dict.set("Annots", arr);
-            update.put(page_ref, Object::Dict(page_dict));
-        }
-        _ => {
-            page_dict.set("Annots", vec![Object::Ref(field_ref)]);
-            update.put(page_ref, Object::Dict(page_dict));
-        }
+        .ok_or_else(|| SignError::Document("the page is not a dictionary".into()))?;
+    if append_ref(doc, update, &mut page_dict, b"Annots", field_ref)? {
+        update.put(page_ref, Object::Dict(page_dict));
     }
 
     // AcroForm /Fields and /SigFlags.
@@ -569,24 +679,41 @@ fn push_field(
     acro: &mut Dict,
     field_ref: ObjRef,
 ) -> Result<(), SignError> {
+    append_ref(doc, update, acro, b"Fields", field_ref).map(|_| ())
+}
+
+/// Appends `r` to the array `dict[key]`: in place when the array is an indirect object (the
+/// array object goes into the update), else in `dict` (creating the array if absent).
+/// Returns whether `dict` itself changed.
+fn append_ref(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    dict: &mut Dict,
+    key: &[u8],
+    r: ObjRef,
+) -> Result<bool, SignError> {
     let last = doc.last_revision();
-    match acro.get(b"Fields").cloned() {
-        Some(Object::Ref(fr)) => {
+    match dict.get(key).cloned() {
+        Some(Object::Ref(ar)) => {
             let mut arr = doc
-                .resolve_in(last, fr)?
+                .resolve_in(last, ar)?
                 .as_array()
                 .map(<[Object]>::to_vec)
                 .unwrap_or_default();
-            arr.push(Object::Ref(field_ref));
-            update.put(fr, Object::Array(arr));
+            arr.push(Object::Ref(r));
+            update.put(ar, Object::Array(arr));
+            Ok(false)
         }
         Some(Object::Array(mut arr)) => {
-            arr.push(Object::Ref(field_ref));
-            acro.set("Fields", arr);
+            arr.push(Object::Ref(r));
+            dict.set(key.to_vec(), arr);
+            Ok(true)
         }
-        _ => acro.set("Fields", vec![Object::Ref(field_ref)]),
+        _ => {
+            dict.set(key.to_vec(), vec![Object::Ref(r)]);
+            Ok(true)
+        }
     }
-    Ok(())
 }
 
 fn ensure_sig_flags(doc: &Document, update: &mut IncrementalUpdate) -> Result<(), SignError> {

@@ -1,0 +1,775 @@
+//! Visible signatures: where the widget goes and what it shows (its `/AP /N` appearance
+//! stream), the way Vietnamese documents show signatures (Decree 30/2020/NĐ-CP, Appendix I).
+//!
+//! Everything this module writes is a **new** object of the signature's incremental update
+//! (the appearance form XObject, the font subset, the images): existing page resources are
+//! never touched, so a later signature's appearance is accepted by modification analysis.
+//!
+//! - [`font`]: the embedded Liberation Serif subset (Type0/CIDFontType2, Identity-H,
+//!   ToUnicode).
+//! - [`image`]: PNG → image XObject with an `/SMask` for transparency.
+//! - [`text`]: where the page's text is (for `--anchor` and the overlap check).
+//! - [`layout`]: templates, line breaking, fitting, drawing.
+//!
+//! Presets ([`Preset`]):
+//! - `official`: the competent official's handwritten-signature image, placed between the
+//!   title and the name (typically `--anchor` on the title, below it).
+//! - `seal`: the organisation's red seal image at actual size (from the PNG's `pHYs`
+//!   resolution, else 300 dpi), overlapping the left third of the previous visible
+//!   signature on the page.
+//! - `copy`: an electronic copy's organisation signature at the top right of page 1, no
+//!   image: the copy form, the organisation and the signing time in ISO 8601 with the
+//!   Vietnam time zone, 10 pt Times-like, black.
+
+pub mod font;
+pub mod image;
+pub mod layout;
+pub mod samples;
+pub mod text;
+
+use crate::pdf::object::format_real;
+use crate::pdf::{Dict, Document, IncrementalUpdate, ObjRef, Object, PdfError, Stream, StreamData};
+
+pub use layout::TemplateValues;
+
+/// Vietnam's UTC offset in minutes (ICT, +07:00, no daylight saving).
+pub const VIETNAM_OFFSET_MINUTES: i32 = 420;
+/// Gap between an anchor text and the widget, in points.
+const ANCHOR_GAP: f64 = 2.0;
+/// Least distance kept from the page edges when an anchored or automatic widget is moved
+/// onto the page (5 mm).
+const EDGE_MARGIN: f64 = 14.17;
+/// Default height of a handwritten-signature image placed by anchor, in points (≈ 21 mm).
+const SIGNATURE_HEIGHT: f64 = 60.0;
+/// Default font size (Decree 30: Times New Roman 10 pt for e-copies).
+pub const DEFAULT_FONT_SIZE: f64 = 10.0;
+/// Distance of the `copy` box from the top of the page: 5 mm, inside the 20–25 mm top
+/// margin of Decree 30 documents.
+const COPY_TOP: f64 = 14.17;
+/// Distances tried between the `copy` box and the right edge of the page: 15 mm (the right
+/// margin), 10 mm, 5 mm.
+const COPY_RIGHT: [f64; 3] = [42.52, 28.35, 14.17];
+
+/// Errors while building a visible signature.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppearanceError {
+    /// Reading the document failed.
+    #[error("cannot read the document: {0}")]
+    Pdf(#[from] PdfError),
+    /// The page does not exist.
+    #[error("page {page} does not exist (the document has {count} pages)")]
+    NoSuchPage {
+        /// The page asked for (1-based).
+        page: usize,
+        /// How many pages there are.
+        count: usize,
+    },
+    /// The widget's place is not given and cannot be derived.
+    #[error("{0}")]
+    Placement(String),
+    /// The anchor text is not on the page.
+    #[error("the anchor text {text:?} was not found on page {page}")]
+    AnchorNotFound {
+        /// The text searched.
+        text: String,
+        /// The page (1-based).
+        page: usize,
+    },
+    /// The widget would cover text of the page.
+    #[error("the signature at {rect} would cover text of page {page} ({text:?}); move it or allow overlap (--allow-overlap)")]
+    Overlap {
+        /// The widget rectangle.
+        rect: Rect,
+        /// The page (1-based).
+        page: usize,
+        /// The text found under it.
+        text: String,
+    },
+    /// The rectangle is unusable (empty, or outside the page).
+    #[error("{0}")]
+    BadRect(String),
+    /// The font cannot show a character.
+    #[error("the embedded font has no glyph for {0:?} (U+{code:04X})", code = *.0 as u32)]
+    MissingGlyph(char),
+    /// The font could not be read or subset.
+    #[error("font: {0}")]
+    Font(String),
+    /// The image could not be read.
+    #[error("image: {0}")]
+    Image(String),
+    /// The text template is malformed.
+    #[error("text template: {0}")]
+    Template(String),
+    /// The options contradict a preset's rules.
+    #[error("{0}")]
+    Preset(String),
+}
+
+/// A rectangle in PDF user space (points; origin bottom-left), normalised so that
+/// `x1 ≤ x2` and `y1 ≤ y2`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Rect {
+    /// Left.
+    pub x1: f64,
+    /// Bottom.
+    pub y1: f64,
+    /// Right.
+    pub x2: f64,
+    /// Top.
+    pub y2: f64,
+}
+
+impl Rect {
+    /// The rectangle with these corners, in any order.
+    pub fn new(x1: f64, y1: f64, x2: f64, y2: f64) -> Rect {
+        Rect {
+            x1: x1.min(x2),
+            y1: y1.min(y2),
+            x2: x1.max(x2),
+            y2: y1.max(y2),
+        }
+    }
+    /// The smallest rectangle around `points`.
+    pub fn around(points: &[(f64, f64)]) -> Rect {
+        let mut r = Rect {
+            x1: f64::INFINITY,
+            y1: f64::INFINITY,
+            x2: f64::NEG_INFINITY,
+            y2: f64::NEG_INFINITY,
+        };
+        for &(x, y) in points {
+            r.x1 = r.x1.min(x);
+            r.y1 = r.y1.min(y);
+            r.x2 = r.x2.max(x);
+            r.y2 = r.y2.max(y);
+        }
+        r
+    }
+    /// Parses `x1,y1,x2,y2`.
+    ///
+    /// # Errors
+    /// `BadRect` unless there are four finite numbers.
+    pub fn parse(s: &str) -> Result<Rect, AppearanceError> {
+        let v: Vec<f64> = s
+            .split(',')
+            .map(|p| p.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| AppearanceError::BadRect(format!("cannot read {s:?} as x1,y1,x2,y2")))?;
+        if v.len() != 4 || v.iter().any(|x| !x.is_finite()) {
+            return Err(AppearanceError::BadRect(format!(
+                "cannot read {s:?} as x1,y1,x2,y2"
+            )));
+        }
+        Ok(Rect::new(v[0], v[1], v[2], v[3]))
+    }
+    /// Width.
+    pub fn width(&self) -> f64 {
+        self.x2 - self.x1
+    }
+    /// Height.
+    pub fn height(&self) -> f64 {
+        self.y2 - self.y1
+    }
+    /// The rectangle around both.
+    pub fn union(self, o: Rect) -> Rect {
+        Rect {
+            x1: self.x1.min(o.x1),
+            y1: self.y1.min(o.y1),
+            x2: self.x2.max(o.x2),
+            y2: self.y2.max(o.y2),
+        }
+    }
+    /// Whether the interiors overlap (touching edges do not).
+    pub fn intersects(&self, o: &Rect) -> bool {
+        self.x1 < o.x2 && o.x1 < self.x2 && self.y1 < o.y2 && o.y1 < self.y2
+    }
+    /// Whether `o` lies inside (with a tolerance of 0.01 pt).
+    pub fn contains(&self, o: &Rect) -> bool {
+        o.x1 >= self.x1 - 0.01
+            && o.y1 >= self.y1 - 0.01
+            && o.x2 <= self.x2 + 0.01
+            && o.y2 <= self.y2 + 0.01
+    }
+    /// Smaller by `d` on every side (unchanged if that leaves nothing).
+    pub fn inset(&self, d: f64) -> Rect {
+        if self.width() > 2.0 * d && self.height() > 2.0 * d {
+            Rect::new(self.x1 + d, self.y1 + d, self.x2 - d, self.y2 - d)
+        } else {
+            *self
+        }
+    }
+    /// Moved into `bounds` keeping a `margin` from its edges where it fits, else flush.
+    pub fn placed_within(self, bounds: &Rect, margin: f64) -> Rect {
+        let inner = bounds.inset(margin);
+        if self.width() <= inner.width() && self.height() <= inner.height() {
+            self.shifted_into(&inner)
+        } else {
+            self.shifted_into(bounds)
+        }
+    }
+    /// Moved by the least amount that puts it inside `bounds` (if it fits).
+    pub fn shifted_into(self, bounds: &Rect) -> Rect {
+        let dx = if self.x2 > bounds.x2 {
+            bounds.x2 - self.x2
+        } else if self.x1 < bounds.x1 {
+            bounds.x1 - self.x1
+        } else {
+            0.0
+        };
+        let dy = if self.y2 > bounds.y2 {
+            bounds.y2 - self.y2
+        } else if self.y1 < bounds.y1 {
+            bounds.y1 - self.y1
+        } else {
+            0.0
+        };
+        Rect {
+            x1: self.x1 + dx,
+            y1: self.y1 + dy,
+            x2: self.x2 + dx,
+            y2: self.y2 + dy,
+        }
+    }
+    fn to_object(self) -> Object {
+        Object::Array(
+            [self.x1, self.y1, self.x2, self.y2]
+                .iter()
+                .map(|v| number(*v))
+                .collect(),
+        )
+    }
+}
+
+impl std::fmt::Display for Rect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "[{} {} {} {}]",
+            format_real(self.x1),
+            format_real(self.y1),
+            format_real(self.x2),
+            format_real(self.y2)
+        )
+    }
+}
+
+fn number(v: f64) -> Object {
+    let r = (v * 1000.0).round() / 1000.0;
+    if r.fract() == 0.0 && r.abs() < 1e15 {
+        Object::Integer(r as i64)
+    } else {
+        Object::Real(r)
+    }
+}
+
+/// The rules a visible signature follows (Decree 30/2020 Appendix I).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// The competent official's handwritten-signature image (required), no text unless given.
+    Official,
+    /// The organisation's seal image (required) at actual size, overlapping the left third
+    /// of the previous visible signature on the page unless placed otherwise.
+    Seal,
+    /// An electronic copy: no image; copy form, organisation, time; 10 pt; top right of the
+    /// page unless placed otherwise.
+    Copy,
+}
+
+/// Where the widget goes relative to an anchor text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AnchorPosition {
+    /// Under the text, centred on it.
+    #[default]
+    Below,
+    /// Over the text, centred on it.
+    Above,
+    /// Left of the text, centred vertically.
+    Left,
+    /// Right of the text, centred vertically.
+    Right,
+}
+
+/// Where the widget goes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Placement {
+    /// Derived from the preset (`copy`: top right; `seal`: over the previous signature).
+    #[default]
+    Auto,
+    /// This rectangle (page user space, points).
+    Rect(Rect),
+    /// Next to the last occurrence of this text on the page.
+    Anchor {
+        /// The text to find.
+        text: String,
+        /// Which side.
+        position: AnchorPosition,
+    },
+}
+
+/// A visible signature: where and what.
+#[derive(Debug, Clone, Default)]
+pub struct VisibleSignature {
+    /// The page, 1-based (0 means 1).
+    pub page: usize,
+    /// Where.
+    pub placement: Placement,
+    /// Widget size (width, height) in points for anchored and automatic placement; `None`:
+    /// from the content (text extent, image aspect or actual size).
+    pub size: Option<(f64, f64)>,
+    /// A PNG image (handwritten signature or seal).
+    pub image: Option<Vec<u8>>,
+    /// A text template (see [`layout::render_template`]); `None`: the preset's or the
+    /// default text.
+    pub text: Option<String>,
+    /// Rules to follow.
+    pub preset: Option<Preset>,
+    /// Font size in points (default 10; shrunk to fit a given rectangle).
+    pub font_size: Option<f64>,
+    /// Allow the widget over page text.
+    pub allow_overlap: bool,
+    /// `{name}`: `None` = the signer's `/Name` option or the certificate's common name.
+    pub signer_name: Option<String>,
+    /// `{org}`: `None` = the certificate's organisation (O), else its common name.
+    pub organization: Option<String>,
+}
+
+impl VisibleSignature {
+    /// Fills `signer_name` and `organization` from the signer's certificate where unset.
+    pub fn fill_identity(&mut self, cert: &crate::pki::Certificate, name: Option<&str>) {
+        let subject = cert.subject();
+        if self.signer_name.is_none() {
+            self.signer_name = name.or(subject.common_name()).map(str::to_string);
+        }
+        if self.organization.is_none() {
+            self.organization = subject
+                .first("O")
+                .or(subject.common_name())
+                .map(str::to_string);
+        }
+    }
+}
+
+/// The text of the signing time: ISO 8601 with the Vietnam time zone.
+pub fn vietnam_time(unix: i64) -> String {
+    crate::time::format_rfc3339_offset(unix, VIETNAM_OFFSET_MINUTES)
+}
+
+/// The widget built for a visible signature.
+#[derive(Debug, Clone)]
+pub struct Widget {
+    /// The page it is on.
+    pub page: ObjRef,
+    /// Its `/Rect`.
+    pub rect: Rect,
+    /// The `/AP /N` form XObject (a new object of the update).
+    pub appearance: ObjRef,
+}
+
+impl Widget {
+    /// The `/Rect` value.
+    pub fn rect_object(&self) -> Object {
+        self.rect.to_object()
+    }
+    /// The `/AP` value: `<< /N ref >>`.
+    pub fn ap_object(&self) -> Object {
+        let mut d = Dict::new();
+        d.set("N", self.appearance);
+        Object::Dict(d)
+    }
+}
+
+/// The box of a page: `/CropBox` (inherited) clipped to `/MediaBox` (inherited), else US
+/// Letter.
+pub fn page_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
+    let get = |k: &[u8]| {
+        text::inherited(doc, rev, page, k)
+            .and_then(|o| doc.deref_in(rev, &o).ok())
+            .and_then(|o| {
+                let v: Vec<f64> = o
+                    .as_array()?
+                    .iter()
+                    .filter_map(|x| doc.deref_in(rev, x).ok()?.as_number())
+                    .collect();
+                (v.len() == 4).then(|| Rect::new(v[0], v[1], v[2], v[3]))
+            })
+    };
+    let media = get(b"MediaBox").unwrap_or(Rect::new(0.0, 0.0, 612.0, 792.0));
+    match get(b"CropBox") {
+        Some(c) if c.intersects(&media) => Rect {
+            x1: c.x1.max(media.x1),
+            y1: c.y1.max(media.y1),
+            x2: c.x2.min(media.x2),
+            y2: c.y2.min(media.y2),
+        },
+        _ => media,
+    }
+}
+
+/// The rectangles of the visible signature widgets already on a page, in `/Annots` order.
+pub fn signature_widgets(doc: &Document, rev: usize, page: &Dict) -> Vec<Rect> {
+    let annots = page
+        .get(b"Annots")
+        .and_then(|a| doc.deref_in(rev, a).ok())
+        .and_then(|a| a.as_array().map(<[Object]>::to_vec))
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for a in annots.iter().take(10_000) {
+        let Some(d) = doc.deref_in(rev, a).ok().and_then(|d| d.as_dict().cloned()) else {
+            continue;
+        };
+        if d.get_name(b"Subtype") != Some(b"Widget") {
+            continue;
+        }
+        let ft = d.get_name(b"FT").map(<[u8]>::to_vec).or_else(|| {
+            d.get(b"Parent")
+                .and_then(|p| doc.deref_in(rev, p).ok())
+                .and_then(|p| {
+                    p.as_dict()
+                        .and_then(|p| p.get_name(b"FT"))
+                        .map(<[u8]>::to_vec)
+                })
+        });
+        if ft.as_deref() != Some(b"Sig") {
+            continue;
+        }
+        let r: Vec<f64> = d
+            .get(b"Rect")
+            .and_then(|r| doc.deref_in(rev, r).ok())
+            .and_then(|r| {
+                r.as_array()
+                    .map(|a| a.iter().filter_map(Object::as_number).collect())
+            })
+            .unwrap_or_default();
+        if r.len() == 4 {
+            let rect = Rect::new(r[0], r[1], r[2], r[3]);
+            if rect.width() > 0.0 && rect.height() > 0.0 {
+                out.push(rect);
+            }
+        }
+    }
+    out
+}
+
+/// Builds the widget's place and appearance for `vis` on the newest revision of `doc`,
+/// adding the appearance stream, font subset and images to `update` as new objects.
+///
+/// # Errors
+/// See [`AppearanceError`].
+pub fn build_widget(
+    doc: &Document,
+    update: &mut IncrementalUpdate,
+    vis: &VisibleSignature,
+    values: &TemplateValues,
+) -> Result<Widget, AppearanceError> {
+    let rev = doc.last_revision();
+    let pages = doc.pages_in(rev)?;
+    let page_no = vis.page.max(1);
+    let page_ref = *pages.get(page_no - 1).ok_or(AppearanceError::NoSuchPage {
+        page: page_no,
+        count: pages.len(),
+    })?;
+    let page = doc
+        .resolve_in(rev, page_ref)?
+        .as_dict()
+        .cloned()
+        .ok_or_else(|| AppearanceError::Placement(format!("page {page_no} is not a dictionary")))?;
+    let bounds = page_box(doc, rev, &page);
+
+    // What to show.
+    let image = vis.image.as_deref().map(image::Png::decode).transpose()?;
+    match vis.preset {
+        Some(Preset::Official) if image.is_none() => {
+            return Err(AppearanceError::Preset(
+                "the official preset shows the handwritten-signature image: give --image".into(),
+            ))
+        }
+        Some(Preset::Seal) if image.is_none() => {
+            return Err(AppearanceError::Preset(
+                "the seal preset shows the seal image: give --image".into(),
+            ))
+        }
+        Some(Preset::Copy) if image.is_some() => {
+            return Err(AppearanceError::Preset(
+                "an electronic copy's signature carries no image (Decree 30 Appendix I)".into(),
+            ))
+        }
+        _ => {}
+    }
+    let template = match (&vis.text, vis.preset) {
+        (Some(t), _) => Some(t.clone()),
+        (None, Some(Preset::Copy)) => Some(if values.reason.trim().is_empty() {
+            "SAO Y\n{org}\n{time}".to_string()
+        } else {
+            "{reason}\n{org}\n{time}".to_string()
+        }),
+        (None, None) if image.is_none() => {
+            Some("Ký bởi: {name}\n{org}\nThời gian ký: {time}".into())
+        }
+        (None, _) => None,
+    };
+    let lines: Vec<String> = match &template {
+        Some(t) => {
+            use unicode_normalization::UnicodeNormalization as _;
+            layout::render_template(&t.nfc().collect::<String>(), &nfc_values(values))?
+        }
+        None => Vec::new(),
+    };
+    let has_text = lines.iter().any(|l| !l.trim().is_empty());
+    let mut font = font::EmbeddedFont::liberation_serif()?;
+    for l in &lines {
+        font.check_coverage(l)?;
+    }
+    let size = vis.font_size.unwrap_or(DEFAULT_FONT_SIZE);
+    if !(size.is_finite() && (1.0..=200.0).contains(&size)) {
+        return Err(AppearanceError::Preset(format!(
+            "font size {size} is outside 1…200 pt"
+        )));
+    }
+
+    // The natural size, for placements that do not give a rectangle.
+    let text_size = has_text.then(|| layout::text_extent(&font, &lines, size));
+    let image_size = image.as_ref().map(|img| match vis.preset {
+        Some(Preset::Seal) => img.natural_size(),
+        _ => (SIGNATURE_HEIGHT * img.aspect(), SIGNATURE_HEIGHT),
+    });
+    let natural = vis.size.unwrap_or(match (image_size, text_size) {
+        (Some((iw, ih)), Some((tw, th))) => (iw + tw, ih.max(th)),
+        (Some(s), None) | (None, Some(s)) => s,
+        (None, None) => (SIGNATURE_HEIGHT * 2.5, SIGNATURE_HEIGHT),
+    });
+    if !(natural.0 > 0.0 && natural.1 > 0.0 && natural.0.is_finite() && natural.1.is_finite()) {
+        return Err(AppearanceError::BadRect(format!(
+            "the widget size {}×{} is not positive",
+            natural.0, natural.1
+        )));
+    }
+
+    // Where.
+    let page_text = text::PageText::of_page(doc, rev, page_ref);
+    let rect = match &vis.placement {
+        Placement::Rect(r) => {
+            if !bounds.contains(r) {
+                return Err(AppearanceError::BadRect(format!(
+                    "the rectangle {r} is not inside page {page_no} ({bounds})"
+                )));
+            }
+            *r
+        }
+        Placement::Anchor { text, position } => {
+            let a = page_text
+                .find(text)
+                .ok_or_else(|| AppearanceError::AnchorNotFound {
+                    text: text.clone(),
+                    page: page_no,
+                })?;
+            let (w, h) = natural;
+            let (cx, cy) = ((a.x1 + a.x2) / 2.0, (a.y1 + a.y2) / 2.0);
+            let r = match position {
+                AnchorPosition::Below => {
+                    Rect::new(cx - w / 2.0, a.y1 - ANCHOR_GAP - h, cx + w / 2.0, a.y1 - ANCHOR_GAP)
+                }
+                AnchorPosition::Above => {
+                    Rect::new(cx - w / 2.0, a.y2 + ANCHOR_GAP, cx + w / 2.0, a.y2 + ANCHOR_GAP + h)
+                }
+                AnchorPosition::Left => {
+                    Rect::new(a.x1 - ANCHOR_GAP - w, cy - h / 2.0, a.x1 - ANCHOR_GAP, cy + h / 2.0)
+                }
+                AnchorPosition::Right => {
+                    Rect::new(a.x2 + ANCHOR_GAP, cy - h / 2.0, a.x2 + ANCHOR_GAP + w, cy + h / 2.0)
+                }
+            };
+            r.placed_within(&bounds, EDGE_MARGIN)
+        }
+        Placement::Auto => match vis.preset {
+            Some(Preset::Copy) => copy_rect(&font, &lines, size, vis, natural, &bounds, &page_text),
+            Some(Preset::Seal) => {
+                let sig = signature_widgets(doc, rev, &page).pop().ok_or_else(|| {
+                    AppearanceError::Placement(format!(
+                        "the seal overlaps the official's visible signature, but page {page_no} has none: sign with the official preset first, or give --rect or --anchor"
+                    ))
+                })?;
+                let (w, h) = natural;
+                let right = sig.x1 + sig.width() / 3.0;
+                let cy = (sig.y1 + sig.y2) / 2.0;
+                Rect::new(right - w, cy - h / 2.0, right, cy + h / 2.0)
+                    .placed_within(&bounds, EDGE_MARGIN)
+            }
+            _ => {
+                return Err(AppearanceError::Placement(
+                    "where should the signature go? give a rectangle (--rect) or an anchor text (--anchor)".into(),
+                ))
+            }
+        },
+    };
+    if !(rect.width() >= 1.0 && rect.height() >= 1.0) {
+        return Err(AppearanceError::BadRect(format!(
+            "the rectangle {rect} is too small (at least 1×1 pt)"
+        )));
+    }
+    if !bounds.contains(&rect) {
+        return Err(AppearanceError::BadRect(format!(
+            "the signature ({}×{} pt) does not fit on page {page_no} ({bounds})",
+            format_real(rect.width()),
+            format_real(rect.height())
+        )));
+    }
+    if !vis.allow_overlap {
+        if let Some(t) = page_text.text_in(&rect) {
+            return Err(AppearanceError::Overlap {
+                rect,
+                page: page_no,
+                text: t,
+            });
+        }
+    }
+
+    // The appearance stream: image left, text right (or either alone).
+    let (w, h) = (rect.width(), rect.height());
+    let inner = Rect::new(0.0, 0.0, w, h);
+    let mut ops = String::from("q\n");
+    let mut xobjects = Dict::new();
+    let mut text_area = Rect::new(
+        layout::PADDING,
+        layout::PADDING,
+        w - layout::PADDING,
+        h - layout::PADDING,
+    );
+    if let Some(img) = &image {
+        let area = if has_text {
+            let (iw, _) = layout::fit_aspect(img.aspect(), w * 0.4, h);
+            text_area.x1 = iw + layout::PADDING;
+            Rect::new(0.0, 0.0, iw, h)
+        } else {
+            inner
+        };
+        let r = img.embed(update);
+        xobjects.set("Im0", r);
+        layout::draw_image(&mut ops, "Im0", img.aspect(), &area);
+    }
+    let mut fonts = Dict::new();
+    if has_text {
+        let fitted = layout::fit(&font, &lines, size, text_area.width(), text_area.height());
+        for l in &fitted.lines {
+            font.use_text(l)?;
+        }
+        let (font_ref, enc) = font.embed(update)?;
+        fonts.set("F0", font_ref);
+        layout::draw_text(&mut ops, &font, &enc, &fitted, &text_area);
+    }
+    ops.push_str("Q\n");
+
+    let mut resources = Dict::new();
+    if !fonts.is_empty() {
+        resources.set("Font", fonts);
+    }
+    if !xobjects.is_empty() {
+        resources.set("XObject", xobjects);
+    }
+    let mut d = Dict::new();
+    d.set("Type", Object::name("XObject"));
+    d.set("Subtype", Object::name("Form"));
+    d.set("BBox", inner.to_object());
+    d.set("Resources", resources);
+    d.set("Filter", Object::name("FlateDecode"));
+    let ap = update.alloc();
+    update.put(
+        ap,
+        Object::Stream(Stream {
+            dict: d,
+            data: StreamData::Bytes(crate::pdf::filter::flate_encode(ops.as_bytes())),
+        }),
+    );
+    Ok(Widget {
+        page: page_ref,
+        rect,
+        appearance: ap,
+    })
+}
+
+/// The `copy` preset's automatic place: the top right corner of the page, at the natural
+/// size if that covers no text; else closer to the right edge and narrower (lines broken
+/// between words), the first of these that covers no text. With `--size` or
+/// `--allow-overlap`, the natural place.
+fn copy_rect(
+    font: &font::EmbeddedFont,
+    lines: &[String],
+    size: f64,
+    vis: &VisibleSignature,
+    natural: (f64, f64),
+    bounds: &Rect,
+    page_text: &text::PageText,
+) -> Rect {
+    let at = |right: f64, (w, h): (f64, f64)| {
+        Rect::new(
+            bounds.x2 - right - w,
+            bounds.y2 - COPY_TOP - h,
+            bounds.x2 - right,
+            bounds.y2 - COPY_TOP,
+        )
+        .shifted_into(bounds)
+    };
+    let first = at(COPY_RIGHT[0], natural);
+    if vis.size.is_some() || vis.allow_overlap || page_text.text_in(&first).is_none() {
+        return first;
+    }
+    let pad = 2.0 * layout::PADDING;
+    let narrowest = lines
+        .iter()
+        .flat_map(|l| l.split(' '))
+        .map(|word| font.width(word, size))
+        .fold(0.0, f64::max)
+        + pad;
+    for right in COPY_RIGHT {
+        let mut w = natural.0;
+        while w >= narrowest - 1e-6 {
+            let wrapped = layout::wrap(font, lines, size, w - pad + 0.01);
+            let (tw, th) = layout::text_extent(font, &wrapped, size);
+            let r = at(right, (tw.max(narrowest), th));
+            if page_text.text_in(&r).is_none() {
+                return r;
+            }
+            w -= 5.0;
+        }
+    }
+    first
+}
+
+fn nfc_values(v: &TemplateValues) -> TemplateValues {
+    use unicode_normalization::UnicodeNormalization as _;
+    let n = |s: &str| s.nfc().collect::<String>();
+    TemplateValues {
+        name: n(&v.name),
+        org: n(&v.org),
+        time: n(&v.time),
+        reason: n(&v.reason),
+        location: n(&v.location),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rects() {
+        let r = Rect::parse("100, 50, 10, 20").unwrap();
+        assert_eq!(r, Rect::new(10.0, 20.0, 100.0, 50.0));
+        assert!(Rect::parse("1,2,3").is_err() && Rect::parse("a,b,c,d").is_err());
+        assert!(Rect::parse("1,2,3,inf").is_err());
+        let page = Rect::new(0.0, 0.0, 595.0, 842.0);
+        let moved = Rect::new(500.0, -10.0, 650.0, 40.0).shifted_into(&page);
+        assert_eq!(moved, Rect::new(445.0, 0.0, 595.0, 50.0));
+        assert!(page.contains(&moved));
+        assert!(!Rect::new(0.0, 0.0, 1.0, 1.0).intersects(&Rect::new(1.0, 0.0, 2.0, 1.0)));
+        assert_eq!(r.to_string(), "[10 20 100 50]");
+        assert_eq!(number(12.3456), Object::Real(12.346));
+        assert_eq!(number(12.0), Object::Integer(12));
+    }
+
+    #[test]
+    fn vietnam_time_format() {
+        let t = crate::time::unix_from_fields(2025, 6, 1, 10, 0, 0).unwrap();
+        assert_eq!(vietnam_time(t), "2025-06-01T17:00:00+07:00");
+    }
+}
