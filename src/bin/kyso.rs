@@ -713,31 +713,12 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     if a.external.state.is_some() && !a.external.prepare {
         return Err(Fatal("--state goes with --prepare or --finish".into()));
     }
-    let opts = SignOptions {
-        field: a.field.clone(),
-        reason: a.reason.clone(),
-        location: a.location.clone(),
-        contact_info: a.contact_info.clone(),
-        name: a.name.clone(),
-        sub_filter: match a.subfilter {
-            SubFilterArg::Pades => SubFilterChoice::Pades,
-            SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
-        },
-        visible: visible_signature(&a.visible)?,
-        certify: a.certify,
-        ..SignOptions::default()
-    };
+    let opts = sign_options(&a)?;
     if a.external.prepare {
         return prepare_external(&a, &input, &opts);
     }
     let signer = any_signer(&a.key, &a.token)?;
-    let lvl = LevelOptions {
-        level: a.level,
-        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
-        revocation: Some(Arc::new(OnlineSource::default())),
-        skip_revocation_check: a.no_revocation_check,
-        extra_certificates: Vec::new(),
-    };
+    let lvl = level_options(&a)?;
     if a.tsa.is_some() && a.level < PadesLevel::BT {
         return Err(Fatal("--tsa needs --level B-T, B-LT or B-LTA".into()));
     }
@@ -756,6 +737,36 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The signing options the arguments ask for (one file or a batch).
+fn sign_options(a: &SignArgs) -> Result<SignOptions, Fatal> {
+    Ok(SignOptions {
+        field: a.field.clone(),
+        reason: a.reason.clone(),
+        location: a.location.clone(),
+        contact_info: a.contact_info.clone(),
+        name: a.name.clone(),
+        sub_filter: match a.subfilter {
+            SubFilterArg::Pades => SubFilterChoice::Pades,
+            SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
+        },
+        visible: visible_signature(&a.visible)?,
+        certify: a.certify,
+        ..SignOptions::default()
+    })
+}
+
+/// The PAdES level options the arguments ask for; one revocation source, so that its answers
+/// are cached across the files of a batch.
+fn level_options(a: &SignArgs) -> Result<LevelOptions, Fatal> {
+    Ok(LevelOptions {
+        level: a.level,
+        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
+        revocation: Some(Arc::new(OnlineSource::default())),
+        skip_revocation_check: a.no_revocation_check,
+        extra_certificates: Vec::new(),
+    })
+}
+
 /// `kyso sign … --out-dir DIR`: the signer is unlocked once, every file signed at
 /// `--level` with the same options (see `batch::sign`).
 fn sign_batch(a: &SignArgs, dir: &Path) -> Result<ExitCode, Fatal> {
@@ -767,28 +778,9 @@ fn sign_batch(a: &SignArgs, dir: &Path) -> Result<ExitCode, Fatal> {
     if a.tsa.is_some() && a.level < PadesLevel::BT {
         return Err(Fatal("--tsa needs --level B-T, B-LT or B-LTA".into()));
     }
-    let opts = SignOptions {
-        field: a.field.clone(),
-        reason: a.reason.clone(),
-        location: a.location.clone(),
-        contact_info: a.contact_info.clone(),
-        name: a.name.clone(),
-        sub_filter: match a.subfilter {
-            SubFilterArg::Pades => SubFilterChoice::Pades,
-            SubFilterArg::Pkcs7 => SubFilterChoice::Pkcs7,
-        },
-        certify: a.certify,
-        ..SignOptions::default()
-    };
+    let opts = sign_options(a)?;
     let signer = any_signer(&a.key, &a.token)?;
-    // One revocation source for the batch: its answers are cached across files.
-    let lvl = LevelOptions {
-        level: a.level,
-        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
-        revocation: Some(Arc::new(OnlineSource::default())),
-        skip_revocation_check: a.no_revocation_check,
-        extra_certificates: Vec::new(),
-    };
+    let lvl = level_options(a)?;
     let sign_one = |input: &[u8], o: &SignOptions| {
         kyso::sign::levels::sign(input, signer.as_ref(), o, &lvl).map(|out| out.pdf)
     };
