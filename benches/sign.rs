@@ -6,7 +6,7 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use kyso::batch::corpus::{self, CorpusKey, CorpusSpec};
+use kyso_testkit::corpus::{self, CorpusKey, CorpusSpec};
 use kyso::batch::{InputSpec, Inputs, SignBatchOptions};
 use kyso::sign::{sign_pdf, SignOptions, Signer};
 
@@ -48,7 +48,7 @@ fn batch_sign(c: &mut Criterion) {
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let unsigned = dir.path().join("in");
-    kyso::batch::bench::write_unsigned(&unsigned, &spec).expect("inputs");
+    kyso_testkit::bench::write_unsigned(&unsigned, &spec).expect("inputs");
     let inputs = Inputs {
         specs: vec![InputSpec::Path(unsigned)],
         ..Default::default()

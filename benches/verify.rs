@@ -7,7 +7,7 @@
 mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use kyso::batch::corpus::CorpusKey;
+use kyso_testkit::corpus::CorpusKey;
 use kyso::batch::{InputSpec, Inputs, VerifyBatchOptions};
 use kyso::crypto::DigestAlgorithm;
 use kyso::pdf::source::Source;

@@ -4,7 +4,7 @@
 //! result (stable field names) and the Vietnamese report of each result that is not
 //! compliant.
 //!
-//! Everything is generated here with `kyso::testkit` (a test PKI shaped like the Government
+//! Everything is generated here with `kyso_testkit` (a test PKI shaped like the Government
 //! Cipher Committee's hierarchy); the bundled `vn-gov` profile's anchor is replaced with the
 //! test root, as an auditor testing against a staging hierarchy would.
 //!
@@ -12,7 +12,7 @@
 
 use kyso::policy::{Catalog, InputFile, Policy, Profiles, Verdict};
 use kyso::sign::{sign_pdf, KeySigner, SignOptions};
-use kyso::testkit::{sample_pdf, CertSpec, Issued, SampleOptions};
+use kyso_testkit::{sample_pdf, CertSpec, Issued, SampleOptions};
 
 /// "Cấp giấy phép thiết lập trang thông tin điện tử tổng hợp" in the bundled example catalog.
 const PROCEDURE: &str = "1.000101.H62";

@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use kyso::testkit::{sample_pdf, SampleOptions, TestPki};
+use kyso_testkit::{sample_pdf, SampleOptions, TestPki};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pki = TestPki::generate();

@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo run --example make_demo_pki [OUT_DIR]` (default `testdata/demo`).
 
-use kyso::testkit::{CertSpec, Issued};
+use kyso_testkit::{CertSpec, Issued};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args()

@@ -3,7 +3,7 @@
 //! bundled example catalog (fully online: every component electronic and signed by the
 //! applicant organisation).
 //!
-//! Everything is generated here with `kyso::testkit` (a test PKI shaped like Vietnam's public
+//! Everything is generated here with `kyso_testkit` (a test PKI shaped like Vietnam's public
 //! hierarchy, sample PDFs); the bundled `vn-public` profile gets the test root as its anchor,
 //! as a portal would add a root it trusts.
 //!
@@ -11,7 +11,7 @@
 
 use kyso::policy::{InputFile, Policy, Profiles, Verdict};
 use kyso::sign::{sign_pdf, KeySigner, SignOptions};
-use kyso::testkit::{sample_pdf, CertSpec, Issued, SampleOptions};
+use kyso_testkit::{sample_pdf, CertSpec, Issued, SampleOptions};
 
 const PROCEDURE: &str = "1.000101.H62";
 

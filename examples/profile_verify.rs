@@ -1,6 +1,6 @@
 //! Verifies a generated corpus in a loop, single-threaded, for profiling the verify hot path:
 //! `cargo run --release --example profile_verify -- SIZE COUNT ROUNDS [rsa|ec]`.
-use kyso::batch::corpus::{self, CorpusKey, CorpusSpec};
+use kyso_testkit::corpus::{self, CorpusKey, CorpusSpec};
 use kyso::pki::TrustStore;
 use kyso::validate::{ValidationOptions, Validator};
 
@@ -26,7 +26,7 @@ fn main() {
         key,
     };
     if !dir.join("root.pem").exists() {
-        corpus::write_corpus(&dir, kyso::testkit::TestPki::shared(), &spec).unwrap();
+        corpus::write_corpus(&dir, kyso_testkit::TestPki::shared(), &spec).unwrap();
     }
     let files: Vec<_> = (0..count)
         .map(|i| dir.join(format!("doc-{i:05}.pdf")))

@@ -5,7 +5,7 @@
 
 use kyso::pki::TrustStore;
 use kyso::sign::{sign_pdf, KeySigner, SignOptions};
-use kyso::testkit::{sample_pdf, SampleOptions, TestPki};
+use kyso_testkit::{sample_pdf, SampleOptions, TestPki};
 use kyso::validate::{ValidationOptions, Validator};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

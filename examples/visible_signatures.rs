@@ -63,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 3. An electronic copy: the organisation's signature at the top right. (The Vietnamese
     // sample's national motto reaches into the top right corner, so the copy is made of the
     // generated sample, whose top margin is free as Decree 30's 20–25 mm margins keep it.)
-    let copy_input = kyso::testkit::sample_pdf(&kyso::testkit::SampleOptions {
+    let copy_input = kyso_testkit::sample_pdf(&kyso_testkit::SampleOptions {
         title: "GIAY PHEP so 123/GP-STTTT (ban sao dien tu)".into(),
         ..Default::default()
     });

@@ -841,7 +841,7 @@ mod tests {
             Option<DigestAlgorithm>,
             Option<SignatureScheme>,
         );
-        let cases: &[Case] = &[
+        let cases: &[Case<'_>] = &[
             (
                 "1.2.840.113549.1.1.11",
                 Some(&[5, 0]),

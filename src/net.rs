@@ -10,12 +10,17 @@
 //! [`HttpTransport`] is the seam for callers that need something else (HTTPS, a proxy, a
 //! recorded fixture): the TSA client and the online revocation source take any transport.
 
+#[cfg(feature = "online")]
 use std::io::{Read, Write};
+#[cfg(feature = "online")]
 use std::net::{TcpStream, ToSocketAddrs};
+#[cfg(feature = "online")]
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "online")]
 /// Largest response header block accepted.
 const MAX_HEADER: usize = 16 << 10;
+#[cfg(feature = "online")]
 /// Redirects followed for GET requests (CRL distribution points sometimes redirect).
 const MAX_REDIRECTS: usize = 3;
 
@@ -89,6 +94,7 @@ pub trait HttpTransport: Send + Sync + std::fmt::Debug {
     fn get(&self, url: &str) -> Result<Response, NetError>;
 }
 
+#[cfg(feature = "online")]
 /// The built-in blocking HTTP/1.1 client (`http://` only).
 #[derive(Debug, Clone)]
 pub struct HttpClient {
@@ -102,6 +108,7 @@ pub struct HttpClient {
     pub max_response: usize,
 }
 
+#[cfg(feature = "online")]
 impl Default for HttpClient {
     /// 5 s to connect, 10 s per read, 30 s in all, 10 MiB responses (CRLs of large CAs reach
     /// a few MiB).
@@ -174,6 +181,7 @@ impl HttpUrl {
         Ok(HttpUrl { host, port, path })
     }
 
+#[cfg(feature = "online")]
     fn host_header(&self) -> String {
         let h = if self.host.contains(':') {
             format!("[{}]", self.host)
@@ -188,6 +196,7 @@ impl HttpUrl {
     }
 }
 
+#[cfg(feature = "online")]
 impl HttpTransport for HttpClient {
     fn post(&self, url: &str, content_type: &str, body: &[u8]) -> Result<Response, NetError> {
         match self.exchange(url, "POST", Some((content_type, body)))? {
@@ -214,11 +223,13 @@ impl HttpTransport for HttpClient {
     }
 }
 
+#[cfg(feature = "online")]
 enum Exchange {
     Done(Response),
     Redirect(String),
 }
 
+#[cfg(feature = "online")]
 impl HttpClient {
     fn exchange(
         &self,
@@ -386,6 +397,7 @@ impl HttpClient {
     }
 }
 
+#[cfg(feature = "online")]
 /// Why reading the response failed (mapped to [`NetError`] with the URL).
 enum ReadError {
     Io(std::io::Error),
@@ -394,6 +406,7 @@ enum ReadError {
     Malformed(&'static str),
 }
 
+#[cfg(feature = "online")]
 impl ReadError {
     fn into_net(self, url: &str) -> NetError {
         match self {
@@ -422,6 +435,7 @@ impl ReadError {
     }
 }
 
+#[cfg(feature = "online")]
 /// A buffered reader with an overall deadline.
 struct Bounded {
     inner: TcpStream,
@@ -431,6 +445,7 @@ struct Bounded {
     eof: bool,
 }
 
+#[cfg(feature = "online")]
 impl Bounded {
     /// Reads more bytes into the buffer; `Ok(false)` at end of stream.
     fn fill(&mut self) -> Result<bool, ReadError> {
@@ -556,7 +571,7 @@ impl Bounded {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "online"))]
 mod tests {
     use super::*;
     use std::net::TcpListener;

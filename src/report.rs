@@ -6,7 +6,7 @@
 //! (`schema_version` 1). New fields may be added; existing ones are not renamed or removed
 //! without bumping the schema version. Times are RFC 3339 strings in UTC.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::crypto::KeyInfo;
 use crate::pki::VnIdentifier;
@@ -91,6 +91,307 @@ pub enum SubIndication {
     DisallowedModification,
 }
 
+/// The kind of a signature (its JSON spelling in parentheses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum SignatureKind {
+    /// An approval signature (`signature`).
+    #[serde(rename = "signature")]
+    Approval,
+    /// A certification (DocMDP) signature (`certification`).
+    #[serde(rename = "certification")]
+    Certification,
+    /// A document time-stamp, `/Type /DocTimeStamp`, `/SubFilter /ETSI.RFC3161`
+    /// (`document-timestamp`).
+    #[serde(rename = "document-timestamp")]
+    DocumentTimestamp,
+}
+
+impl SignatureKind {
+    /// The report spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureKind::Approval => "signature",
+            SignatureKind::Certification => "certification",
+            SignatureKind::DocumentTimestamp => "document-timestamp",
+        }
+    }
+}
+
+/// The identifier of a signature check (kebab-case in JSON: `message-digest`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum CheckId {
+    /// `/Contents` and `/ByteRange` are well formed and `/ByteRange` excludes exactly
+    /// `/Contents` (no Universal Signature Forgery, no Signature Wrapping).
+    SignatureDictionary,
+    /// The signed bytes end exactly at the end of a revision, which holds the dictionary.
+    Coverage,
+    /// A certification signature is the first signature and its DocMDP level is valid.
+    Certification,
+    /// The CMS (or time-stamp token) is well formed and strictly encoded.
+    CmsStructure,
+    /// The signer's certificate is in the CMS and identified by the SignerInfo.
+    SignerCertificate,
+    /// The digest of the signed bytes equals the signed `messageDigest` (or the token's
+    /// imprint).
+    MessageDigest,
+    /// The signature value verifies with the signer's public key.
+    SignatureValue,
+    /// The ESS signing-certificate attribute binds the signer's certificate.
+    EssSigningCertificate,
+    /// Digest and signature algorithms and key sizes are acceptable at the time.
+    Algorithms,
+    /// A certification path to a trust anchor (CA flags, path length, key usage, names).
+    CertificateChain,
+    /// Every certificate of the path was valid at the (proven) signing time.
+    ValidityPeriod,
+    /// The signer's key usage (and extended key usage) allows signing documents.
+    KeyUsage,
+    /// Revocation status of every certificate of the path at the right time.
+    Revocation,
+    /// The claimed signing time (reported; proven only by a time-stamp).
+    SigningTime,
+    /// The signature time-stamp over the signature value.
+    SignatureTimestamp,
+    /// The time-stamp token's own signature.
+    TimestampSignature,
+    /// The time-stamping authority's certification path.
+    TimestampChain,
+    /// The time-stamping authority's certificates were valid.
+    TimestampValidity,
+    /// Revocation status of the time-stamping authority's certificates.
+    TimestampRevocation,
+    /// What changed after the signature is permitted.
+    Modifications,
+}
+
+impl CheckId {
+    /// Every check identifier.
+    pub const ALL: [CheckId; 20] = [
+        CheckId::SignatureDictionary,
+        CheckId::Coverage,
+        CheckId::Certification,
+        CheckId::CmsStructure,
+        CheckId::SignerCertificate,
+        CheckId::MessageDigest,
+        CheckId::SignatureValue,
+        CheckId::EssSigningCertificate,
+        CheckId::Algorithms,
+        CheckId::CertificateChain,
+        CheckId::ValidityPeriod,
+        CheckId::KeyUsage,
+        CheckId::Revocation,
+        CheckId::SigningTime,
+        CheckId::SignatureTimestamp,
+        CheckId::TimestampSignature,
+        CheckId::TimestampChain,
+        CheckId::TimestampValidity,
+        CheckId::TimestampRevocation,
+        CheckId::Modifications,
+    ];
+
+    /// The JSON spelling (`message-digest`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::SignatureDictionary => "signature-dictionary",
+            CheckId::Coverage => "coverage",
+            CheckId::Certification => "certification",
+            CheckId::CmsStructure => "cms-structure",
+            CheckId::SignerCertificate => "signer-certificate",
+            CheckId::MessageDigest => "message-digest",
+            CheckId::SignatureValue => "signature-value",
+            CheckId::EssSigningCertificate => "ess-signing-certificate",
+            CheckId::Algorithms => "algorithms",
+            CheckId::CertificateChain => "certificate-chain",
+            CheckId::ValidityPeriod => "validity-period",
+            CheckId::KeyUsage => "key-usage",
+            CheckId::Revocation => "revocation",
+            CheckId::SigningTime => "signing-time",
+            CheckId::SignatureTimestamp => "signature-timestamp",
+            CheckId::TimestampSignature => "timestamp-signature",
+            CheckId::TimestampChain => "timestamp-chain",
+            CheckId::TimestampValidity => "timestamp-validity",
+            CheckId::TimestampRevocation => "timestamp-revocation",
+            CheckId::Modifications => "modifications",
+        }
+    }
+
+    /// The checks a signature of this kind must pass (`passed` or `warning`) to be
+    /// TOTAL-PASSED. A required check that was never recorded counts as not run, so a
+    /// validation path that forgets a check cannot yield a valid signature.
+    pub fn required_for(kind: SignatureKind) -> &'static [CheckId] {
+        const APPROVAL: &[CheckId] = &[
+            CheckId::SignatureDictionary,
+            CheckId::Coverage,
+            CheckId::CmsStructure,
+            CheckId::SignerCertificate,
+            CheckId::MessageDigest,
+            CheckId::SignatureValue,
+            CheckId::Algorithms,
+            CheckId::CertificateChain,
+            CheckId::ValidityPeriod,
+            CheckId::KeyUsage,
+            CheckId::Revocation,
+            CheckId::Modifications,
+        ];
+        const CERTIFICATION: &[CheckId] = &[
+            CheckId::SignatureDictionary,
+            CheckId::Coverage,
+            CheckId::Certification,
+            CheckId::CmsStructure,
+            CheckId::SignerCertificate,
+            CheckId::MessageDigest,
+            CheckId::SignatureValue,
+            CheckId::Algorithms,
+            CheckId::CertificateChain,
+            CheckId::ValidityPeriod,
+            CheckId::KeyUsage,
+            CheckId::Revocation,
+            CheckId::Modifications,
+        ];
+        const DOCUMENT_TIMESTAMP: &[CheckId] = &[
+            CheckId::SignatureDictionary,
+            CheckId::Coverage,
+            CheckId::CmsStructure,
+            CheckId::MessageDigest,
+            CheckId::TimestampSignature,
+            CheckId::TimestampChain,
+            CheckId::TimestampValidity,
+            CheckId::Modifications,
+        ];
+        match kind {
+            SignatureKind::Approval => APPROVAL,
+            SignatureKind::Certification => CERTIFICATION,
+            SignatureKind::DocumentTimestamp => DOCUMENT_TIMESTAMP,
+        }
+    }
+}
+
+
+/// How much of the file a signature's bytes reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum CoverageKind {
+    /// The whole file (`whole-file`).
+    WholeFile,
+    /// An earlier revision: the file was updated after signing (`revision`).
+    Revision,
+    /// The signed bytes do not end at a revision boundary (`unclear`).
+    Unclear,
+}
+
+impl CoverageKind {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoverageKind::WholeFile => "whole-file",
+            CoverageKind::Revision => "revision",
+            CoverageKind::Unclear => "unclear",
+        }
+    }
+}
+
+/// A DocMDP permission level (ISO 32000-1 §12.8.2.2), written as the number `P` in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DocMdpLevel {
+    /// `P = 1`: no changes.
+    NoChanges,
+    /// `P = 2`: form filling, page templates and signing.
+    FormFilling,
+    /// `P = 3`: also annotations.
+    Annotations,
+}
+
+impl DocMdpLevel {
+    /// The level of a `/P` value (1, 2 or 3).
+    pub fn from_p(p: i64) -> Option<Self> {
+        match p {
+            1 => Some(DocMdpLevel::NoChanges),
+            2 => Some(DocMdpLevel::FormFilling),
+            3 => Some(DocMdpLevel::Annotations),
+            _ => None,
+        }
+    }
+    /// The `/P` value.
+    pub fn p(self) -> u8 {
+        match self {
+            DocMdpLevel::NoChanges => 1,
+            DocMdpLevel::FormFilling => 2,
+            DocMdpLevel::Annotations => 3,
+        }
+    }
+}
+
+impl Serialize for DocMdpLevel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u8(self.p())
+    }
+}
+
+impl<'de> Deserialize<'de> for DocMdpLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = i64::deserialize(d)?;
+        DocMdpLevel::from_p(p).ok_or_else(|| serde::de::Error::custom("DocMDP level must be 1, 2 or 3"))
+    }
+}
+
+macro_rules! display_as_str {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+display_as_str!(CheckId, SignatureKind, FindingId, CoverageKind);
+
+impl std::fmt::Display for DocMdpLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.p())
+    }
+}
+
+/// The identifier of a file-level finding (kebab-case in JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum FindingId {
+    /// The bytes are not a PDF.
+    NotAPdf,
+    /// The document has no signatures.
+    NoSignatures,
+    /// The document is encrypted.
+    Encrypted,
+    /// The form structure cannot be read.
+    UnreadableStructure,
+    /// A signature field is not reachable from the final revision's form.
+    UnreachableSignature,
+    /// Bytes after the last revision that are not a well-formed update.
+    TrailingBytes,
+    /// The file does not end with `%%EOF`.
+    NoEofMarker,
+}
+
+impl FindingId {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingId::NotAPdf => "not-a-pdf",
+            FindingId::NoSignatures => "no-signatures",
+            FindingId::Encrypted => "encrypted",
+            FindingId::UnreadableStructure => "unreadable-structure",
+            FindingId::UnreachableSignature => "unreachable-signature",
+            FindingId::TrailingBytes => "trailing-bytes",
+            FindingId::NoEofMarker => "no-eof-marker",
+        }
+    }
+}
+
 /// Outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -110,11 +411,8 @@ pub enum CheckStatus {
 /// One check and its outcome.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
-    /// Stable identifier: `signature-dictionary`, `byte-range`, `cms-structure`,
-    /// `signer-certificate`, `message-digest`, `signature-value`, `ess-signing-certificate`,
-    /// `algorithms`, `certificate-chain`, `validity-period`, `key-usage`, `coverage`,
-    /// `modifications`, …
-    pub id: &'static str,
+    /// Stable identifier.
+    pub id: CheckId,
     /// Outcome.
     pub status: CheckStatus,
     /// Human-readable reason (English).
@@ -175,9 +473,8 @@ impl CertificateSummary {
 pub struct Coverage {
     /// The `/ByteRange` as written.
     pub byte_range: Vec<i64>,
-    /// `whole-file`, `revision` (an earlier revision: the file was updated after signing), or
-    /// `unclear` (the signed bytes do not end at a revision boundary).
-    pub kind: &'static str,
+    /// What the signed bytes reach.
+    pub kind: CoverageKind,
     /// The revision the signed bytes end with (1-based, as people count), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revision: Option<usize>,
@@ -212,7 +509,7 @@ pub struct SignatureReport {
     /// Object number of the signature dictionary (`"12 0"`), or `null` if direct.
     pub object: Option<String>,
     /// `signature` (approval), `certification` (DocMDP) or `document-timestamp`.
-    pub kind: &'static str,
+    pub kind: SignatureKind,
     /// The verdict for this signature.
     pub indication: Indication,
     /// Why, when not passed.
@@ -228,7 +525,7 @@ pub struct SignatureReport {
     pub chain_sha256: Vec<String>,
     /// The PAdES baseline level the signature reaches (`B-B`, `B-T`, `B-LT`, `B-LTA`), when it
     /// is a PAdES (`ETSI.CAdES.detached`) signature with the required attributes.
-    pub pades_level: Option<&'static str>,
+    pub pades_level: Option<crate::PadesLevel>,
     /// Whether a signature time-stamp is present (and valid).
     pub timestamped: bool,
     /// Claimed signing time (`/M`, else the CMS signing-time attribute).
@@ -254,7 +551,7 @@ pub struct SignatureReport {
     /// For a certification signature: its DocMDP permission level `P` (1 = no changes,
     /// 2 = form filling and signing, 3 = also annotations).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub docmdp_level: Option<u8>,
+    pub docmdp_level: Option<DocMdpLevel>,
     /// Coverage, when the `/ByteRange` could be read.
     pub coverage: Option<Coverage>,
     /// Changes made after this signature.
@@ -273,9 +570,8 @@ impl SignatureReport {
 /// A file-level finding (not about one signature).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
-    /// Stable identifier (`not-a-pdf`, `no-signatures`, `unreadable-structure`,
-    /// `unreachable-signature`, …).
-    pub id: &'static str,
+    /// Stable identifier.
+    pub id: FindingId,
     /// `failed`, `indeterminate` or `warning`.
     pub status: CheckStatus,
     /// Human-readable text.
@@ -304,7 +600,7 @@ pub struct FileReport {
     /// Number of revisions in the file (0 if it could not be read).
     pub revisions: usize,
     /// The revocation policy applied: `require`, `soft-fail` or `off`.
-    pub revocation_policy: &'static str,
+    pub revocation_policy: crate::RevocationPolicy,
     /// Whether validation used only the data in the file (no revocation data fetched).
     pub offline: bool,
     /// Signatures in the order of their revisions.
@@ -438,8 +734,8 @@ pub fn render_text(r: &FileReport) -> String {
         }
         if let Some(c) = &s.coverage {
             let what = match (c.kind, c.revision) {
-                ("whole-file", _) => "the whole file".to_string(),
-                ("revision", Some(k)) => format!("revision {k} of {}", c.revisions),
+                (CoverageKind::WholeFile, _) => "the whole file".to_string(),
+                (CoverageKind::Revision, Some(k)) => format!("revision {k} of {}", c.revisions),
                 _ => "an unclear part of the file".to_string(),
             };
             let _ = writeln!(

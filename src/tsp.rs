@@ -15,7 +15,9 @@ use std::sync::{Arc, Mutex};
 use crate::cms::{self, SignedData, SignerIdentifier, SignerInfo};
 use crate::crypto::{oids, DigestAlgorithm};
 use crate::der::{self, tag, DerError, Reader};
-use crate::net::{HttpClient, HttpTransport, NetError};
+#[cfg(feature = "online")]
+use crate::net::HttpClient;
+use crate::net::{HttpTransport, NetError};
 use crate::pki::{Certificate, TrustStore};
 
 /// id-kp-timeStamping
@@ -437,17 +439,24 @@ pub struct TsaClient {
 
 impl TsaClient {
     /// A client for `url` with SHA-256 imprints and the built-in HTTP client.
+    #[cfg(feature = "online")]
     pub fn new(url: &str) -> Self {
         let http = HttpClient {
             max_response: MAX_RESPONSE,
             ..HttpClient::default()
         };
+        TsaClient::over(url, Arc::new(http))
+    }
+
+    /// A client for `url` with SHA-256 imprints over `transport` (HTTPS, a proxy, a test
+    /// double; available without the `online` feature).
+    pub fn over(url: &str, transport: Arc<dyn HttpTransport>) -> Self {
         TsaClient {
             url: url.to_string(),
             digest: DigestAlgorithm::Sha256,
             policy: None,
             trust: None,
-            transport: Arc::new(http),
+            transport,
             size_hint: Arc::default(),
         }
     }

@@ -17,7 +17,7 @@ use common::*;
 use kyso::pdf::{Dict, Document, IncrementalUpdate, ObjRef, Object, PdfString, Stream, StreamData};
 use kyso::report::{CheckStatus, FileReport, Indication, SignatureReport, SubIndication};
 use kyso::sign::SignOptions;
-use kyso::testkit::SampleOptions;
+use kyso_testkit::SampleOptions;
 use kyso::validate::{ValidationOptions, Validator};
 
 // ---------------------------------------------------------------------------------------

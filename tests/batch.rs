@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use kyso::testkit::SampleOptions;
+use kyso_testkit::SampleOptions;
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()

@@ -13,7 +13,7 @@ use kyso::sign::external::{
     finish_external, prepare_external, ExternalSigner, PendingSignature, PreparedExternal,
 };
 use kyso::sign::{SignError, SignOptions, SubFilterChoice};
-use kyso::testkit::Issued;
+use kyso_testkit::Issued;
 
 fn external_for(who: &Issued) -> ExternalSigner {
     ExternalSigner::new(who.cert.clone(), vec![pki().intermediate.cert.clone()]).unwrap()

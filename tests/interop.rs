@@ -10,7 +10,7 @@ use std::process::Command;
 
 use common::*;
 use kyso::sign::{SignOptions, SubFilterChoice};
-use kyso::testkit::SampleOptions;
+use kyso_testkit::SampleOptions;
 
 fn pyhanko_validate(w: &Workspace, file: &Path) -> String {
     let o = Command::new(peer("pyhanko"))

@@ -16,7 +16,7 @@ use kyso::revocation::{
 };
 use kyso::sign::levels::{self, LevelOptions, PadesLevel};
 use kyso::sign::{SignError, SignOptions};
-use kyso::testkit::Issued;
+use kyso_testkit::Issued;
 use kyso::tsp::{TsaClient, TspError};
 use kyso::validate::{ValidationOptions, Validator};
 use ltv_env::{LtvEnv, DAY, YEAR};

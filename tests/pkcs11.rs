@@ -28,7 +28,7 @@ use cryptoki::types::AuthPin;
 use kyso::crypto::DigestAlgorithm;
 use kyso::sign::pkcs11::{Pkcs11Module, Pkcs11Options, Pkcs11Signer};
 use kyso::sign::{sign_pdf, SignError, SignOptions, Signer};
-use kyso::testkit::Issued;
+use kyso_testkit::Issued;
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 const RSA_PIN: &str = "1234";
@@ -346,7 +346,7 @@ fn one_login_signs_a_batch_from_several_threads() {
     // Eight documents, two threads, one session, one login.
     let docs: Vec<Vec<u8>> = (0..8)
         .map(|i| {
-            sample(&kyso::testkit::SampleOptions {
+            sample(&kyso_testkit::SampleOptions {
                 title: format!("Ho so so {i}"),
                 ..Default::default()
             })
@@ -398,7 +398,7 @@ fn a_token_pulled_out_mid_batch_fails_the_rest_cleanly() {
             // Pull the token out: its storage disappears under the open session.
             std::fs::remove_dir_all(&h.pulled_dir).unwrap();
         }
-        let input = sample(&kyso::testkit::SampleOptions {
+        let input = sample(&kyso_testkit::SampleOptions {
             title: format!("Van ban {i}"),
             ..Default::default()
         });
@@ -558,7 +558,7 @@ fn listing_shows_tokens_keys_and_certificates() {
 }
 
 fn kyso_with_hsm(args: &[&str], envs: &[(&str, &str)]) -> std::process::Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_kyso"));
+    let mut c = Command::new(common::kyso_bin());
     c.env("SOFTHSM2_CONF", &hsm().conf).args(args);
     for (k, v) in envs {
         c.env(k, v);

@@ -1,11 +1,11 @@
 //! PKI integration tests: real Vietnamese CA and agency certificates (testdata/pki-vn) and the
-//! generated test PKI (kyso::testkit).
+//! generated test PKI (kyso_testkit).
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use kyso::pki::{Certificate, PathError, TrustStore};
-use kyso::testkit::{sample_pdf, CertSpec, SampleOptions, TestPki};
+use kyso_testkit::{sample_pdf, CertSpec, SampleOptions, TestPki};
 
 /// 2025-06-01T00:00:00Z
 const JUNE_2025: i64 = 1_748_736_000;

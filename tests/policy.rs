@@ -1,8 +1,10 @@
 //! Procedure policy end to end: PKIs mimicking Vietnam's two hierarchies (generated with
-//! `kyso::testkit`, Vietnamese names with diacritics, `UID` identifiers), results and
+//! `kyso_testkit`, Vietnamese names with diacritics, `UID` identifiers), results and
 //! submissions signed with `kyso::sign::sign_pdf`, validated and judged by
 //! `kyso::policy`; plus the real certificates of `testdata/pki-vn/` against the bundled
 //! trust profiles.
+
+mod common;
 
 use std::sync::OnceLock;
 
@@ -14,7 +16,7 @@ use kyso::policy::{
 };
 use kyso::report::{CertificateSummary, FileReport, Indication, SignatureReport};
 use kyso::sign::{sign_pdf, KeySigner, SignOptions};
-use kyso::testkit::{sample_pdf, CertSpec, Issued, KeySpec, SampleOptions};
+use kyso_testkit::{sample_pdf, CertSpec, Issued, KeySpec, SampleOptions};
 
 const UID: &str = "UID";
 
@@ -701,7 +703,7 @@ impl Cli {
         p
     }
     fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_kyso"))
+        let out = std::process::Command::new(common::kyso_bin())
             .args(args)
             .current_dir(self.dir.path())
             .output()

@@ -7,7 +7,7 @@ use common::*;
 use kyso::crypto::DigestAlgorithm;
 use kyso::report::{CheckStatus, Indication, SubIndication};
 use kyso::sign::{SignOptions, Signer, SubFilterChoice};
-use kyso::testkit::SampleOptions;
+use kyso_testkit::SampleOptions;
 
 fn check<'a>(r: &'a kyso::report::SignatureReport, id: &str) -> &'a kyso::report::Check {
     r.checks
@@ -51,7 +51,7 @@ fn rsa_pades_round_trip_is_valid_and_append_only() {
 fn every_key_and_digest_combination_verifies() {
     let input = sample_default();
     let p = pki();
-    let cases: Vec<(&kyso::testkit::Issued, DigestAlgorithm, bool)> = vec![
+    let cases: Vec<(&kyso_testkit::Issued, DigestAlgorithm, bool)> = vec![
         (&p.rsa, DigestAlgorithm::Sha256, false),
         (&p.rsa, DigestAlgorithm::Sha384, false),
         (&p.rsa, DigestAlgorithm::Sha512, false),
@@ -335,7 +335,7 @@ fn report_json_has_stable_field_names() {
 
 #[test]
 fn ecdsa_p384_signs_with_sha384() {
-    use kyso::testkit::{CertSpec, KeySpec};
+    use kyso_testkit::{CertSpec, KeySpec};
     let p = pki();
     let leaf = p
         .intermediate

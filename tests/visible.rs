@@ -14,7 +14,7 @@ use kyso::appearance::{
     VisibleSignature,
 };
 use kyso::sign::{SignError, SignOptions};
-use kyso::testkit::SampleOptions;
+use kyso_testkit::SampleOptions;
 
 const ORG: &str = "Sở Thông tin và Truyền thông tỉnh Vĩnh Long";
 

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::pdf::object::format_real;
 
 use super::font::{EmbeddedFont, Encoder};
-use super::{AppearanceError, Rect};
+use super::{AppearanceError, Rect, TemplateValues};
 
 /// Smallest font size text is shrunk to when it does not fit.
 pub const MIN_FONT_SIZE: f64 = 4.0;
@@ -14,21 +14,6 @@ pub const MIN_FONT_SIZE: f64 = 4.0;
 pub const LEADING: f64 = 1.15;
 /// Inner margin of the appearance box, in points.
 pub const PADDING: f64 = 2.0;
-
-/// Values for the text template's placeholders.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TemplateValues {
-    /// `{name}`: the signer's name.
-    pub name: String,
-    /// `{org}`: the organisation.
-    pub org: String,
-    /// `{time}`: the signing time, ISO 8601 in Vietnam time (`2025-06-01T17:00:00+07:00`).
-    pub time: String,
-    /// `{reason}`.
-    pub reason: String,
-    /// `{location}`.
-    pub location: String,
-}
 
 /// Fills a template: `{name}`, `{org}`, `{time}`, `{reason}`, `{location}`; `{{` and `}}`
 /// for literal braces; a newline or the two characters `\n` break lines. A line that holds

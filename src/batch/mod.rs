@@ -5,15 +5,12 @@
 //!   and its caches, results streamed as files finish;
 //! - [`sign`]: signing into an output directory with one unlocked signer; atomic outputs,
 //!   verified before they are reported, resumable;
-//! - [`jsonl`]: the per-file records (JSON Lines, CSV);
-//! - [`summary`]: counts by verdict and reason, and merging shard reports;
-//! - [`corpus`]: generated benchmark corpora.
+//! - [`jsonl`]: the per-file records (the CLI writes them as JSON Lines or CSV);
+//! - [`summary`]: counts by verdict and reason, and merging shard reports.
 //!
 //! The library decides nothing about output: the CLI chooses where records go, and whether
 //! a progress bar is drawn.
 
-pub mod bench;
-pub mod corpus;
 pub mod inputs;
 pub mod jsonl;
 pub mod sign;

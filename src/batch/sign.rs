@@ -135,17 +135,18 @@ pub fn check_signed_copy(
     let fp = signer.certificate().fingerprint();
     let ours = report.signatures.iter().find(|s| {
         s.signer.as_ref().is_some_and(|c| c.sha256 == fp)
-            && s.coverage.as_ref().is_some_and(|c| c.kind == "whole-file")
+            && s.coverage.as_ref().is_some_and(|c| c.kind == crate::report::CoverageKind::WholeFile)
     });
     let Some(sig) = ours else {
         return Err("it has no signature by this signer over the whole file".into());
     };
+    use crate::report::CheckId;
     for id in [
-        "signature-dictionary",
-        "coverage",
-        "cms-structure",
-        "message-digest",
-        "signature-value",
+        CheckId::SignatureDictionary,
+        CheckId::Coverage,
+        CheckId::CmsStructure,
+        CheckId::MessageDigest,
+        CheckId::SignatureValue,
     ] {
         match sig.checks.iter().find(|c| c.id == id) {
             Some(c) if c.status == CheckStatus::Passed => {}

@@ -726,7 +726,7 @@ mod tests {
     }
 
     fn kinds(content: &[u8]) -> Vec<Boxed> {
-        let doc = Document::from_bytes(crate::testkit::sample_pdf(&Default::default())).unwrap();
+        let doc = Document::from_bytes(kyso_testkit::sample_pdf(&Default::default())).unwrap();
         let mut out = Vec::new();
         assert!(scan(
             &doc,

@@ -23,6 +23,7 @@
 //! agency_patterns = ['(?i)CN=Sở … tỉnh …']
 //! ```
 
+pub use crate::level::PadesLevel;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -79,45 +80,6 @@ pub enum Origin {
     /// A paper document scanned at the one-stop desk and signed there by the official
     /// (rule R17); only where the procedure accepts paper.
     PaperScan,
-}
-
-/// PAdES baseline levels, in increasing order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub enum PadesLevel {
-    /// B-B
-    #[serde(rename = "B-B")]
-    BB,
-    /// B-T (signature time-stamp)
-    #[serde(rename = "B-T")]
-    BT,
-    /// B-LT (validation data embedded)
-    #[serde(rename = "B-LT")]
-    BLt,
-    /// B-LTA (document time-stamp over the validation data)
-    #[serde(rename = "B-LTA")]
-    BLta,
-}
-
-impl PadesLevel {
-    /// Parses `B-B`, `B-T`, `B-LT`, `B-LTA`.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "B-B" => Some(PadesLevel::BB),
-            "B-T" => Some(PadesLevel::BT),
-            "B-LT" => Some(PadesLevel::BLt),
-            "B-LTA" => Some(PadesLevel::BLta),
-            _ => None,
-        }
-    }
-    /// The ETSI spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PadesLevel::BB => "B-B",
-            PadesLevel::BT => "B-T",
-            PadesLevel::BLt => "B-LT",
-            PadesLevel::BLta => "B-LTA",
-        }
-    }
 }
 
 /// What to do with RSA PKCS#1 v1.5 signatures where TT 15/2025 asks for RSASSA-PSS.

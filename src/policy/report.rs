@@ -80,7 +80,7 @@ pub struct SignatureInfo {
     /// Field name.
     pub field: String,
     /// `signature`, `certification` or `document-timestamp`.
-    pub kind: &'static str,
+    pub kind: crate::report::SignatureKind,
     /// The validator's indication.
     pub indication: Indication,
     /// Signer subject.
@@ -114,7 +114,7 @@ pub struct SignatureInfo {
     pub proven_signing_time: Option<String>,
     /// PAdES level.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pades_level: Option<&'static str>,
+    pub pades_level: Option<crate::PadesLevel>,
     /// Time-stamped.
     pub timestamped: bool,
 }

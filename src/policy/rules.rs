@@ -20,6 +20,8 @@
 //! R0 is kyso's: the Law on E-Transactions (Art. 22(3)) asks that a digital signature be bound
 //! to the content and make later changes detectable, which is what the validator checks.
 
+use crate::report::CheckId;
+use crate::PadesLevel;
 use serde::Serialize;
 
 use super::catalog::{
@@ -307,7 +309,7 @@ impl Evaluation {
 }
 
 fn is_approval(s: &SignatureReport) -> bool {
-    s.kind != "document-timestamp"
+    s.kind != crate::report::SignatureKind::DocumentTimestamp
 }
 
 /// How a signature is named in messages: its certificate's subject, or its field.
@@ -629,7 +631,7 @@ fn result_file(
                 }
                 r12(ev, &rules.algorithms, fi, i, s);
                 if let Some(min) = rules.min_level {
-                    r13(ev, min.as_str(), fi, i, s);
+                    r13(ev, min, fi, i, s);
                 }
             }
             None => {
@@ -875,7 +877,7 @@ pub fn evaluate_submission(ctx: &Context<'_>, files: &[DossierFile<'_>]) -> Eval
                     r8(&mut ev, fi, i, s);
                     r12(&mut ev, &default_algorithms, fi, i, s);
                     if let Some(min) = comp.min_level {
-                        r13(&mut ev, min.as_str(), fi, i, s);
+                        r13(&mut ev, min, fi, i, s);
                     }
                 }
             }
@@ -889,14 +891,14 @@ pub fn evaluate_submission(ctx: &Context<'_>, files: &[DossierFile<'_>]) -> Eval
 // Per-signature rules.
 
 /// Checks that belong to other rules than R0.
-const NOT_R0: &[&str] = &[
-    "certificate-chain",
-    "validity-period",
-    "revocation",
-    "algorithms",
+const NOT_R0: &[CheckId] = &[
+    CheckId::CertificateChain,
+    CheckId::ValidityPeriod,
+    CheckId::Revocation,
+    CheckId::Algorithms,
 ];
 
-fn detail(s: &SignatureReport, ids: &[&str], want: &[CheckStatus]) -> Option<String> {
+fn detail(s: &SignatureReport, ids: &[CheckId], want: &[CheckStatus]) -> Option<String> {
     s.checks
         .iter()
         .find(|c| ids.contains(&c.id) && want.contains(&c.status))
@@ -1025,7 +1027,7 @@ fn r7(
             use SubIndication as S;
             let d = detail(
                 s,
-                &["certificate-chain"],
+                &[CheckId::CertificateChain],
                 &[CheckStatus::Failed, CheckStatus::Indeterminate],
             )
             .unwrap_or_else(|| sub_str(s.sub_indication));
@@ -1044,7 +1046,7 @@ fn r7(
                         detail: d,
                     },
                 ),
-                _ if detail(s, &["certificate-chain"], &[CheckStatus::Failed]).is_some() => (
+                _ if detail(s, &[CheckId::CertificateChain], &[CheckStatus::Failed]).is_some() => (
                     Status::Failed,
                     Msg::NoChain {
                         expected,
@@ -1061,7 +1063,7 @@ fn r7(
 /// R8: the signature's indication for validity and revocation at the (proven) signing time.
 fn r8(ev: &mut Evaluation, fi: usize, i: usize, s: &SignatureReport) {
     use SubIndication as S;
-    let ids = ["validity-period", "revocation"];
+    let ids = [CheckId::ValidityPeriod, CheckId::Revocation];
     let d = |fallback: String| {
         detail(
             s,
@@ -1135,8 +1137,8 @@ fn r8(ev: &mut Evaluation, fi: usize, i: usize, s: &SignatureReport) {
 
 /// R10: B-LT or better.
 fn r10(ev: &mut Evaluation, fi: usize, i: usize, s: &SignatureReport) {
-    let level = s.pades_level.unwrap_or("-");
-    let ok = matches!(s.pades_level, Some("B-LT" | "B-LTA"));
+    let level = s.pades_level.map_or("-", PadesLevel::as_str);
+    let ok = s.pades_level >= Some(PadesLevel::BLT);
     let (status, msg) = if ok {
         (
             Status::Passed,
@@ -1166,27 +1168,26 @@ fn r11(ev: &mut Evaluation, fi: usize, i: usize, s: &SignatureReport) {
 }
 
 /// R13: PAdES at the minimum level.
-fn r13(ev: &mut Evaluation, required: &str, fi: usize, i: usize, s: &SignatureReport) {
-    let rank = |l: &str| super::catalog::PadesLevel::parse(l);
+fn r13(ev: &mut Evaluation, required: PadesLevel, fi: usize, i: usize, s: &SignatureReport) {
     let (status, msg) = match s.pades_level {
         None => (
             Status::Failed,
             Msg::NotPades {
-                required: required.into(),
+                required: required.as_str().into(),
             },
         ),
-        Some(l) if rank(l) >= rank(required) => (
+        Some(l) if l >= required => (
             Status::Passed,
             Msg::LevelOk {
-                level: l.into(),
-                required: required.into(),
+                level: l.as_str().into(),
+                required: required.as_str().into(),
             },
         ),
         Some(l) => (
             Status::Failed,
             Msg::LevelTooLow {
-                level: l.into(),
-                required: required.into(),
+                level: l.as_str().into(),
+                required: required.as_str().into(),
             },
         ),
     };
@@ -1269,7 +1270,7 @@ fn r12(ev: &mut Evaluation, a: &Algorithms, fi: usize, i: usize, s: &SignatureRe
     if let Some(c) = s
         .checks
         .iter()
-        .find(|c| c.id == "algorithms" && c.status == CheckStatus::Failed)
+        .find(|c| c.id == CheckId::Algorithms && c.status == CheckStatus::Failed)
     {
         problems.push((
             Status::Failed,

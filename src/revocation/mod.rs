@@ -26,7 +26,9 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 
 use crate::der::DerError;
-use crate::net::{HttpClient, HttpTransport, NetError};
+#[cfg(feature = "online")]
+use crate::net::HttpClient;
+use crate::net::{HttpTransport, NetError};
 use crate::pki::Certificate;
 
 pub use crl::Crl;
@@ -51,6 +53,12 @@ pub enum RevocationPolicy {
     SoftFail,
     /// Revocation is not checked (reported as a warning).
     Off,
+}
+
+impl std::fmt::Display for RevocationPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl RevocationPolicy {
@@ -411,6 +419,7 @@ pub struct OnlineSource {
     crl_cache: Mutex<HashMap<String, Result<Vec<u8>, String>>>,
 }
 
+#[cfg(feature = "online")]
 impl Default for OnlineSource {
     fn default() -> Self {
         OnlineSource::new(Arc::new(HttpClient::default()))

@@ -10,7 +10,7 @@ use crate::pki::Certificate;
 use super::SignError;
 
 /// Something that can sign for a certificate: a key file ([`KeySigner`]), a PKCS#11 token or
-/// HSM ([`Pkcs11Signer`](super::pkcs11::Pkcs11Signer)), a remote service
+/// HSM (`Pkcs11Signer`, feature `pkcs11`), a remote service
 /// ([`CallbackSigner`](super::external::CallbackSigner)), or your own implementation. Every
 /// signing path (levels, certification, batches) takes a `&dyn Signer`.
 ///

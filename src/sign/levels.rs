@@ -15,6 +15,7 @@
 //!
 //! **Invariant:** each step appends an incremental update; no earlier byte changes.
 
+pub use crate::level::PadesLevel;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -32,42 +33,6 @@ use super::{SignError, SignOptions, Signer};
 pub const TIMESTAMP_ATTRIBUTE_OVERHEAD: usize = 32;
 /// Longest certificate chain followed when collecting validation data.
 const MAX_CHAIN: usize = 16;
-
-/// A PAdES baseline level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
-pub enum PadesLevel {
-    /// B-B: the signature alone.
-    #[default]
-    BB,
-    /// B-T: with a signature time-stamp.
-    BT,
-    /// B-LT: with the validation data in the DSS.
-    BLT,
-    /// B-LTA: with a document time-stamp over the validation data.
-    BLTA,
-}
-
-impl PadesLevel {
-    /// The ETSI spelling ("B-LTA").
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PadesLevel::BB => "B-B",
-            PadesLevel::BT => "B-T",
-            PadesLevel::BLT => "B-LT",
-            PadesLevel::BLTA => "B-LTA",
-        }
-    }
-    /// Parses "B-B", "B-T", "B-LT", "B-LTA" (case-insensitive).
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_uppercase().as_str() {
-            "B-B" => Some(PadesLevel::BB),
-            "B-T" => Some(PadesLevel::BT),
-            "B-LT" => Some(PadesLevel::BLT),
-            "B-LTA" => Some(PadesLevel::BLTA),
-            _ => None,
-        }
-    }
-}
 
 /// What the levels need beyond [`SignOptions`].
 #[derive(Debug, Clone, Default)]

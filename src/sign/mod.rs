@@ -13,6 +13,7 @@ pub mod certify;
 pub mod external;
 pub mod keys;
 pub mod levels;
+#[cfg(feature = "pkcs11")]
 pub mod pkcs11;
 
 use crate::cms;

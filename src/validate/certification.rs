@@ -3,6 +3,7 @@
 //! ([`crate::diff::Permissions`]), and the rule that a certification must be the document's
 //! first signature.
 
+use crate::report::CheckId;
 use crate::diff::Permissions;
 use crate::mdp;
 use crate::pdf::{Dict, Document, ObjRef, Object};
@@ -127,7 +128,7 @@ pub fn enforce_first(reports: &mut [SignatureReport]) {
     };
     let ends: Vec<Option<i64>> = reports.iter().map(end).collect();
     for (i, rep) in reports.iter_mut().enumerate() {
-        if rep.kind != "certification" {
+        if rep.kind != crate::report::SignatureKind::Certification {
             continue;
         }
         let Some(mine) = ends[i] else { continue };
@@ -140,7 +141,7 @@ pub fn enforce_first(reports: &mut [SignatureReport]) {
             continue;
         }
         rep.checks.push(Check {
-            id: "certification",
+            id: CheckId::Certification,
             status: CheckStatus::Failed,
             message: format!(
                 "a certification signature must be the document's first signature; {before} signature{} precede{} it",

@@ -22,6 +22,7 @@
 //!   certificate that has expired by the validation time, whose status can never be fetched
 //!   again: it needs evidence under any policy but `off`.
 
+use crate::report::CheckId;
 use std::cell::RefCell;
 use std::collections::HashSet;
 
@@ -282,8 +283,8 @@ impl<'a> LtvContext<'a> {
         checks: &mut CheckList,
     ) {
         let id = match role {
-            Role::Signer { .. } => "revocation",
-            Role::Tsa { .. } => "timestamp-revocation",
+            Role::Signer { .. } => CheckId::Revocation,
+            Role::Tsa { .. } => CheckId::TimestampRevocation,
         };
         if self.opts.revocation_policy == RevocationPolicy::Off {
             checks.warn(id, "revocation status not checked (revocation policy: off)");
@@ -392,7 +393,7 @@ impl<'a> LtvContext<'a> {
             Ok(c) => c,
             Err(e) => {
                 checks.fail(
-                    "timestamp-signature",
+                    CheckId::TimestampSignature,
                     format!("the time-stamp token of {gen} does not verify: {e}"),
                     SubIndication::SigCryptoFailure,
                 );
@@ -400,7 +401,7 @@ impl<'a> LtvContext<'a> {
             }
         };
         checks.pass(
-            "timestamp-signature",
+            CheckId::TimestampSignature,
             format!("time-stamp of {gen} signed by {}", tsa.subject()),
         );
         let si: Option<&SignerInfo> = token.signed.signer_infos.first();
@@ -408,14 +409,14 @@ impl<'a> LtvContext<'a> {
             || si.and_then(SignerInfo::digest).is_some_and(|d| d.is_weak())
         {
             checks.indeterminate(
-                "algorithms",
+                CheckId::Algorithms,
                 "the time-stamp uses SHA-1, which is no longer accepted",
                 SubIndication::CryptoConstraintsFailureNoPoe,
             );
         }
         if self.opts.trust.is_empty() {
             checks.indeterminate(
-                "timestamp-chain",
+                CheckId::TimestampChain,
                 "no trust anchors were given, so the TSA cannot be trusted",
                 SubIndication::NoCertificateChainFound,
             );
@@ -435,7 +436,7 @@ impl<'a> LtvContext<'a> {
                     _ => SubIndication::CertificateChainGeneralFailure,
                 };
                 checks.indeterminate(
-                    "timestamp-chain",
+                    CheckId::TimestampChain,
                     format!("the TSA's certificate: {e}"),
                     sub,
                 );
@@ -448,13 +449,13 @@ impl<'a> LtvContext<'a> {
             .map(|c| c.subject().common_name().unwrap_or("?"))
             .collect();
         checks.pass(
-            "timestamp-chain",
+            CheckId::TimestampChain,
             format!("the TSA chains to the trust anchor: {}", names.join(" → ")),
         );
         let at_gen = path.check_validity_at(token.info.gen_time);
         if let Some(p) = at_gen.first() {
             checks.fail(
-                "timestamp-validity",
+                CheckId::TimestampValidity,
                 format!(
                     "{} was not valid at the time-stamp's own time {gen}",
                     p.subject
@@ -469,7 +470,7 @@ impl<'a> LtvContext<'a> {
         }
         if let Some(p) = path.check_validity_at(poe).iter().find(|p| p.expired) {
             checks.indeterminate(
-                "timestamp-validity",
+                CheckId::TimestampValidity,
                 format!(
                     "{} expired on {}, and no later time-stamp proves this time-stamp existed before then",
                     p.subject,
@@ -480,7 +481,7 @@ impl<'a> LtvContext<'a> {
             return None;
         }
         checks.pass(
-            "timestamp-validity",
+            CheckId::TimestampValidity,
             "the TSA's chain was valid when the time-stamp was made and while it is known to exist",
         );
         self.check_path_revocation(

@@ -19,11 +19,12 @@ use std::sync::Arc;
 use crate::pdf::{Document, ObjRef, Object, PdfError};
 use crate::pki::{Certificate, TrustStore};
 use crate::report::{
+    CheckId, CoverageKind, FindingId, SignatureKind,
     CertificateSummary, Check, CheckStatus, Coverage, FileReport, Finding, Indication,
     SignatureReport, SubIndication, SCHEMA_VERSION,
 };
 
-use sigdict::{SigKind, SignatureDictionary};
+use sigdict::SignatureDictionary;
 
 /// What to validate against.
 #[derive(Debug, Clone, Default)]
@@ -52,7 +53,7 @@ pub struct CheckList {
 impl CheckList {
     fn push(
         &mut self,
-        id: &'static str,
+        id: CheckId,
         status: CheckStatus,
         message: String,
         sub: Option<SubIndication>,
@@ -65,21 +66,21 @@ impl CheckList {
         });
     }
     /// Records a passed check.
-    pub fn pass(&mut self, id: &'static str, message: impl Into<String>) {
+    pub fn pass(&mut self, id: CheckId, message: impl Into<String>) {
         self.push(id, CheckStatus::Passed, message.into(), None);
     }
     /// Records a passed-with-remark check.
-    pub fn warn(&mut self, id: &'static str, message: impl Into<String>) {
+    pub fn warn(&mut self, id: CheckId, message: impl Into<String>) {
         self.push(id, CheckStatus::Warning, message.into(), None);
     }
     /// Records a failed check.
-    pub fn fail(&mut self, id: &'static str, message: impl Into<String>, sub: SubIndication) {
+    pub fn fail(&mut self, id: CheckId, message: impl Into<String>, sub: SubIndication) {
         self.push(id, CheckStatus::Failed, message.into(), Some(sub));
     }
     /// Records an undecided check.
     pub fn indeterminate(
         &mut self,
-        id: &'static str,
+        id: CheckId,
         message: impl Into<String>,
         sub: SubIndication,
     ) {
@@ -208,7 +209,7 @@ impl Validator {
             summary: String::new(),
             validation_time: crate::time::format_rfc3339(self.validation_time()),
             revisions: 0,
-            revocation_policy: self.options.revocation_policy.as_str(),
+            revocation_policy: self.options.revocation_policy,
             offline: self.options.revocation_source.is_none(),
             signatures: Vec::new(),
             findings: Vec::new(),
@@ -218,9 +219,9 @@ impl Validator {
     fn unreadable(&self, name: &str, e: &PdfError) -> FileReport {
         let mut r = self.empty_report(name);
         let id = if matches!(e, PdfError::NotPdf) {
-            "not-a-pdf"
+            FindingId::NotAPdf
         } else {
-            "unreadable-structure"
+            FindingId::UnreadableStructure
         };
         r.findings.push(Finding {
             id,
@@ -240,7 +241,7 @@ impl Validator {
 
         if doc.trailer(last).contains(b"Encrypt") {
             report.findings.push(Finding {
-                id: "encrypted",
+                id: FindingId::Encrypted,
                 status: CheckStatus::Indeterminate,
                 message: "encrypted documents are not supported yet".into(),
             });
@@ -252,7 +253,7 @@ impl Validator {
             Ok(f) => f,
             Err(e) => {
                 report.findings.push(Finding {
-                    id: "unreadable-structure",
+                    id: FindingId::UnreadableStructure,
                     status: CheckStatus::Failed,
                     message: format!("the form structure cannot be read: {e}"),
                 });
@@ -262,7 +263,7 @@ impl Validator {
         };
         if found.is_empty() {
             report.findings.push(Finding {
-                id: "no-signatures",
+                id: FindingId::NoSignatures,
                 status: CheckStatus::Indeterminate,
                 message: "the document has no signatures".into(),
             });
@@ -326,7 +327,7 @@ impl Validator {
         let mut rep = SignatureReport {
             field: found.field.clone(),
             object: found.object.map(|r| format!("{} {}", r.num, r.gen)),
-            kind: SigKind::Approval.as_str(),
+            kind: SignatureKind::Approval,
             indication: Indication::Indeterminate,
             sub_indication: None,
             sub_filter: None,
@@ -350,7 +351,7 @@ impl Validator {
         };
         let Some(dict) = &found.dict else {
             checks.fail(
-                "signature-dictionary",
+                CheckId::SignatureDictionary,
                 "the field's /V is not a signature dictionary",
                 SubIndication::FormatFailure,
             );
@@ -367,30 +368,30 @@ impl Validator {
                 if !raw.is_empty() {
                     rep.coverage = Some(Coverage {
                         byte_range: raw,
-                        kind: "unclear",
+                        kind: CoverageKind::Unclear,
                         revision: None,
                         revisions: doc.revisions().len(),
                         signed_bytes: 0,
                     });
                 }
-                checks.fail("signature-dictionary", msg, SubIndication::FormatFailure);
+                checks.fail(CheckId::SignatureDictionary, msg, SubIndication::FormatFailure);
                 return finish(rep, checks, 0);
             }
         };
         checks.pass(
-            "signature-dictionary",
+            CheckId::SignatureDictionary,
             "/Contents and /ByteRange are well formed and /ByteRange excludes exactly /Contents",
         );
-        rep.kind = sd.kind.as_str();
-        if sd.kind == SigKind::Certification {
+        rep.kind = sd.kind;
+        if sd.kind == SignatureKind::Certification {
             let level = match certification {
                 Some(c) if is_cert => c.level,
                 _ => crate::mdp::transforms(doc, doc.last_revision(), dict)
                     .docmdp
                     .unwrap_or(crate::mdp::DEFAULT_DOCMDP_LEVEL),
             };
-            rep.docmdp_level = Some(level);
-            checks.pass("certification", certification::level_check(level));
+            rep.docmdp_level = crate::report::DocMdpLevel::from_p(level.into());
+            checks.pass(CheckId::Certification, certification::level_check(level));
         }
         rep.reason = sd.text(b"Reason");
         rep.location = sd.text(b"Location");
@@ -407,9 +408,9 @@ impl Validator {
                 .map(|&v| i64::try_from(v).unwrap_or(-1))
                 .collect(),
             kind: match covered {
-                Some(k) if k + 1 == n && sd.signed_end() == doc.len() => "whole-file",
-                Some(_) => "revision",
-                None => "unclear",
+                Some(k) if k + 1 == n && sd.signed_end() == doc.len() => CoverageKind::WholeFile,
+                Some(_) => CoverageKind::Revision,
+                None => CoverageKind::Unclear,
             },
             revision: covered.map(|k| k + 1),
             revisions: n,
@@ -417,7 +418,7 @@ impl Validator {
         });
         let Some(covered) = covered else {
             checks.fail(
-                "coverage",
+                CheckId::Coverage,
                 format!(
                     "the signed bytes end at {}, which is not the end of any revision",
                     sd.signed_end()
@@ -432,7 +433,7 @@ impl Validator {
                 Some((rev, _)) if rev <= covered => {}
                 _ => {
                     checks.fail(
-                        "coverage",
+                        CheckId::Coverage,
                         "the signature dictionary is defined outside the bytes it signs",
                         SubIndication::FormatFailure,
                     );
@@ -441,10 +442,10 @@ impl Validator {
             }
         }
         if covered + 1 == n {
-            checks.pass("coverage", "the signature covers the whole document");
+            checks.pass(CheckId::Coverage, "the signature covers the whole document");
         } else {
             checks.pass(
-                "coverage",
+                CheckId::Coverage,
                 format!("the signature covers revision {} of {n}", covered + 1),
             );
         }
@@ -456,7 +457,7 @@ impl Validator {
             certification.map(|c| (c, c.signed_end.is_some_and(|e| e <= sd.signed_end()))),
             self.options.allow_form_filling,
         );
-        if sd.kind == SigKind::DocumentTimestamp {
+        if sd.kind == SignatureKind::DocumentTimestamp {
             self.check_document_timestamp(doc, &sd, covered, ctx, &mut rep, &mut checks);
             self.check_modifications(doc, covered, &perms, &mut rep, &mut checks);
             return finish(rep, checks, sd.signed_end());
@@ -515,7 +516,7 @@ impl Validator {
                 let bad = changes.iter().filter(|c| !c.allowed).count();
                 if bad > 0 {
                     checks.fail(
-                        "modifications",
+                        CheckId::Modifications,
                         format!(
                             "{bad} change{} after signing {} not allowed: {}",
                             if bad == 1 { "" } else { "s" },
@@ -529,17 +530,17 @@ impl Validator {
                         SubIndication::DisallowedModification,
                     );
                 } else if changes.is_empty() {
-                    checks.pass("modifications", "no changes after signing");
+                    checks.pass(CheckId::Modifications, "no changes after signing");
                 } else {
                     checks.pass(
-                        "modifications",
+                        CheckId::Modifications,
                         format!("{} allowed change(s) after signing", changes.len()),
                     );
                 }
                 rep.changes = changes;
             }
             Err(e) => checks.fail(
-                "modifications",
+                CheckId::Modifications,
                 format!("the revisions after this signature cannot be read: {e}"),
                 SubIndication::FormatFailure,
             ),
@@ -563,14 +564,14 @@ impl Validator {
             Ok(t) => t,
             Err(e) => {
                 checks.fail(
-                    "cms-structure",
+                    CheckId::CmsStructure,
                     format!("/Contents is not a time-stamp token: {e}"),
                     SubIndication::FormatFailure,
                 );
                 return;
             }
         };
-        checks.pass("cms-structure", "an RFC 3161 time-stamp token");
+        checks.pass(CheckId::CmsStructure, "an RFC 3161 time-stamp token");
         let alg = token.info.imprint_algorithm;
         rep.digest_algorithm = Some(alg.name().to_string());
         rep.signature_algorithm = token
@@ -581,7 +582,7 @@ impl Validator {
             .map(|s| s.name());
         match signature::hash_signed_ranges(doc.source(), sd, alg) {
             Ok(d) if d == token.info.imprint => checks.pass(
-                "message-digest",
+                CheckId::MessageDigest,
                 format!(
                     "{} of the signed bytes matches the time-stamp's imprint",
                     alg.name()
@@ -589,7 +590,7 @@ impl Validator {
             ),
             Ok(_) => {
                 checks.fail(
-                    "message-digest",
+                    CheckId::MessageDigest,
                     "the time-stamp's imprint does not match the signed bytes: they were changed",
                     SubIndication::HashFailure,
                 );
@@ -597,7 +598,7 @@ impl Validator {
             }
             Err(e) => {
                 checks.indeterminate(
-                    "message-digest",
+                    CheckId::MessageDigest,
                     format!("could not read the signed bytes: {e}"),
                     SubIndication::SignedDataNotFound,
                 );
@@ -693,7 +694,7 @@ fn trailing_bytes_finding(doc: &Document, report: &mut FileReport) {
     };
     let Some(end) = last.end else {
         report.findings.push(Finding {
-            id: "no-eof-marker",
+            id: FindingId::NoEofMarker,
             status: CheckStatus::Failed,
             message: "the final revision has no %%EOF marker".into(),
         });
@@ -717,7 +718,7 @@ fn trailing_bytes_finding(doc: &Document, report: &mut FileReport) {
     };
     if junk {
         report.findings.push(Finding {
-            id: "trailing-bytes",
+            id: FindingId::TrailingBytes,
             status: CheckStatus::Failed,
             message: format!(
                 "{} bytes after the final %%EOF are not part of any revision",
@@ -779,7 +780,7 @@ fn unreachable_signatures(doc: &Document, found: &[FoundSignature], report: &mut
             continue;
         }
         report.findings.push(Finding {
-            id: "unreachable-signature",
+            id: FindingId::UnreachableSignature,
             status: CheckStatus::Warning,
             message: format!(
                 "object {num} (at byte {h}) has a /ByteRange but is not a signature of the document's form; it was not validated"

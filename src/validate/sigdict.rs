@@ -6,28 +6,7 @@
 use std::ops::Range;
 
 use crate::pdf::{Dict, Document, ObjRef, Object};
-
-/// What kind of signature a dictionary is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SigKind {
-    /// An approval signature.
-    Approval,
-    /// A certification (DocMDP) signature.
-    Certification,
-    /// A document time-stamp (`/Type /DocTimeStamp`, `/SubFilter /ETSI.RFC3161`).
-    DocumentTimestamp,
-}
-
-impl SigKind {
-    /// The report spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SigKind::Approval => "signature",
-            SigKind::Certification => "certification",
-            SigKind::DocumentTimestamp => "document-timestamp",
-        }
-    }
-}
+use crate::report::SignatureKind;
 
 /// The signature handlers (`/Filter`) whose dictionaries kyso reads: the handler only names
 /// the software that made the signature; the `/SubFilter` says how to verify it.
@@ -61,7 +40,7 @@ pub struct SignatureDictionary {
     /// The dictionary.
     pub dict: Dict,
     /// Kind.
-    pub kind: SigKind,
+    pub kind: SignatureKind,
     /// `/SubFilter`.
     pub sub_filter: SubFilter,
     /// `/SubFilter` as written.
@@ -233,11 +212,11 @@ pub fn check(
     }
 
     let kind = if sub_filter == SubFilter::Rfc3161 {
-        SigKind::DocumentTimestamp
+        SignatureKind::DocumentTimestamp
     } else if is_certification || has_docmdp_reference(doc, dict) {
-        SigKind::Certification
+        SignatureKind::Certification
     } else {
-        SigKind::Approval
+        SignatureKind::Approval
     };
     let signing_time = dict
         .get(b"M")

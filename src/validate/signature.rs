@@ -3,6 +3,7 @@
 //! digest and the signature value (CV), the certificate chain (XCV) and its time checks,
 //! and the algorithms (SAV).
 
+use crate::report::CheckId;
 use crate::cms::{self, SignedData, SignerIdentifier, SignerInfo};
 use crate::crypto::{oids, DigestAlgorithm};
 use crate::pdf::source::Source;
@@ -33,7 +34,7 @@ pub struct CryptoFacts {
     /// Signing time from the CMS signing-time attribute.
     pub cms_signing_time: Option<i64>,
     /// PAdES baseline level, when the signature is PAdES.
-    pub pades_level: Option<&'static str>,
+    pub pades_level: Option<crate::PadesLevel>,
     /// The best signature time, when a valid time-stamp proves it.
     pub proven_time: Option<i64>,
     /// Whether a valid signature time-stamp is present.
@@ -92,7 +93,7 @@ pub fn check_cms_with(
         Ok(s) => s,
         Err(e) => {
             checks.fail(
-                "cms-structure",
+                CheckId::CmsStructure,
                 format!("/Contents is not a CMS SignedData: {e}"),
                 SubIndication::FormatFailure,
             );
@@ -103,7 +104,7 @@ pub fn check_cms_with(
         [si] => si,
         [] => {
             checks.fail(
-                "cms-structure",
+                CheckId::CmsStructure,
                 "the CMS has no SignerInfo",
                 SubIndication::FormatFailure,
             );
@@ -111,7 +112,7 @@ pub fn check_cms_with(
         }
         many => {
             checks.fail(
-                "cms-structure",
+                CheckId::CmsStructure,
                 format!(
                     "the CMS has {} SignerInfos; a PDF signature has exactly one",
                     many.len()
@@ -123,7 +124,7 @@ pub fn check_cms_with(
     };
     let Some(digest) = si.digest() else {
         checks.fail(
-            "algorithms",
+            CheckId::Algorithms,
             format!("unknown digest algorithm {}", si.digest_algorithm.oid),
             SubIndication::CryptoConstraintsFailure,
         );
@@ -132,7 +133,7 @@ pub fn check_cms_with(
     facts.digest_algorithm = Some(digest.name().to_string());
     let Some(scheme) = si.scheme() else {
         checks.fail(
-            "algorithms",
+            CheckId::Algorithms,
             format!("unknown signature algorithm {}", si.signature_algorithm.oid),
             SubIndication::CryptoConstraintsFailure,
         );
@@ -140,11 +141,11 @@ pub fn check_cms_with(
     };
     facts.signature_algorithm = Some(scheme.name());
     if let Err(msg) = check_structure(sd, &signed, si) {
-        checks.fail("cms-structure", msg, SubIndication::FormatFailure);
+        checks.fail(CheckId::CmsStructure, msg, SubIndication::FormatFailure);
         return facts;
     }
     checks.pass(
-        "cms-structure",
+        CheckId::CmsStructure,
         format!("CMS SignedData, one SignerInfo, {}", sd.sub_filter_name),
     );
     facts.cms_signing_time = si.signing_time();
@@ -156,7 +157,7 @@ pub fn check_cms_with(
             Ok(c) => embedded.push(c),
             Err(e) => {
                 checks.fail(
-                    "cms-structure",
+                    CheckId::CmsStructure,
                     format!("certificate #{} in the CMS is malformed: {e}", i + 1),
                     SubIndication::FormatFailure,
                 );
@@ -169,7 +170,7 @@ pub fn check_cms_with(
     });
     if let Some(bad) = corrupted.and_then(|i| embedded.get(i)) {
         checks.fail(
-            "cms-structure",
+            CheckId::CmsStructure,
             format!("the CMS carries a corrupted certificate: {}'s signature does not verify with its issuer's key", bad.subject()),
             SubIndication::FormatFailure,
         );
@@ -186,7 +187,7 @@ pub fn check_cms_with(
     });
     let Some(signer) = signer.cloned() else {
         checks.indeterminate(
-            "signer-certificate",
+            CheckId::SignerCertificate,
             "the signer's certificate is not in the CMS nor among the extra certificates given",
             SubIndication::NoSigningCertificateFound,
         );
@@ -194,7 +195,7 @@ pub fn check_cms_with(
     };
     facts.signer = Some(signer.clone());
     checks.pass(
-        "signer-certificate",
+        CheckId::SignerCertificate,
         format!("signed by {}", signer.subject()),
     );
 
@@ -205,30 +206,30 @@ pub fn check_cms_with(
                 let serial_ok = id.issuer_serial.as_ref().is_none_or(|(_, serial)| strip0(serial) == strip0(signer.serial()));
                 if serial_ok {
                     if sd.sub_filter == SubFilter::CadesDetached {
-                        facts.pades_level = Some("B-B");
+                        facts.pades_level = Some(crate::PadesLevel::BB);
                     }
-                    checks.pass("ess-signing-certificate", "the signed attributes name this certificate");
+                    checks.pass(CheckId::EssSigningCertificate, "the signed attributes name this certificate");
                 } else {
                     checks.indeterminate(
-                        "ess-signing-certificate",
+                        CheckId::EssSigningCertificate,
                         "the signing-certificate attribute's serial number is not the signer's",
                         SubIndication::NoSigningCertificateFound,
                     );
                 }
             }
             Some(_) => checks.indeterminate(
-                "ess-signing-certificate",
+                CheckId::EssSigningCertificate,
                 "the signing-certificate attribute names a different certificate than the one used",
                 SubIndication::NoSigningCertificateFound,
             ),
-            None => checks.fail("ess-signing-certificate", "empty signing-certificate attribute", SubIndication::FormatFailure),
+            None => checks.fail(CheckId::EssSigningCertificate, "empty signing-certificate attribute", SubIndication::FormatFailure),
         },
-        Some(Err(e)) => checks.fail("ess-signing-certificate", format!("malformed signing-certificate attribute: {e}"), SubIndication::FormatFailure),
+        Some(Err(e)) => checks.fail(CheckId::EssSigningCertificate, format!("malformed signing-certificate attribute: {e}"), SubIndication::FormatFailure),
         None if sd.sub_filter == SubFilter::CadesDetached => checks.warn(
-            "ess-signing-certificate",
+            CheckId::EssSigningCertificate,
             "no signing-certificate(-v2) attribute: not a PAdES baseline signature (the certificate is not bound)",
         ),
-        None => checks.warn("ess-signing-certificate", "no signing-certificate attribute (allowed for adbe.pkcs7.detached)"),
+        None => checks.warn(CheckId::EssSigningCertificate, "no signing-certificate attribute (allowed for adbe.pkcs7.detached)"),
     }
 
     // CV: digest of the signed bytes, then the signature value.
@@ -244,7 +245,7 @@ pub fn check_cms_with(
         Ok(d) => d,
         Err(e) => {
             checks.indeterminate(
-                "message-digest",
+                CheckId::MessageDigest,
                 format!("could not read the signed bytes: {e}"),
                 SubIndication::SignedDataNotFound,
             );
@@ -256,7 +257,7 @@ pub fn check_cms_with(
             Some(c) if *c == content_digest => digest.digest(c),
             Some(_) => {
                 checks.fail(
-                    "message-digest",
+                    CheckId::MessageDigest,
                     "the SHA-1 digest in the CMS content does not match the signed bytes",
                     SubIndication::HashFailure,
                 );
@@ -264,7 +265,7 @@ pub fn check_cms_with(
             }
             None => {
                 checks.fail(
-                    "message-digest",
+                    CheckId::MessageDigest,
                     "adbe.pkcs7.sha1 signature without encapsulated digest",
                     SubIndication::FormatFailure,
                 );
@@ -278,12 +279,12 @@ pub fn check_cms_with(
         Some(attrs) => {
             match si.message_digest() {
                 Some(md) if md == signed_content_digest => checks.pass(
-                    "message-digest",
+                    CheckId::MessageDigest,
                     format!("{} of the signed bytes matches", digest.name()),
                 ),
                 Some(_) => {
                     checks.fail(
-                        "message-digest",
+                        CheckId::MessageDigest,
                         "the document's digest does not match the signed digest: the signed bytes were changed",
                         SubIndication::HashFailure,
                     );
@@ -291,7 +292,7 @@ pub fn check_cms_with(
                 }
                 None => {
                     checks.fail(
-                        "message-digest",
+                        CheckId::MessageDigest,
                         "the signed attributes have no message-digest",
                         SubIndication::FormatFailure,
                     );
@@ -300,12 +301,12 @@ pub fn check_cms_with(
             }
             match scheme.verify(signer.public_key(), attrs, &si.signature) {
                 Ok(true) => checks.pass(
-                    "signature-value",
+                    CheckId::SignatureValue,
                     format!("{} signature verifies with the signer's key", scheme.name()),
                 ),
                 Ok(false) => {
                     checks.fail(
-                        "signature-value",
+                        CheckId::SignatureValue,
                         "the signature value does not verify with the signer's public key",
                         SubIndication::SigCryptoFailure,
                     );
@@ -313,7 +314,7 @@ pub fn check_cms_with(
                 }
                 Err(_) => {
                     checks.fail(
-                        "signature-value",
+                        CheckId::SignatureValue,
                         format!(
                             "the signature algorithm {} does not fit the signer's {} key",
                             scheme.name(),
@@ -328,7 +329,7 @@ pub fn check_cms_with(
         None => {
             match scheme.verify_digest(signer.public_key(), &signed_content_digest, &si.signature) {
                 Ok(true) => checks.pass(
-                    "signature-value",
+                    CheckId::SignatureValue,
                     format!(
                         "{} signature (no signed attributes) verifies",
                         scheme.name()
@@ -336,7 +337,7 @@ pub fn check_cms_with(
                 ),
                 Ok(false) => {
                     checks.fail(
-                        "signature-value",
+                        CheckId::SignatureValue,
                         "the signature does not verify over the signed bytes",
                         SubIndication::SigCryptoFailure,
                     );
@@ -344,7 +345,7 @@ pub fn check_cms_with(
                 }
                 Err(_) => {
                     checks.fail(
-                        "signature-value",
+                        CheckId::SignatureValue,
                         "the signature could not be checked with the signer's key",
                         SubIndication::SigCryptoFailure,
                     );
@@ -358,7 +359,7 @@ pub fn check_cms_with(
     let key = signer.key_info();
     if digest.is_weak() || scheme.digest().is_weak() {
         checks.indeterminate(
-            "algorithms",
+            CheckId::Algorithms,
             format!(
                 "{} is no longer accepted for signatures",
                 scheme.digest().name()
@@ -367,7 +368,7 @@ pub fn check_cms_with(
         );
     } else if key.is_weak() {
         checks.indeterminate(
-            "algorithms",
+            CheckId::Algorithms,
             format!(
                 "{}-{} keys are too weak (RSA needs 2048 bits, EC 256)",
                 key.algorithm, key.bits
@@ -376,7 +377,7 @@ pub fn check_cms_with(
         );
     } else {
         checks.pass(
-            "algorithms",
+            CheckId::Algorithms,
             format!("{}, {}-bit {} key", scheme.name(), key.bits, key.algorithm),
         );
     }
@@ -391,7 +392,7 @@ pub fn check_cms_with(
             Ok(t) => t,
             Err(e) => {
                 checks.warn(
-                    "signature-timestamp",
+                    CheckId::SignatureTimestamp,
                     format!("a signature time-stamp cannot be read and is ignored: {e}"),
                 );
                 continue;
@@ -399,7 +400,7 @@ pub fn check_cms_with(
         };
         if !token.imprint_covers(&si.signature) {
             checks.warn(
-                "signature-timestamp",
+                CheckId::SignatureTimestamp,
                 "a signature time-stamp is not over this signature's value and is ignored",
             );
             continue;
@@ -409,7 +410,7 @@ pub fn check_cms_with(
             Some(f) if sub.is_clean() => {
                 checks.merge(sub);
                 checks.pass(
-                    "signature-timestamp",
+                    CheckId::SignatureTimestamp,
                     format!(
                         "the signature existed at {} (signature time-stamp by {})",
                         crate::time::format_rfc3339(f.gen_time),
@@ -421,7 +422,7 @@ pub fn check_cms_with(
             }
             _ => {
                 checks.merge_as_warnings(sub);
-                checks.warn("signature-timestamp", "the signature time-stamp is not valid and is ignored: it proves nothing about the signing time");
+                checks.warn(CheckId::SignatureTimestamp, "the signature time-stamp is not valid and is ignored: it proves nothing about the signing time");
             }
         }
     }
@@ -435,7 +436,7 @@ pub fn check_cms_with(
     let claimed = sd.signing_time.or(facts.cms_signing_time);
     match (proven, claimed) {
         (Some(t), Some(c)) if c > t + CLAIM_TOLERANCE => checks.warn(
-            "signing-time",
+            CheckId::SigningTime,
             format!(
                 "the claimed signing time {} is later than the proven time {}",
                 crate::time::format_rfc3339(c),
@@ -443,7 +444,7 @@ pub fn check_cms_with(
             ),
         ),
         (Some(t), _) => checks.pass(
-            "signing-time",
+            CheckId::SigningTime,
             format!(
                 "a {} proves the signature existed at {}",
                 if facts.timestamped { "signature time-stamp" } else { "document time-stamp" },
@@ -451,13 +452,13 @@ pub fn check_cms_with(
             ),
         ),
         (None, Some(c)) => checks.warn(
-            "signing-time",
+            CheckId::SigningTime,
             format!(
                 "the signing time {} is only claimed: no time-stamp proves it, so the signature is judged at the validation time",
                 crate::time::format_rfc3339(c)
             ),
         ),
-        (None, None) => checks.warn("signing-time", "no signing time is claimed and no time-stamp proves one"),
+        (None, None) => checks.warn(CheckId::SigningTime, "no signing time is claimed and no time-stamp proves one"),
     }
 
     // XCV: chain to a trust anchor, key usage, validity in time, revocation.
@@ -477,13 +478,13 @@ pub fn check_cms_with(
     // PAdES level above B-B: B-T with a proof of existence, B-LT with the validation data in
     // the DSS, B-LTA with a document time-stamp over it.
     if facts.pades_level.is_some() && proven.is_some() {
-        facts.pades_level = Some("B-T");
+        facts.pades_level = Some(crate::PadesLevel::BT);
         if let Some(path) = &facts.path {
             if ctx.dss_covers(path) && stamp_paths.iter().all(|p| ctx.dss_covers(p)) {
                 facts.pades_level = Some(if ctx.archive_covers(sd.signed_end()) {
-                    "B-LTA"
+                    crate::PadesLevel::BLTA
                 } else {
-                    "B-LT"
+                    crate::PadesLevel::BLT
                 });
             }
         }
@@ -594,20 +595,20 @@ fn check_chain(
     // Key usage of the signing certificate.
     match signer.key_usage() {
         Some(ku) if !(ku.digital_signature || ku.non_repudiation) => checks.indeterminate(
-            "key-usage",
+            CheckId::KeyUsage,
             "the signer's certificate allows neither digitalSignature nor nonRepudiation",
             SubIndication::ChainConstraintsFailure,
         ),
-        Some(_) => checks.pass("key-usage", "the signer's certificate allows signing"),
+        Some(_) => checks.pass(CheckId::KeyUsage, "the signer's certificate allows signing"),
         None => checks.warn(
-            "key-usage",
+            CheckId::KeyUsage,
             "the signer's certificate has no keyUsage extension",
         ),
     }
 
     if opts.trust.is_empty() {
         checks.indeterminate(
-            "certificate-chain",
+            CheckId::CertificateChain,
             "no trust anchors were given, so the signer cannot be trusted (use --trust or a trust profile)",
             SubIndication::NoCertificateChainFound,
         );
@@ -623,7 +624,7 @@ fn check_chain(
                 }
                 _ => SubIndication::CertificateChainGeneralFailure,
             };
-            checks.indeterminate("certificate-chain", e.to_string(), sub);
+            checks.indeterminate(CheckId::CertificateChain, e.to_string(), sub);
             return;
         }
     };
@@ -633,7 +634,7 @@ fn check_chain(
         .map(|c| c.subject().common_name().unwrap_or("?").to_string())
         .collect();
     checks.pass(
-        "certificate-chain",
+        CheckId::CertificateChain,
         format!("chains to the trust anchor: {}", names.join(" → ")),
     );
     for c in path
@@ -644,7 +645,7 @@ fn check_chain(
     {
         if c.key_info().is_weak() {
             checks.indeterminate(
-                "algorithms",
+                CheckId::Algorithms,
                 format!(
                     "CA certificate {} has a weak {}-{} key",
                     c.subject(),
@@ -663,7 +664,7 @@ fn check_chain(
         let at_t = path.check_validity_at(t);
         for p in &at_t {
             checks.fail(
-                "validity-period",
+                CheckId::ValidityPeriod,
                 format!(
                     "{} was {} at the proven signing time {} (valid {} to {})",
                     p.subject,
@@ -692,12 +693,12 @@ fn check_chain(
                 .collect();
             if since.is_empty() {
                 checks.pass(
-                    "validity-period",
+                    CheckId::ValidityPeriod,
                     "every certificate of the chain is within its validity period",
                 );
             } else {
                 checks.pass(
-                    "validity-period",
+                    CheckId::ValidityPeriod,
                     format!(
                         "every certificate of the chain was valid at the proven signing time {}; since then {}",
                         fmt(t),
@@ -719,7 +720,7 @@ fn check_chain(
                     SubIndication::NotYetValid
                 };
                 checks.indeterminate(
-                    "validity-period",
+                    CheckId::ValidityPeriod,
                     format!(
                         "{} was {} at the claimed signing time {} (valid {} to {})",
                         p.subject,
@@ -745,7 +746,7 @@ fn check_chain(
                     (SubIndication::NotYetValid, "not yet valid")
                 };
                 checks.indeterminate(
-                    "validity-period",
+                    CheckId::ValidityPeriod,
                     format!(
                         "{} is {what} at the validation time {} (valid {} to {}) and no time-stamp proves the signature existed before",
                         p.subject,
@@ -759,7 +760,7 @@ fn check_chain(
         }
         if ok {
             checks.pass(
-                "validity-period",
+                CheckId::ValidityPeriod,
                 "every certificate of the chain is within its validity period",
             );
         }
@@ -776,7 +777,7 @@ fn check_chain(
 }
 
 /// A check that did not run because an earlier one failed.
-pub fn not_run(id: &'static str) -> Check {
+pub fn not_run(id: CheckId) -> Check {
     Check {
         id,
         status: CheckStatus::NotRun,

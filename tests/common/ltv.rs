@@ -31,7 +31,7 @@ use std::time::Duration;
 use kyso::der;
 use kyso::pki::TrustStore;
 use kyso::sign::KeySigner;
-use kyso::testkit::{CertSpec, Issued, KeySpec};
+use kyso_testkit::{CertSpec, Issued, KeySpec};
 
 pub const DAY: i64 = 86_400;
 pub const YEAR: i64 = 365 * DAY;

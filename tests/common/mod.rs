@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use kyso::pki::{Certificate, TrustStore};
 use kyso::sign::{KeySigner, SignOptions};
-use kyso::testkit::{Issued, SampleOptions, TestPki};
+use kyso_testkit::{Issued, SampleOptions, TestPki};
 use kyso::validate::{ValidationOptions, Validator};
 
 pub fn pki() -> &'static TestPki {
@@ -25,7 +25,7 @@ pub fn signer_for(who: &Issued) -> KeySigner {
 }
 
 pub fn sample(opts: &SampleOptions) -> Vec<u8> {
-    kyso::testkit::sample_pdf(opts)
+    kyso_testkit::sample_pdf(opts)
 }
 
 pub fn sample_default() -> Vec<u8> {
@@ -101,11 +101,26 @@ impl Workspace {
     }
 }
 
+/// The `kyso` binary of the `kyso-cli` workspace member: `KYSO_BIN` if set, else the one
+/// beside this test executable (`cargo test --workspace` builds it before any test runs).
+pub fn kyso_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("KYSO_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test> -> target/<profile>/kyso
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let bin = dir.join(format!("kyso{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.exists(),
+        "{} not found: build the CLI first (`cargo build -p kyso-cli`; `cargo test --workspace` does)",
+        bin.display()
+    );
+    bin
+}
+
 pub fn kyso(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kyso"))
-        .args(args)
-        .output()
-        .unwrap()
+    Command::new(kyso_bin()).args(args).output().unwrap()
 }
 
 pub fn stdout(o: &Output) -> String {

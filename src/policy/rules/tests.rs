@@ -1,6 +1,8 @@
 //! Rule tests over synthetic validation reports (no PDF, no cryptography): each builds the
 //! facts a validator would report and checks the verdict and the failed rules.
 
+use crate::report::FindingId;
+use crate::report::CheckId;
 use super::*;
 use crate::crypto::KeyInfo;
 use crate::pki::VnIdentifier;
@@ -172,7 +174,7 @@ fn sig(subject: &str, root: Root) -> SignatureReport {
         }),
         chain: vec![subject.into(), "CN=intermediate".into(), anchor_name.into()],
         chain_sha256: vec!["AA:BB".into(), inter.into(), anchor.into()],
-        pades_level: Some("B-B"),
+        pades_level: Some(crate::PadesLevel::BB),
         timestamped: false,
         claimed_signing_time: Some("2025-06-01T08:00:00Z".into()),
         proven_signing_time: None,
@@ -438,7 +440,7 @@ fn pkcs1v15_is_a_warning_by_default_and_a_failure_where_configured() {
     assert_eq!(statuses(&r, "R12"), vec![Status::Passed, Status::Warning]);
 
     agency.timestamped = true;
-    agency.pades_level = Some("B-LT");
+    agency.pades_level = Some(crate::PadesLevel::BLT);
     let r = result("1.000002.H62", vec![agency]);
     assert_eq!(failed(&r), vec![("R12", "rsa-pkcs1v15")]);
 }
@@ -453,7 +455,7 @@ fn missing_timestamp_and_validation_data_fail_r11_and_r10() {
     assert_eq!(r.failed_rules(), vec!["R10", "R11"]);
     let mut agency = sig(AGENCY, Root::Gov);
     agency.timestamped = true;
-    agency.pades_level = Some("B-LTA");
+    agency.pades_level = Some(crate::PadesLevel::BLTA);
     agency.proven_signing_time = Some("2025-06-01T08:00:05Z".into());
     let r = result("1.000002.H62", vec![agency]);
     assert_eq!(r.verdict, Verdict::Compliant, "{:#?}", r.outcomes);
@@ -487,7 +489,7 @@ fn the_chain_must_reach_the_profile_the_procedure_names() {
     agency.indication = Indication::Indeterminate;
     agency.sub_indication = Some(SubIndication::NoCertificateChainFound);
     agency.checks[4] = Check {
-        id: "certificate-chain",
+        id: CheckId::CertificateChain,
         status: CheckStatus::Indeterminate,
         message: "no certificate chain to a trust anchor: issuer CN=X not found".into(),
         sub_indication: Some(SubIndication::NoCertificateChainFound),
@@ -505,7 +507,7 @@ fn validity_at_signing_time_follows_the_sub_indication() {
     agency.indication = Indication::Indeterminate;
     agency.sub_indication = Some(SubIndication::OutOfBoundsNoPoe);
     agency.checks[5] = Check {
-        id: "validity-period",
+        id: CheckId::ValidityPeriod,
         status: CheckStatus::Indeterminate,
         message: "the signer's certificate expired on 2025-01-01 and no time-stamp proves the signature is older".into(),
         sub_indication: Some(SubIndication::OutOfBoundsNoPoe),
@@ -534,7 +536,7 @@ fn a_broken_signature_fails_r0() {
     agency.indication = Indication::TotalFailed;
     agency.sub_indication = Some(SubIndication::HashFailure);
     agency.checks[2] = Check {
-        id: "message-digest",
+        id: CheckId::MessageDigest,
         status: CheckStatus::Failed,
         message: "the digest of the signed bytes does not match".into(),
         sub_indication: Some(SubIndication::HashFailure),
@@ -551,7 +553,7 @@ fn a_broken_signature_fails_r0() {
 fn an_unreadable_file_fails_r0() {
     let mut f = file("rac.pdf", vec![]);
     f.findings.push(Finding {
-        id: "not-a-pdf",
+        id: FindingId::NotAPdf,
         status: CheckStatus::Failed,
         message: "not a PDF file".into(),
     });

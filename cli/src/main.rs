@@ -4,8 +4,8 @@
 //! Exit codes: 0 = success (every file valid; `check`: the dossier is compliant), 1 = some
 //! file not valid (`check`: not compliant, or cannot decide), 2 = usage, catalog or I/O error.
 
-#[path = "kyso/batch.rs"]
 mod batch;
+mod output;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

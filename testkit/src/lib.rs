@@ -33,7 +33,10 @@ use openssl::x509::extension::{
 };
 use openssl::x509::{X509Builder, X509Extension, X509Name, X509NameBuilder, X509};
 
-use crate::pki::Certificate;
+use kyso::pki::Certificate;
+
+pub mod bench;
+pub mod corpus;
 
 /// Key type for generated certificates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

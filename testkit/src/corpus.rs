@@ -1,5 +1,5 @@
 //! A benchmark corpus generated in code: N signed PDFs of a chosen size and signature count,
-//! signed with the test PKI's RSA-2048 or ECDSA P-256 signer (see [`crate::testkit`]).
+//! signed with the test PKI's RSA-2048 or ECDSA P-256 signer (see [`crate::TestPki`]).
 //!
 //! Used by the criterion benches, `kyso bench` and the batch tests. Not for real documents.
 
@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::sign::{sign_pdf, KeySigner, SignOptions};
-use crate::testkit::{Issued, SampleOptions, TestPki};
+use crate::{Issued, SampleOptions, TestPki};
+use kyso::sign::{sign_pdf, KeySigner, SignOptions};
 
 /// Which of the test PKI's signers signs the corpus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,7 +66,7 @@ const BASE_SIZE: usize = 1_100;
 /// An unsigned sample document `i` whose signed form is about `spec.size` bytes.
 pub fn unsigned_document(spec: &CorpusSpec, i: usize) -> Vec<u8> {
     let overhead = BASE_SIZE + SIGNATURE_OVERHEAD * spec.signatures.max(1);
-    crate::testkit::sample_pdf(&SampleOptions {
+    crate::sample_pdf(&SampleOptions {
         title: format!("kyso benchmark document {i}"),
         padding: spec.size.saturating_sub(overhead),
         ..SampleOptions::default()
@@ -104,7 +104,7 @@ pub fn write_corpus(dir: &Path, pki: &TestPki, spec: &CorpusSpec) -> std::io::Re
         .collect();
     paths.par_iter().enumerate().try_for_each(|(i, p)| {
         let bytes = signed_document(&signer, spec, i);
-        crate::io::write_atomic(p, &bytes, true)
+        kyso::io::write_atomic(p, &bytes, true)
     })?;
     Ok(paths)
 }
@@ -159,14 +159,14 @@ mod tests {
         };
         let doc = signed_document(&signer, &spec, 0);
         assert!(doc.len() > 40_000 && doc.len() < 60_000, "{}", doc.len());
-        let mut trust = crate::pki::TrustStore::new();
+        let mut trust = kyso::pki::TrustStore::new();
         trust.add(pki.root.cert.clone());
-        let v = crate::validate::Validator::new(crate::validate::ValidationOptions {
+        let v = kyso::validate::Validator::new(kyso::validate::ValidationOptions {
             trust,
             ..Default::default()
         });
         let r = v.validate_bytes("d.pdf", &doc);
-        assert!(r.valid, "{}", crate::report::render_text(&r));
+        assert!(r.valid, "{}", kyso::report::render_text(&r));
         assert_eq!(r.signatures.len(), 2);
     }
 }

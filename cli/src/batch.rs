@@ -9,8 +9,8 @@ use std::time::Instant;
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use kyso::batch::corpus::{self, CorpusKey, CorpusSpec};
-use kyso::batch::jsonl::{CsvWriter, JsonlWriter};
+use kyso_testkit::corpus::{self, CorpusKey, CorpusSpec};
+use crate::output::{CsvWriter, JsonlWriter};
 use kyso::batch::{InputSpec, Inputs, Shard, SignBatchOptions, Summary, VerifyBatchOptions};
 use kyso::sign::{SignOptions, Signer};
 use kyso::validate::Validator;
@@ -409,7 +409,7 @@ pub fn merge(a: &MergeArgs) -> Result<ExitCode, Fatal> {
 
 /// Documents per CPU second over all runs together (the CPU clock ticks in 10 ms steps, so
 /// one short run alone would be coarse).
-fn per_cpu_second(runs: &[kyso::batch::bench::Measurement]) -> f64 {
+fn per_cpu_second(runs: &[kyso_testkit::bench::Measurement]) -> f64 {
     let docs: u64 = runs.iter().map(|m| m.docs).sum();
     let cpu: f64 = runs.iter().map(|m| m.cpu.as_secs_f64()).sum();
     docs as f64 / cpu.max(1e-9)
@@ -459,13 +459,13 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Fatal> {
             signed.display()
         );
         let _ = std::fs::remove_dir_all(&signed);
-        corpus::write_corpus(&signed, kyso::testkit::TestPki::shared(), &spec)?;
+        corpus::write_corpus(&signed, kyso_testkit::TestPki::shared(), &spec)?;
         eprintln!("  done in {:.1} s", t.elapsed().as_secs_f64());
     }
     let jobs = kyso::batch::verify::effective_jobs(a.jobs.unwrap_or(0));
     let mut runs = Vec::new();
     for _ in 0..a.rounds.max(1) {
-        runs.push(kyso::batch::bench::measure_verify(&signed, jobs)?);
+        runs.push(kyso_testkit::bench::measure_verify(&signed, jobs)?);
     }
     let bytes = runs.first().map_or(0, |m| m.bytes);
     let failures: u64 = runs.iter().map(|m| m.failures).sum();
@@ -483,7 +483,7 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Fatal> {
     if a.sign {
         let unsigned = dir.join("unsigned");
         if !unsigned.exists() {
-            kyso::batch::bench::write_unsigned(&unsigned, &spec)?;
+            kyso_testkit::bench::write_unsigned(&unsigned, &spec)?;
         }
         // Each round writes new files into a new directory; all are removed at the end.
         let out = dir.join(format!("out-{}", std::process::id()));
@@ -491,7 +491,7 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Fatal> {
         let mut runs = Vec::new();
         for round in 0..a.rounds.max(1) {
             let o = out.join(round.to_string());
-            runs.push(kyso::batch::bench::measure_sign(&unsigned, &o, key, jobs)?);
+            runs.push(kyso_testkit::bench::measure_sign(&unsigned, &o, key, jobs)?);
         }
         let _ = std::fs::remove_dir_all(&out);
         let failures: u64 = runs.iter().map(|m| m.failures).sum();

@@ -4,12 +4,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::corpus::{self, CorpusSpec};
-use super::inputs::{InputSpec, Inputs};
-use super::sign::{sign_batch, SignBatchOptions};
-use super::verify::{verify_batch, VerifyBatchOptions};
-use crate::pki::{Certificate, TrustStore};
-use crate::validate::{ValidationOptions, Validator};
+use crate::corpus::{self, CorpusSpec};
+use kyso::batch::{sign_batch, verify_batch, InputSpec, Inputs, SignBatchOptions, VerifyBatchOptions};
+use kyso::pki::{Certificate, TrustStore};
+use kyso::validate::{ValidationOptions, Validator};
 
 /// One measured run.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -122,7 +120,7 @@ pub fn measure_sign(
     jobs: usize,
 ) -> std::io::Result<Measurement> {
     std::fs::create_dir(out)?;
-    let signer = corpus::test_signer(crate::testkit::TestPki::shared(), key);
+    let signer = corpus::test_signer(crate::TestPki::shared(), key);
     let inputs = Inputs {
         specs: vec![InputSpec::Path(unsigned.to_path_buf())],
         ..Default::default()

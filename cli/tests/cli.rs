@@ -1,6 +1,7 @@
 //! The command-line contract: `kyso sign`, `kyso verify`, `kyso inspect`, their flags and
 //! exit codes (0 valid, 1 not valid, 2 usage or I/O error).
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use common::*;
