@@ -76,23 +76,22 @@ macro_rules! internal_mod {
         pub mod $name;
         $(#[$attr])*
         #[cfg(not(feature = "internals"))]
-        #[allow(unreachable_pub)]
-        mod $name;
+        pub(crate) mod $name;
     )*};
 }
 
 // Public modules.
-pub mod appearance;
+pub(crate) mod appearance;
 #[cfg(feature = "batch")]
-pub mod batch;
+pub(crate) mod batch;
 pub mod inspect;
-pub mod pki;
+pub(crate) mod pki;
 pub mod policy;
 pub mod report;
-pub mod revocation;
-pub mod sign;
+pub(crate) mod revocation;
+pub(crate) mod sign;
 pub mod time;
-pub mod validate;
+pub(crate) mod validate;
 
 internal_mod! {
     cms;
@@ -135,6 +134,17 @@ pub use crate::validate::{ValidationOptions, Validator};
 // Certificates and trust.
 pub use crate::pki::{CertError, Certificate, DistinguishedName, TrustStore, VnIdentifier};
 
+// FIXPASS
+pub use crate::sign::external::*;
+pub use crate::sign::levels::{sign as sign_with_level, add_document_timestamp, archive_timestamp_expiry, Outcome};
+#[cfg(feature = "pkcs11")]
+pub use crate::sign::pkcs11::*;
+pub use crate::sign::check_signer_certificate;
+pub use crate::pki::{KeyUsage, NameAttribute, CertPath, PathError, ValidityProblem};
+pub use crate::batch::*;
+pub use crate::batch::{effective_jobs, merge, sign_batch_with, SignFn};
+pub use crate::appearance::{VisibleSignature, Placement, Preset, AnchorPosition, Rect, AppearanceError, TemplateValues, vietnam_time};
+pub use crate::policy::{CertKind, VN_GOV_ROOT_G2_SHA256, VN_NATIONAL_ROOT_SHA256};
 // Files.
 pub use crate::io::{same_file, write_atomic};
 

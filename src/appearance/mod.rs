@@ -21,17 +21,19 @@
 //!   image: the copy form, the organisation and the signing time in ISO 8601 with the
 //!   Vietnam time zone, 10 pt Times-like, black.
 
-#[cfg(feature = "appearance")]
-pub mod font;
-#[cfg(feature = "appearance")]
-pub mod image;
-#[cfg(feature = "appearance")]
-pub mod layout;
-#[cfg(feature = "appearance")]
-pub mod samples;
-pub mod text;
-#[cfg(feature = "appearance")]
-mod widget;
+internal_mod! {
+    #[cfg(feature = "appearance")]
+    font;
+    #[cfg(feature = "appearance")]
+    image;
+    #[cfg(feature = "appearance")]
+    layout;
+    #[cfg(feature = "appearance")]
+    samples;
+    text;
+    #[cfg(feature = "appearance")]
+    widget;
+}
 
 #[cfg(feature = "appearance")]
 pub use widget::build_widget;

@@ -11,14 +11,18 @@
 //! The library decides nothing about output: the CLI chooses where records go, and whether
 //! a progress bar is drawn.
 
-pub mod inputs;
-pub mod jsonl;
-pub mod sign;
-pub mod summary;
-pub mod verify;
+internal_mod! {
+    inputs;
+    jsonl;
+    sign;
+    summary;
+    verify;
+}
 
 pub use inputs::{InputSpec, Inputs, Item, Shard};
 pub use jsonl::{SignRecord, VerifyRecord};
 pub use sign::{sign_batch, SignBatchOptions};
 pub use summary::Summary;
-pub use verify::{verify_batch, VerifyBatchOptions};
+pub use verify::{effective_jobs, verify_batch, VerifyBatchOptions};
+pub use summary::merge;
+pub use sign::{sign_batch_with, SignFn};

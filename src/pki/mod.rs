@@ -5,9 +5,11 @@
 //! checking validity periods at a given time is a separate step, so that validation can ask
 //! "valid now?" and "valid at the proven signing time?" of the same path.
 
-pub mod cert;
-pub mod name;
-pub mod path;
+internal_mod! {
+    cert;
+    name;
+    path;
+}
 
 pub use cert::{Certificate, KeyUsage};
 pub use name::{DistinguishedName, NameAttribute, VnIdentifier};

@@ -30,18 +30,21 @@
 //!
 //! The policy does no I/O except where [`Catalog::from_path`] reads a catalog file.
 
-pub mod catalog;
-pub mod classify;
-pub mod i18n;
-pub mod profiles;
-pub mod report;
-pub mod rules;
+internal_mod! {
+    catalog;
+    classify;
+    i18n;
+    profiles;
+    report;
+    rules;
+}
 
 use serde::Serialize;
 
 pub use catalog::{Catalog, CatalogError, Mode, Procedure};
 pub use i18n::Lang;
-pub use profiles::{ProfileError, Profiles, TrustProfile};
+pub use classify::{Basis, CertKind};
+pub use profiles::{ProfileError, Profiles, TrustProfile, VN_GOV_ROOT_G2_SHA256, VN_NATIONAL_ROOT_SHA256};
 pub use report::{render_text, PolicyReport};
 pub use rules::{RuleId, Status, Verdict};
 

@@ -17,8 +17,10 @@
 //! A revocation at or before *t* makes it revoked at *t*; a revocation after *t* leaves it
 //! good at *t*.
 
-pub mod crl;
-pub mod ocsp;
+internal_mod! {
+    crl;
+    ocsp;
+}
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

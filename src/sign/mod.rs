@@ -9,10 +9,12 @@
 //!
 //! **Invariant:** the input bytes are a prefix of the output.
 
-pub mod certify;
 pub mod external;
-pub mod keys;
 pub mod levels;
+internal_mod! {
+    certify;
+    keys;
+}
 #[cfg(feature = "pkcs11")]
 pub mod pkcs11;
 

@@ -6,11 +6,13 @@
 //! doubt, the verdict is not "valid": a check that could not run is `NotRun` or
 //! `Indeterminate`, never `Passed`.
 
-pub mod cache;
-pub mod certification;
-pub mod ltv;
-pub mod sigdict;
-pub mod signature;
+internal_mod! {
+    cache;
+    certification;
+    ltv;
+    sigdict;
+    signature;
+}
 
 use std::collections::HashSet;
 use std::path::Path;
