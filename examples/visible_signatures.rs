@@ -13,7 +13,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use kyso::appearance::{samples, AnchorPosition, Placement, Preset, VisibleSignature};
+use kyso::appearance::{AnchorPosition, Placement, Preset, VisibleSignature};
 use kyso::sign::{sign_pdf, KeySigner, SignOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             reason: Some("Phê duyệt kết quả".into()),
             visible: Some(VisibleSignature {
                 preset: Some(Preset::Official),
-                image: Some(samples::signature_png()),
+                image: Some(kyso_testkit::images::signature_png()),
                 placement: Placement::Anchor {
                     text: "GIÁM ĐỐC".into(),
                     position: AnchorPosition::Below,
@@ -53,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &SignOptions {
             visible: Some(VisibleSignature {
                 preset: Some(Preset::Seal),
-                image: Some(samples::seal_png()),
+                image: Some(kyso_testkit::images::seal_png()),
                 organization: Some(org.into()),
                 ..Default::default()
             }),

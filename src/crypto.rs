@@ -746,19 +746,17 @@ pub mod oids {
     /// id-messageDigest
     pub const MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
     /// id-signingTime
-    pub const SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
+    pub(crate) const SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
     /// id-aa-signingCertificate (ESS, SHA-1)
-    pub const SIGNING_CERTIFICATE: &str = "1.2.840.113549.1.9.16.2.12";
+    pub(crate) const SIGNING_CERTIFICATE: &str = "1.2.840.113549.1.9.16.2.12";
     /// id-aa-signingCertificateV2 (ESS)
-    pub const SIGNING_CERTIFICATE_V2: &str = "1.2.840.113549.1.9.16.2.47";
+    pub(crate) const SIGNING_CERTIFICATE_V2: &str = "1.2.840.113549.1.9.16.2.47";
     /// id-aa-signatureTimeStampToken
     pub const SIGNATURE_TIMESTAMP_TOKEN: &str = "1.2.840.113549.1.9.16.2.14";
     /// id-ct-TSTInfo
-    pub const TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
+    pub(crate) const TST_INFO: &str = "1.2.840.113549.1.9.16.1.4";
     /// id-aa-ets-revocationValues / adbe-revocationInfoArchival
-    pub const ADBE_REVOCATION_INFO_ARCHIVAL: &str = "1.2.840.113583.1.1.8";
-    /// CMS algorithm protection
-    pub const CMS_ALGORITHM_PROTECTION: &str = "1.2.840.113549.1.9.52";
+    pub(crate) const ADBE_REVOCATION_INFO_ARCHIVAL: &str = "1.2.840.113583.1.1.8";
 }
 
 #[cfg(test)]

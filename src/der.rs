@@ -3,7 +3,7 @@
 //! element (signatures are computed over exact encodings), bound nesting, and never panic.
 
 /// Maximum nesting depth the reader follows.
-pub const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
 /// A DER parsing error, with the byte position where it happened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,39 +18,33 @@ pub struct DerError {
 /// Common tags.
 pub mod tag {
     /// BOOLEAN
-    pub const BOOLEAN: u8 = 0x01;
+    pub(crate) const BOOLEAN: u8 = 0x01;
     /// INTEGER
-    pub const INTEGER: u8 = 0x02;
+    pub(crate) const INTEGER: u8 = 0x02;
     /// BIT STRING
     pub const BIT_STRING: u8 = 0x03;
     /// OCTET STRING
-    pub const OCTET_STRING: u8 = 0x04;
+    pub(crate) const OCTET_STRING: u8 = 0x04;
     /// NULL
     pub const NULL: u8 = 0x05;
     /// OBJECT IDENTIFIER
-    pub const OID: u8 = 0x06;
+    pub(crate) const OID: u8 = 0x06;
     /// ENUMERATED
     pub const ENUMERATED: u8 = 0x0A;
-    /// UTF8String
-    pub const UTF8_STRING: u8 = 0x0C;
-    /// PrintableString
-    pub const PRINTABLE_STRING: u8 = 0x13;
-    /// IA5String
-    pub const IA5_STRING: u8 = 0x16;
     /// UTCTime
-    pub const UTC_TIME: u8 = 0x17;
+    pub(crate) const UTC_TIME: u8 = 0x17;
     /// GeneralizedTime
-    pub const GENERALIZED_TIME: u8 = 0x18;
+    pub(crate) const GENERALIZED_TIME: u8 = 0x18;
     /// SEQUENCE (constructed)
-    pub const SEQUENCE: u8 = 0x30;
+    pub(crate) const SEQUENCE: u8 = 0x30;
     /// SET (constructed)
-    pub const SET: u8 = 0x31;
+    pub(crate) const SET: u8 = 0x31;
     /// `[n]` context-specific constructed
     pub const fn context(n: u8) -> u8 {
         0xA0 | n
     }
     /// `[n]` context-specific primitive
-    pub const fn context_primitive(n: u8) -> u8 {
+    pub(crate) const fn context_primitive(n: u8) -> u8 {
         0x80 | n
     }
 }
@@ -276,7 +270,7 @@ impl<'a> Reader<'a> {
 
 /// An OBJECT IDENTIFIER in dotted form ("1.2.840.113549.1.7.2"). Error positions are
 /// relative to `value` (see [`Element::to_oid_string`] for absolute ones).
-pub fn oid_to_string(value: &[u8]) -> Result<String, DerError> {
+pub(crate) fn oid_to_string(value: &[u8]) -> Result<String, DerError> {
     if value.is_empty() {
         return Err(err(0, "empty OBJECT IDENTIFIER"));
     }
@@ -366,7 +360,7 @@ fn push_base128(out: &mut Vec<u8>, mut v: u128) {
 
 /// Encodes a dotted OID into its contents octets (panics never; invalid input yields an
 /// empty vector).
-pub fn oid_from_str(dotted: &str) -> Vec<u8> {
+pub(crate) fn oid_from_str(dotted: &str) -> Vec<u8> {
     let mut arcs = Vec::new();
     for part in dotted.split('.') {
         if part.is_empty() || !part.bytes().all(|c| c.is_ascii_digit()) {
@@ -453,7 +447,7 @@ fn digits(value: &[u8], at: usize, n: usize) -> Result<u32, DerError> {
 /// Parses UTCTime / GeneralizedTime contents into Unix seconds (UTC). UTCTime must be
 /// `YYMMDDHHMMSSZ` (YY < 50 means 20YY); GeneralizedTime `YYYYMMDDHHMMSS[.f+]Z` (the
 /// fraction is truncated). Error positions are relative to `value`.
-pub fn parse_time(tag: u8, value: &[u8]) -> Result<i64, DerError> {
+pub(crate) fn parse_time(tag: u8, value: &[u8]) -> Result<i64, DerError> {
     let (year, rest) = match tag {
         tag::UTC_TIME => {
             let yy = i64::from(digits(value, 0, 2)?);
@@ -507,7 +501,7 @@ pub fn parse_time(tag: u8, value: &[u8]) -> Result<i64, DerError> {
 
 /// A non-negative INTEGER's contents as u64 (fails if negative or too large). Error
 /// positions are relative to `value`.
-pub fn parse_u64(value: &[u8]) -> Result<u64, DerError> {
+pub(crate) fn parse_u64(value: &[u8]) -> Result<u64, DerError> {
     let Some(&first) = value.first() else {
         return Err(err(0, "empty INTEGER"));
     };
@@ -550,7 +544,7 @@ pub fn sequence(parts: &[&[u8]]) -> Vec<u8> {
 }
 
 /// Encodes a SET OF already-encoded elements, sorted as DER requires (X.690 §11.6).
-pub fn set_of(parts: &[&[u8]]) -> Vec<u8> {
+pub(crate) fn set_of(parts: &[&[u8]]) -> Vec<u8> {
     // X.690 §11.6 compares encodings as octet strings, the shorter padded with trailing
     // zero octets; a plain lexicographic order agrees with it up to equal-comparing pairs.
     let mut sorted: Vec<&[u8]> = parts.to_vec();
@@ -611,7 +605,7 @@ fn civil_time(unix: i64) -> (i64, u32, u32, u32, u32, u32) {
 }
 
 /// Encodes a GeneralizedTime ("YYYYMMDDHHMMSSZ") from Unix seconds.
-pub fn generalized_time(unix: i64) -> Vec<u8> {
+pub(crate) fn generalized_time(unix: i64) -> Vec<u8> {
     let (y, m, d, hh, mm, ss) = civil_time(unix);
     let s = format!("{y:04}{m:02}{d:02}{hh:02}{mm:02}{ss:02}Z");
     encode(tag::GENERALIZED_TIME, s.as_bytes())
@@ -638,7 +632,7 @@ const MAX_BER_ELEMENTS: usize = 1 << 20;
 ///
 /// # Errors
 /// Truncated or malformed BER, nesting deeper than [`MAX_DEPTH`], or too many elements.
-pub fn ber_to_der(input: &[u8]) -> Result<Vec<u8>, DerError> {
+pub(crate) fn ber_to_der(input: &[u8]) -> Result<Vec<u8>, DerError> {
     let mut out = Vec::with_capacity(input.len());
     let mut count = 0usize;
     let end = ber_element(input, 0, 0, &mut out, &mut count)?;

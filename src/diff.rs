@@ -49,7 +49,7 @@ const REACH_BUDGET: usize = 1_000_000;
 
 /// What may change after a signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Permissions {
+pub(crate) struct Permissions {
     /// Filling in existing form fields (values and regenerated appearances).
     pub form_filling: bool,
     /// Adding, changing or deleting annotations (other than widgets of other fields).
@@ -66,7 +66,7 @@ pub struct Permissions {
 impl Permissions {
     /// The permissions after an approval signature of an uncertified document: signing, and
     /// `form_filling` only if the caller allows it.
-    pub fn for_signature(form_filling: bool) -> Self {
+    pub(crate) fn for_signature(form_filling: bool) -> Self {
         Permissions {
             form_filling,
             annotations: false,
@@ -77,7 +77,7 @@ impl Permissions {
     }
 
     /// The permissions of a certified document with DocMDP level `p` (1–3).
-    pub fn certified(p: u8) -> Self {
+    pub(crate) fn certified(p: u8) -> Self {
         Permissions {
             form_filling: p >= 2,
             annotations: p >= 3,
@@ -88,7 +88,7 @@ impl Permissions {
     }
 
     /// Adds field locks.
-    pub fn with_locks(mut self, locks: Vec<(String, FieldLock)>) -> Self {
+    pub(crate) fn with_locks(mut self, locks: Vec<(String, FieldLock)>) -> Self {
         self.locks.extend(locks);
         self
     }
@@ -146,7 +146,7 @@ impl Permissions {
 
 /// Structural equality of two objects: spans and stream data locations are ignored, stream
 /// data is compared by content.
-pub fn same(doc: &Document, a: &Object, b: &Object) -> bool {
+pub(crate) fn same(doc: &Document, a: &Object, b: &Object) -> bool {
     match (a, b) {
         (Object::String(x), Object::String(y)) => x.bytes == y.bytes,
         (Object::Array(x), Object::Array(y)) => {
@@ -180,7 +180,7 @@ fn stream_bytes(doc: &Document, s: &Stream) -> Result<Vec<u8>, PdfError> {
 }
 
 /// The keys whose values differ between two dictionaries (added, removed or changed).
-pub fn changed_keys(doc: &Document, old: &Dict, new: &Dict) -> Vec<String> {
+pub(crate) fn changed_keys(doc: &Document, old: &Dict, new: &Dict) -> Vec<String> {
     let mut keys = BTreeSet::new();
     for (k, v) in old.iter() {
         if !new.get(k).is_some_and(|w| same(doc, v, w)) {
@@ -197,7 +197,7 @@ pub fn changed_keys(doc: &Document, old: &Dict, new: &Dict) -> Vec<String> {
 
 /// Every object reachable from `start` in revision `rev` (references followed, bounded;
 /// references to missing objects are included).
-pub fn reachable(doc: &Document, rev: usize, start: &Object) -> HashSet<ObjRef> {
+pub(crate) fn reachable(doc: &Document, rev: usize, start: &Object) -> HashSet<ObjRef> {
     let mut seen = HashSet::new();
     let mut stack = vec![start.clone()];
     while let Some(o) = stack.pop() {
@@ -248,7 +248,7 @@ fn name_of(n: Option<&[u8]>) -> String {
 }
 
 /// The changes made by every revision after `signed_rev` (0-based), in order.
-pub fn changes_after(
+pub(crate) fn changes_after(
     doc: &Document,
     signed_rev: usize,
     perms: &Permissions,
@@ -1928,7 +1928,7 @@ fn version_number(v: &str) -> u32 {
 }
 
 /// A short human description of an object ("page", "annotation FreeText", "stream").
-pub fn describe(o: &Object) -> String {
+pub(crate) fn describe(o: &Object) -> String {
     match o {
         Object::Stream(s) => match s
             .dict

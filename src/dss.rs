@@ -13,9 +13,9 @@ use std::collections::HashSet;
 use crate::pdf::{Dict, Document, IncrementalUpdate, Object, PdfError, Stream, StreamData};
 
 /// Most items read from one DSS array.
-pub const MAX_ITEMS: usize = 10_000;
+pub(crate) const MAX_ITEMS: usize = 10_000;
 /// Most bytes read from one DSS in all (decoded).
-pub const MAX_TOTAL: usize = 256 << 20;
+pub(crate) const MAX_TOTAL: usize = 256 << 20;
 
 /// The validation data of a DSS.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,10 +61,6 @@ impl Dss {
         Ok(Some(out))
     }
 
-    /// Whether it holds nothing.
-    pub fn is_empty(&self) -> bool {
-        self.certs.is_empty() && self.ocsps.is_empty() && self.crls.is_empty()
-    }
 }
 
 fn read_array(
@@ -104,7 +100,7 @@ fn read_array(
 
 /// Validation data to add to a document's DSS.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DssAdditions {
+pub(crate) struct DssAdditions {
     /// Certificates (DER).
     pub certs: Vec<Vec<u8>>,
     /// OCSP responses (DER).
@@ -114,20 +110,16 @@ pub struct DssAdditions {
 }
 
 impl DssAdditions {
-    /// Whether there is nothing to add.
-    pub fn is_empty(&self) -> bool {
-        self.certs.is_empty() && self.ocsps.is_empty() && self.crls.is_empty()
-    }
     /// Adds a certificate unless already present.
-    pub fn add_cert(&mut self, der: &[u8]) {
+    pub(crate) fn add_cert(&mut self, der: &[u8]) {
         push_unique(&mut self.certs, der);
     }
     /// Adds an OCSP response unless already present.
-    pub fn add_ocsp(&mut self, der: &[u8]) {
+    pub(crate) fn add_ocsp(&mut self, der: &[u8]) {
         push_unique(&mut self.ocsps, der);
     }
     /// Adds a CRL unless already present.
-    pub fn add_crl(&mut self, der: &[u8]) {
+    pub(crate) fn add_crl(&mut self, der: &[u8]) {
         push_unique(&mut self.crls, der);
     }
 }
@@ -140,7 +132,7 @@ fn push_unique(list: &mut Vec<Vec<u8>>, der: &[u8]) {
 
 /// What [`add_to_update`] added.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DssCounts {
+pub(crate) struct DssCounts {
     /// Certificates added.
     pub certs: usize,
     /// OCSP responses added.
@@ -156,7 +148,7 @@ pub struct DssCounts {
 ///
 /// # Errors
 /// Structure errors from the PDF layer.
-pub fn add_to_update(
+pub(crate) fn add_to_update(
     doc: &Document,
     update: &mut IncrementalUpdate,
     add: &DssAdditions,

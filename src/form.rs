@@ -40,7 +40,7 @@ impl Field {
 }
 
 /// The document's AcroForm dictionary in revision `rev` (resolved), if any.
-pub fn acroform_in(doc: &Document, rev: usize) -> Result<Option<(Option<ObjRef>, Dict)>, PdfError> {
+pub(crate) fn acroform_in(doc: &Document, rev: usize) -> Result<Option<(Option<ObjRef>, Dict)>, PdfError> {
     let catalog = doc.catalog_in(rev)?;
     match catalog.get(b"AcroForm") {
         Some(Object::Ref(r)) => Ok(doc

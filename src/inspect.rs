@@ -78,11 +78,29 @@ fn id(num: u32, gen: u16) -> String {
     format!("{num} {gen}")
 }
 
+/// Inspects the PDF file at `path` (read on demand, so large files stay cheap).
+///
+/// # Errors
+/// When the file cannot be opened or its structure cannot be read.
+pub fn inspect_file(path: &std::path::Path) -> Result<Inspection, PdfError> {
+    let doc = Document::open(path)?;
+    inspect(&path.display().to_string(), &doc)
+}
+
+/// Inspects a PDF held in memory; `name` is what the report calls it.
+///
+/// # Errors
+/// When the structure cannot be read.
+pub fn inspect_bytes(name: &str, bytes: Vec<u8>) -> Result<Inspection, PdfError> {
+    let doc = Document::from_bytes(bytes)?;
+    inspect(name, &doc)
+}
+
 /// Inspects a document.
 ///
 /// # Errors
 /// When the structure cannot be read.
-pub fn inspect(name: &str, doc: &Document) -> Result<Inspection, PdfError> {
+pub(crate) fn inspect(name: &str, doc: &Document) -> Result<Inspection, PdfError> {
     let mut revisions = Vec::new();
     for (i, r) in doc.revisions().iter().enumerate() {
         let (mut added, mut changed, mut freed) = (Vec::new(), Vec::new(), Vec::new());

@@ -65,9 +65,13 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![forbid(unsafe_code)]
 
-/// Declares an internal module: private, or public but hidden with the unstable
+/// Declares an internal module: `pub(crate)`, or public but hidden with the unstable
 /// `internals` feature (kyso's integration tests and fuzz targets reach the PDF reader, the
 /// DER and CMS parsers and the like through it; there is no stability promise).
+///
+/// Without `internals`, the items that only those tests use are unreachable and unused,
+/// hence the two `allow`s; every test build has `internals` on, where `unreachable_pub` and
+/// `dead_code` apply in full.
 macro_rules! internal_mod {
     ($($(#[$attr:meta])* $name:ident;)*) => {$(
         $(#[$attr])*
@@ -76,22 +80,23 @@ macro_rules! internal_mod {
         pub mod $name;
         $(#[$attr])*
         #[cfg(not(feature = "internals"))]
+        #[allow(unreachable_pub, dead_code)]
         pub(crate) mod $name;
     )*};
 }
 
 // Public modules.
-pub(crate) mod appearance;
+pub mod appearance;
 #[cfg(feature = "batch")]
-pub(crate) mod batch;
+pub mod batch;
 pub mod inspect;
-pub(crate) mod pki;
+pub mod pki;
 pub mod policy;
 pub mod report;
-pub(crate) mod revocation;
-pub(crate) mod sign;
+pub mod revocation;
+pub mod sign;
 pub mod time;
-pub(crate) mod validate;
+pub mod validate;
 
 internal_mod! {
     cms;
@@ -134,18 +139,8 @@ pub use crate::validate::{ValidationOptions, Validator};
 // Certificates and trust.
 pub use crate::pki::{CertError, Certificate, DistinguishedName, TrustStore, VnIdentifier};
 
-// FIXPASS
-pub use crate::sign::external::*;
-pub use crate::sign::levels::{sign as sign_with_level, add_document_timestamp, archive_timestamp_expiry, Outcome};
-#[cfg(feature = "pkcs11")]
-pub use crate::sign::pkcs11::*;
-pub use crate::sign::check_signer_certificate;
-pub use crate::pki::{KeyUsage, NameAttribute, CertPath, PathError, ValidityProblem};
-pub use crate::batch::*;
-pub use crate::batch::{effective_jobs, merge, sign_batch_with, SignFn};
-pub use crate::appearance::{VisibleSignature, Placement, Preset, AnchorPosition, Rect, AppearanceError, TemplateValues, vietnam_time};
-pub use crate::policy::{CertKind, VN_GOV_ROOT_G2_SHA256, VN_NATIONAL_ROOT_SHA256};
 // Files.
+pub use crate::pdf::PdfError;
 pub use crate::io::{same_file, write_atomic};
 
 mod level;

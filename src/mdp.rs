@@ -12,13 +12,13 @@ use std::collections::HashSet;
 use crate::pdf::{Dict, Document, ObjRef, Object};
 
 /// A DocMDP permission level (`/P` of the DocMDP transform parameters).
-pub type DocMdpLevel = u8;
+pub(crate) type DocMdpLevel = u8;
 
 /// The DocMDP level when `/P` is absent (ISO 32000-1 Table 254: default 2).
-pub const DEFAULT_DOCMDP_LEVEL: DocMdpLevel = 2;
+pub(crate) const DEFAULT_DOCMDP_LEVEL: DocMdpLevel = 2;
 
 /// What a DocMDP level permits, in words (for reports and errors).
-pub fn level_meaning(p: DocMdpLevel) -> &'static str {
+pub(crate) fn level_meaning(p: DocMdpLevel) -> &'static str {
     match p {
         1 => "no changes except validation data and document time-stamps",
         2 => "form filling and signing",
@@ -40,7 +40,7 @@ pub enum FieldLock {
 impl FieldLock {
     /// Whether the field `name` (fully qualified) is locked. A name also locks its
     /// descendants (`a` locks `a.b`).
-    pub fn locks(&self, name: &str) -> bool {
+    pub(crate) fn locks(&self, name: &str) -> bool {
         let listed = |names: &[String]| {
             names.iter().any(|n| {
                 name == n
@@ -59,7 +59,7 @@ impl FieldLock {
     /// Reads `/Action` and `/Fields` from a FieldMDP transform-parameters or `/Lock`
     /// dictionary. `None` when `/Action` is missing or unknown (the caller decides; kyso treats
     /// an unreadable lock as locking everything).
-    pub fn from_dict(doc: &Document, rev: usize, d: &Dict) -> Option<FieldLock> {
+    pub(crate) fn from_dict(doc: &Document, rev: usize, d: &Dict) -> Option<FieldLock> {
         let fields = || -> Vec<String> {
             let arr = doc
                 .deref_in(rev, d.get(b"Fields").unwrap_or(&Object::Null))
@@ -81,14 +81,6 @@ impl FieldLock {
         }
     }
 
-    /// A short description ("all fields", "fields A, B", "all fields except A").
-    pub fn describe(&self) -> String {
-        match self {
-            FieldLock::All => "all fields".into(),
-            FieldLock::Include(n) => format!("fields {}", n.join(", ")),
-            FieldLock::Exclude(n) => format!("all fields except {}", n.join(", ")),
-        }
-    }
 }
 
 /// The transforms a signature dictionary's `/Reference` declares.
@@ -136,7 +128,7 @@ pub fn transforms(doc: &Document, rev: usize, sig: &Dict) -> Transforms {
 
 /// `/P` of DocMDP transform parameters, clamped to 1–3 (absent: 2; out of range: 1, the
 /// strictest reading).
-pub fn level_of(params: &Dict) -> DocMdpLevel {
+pub(crate) fn level_of(params: &Dict) -> DocMdpLevel {
     match params.get_int(b"P") {
         None => DEFAULT_DOCMDP_LEVEL,
         Some(p @ 1..=3) => p as DocMdpLevel,
@@ -154,7 +146,7 @@ pub fn perms_docmdp(doc: &Document, rev: usize) -> Option<ObjRef> {
 /// The locks a signed signature field imposes: its signature dictionary's FieldMDP transforms
 /// and the field's own `/Lock` (ISO 32000-2 §12.7.5.5), plus a DocMDP level from `/Lock /P`
 /// (PDF 2.0).
-pub fn field_locks(
+pub(crate) fn field_locks(
     doc: &Document,
     rev: usize,
     field: &Dict,
@@ -181,7 +173,7 @@ pub fn field_locks(
 /// certification level, and the fields locked by signed fields (with the locking field's
 /// name).
 #[derive(Debug, Clone, Default)]
-pub struct Restrictions {
+pub(crate) struct Restrictions {
     /// The certification's level (and the certifying field), if the document is certified.
     pub certification: Option<(String, DocMdpLevel)>,
     /// The strictest `/Lock /P` of a signed field, with that field's name.
@@ -194,7 +186,7 @@ pub struct Restrictions {
 
 impl Restrictions {
     /// The effective level for a new change (the strictest of certification and locks).
-    pub fn level(&self) -> Option<DocMdpLevel> {
+    pub(crate) fn level(&self) -> Option<DocMdpLevel> {
         let a = self.certification.as_ref().map(|c| c.1);
         let b = self.lock_level.as_ref().map(|c| c.1);
         match (a, b) {
@@ -203,7 +195,7 @@ impl Restrictions {
         }
     }
     /// The signed field whose lock covers `name`, if any.
-    pub fn locked_by(&self, name: &str) -> Option<&str> {
+    pub(crate) fn locked_by(&self, name: &str) -> Option<&str> {
         self.locks
             .iter()
             .find(|(_, l)| l.locks(name))
@@ -212,7 +204,7 @@ impl Restrictions {
 }
 
 /// The restrictions in force in the newest revision.
-pub fn restrictions(doc: &Document) -> Result<Restrictions, crate::pdf::PdfError> {
+pub(crate) fn restrictions(doc: &Document) -> Result<Restrictions, crate::pdf::PdfError> {
     let last = doc.last_revision();
     let mut out = Restrictions::default();
     let cert = perms_docmdp(doc, last);

@@ -97,7 +97,7 @@ pub trait HttpTransport: Send + Sync + std::fmt::Debug {
 #[cfg(feature = "online")]
 /// The built-in blocking HTTP/1.1 client (`http://` only).
 #[derive(Debug, Clone)]
-pub struct HttpClient {
+pub(crate) struct HttpClient {
     /// Timeout for establishing the TCP connection.
     pub connect_timeout: Duration,
     /// Timeout for each read and write.
@@ -124,7 +124,7 @@ impl Default for HttpClient {
 
 /// A parsed `http://` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpUrl {
+pub(crate) struct HttpUrl {
     /// Host name or IP literal (IPv6 without brackets).
     pub host: String,
     /// Port (80 by default).
@@ -138,7 +138,7 @@ impl HttpUrl {
     ///
     /// # Errors
     /// `Url` for malformed URLs, `UnsupportedScheme` for other schemes.
-    pub fn parse(url: &str) -> Result<Self, NetError> {
+    pub(crate) fn parse(url: &str) -> Result<Self, NetError> {
         let bad = || NetError::Url(url.to_string());
         let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
         if !scheme.eq_ignore_ascii_case("http") {

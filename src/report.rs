@@ -192,6 +192,11 @@ impl CheckId {
         CheckId::Modifications,
     ];
 
+    /// The identifier with this JSON spelling.
+    pub fn parse(s: &str) -> Option<CheckId> {
+        CheckId::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     /// The JSON spelling (`message-digest`).
     pub fn as_str(self) -> &'static str {
         match self {
@@ -349,6 +354,23 @@ macro_rules! display_as_str {
     )*};
 }
 display_as_str!(CheckId, SignatureKind, FindingId, CoverageKind);
+
+/// Comparisons with the JSON spelling (`check.id == "message-digest"`).
+macro_rules! eq_str {
+    ($($t:ty),*) => {$(
+        impl PartialEq<str> for $t {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    )*};
+}
+eq_str!(CheckId, SignatureKind, FindingId, CoverageKind);
 
 impl std::fmt::Display for DocMdpLevel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -21,17 +21,15 @@ use crate::net::{HttpTransport, NetError};
 use crate::pki::{Certificate, TrustStore};
 
 /// id-kp-timeStamping
-pub const ID_KP_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
+pub(crate) const ID_KP_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
 /// Extended key usage extension.
 const EXT_KEY_USAGE: &str = "2.5.29.37";
 /// Media type of a time-stamp request.
-pub const CONTENT_TYPE_QUERY: &str = "application/timestamp-query";
-/// Media type of a time-stamp response.
-pub const CONTENT_TYPE_REPLY: &str = "application/timestamp-reply";
+pub(crate) const CONTENT_TYPE_QUERY: &str = "application/timestamp-query";
 /// Bytes added to a probed token size when reserving room for a token.
-pub const TOKEN_SIZE_MARGIN: usize = 96;
+pub(crate) const TOKEN_SIZE_MARGIN: usize = 96;
 /// Largest time-stamp response accepted (tokens are a few KiB; chains rarely exceed 64 KiB).
-pub const MAX_RESPONSE: usize = 1 << 20;
+pub(crate) const MAX_RESPONSE: usize = 1 << 20;
 
 /// Errors of time-stamping and of time-stamp token verification.
 #[derive(Debug, thiserror::Error)]
@@ -322,7 +320,7 @@ fn der_length(der: &[u8]) -> Option<usize> {
 ///
 /// # Errors
 /// The reason, when it does not.
-pub fn check_tsa_certificate(cert: &Certificate) -> Result<(), String> {
+pub(crate) fn check_tsa_certificate(cert: &Certificate) -> Result<(), String> {
     let (_, x) = x509_parser::parse_x509_certificate(cert.der())
         .map_err(|e| format!("unparsable TSA certificate: {e}"))?;
     let ekus: Vec<_> = x
@@ -351,7 +349,7 @@ pub fn check_tsa_certificate(cert: &Certificate) -> Result<(), String> {
 }
 
 /// Builds a TimeStampReq (RFC 3161 §2.4.1) with `certReq` true.
-pub fn build_request(
+pub(crate) fn build_request(
     alg: DigestAlgorithm,
     digest: &[u8],
     policy: Option<&str>,
@@ -376,7 +374,7 @@ pub fn build_request(
 ///
 /// # Errors
 /// `Rejected` for other statuses; `Der`/`Malformed` for malformed responses.
-pub fn parse_response(data: &[u8]) -> Result<Vec<u8>, TspError> {
+pub(crate) fn parse_response(data: &[u8]) -> Result<Vec<u8>, TspError> {
     let mut top = Reader::new(data);
     let seq = top.expect(tag::SEQUENCE)?;
     top.finish()?;
@@ -574,7 +572,7 @@ mod tests {
         // Rejection with text.
         let rejected = der::sequence(&[&der::sequence(&[
             &der::integer(2),
-            &der::sequence(&[&der::encode(tag::UTF8_STRING, b"bad alg")]),
+            &der::sequence(&[&der::encode(0x0C, b"bad alg")]),
         ])]);
         match parse_response(&rejected) {
             Err(TspError::Rejected {

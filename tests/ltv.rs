@@ -11,9 +11,8 @@ use std::sync::Arc;
 
 use kyso::net::{HttpTransport, NetError, Response};
 use kyso::report::{CheckStatus, FileReport, Indication, SignatureReport, SubIndication};
-use kyso::revocation::{
-    Evidence, OnlineSource, Origin, RevocationPolicy, RevocationSource, Verdict,
-};
+use kyso::revocation::evidence::{Evidence, Origin, Verdict};
+use kyso::revocation::{OnlineSource, RevocationPolicy, RevocationSource};
 use kyso::sign::levels::{self, LevelOptions, PadesLevel};
 use kyso::sign::{SignError, SignOptions};
 use kyso_testkit::Issued;
@@ -163,7 +162,7 @@ fn ocsp_and_crl_are_fetched_verified_and_cached() {
         ev.status_at(&delegated.cert, &env.inter.cert, kyso::time::now()),
         Verdict::Good(_)
     ));
-    let resp = kyso::revocation::OcspResponse::from_der(&fd.ocsp[0]).unwrap();
+    let resp = kyso::revocation::ocsp::OcspResponse::from_der(&fd.ocsp[0]).unwrap();
     assert!(
         resp.verify(&env.inter.cert, &[]).is_ok(),
         "the response carries its responder certificate"
@@ -205,7 +204,7 @@ fn ocsp_and_crl_are_fetched_verified_and_cached() {
         match ev.status_at(&revoked.cert, &env.inter.cert, now) {
             Verdict::Revoked(s) => assert_eq!(
                 s.status,
-                kyso::revocation::Status::Revoked {
+                kyso::revocation::evidence::Status::Revoked {
                     time: when,
                     reason: Some(1)
                 }
@@ -326,7 +325,7 @@ fn b_t_proves_the_signing_time() {
     assert!(r.valid, "{}", text(&r));
     let s = approval(&r);
     assert!(s.timestamped);
-    assert_eq!(s.pades_level, Some("B-T"));
+    assert_eq!(s.pades_level, Some(kyso::PadesLevel::BT));
     let proven = kyso::time::parse_rfc3339(s.proven_signing_time.as_deref().unwrap()).unwrap();
     assert!(proven >= before - 2 && proven <= kyso::time::now() + 2);
     assert!(
@@ -390,8 +389,8 @@ fn b_lta_validates_offline_years_later_and_without_its_dss_does_not() {
     // Now: valid, at B-LTA.
     let r = offline(&env, &lta, kyso::time::now());
     assert!(r.valid, "{}", text(&r));
-    assert_eq!(approval(&r).pades_level, Some("B-LTA"), "{}", text(&r));
-    assert!(r.offline && r.revocation_policy == "soft-fail");
+    assert_eq!(approval(&r).pades_level, Some(kyso::PadesLevel::BLTA), "{}", text(&r));
+    assert!(r.offline && r.revocation_policy == kyso::RevocationPolicy::SoftFail);
     let dts = r
         .signatures
         .iter()
@@ -474,7 +473,7 @@ fn a_certificate_revoked_after_signing() {
     let r = offline(&env, &lt.pdf, kyso::time::now() + DAY);
     assert!(r.valid, "{}", text(&r));
     let s = approval(&r);
-    assert_eq!(s.pades_level, Some("B-LT"), "{}", text(&r));
+    assert_eq!(s.pades_level, Some(kyso::PadesLevel::BLT), "{}", text(&r));
     assert!(
         has_check(
             s,
@@ -547,7 +546,7 @@ fn archives_are_renewed_before_their_time_stamps_expire() {
     let r = offline(&env, &renewed.pdf, four_years);
     assert!(r.valid, "{}", text(&r));
     assert_eq!(r.signatures.len(), 3);
-    assert_eq!(approval(&r).pades_level, Some("B-LTA"));
+    assert_eq!(approval(&r).pades_level, Some(kyso::PadesLevel::BLTA));
     // The intermediate CA expired too: the chain was valid at the proven time.
     assert!(
         has_check(
@@ -610,7 +609,7 @@ fn broken_time_stamps_are_not_proof() {
         "{}",
         text(&r)
     );
-    assert_eq!(s.pades_level, Some("B-B"), "{}", text(&r));
+    assert_eq!(s.pades_level, Some(kyso::PadesLevel::BB), "{}", text(&r));
     assert!(
         has_check(s, "signature-timestamp", CheckStatus::Warning, "ignored"),
         "{}",
@@ -959,10 +958,10 @@ fn corrupted_revocation_data_and_tokens_never_panic() {
             for flip in [0x01u8, 0x80, 0xFF] {
                 let mut bad = original.clone();
                 bad[i] ^= flip;
-                if let Ok(r) = kyso::revocation::OcspResponse::from_der(&bad) {
+                if let Ok(r) = kyso::revocation::ocsp::OcspResponse::from_der(&bad) {
                     let _ = r.verify(&env.inter.cert, &[]);
                 }
-                if let Ok(c) = kyso::revocation::Crl::from_der(&bad) {
+                if let Ok(c) = kyso::revocation::crl::Crl::from_der(&bad) {
                     let _ = c.verify(&env.root.cert);
                     let _ = c.status_of(&env.inter.cert);
                 }
@@ -976,8 +975,8 @@ fn corrupted_revocation_data_and_tokens_never_panic() {
             }
         }
         for len in 0..original.len().min(200) {
-            let _ = kyso::revocation::OcspResponse::from_der(&original[..len]);
-            let _ = kyso::revocation::Crl::from_der(&original[..len]);
+            let _ = kyso::revocation::ocsp::OcspResponse::from_der(&original[..len]);
+            let _ = kyso::revocation::crl::Crl::from_der(&original[..len]);
             let _ = kyso::tsp::TimeStampToken::from_der(&original[..len]);
         }
     }

@@ -146,7 +146,7 @@ fn kyso_validates_pyhanko_b_lta_offline() {
         let sig = r.signatures.iter().find(|s| s.field == "Sig1").unwrap();
         assert_eq!(
             sig.pades_level,
-            Some("B-LTA"),
+            Some(kyso::PadesLevel::BLTA),
             "{}",
             kyso::report::render_text(&r)
         );
@@ -223,7 +223,7 @@ fn kyso_extends_a_pyhanko_signature_to_b_lta() {
     let sig = r.signatures.iter().find(|s| s.field == "Sig1").unwrap();
     assert_eq!(
         sig.pades_level,
-        Some("B-LTA"),
+        Some(kyso::PadesLevel::BLTA),
         "{}",
         kyso::report::render_text(&r)
     );

@@ -128,7 +128,7 @@ fn two_signatures_both_valid_first_covers_revision_two_of_three() {
     let c0 = r.signatures[0].coverage.as_ref().unwrap();
     assert_eq!(
         (c0.kind, c0.revision, c0.revisions),
-        ("revision", Some(2), 3)
+        (kyso::report::CoverageKind::Revision, Some(2), 3)
     );
     assert!(r.signatures[0].changes.iter().all(|c| c.allowed));
     assert!(!r.signatures[0].changes.is_empty());

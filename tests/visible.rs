@@ -10,7 +10,7 @@ use std::process::Command;
 
 use common::*;
 use kyso::appearance::{
-    samples, vietnam_time, AnchorPosition, AppearanceError, Placement, Preset, Rect,
+    vietnam_time, AnchorPosition, AppearanceError, Placement, Preset, Rect,
     VisibleSignature,
 };
 use kyso::sign::{SignError, SignOptions};
@@ -307,7 +307,7 @@ fn official_then_seal_on_the_vietnamese_sample() {
         &input,
         VisibleSignature {
             preset: Some(Preset::Official),
-            image: Some(samples::signature_png()),
+            image: Some(kyso_testkit::images::signature_png()),
             placement: Placement::Anchor {
                 text: "GIÁM ĐỐC".into(),
                 position: AnchorPosition::Below,
@@ -326,7 +326,7 @@ fn official_then_seal_on_the_vietnamese_sample() {
         &official,
         VisibleSignature {
             preset: Some(Preset::Seal),
-            image: Some(samples::seal_png()),
+            image: Some(kyso_testkit::images::seal_png()),
             ..Default::default()
         },
         t,
@@ -433,7 +433,7 @@ fn image_and_text_in_a_rectangle_on_page_two_of_an_xref_stream_file() {
             visible: Some(VisibleSignature {
                 page: 2,
                 placement: Placement::Rect(r),
-                image: Some(samples::signature_png()),
+                image: Some(kyso_testkit::images::signature_png()),
                 text: Some(template.into()),
                 ..Default::default()
             }),
@@ -531,7 +531,7 @@ fn refusals() {
     assert!(matches!(
         err(VisibleSignature {
             preset: Some(Preset::Copy),
-            image: Some(samples::seal_png()),
+            image: Some(kyso_testkit::images::seal_png()),
             ..Default::default()
         }),
         AppearanceError::Preset(_)
@@ -548,7 +548,7 @@ fn refusals() {
     assert!(matches!(
         err(VisibleSignature {
             preset: Some(Preset::Seal),
-            image: Some(samples::seal_png()),
+            image: Some(kyso_testkit::images::seal_png()),
             ..Default::default()
         }),
         AppearanceError::Placement(_)
@@ -616,7 +616,7 @@ fn anchors_on_the_vietnamese_sample() {
 fn cli_visible_signatures() {
     let w = Workspace::new();
     let input = w.write("in.pdf", &sample_default());
-    w.write("sig.png", &samples::signature_png());
+    w.write("sig.png", &kyso_testkit::images::signature_png());
     let base = |out: &str| -> Vec<String> {
         [
             "sign",

@@ -204,7 +204,7 @@ pub fn sign(
     a: &SignBatchArgs,
     out_dir: &Path,
     signer: &dyn Signer,
-    sign_one: &kyso::batch::sign::SignFn<'_>,
+    sign_one: &kyso::batch::SignFn<'_>,
     opts: SignOptions,
     force: bool,
 ) -> Result<ExitCode, Fatal> {
@@ -237,7 +237,7 @@ pub fn sign(
     let mut summary = Summary::default();
     let mut log_error = None;
     let t = Instant::now();
-    kyso::batch::sign::sign_batch_with(signer, sign_one, &inputs, &options, &mut |r| {
+    kyso::batch::sign_batch_with(signer, sign_one, &inputs, &options, &mut |r| {
         summary.add_sign(&r);
         bar.inc(1);
         if let Some(e) = &r.error {
@@ -398,7 +398,7 @@ pub fn merge(a: &MergeArgs) -> Result<ExitCode, Fatal> {
         }
     }
     let mut out = create(&a.output, false)?;
-    let summary = kyso::batch::summary::merge(&mut inputs, &mut out)?;
+    let summary = kyso::batch::merge(&mut inputs, &mut out)?;
     eprint!("{}", summary.render("in the merged report"));
     Ok(if summary.all_ok() {
         ExitCode::SUCCESS
@@ -462,7 +462,7 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Fatal> {
         corpus::write_corpus(&signed, kyso_testkit::TestPki::shared(), &spec)?;
         eprintln!("  done in {:.1} s", t.elapsed().as_secs_f64());
     }
-    let jobs = kyso::batch::verify::effective_jobs(a.jobs.unwrap_or(0));
+    let jobs = kyso::batch::effective_jobs(a.jobs.unwrap_or(0));
     let mut runs = Vec::new();
     for _ in 0..a.rounds.max(1) {
         runs.push(kyso_testkit::bench::measure_verify(&signed, jobs)?);

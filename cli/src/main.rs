@@ -15,15 +15,15 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use kyso::appearance::{AnchorPosition, Placement, Preset, Rect, VisibleSignature};
-use kyso::crypto::DigestAlgorithm;
+use kyso::DigestAlgorithm;
 use kyso::pki::{Certificate, TrustStore};
 use kyso::policy::{Catalog, InputFile, Lang, Policy, PolicyOptions, Profiles};
 use kyso::revocation::{OnlineSource, RevocationPolicy};
 use kyso::sign::external::{ExternalSigner, PendingSignature};
-use kyso::sign::levels::{LevelOptions, PadesLevel};
+use kyso::{LevelOptions, PadesLevel};
 use kyso::sign::pkcs11::{Pkcs11Module, Pkcs11Options};
 use kyso::sign::{KeySigner, SignOptions, Signer, SubFilterChoice};
-use kyso::tsp::TsaClient;
+use kyso::TsaClient;
 use kyso::validate::{ValidationOptions, Validator};
 
 #[global_allocator]
@@ -628,14 +628,14 @@ fn prepare_external(a: &SignArgs, input: &[u8], opts: &SignOptions) -> Result<Ex
         .with_algorithm(digest_alg(a.key.digest), a.key.pss)?
         .with_extra_capacity(a.external.reserve);
     let prepared = kyso::sign::external::prepare_external(input, &signer, opts)?;
-    kyso::io::write_atomic(a.output(), &prepared.pdf, a.force)?;
-    kyso::io::write_atomic(state_path, prepared.state.to_json().as_bytes(), a.force)?;
+    kyso::write_atomic(a.output(), &prepared.pdf, a.force)?;
+    kyso::write_atomic(state_path, prepared.state.to_json().as_bytes(), a.force)?;
     if let Some(p) = &a.external.signed_attributes_out {
-        kyso::io::write_atomic(p, &prepared.state.signed_attributes, a.force)?;
+        kyso::write_atomic(p, &prepared.state.signed_attributes, a.force)?;
     }
     println!(
         "{}",
-        kyso::sign::hex_upper(&prepared.state.to_be_signed_digest).to_ascii_lowercase()
+        prepared.state.to_be_signed_digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
     );
     eprintln!(
         "prepared {} → {}; state in {}. Sign the {} digest printed above ({}), then run          kyso sign {} -o SIGNED.pdf --finish --state {} --signature SIG",
@@ -659,7 +659,7 @@ fn finish_external(a: &SignArgs, prepared: &[u8]) -> Result<ExitCode, Fatal> {
     let state = PendingSignature::from_json(&state_text)?;
     let signature = kyso::sign::external::decode_signature_file(&read(sig_path)?);
     let signed = kyso::sign::external::finish_external(prepared, &state, &signature)?;
-    kyso::io::write_atomic(a.output(), &signed, a.force)?;
+    kyso::write_atomic(a.output(), &signed, a.force)?;
     eprintln!(
         "signed {} → {} ({} bytes)",
         a.input().display(),
@@ -695,7 +695,7 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
                 .into(),
         ));
     }
-    if kyso::io::same_file(a.input(), a.output()) {
+    if kyso::same_file(a.input(), a.output()) {
         return Err(Fatal(
             "the output must not be the input: kyso never modifies its input".into(),
         ));
@@ -726,7 +726,7 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     for n in &signed.notes {
         eprintln!("note: {n}");
     }
-    kyso::io::write_atomic(a.output(), &signed.pdf, a.force)?;
+    kyso::write_atomic(a.output(), &signed.pdf, a.force)?;
     eprintln!(
         "signed {} → {} ({} bytes, PAdES {})",
         a.input().display(),
@@ -810,7 +810,7 @@ fn tsa_client(url: Option<&str>, trust: &[PathBuf]) -> Result<Option<TsaClient>,
 }
 
 fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
-    if kyso::io::same_file(&a.input, &a.output) {
+    if kyso::same_file(&a.input, &a.output) {
         return Err(Fatal(
             "the output must not be the input: kyso never modifies its input".into(),
         ));
@@ -843,7 +843,7 @@ fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
     for n in &out.notes {
         eprintln!("note: {n}");
     }
-    kyso::io::write_atomic(&a.output, &out.pdf, a.force)?;
+    kyso::write_atomic(&a.output, &out.pdf, a.force)?;
     eprintln!(
         "extended {} → {} ({} bytes, PAdES {})",
         a.input.display(),
@@ -1073,9 +1073,8 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fatal> {
 }
 
 fn inspect(a: InspectArgs) -> Result<ExitCode, Fatal> {
-    let doc = kyso::pdf::Document::open(&a.file)
+    let i = kyso::inspect::inspect_file(&a.file)
         .map_err(|e| Fatal(format!("{}: {e}", a.file.display())))?;
-    let i = kyso::inspect::inspect(&a.file.display().to_string(), &doc)?;
     let text = match a.format {
         Format::Text => kyso::inspect::render_text(&i),
         Format::Json => serde_json::to_string_pretty(&i)? + "\n",

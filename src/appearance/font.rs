@@ -17,14 +17,14 @@ use crate::pdf::{filter, Dict, IncrementalUpdate, ObjRef, Object, PdfString, Str
 use super::AppearanceError;
 
 /// The font program, compiled into the library (≈390 KB; only a subset lands in a PDF).
-pub static LIBERATION_SERIF: &[u8] =
+pub(crate) static LIBERATION_SERIF: &[u8] =
     include_bytes!("../../assets/fonts/LiberationSerif-Regular.ttf");
 
 /// The PostScript name of the embedded font.
 const POSTSCRIPT_NAME: &str = "LiberationSerif";
 
 /// A font face used to lay out and then embed text.
-pub struct EmbeddedFont {
+pub(crate) struct EmbeddedFont {
     face: ttf_parser::Face<'static>,
     data: &'static [u8],
     /// Characters used so far, with their original glyph ids.
@@ -44,7 +44,7 @@ impl EmbeddedFont {
     ///
     /// # Errors
     /// When the bundled font cannot be parsed (never for the shipped file).
-    pub fn liberation_serif() -> Result<Self, AppearanceError> {
+    pub(crate) fn liberation_serif() -> Result<Self, AppearanceError> {
         Self::from_static(LIBERATION_SERIF)
     }
 
@@ -52,7 +52,7 @@ impl EmbeddedFont {
     ///
     /// # Errors
     /// When the data is not a TrueType/OpenType font.
-    pub fn from_static(data: &'static [u8]) -> Result<Self, AppearanceError> {
+    pub(crate) fn from_static(data: &'static [u8]) -> Result<Self, AppearanceError> {
         let face = ttf_parser::Face::parse(data, 0)
             .map_err(|e| AppearanceError::Font(format!("cannot parse the font: {e}")))?;
         Ok(EmbeddedFont {
@@ -67,12 +67,12 @@ impl EmbeddedFont {
     }
 
     /// Whether the font has a glyph for `c`.
-    pub fn covers(&self, c: char) -> bool {
+    pub(crate) fn covers(&self, c: char) -> bool {
         self.face.glyph_index(c).is_some_and(|g| g.0 != 0)
     }
 
     /// The advance width of `c` in thousandths of an em (0 for a missing glyph).
-    pub fn advance(&self, c: char) -> f64 {
+    pub(crate) fn advance(&self, c: char) -> f64 {
         let Some(g) = self.face.glyph_index(c) else {
             return 0.0;
         };
@@ -80,12 +80,12 @@ impl EmbeddedFont {
     }
 
     /// The width of `text` at `size` points.
-    pub fn width(&self, text: &str, size: f64) -> f64 {
+    pub(crate) fn width(&self, text: &str, size: f64) -> f64 {
         text.chars().map(|c| self.advance(c)).sum::<f64>() * size / 1000.0
     }
 
     /// Ascender (positive) and descender (negative) in thousandths of an em.
-    pub fn vertical_metrics(&self) -> (f64, f64) {
+    pub(crate) fn vertical_metrics(&self) -> (f64, f64) {
         let u = self.units();
         (
             f64::from(self.face.ascender()) * 1000.0 / u,
@@ -97,7 +97,7 @@ impl EmbeddedFont {
     ///
     /// # Errors
     /// `MissingGlyph` naming the first character the font lacks.
-    pub fn check_coverage(&self, text: &str) -> Result<(), AppearanceError> {
+    pub(crate) fn check_coverage(&self, text: &str) -> Result<(), AppearanceError> {
         match text.chars().find(|&c| !self.covers(c)) {
             Some(c) => Err(AppearanceError::MissingGlyph(c)),
             None => Ok(()),
@@ -108,7 +108,7 @@ impl EmbeddedFont {
     ///
     /// # Errors
     /// `MissingGlyph`.
-    pub fn use_text(&mut self, text: &str) -> Result<(), AppearanceError> {
+    pub(crate) fn use_text(&mut self, text: &str) -> Result<(), AppearanceError> {
         for c in text.chars() {
             let g = self
                 .face
@@ -125,7 +125,7 @@ impl EmbeddedFont {
     ///
     /// # Errors
     /// When subsetting fails.
-    pub fn embed(
+    pub(crate) fn embed(
         &self,
         update: &mut IncrementalUpdate,
     ) -> Result<(ObjRef, Encoder), AppearanceError> {
@@ -264,14 +264,14 @@ impl EmbeddedFont {
 
 /// Turns text into the 2-byte CIDs of an embedded subset.
 #[derive(Debug, Clone)]
-pub struct Encoder {
+pub(crate) struct Encoder {
     cids: BTreeMap<char, u16>,
 }
 
 impl Encoder {
     /// The hex string (`<…>`) of `text` for `Tj`. Characters not embedded are skipped (they
     /// cannot occur: every laid-out character was recorded with [`EmbeddedFont::use_text`]).
-    pub fn hex(&self, text: &str) -> String {
+    pub(crate) fn hex(&self, text: &str) -> String {
         use std::fmt::Write as _;
         let mut s = String::with_capacity(2 + 4 * text.len());
         s.push('<');

@@ -11,7 +11,7 @@ const MAX_SIDE: u32 = 8000;
 /// Largest decoded image in bytes.
 const MAX_BYTES: usize = 128 * 1024 * 1024;
 /// Resolution assumed when the PNG does not say (`pHYs`): scans of seals are usually 300 dpi.
-pub const DEFAULT_DPI: f64 = 300.0;
+pub(crate) const DEFAULT_DPI: f64 = 300.0;
 
 /// A decoded PNG.
 #[derive(Debug, Clone)]
@@ -116,12 +116,12 @@ impl Png {
     }
 
     /// Width / height.
-    pub fn aspect(&self) -> f64 {
+    pub(crate) fn aspect(&self) -> f64 {
         f64::from(self.width) / f64::from(self.height)
     }
 
     /// Writes the image (and its soft mask) into `update` as new objects.
-    pub fn embed(&self, update: &mut IncrementalUpdate) -> ObjRef {
+    pub(crate) fn embed(&self, update: &mut IncrementalUpdate) -> ObjRef {
         let smask = self.alpha.as_ref().map(|a| {
             let r = update.alloc();
             update.put(
@@ -162,34 +162,10 @@ fn image_stream(w: u32, h: u32, cs: &str, samples: &[u8], smask: Option<ObjRef>)
     })
 }
 
-/// Encodes an RGBA image as PNG (for tests and the generated demo images).
-///
-/// # Panics
-/// If `rgba` is not `width * height * 4` bytes.
-pub fn encode_rgba_png(width: u32, height: u32, rgba: &[u8], dpi: Option<f64>) -> Vec<u8> {
-    assert_eq!(rgba.len(), width as usize * height as usize * 4);
-    let mut out = Vec::new();
-    {
-        let mut enc = png::Encoder::new(&mut out, width, height);
-        enc.set_color(png::ColorType::Rgba);
-        enc.set_depth(png::BitDepth::Eight);
-        if let Some(dpi) = dpi {
-            let ppm = (dpi / 0.0254).round() as u32;
-            enc.set_pixel_dims(Some(png::PixelDimensions {
-                xppu: ppm,
-                yppu: ppm,
-                unit: png::Unit::Meter,
-            }));
-        }
-        let mut w = enc.write_header().expect("PNG header to memory");
-        w.write_image_data(rgba).expect("PNG data to memory");
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kyso_testkit::images::encode_rgba_png;
 
     #[test]
     fn rgba_round_trip_with_mask() {

@@ -9,11 +9,11 @@ use super::font::{EmbeddedFont, Encoder};
 use super::{AppearanceError, Rect, TemplateValues};
 
 /// Smallest font size text is shrunk to when it does not fit.
-pub const MIN_FONT_SIZE: f64 = 4.0;
+pub(crate) const MIN_FONT_SIZE: f64 = 4.0;
 /// Line height as a multiple of the font size.
-pub const LEADING: f64 = 1.15;
+pub(crate) const LEADING: f64 = 1.15;
 /// Inner margin of the appearance box, in points.
-pub const PADDING: f64 = 2.0;
+pub(crate) const PADDING: f64 = 2.0;
 
 /// Fills a template: `{name}`, `{org}`, `{time}`, `{reason}`, `{location}`; `{{` and `}}`
 /// for literal braces; a newline or the two characters `\n` break lines. A line that holds
@@ -22,7 +22,7 @@ pub const PADDING: f64 = 2.0;
 ///
 /// # Errors
 /// `Template` for an unknown placeholder or an unclosed brace.
-pub fn render_template(template: &str, v: &TemplateValues) -> Result<Vec<String>, AppearanceError> {
+pub(crate) fn render_template(template: &str, v: &TemplateValues) -> Result<Vec<String>, AppearanceError> {
     let template = template.replace("\\n", "\n");
     let mut lines = Vec::new();
     for raw in template.split('\n') {
@@ -87,7 +87,7 @@ pub fn render_template(template: &str, v: &TemplateValues) -> Result<Vec<String>
 
 /// Breaks `lines` so that none is wider than `width` at `size` (words first, then
 /// characters for a word longer than the line).
-pub fn wrap(font: &EmbeddedFont, lines: &[String], size: f64, width: f64) -> Vec<String> {
+pub(crate) fn wrap(font: &EmbeddedFont, lines: &[String], size: f64, width: f64) -> Vec<String> {
     let mut out = Vec::new();
     for line in lines {
         if font.width(line, size) <= width {
@@ -126,7 +126,7 @@ pub fn wrap(font: &EmbeddedFont, lines: &[String], size: f64, width: f64) -> Vec
 
 /// Text fitted into a box: lines and the size that makes them fit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FittedText {
+pub(crate) struct FittedText {
     /// The lines after breaking.
     pub lines: Vec<String>,
     /// The font size.
@@ -136,7 +136,7 @@ pub struct FittedText {
 /// The largest size ≤ `size` (down to [`MIN_FONT_SIZE`], by half points) at which `lines`,
 /// broken to `width`, fit in `height`. At the minimum the text may still overflow (it is
 /// then clipped by the appearance's bounding box).
-pub fn fit(
+pub(crate) fn fit(
     font: &EmbeddedFont,
     lines: &[String],
     size: f64,
@@ -158,7 +158,7 @@ pub fn fit(
 }
 
 /// The natural size of `lines` at `size`, padding included.
-pub fn text_extent(font: &EmbeddedFont, lines: &[String], size: f64) -> (f64, f64) {
+pub(crate) fn text_extent(font: &EmbeddedFont, lines: &[String], size: f64) -> (f64, f64) {
     let w = lines
         .iter()
         .map(|l| font.width(l, size))
@@ -171,7 +171,7 @@ pub fn text_extent(font: &EmbeddedFont, lines: &[String], size: f64) -> (f64, f6
 
 /// Appends the operators that draw `text` in the box `area` (appearance coordinates), lines
 /// from the top, left-aligned, black, vertically centred when there is room.
-pub fn draw_text(
+pub(crate) fn draw_text(
     out: &mut String,
     font: &EmbeddedFont,
     enc: &Encoder,
@@ -202,7 +202,7 @@ pub fn draw_text(
 
 /// Appends the operators that draw image `name` with aspect `aspect` (w/h) as large as fits
 /// in `area`, centred.
-pub fn draw_image(out: &mut String, name: &str, aspect: f64, area: &Rect) {
+pub(crate) fn draw_image(out: &mut String, name: &str, aspect: f64, area: &Rect) {
     let (w, h) = fit_aspect(aspect, area.width(), area.height());
     let x = area.x1 + (area.width() - w) / 2.0;
     let y = area.y1 + (area.height() - h) / 2.0;
@@ -217,7 +217,7 @@ pub fn draw_image(out: &mut String, name: &str, aspect: f64, area: &Rect) {
 }
 
 /// The largest `w × h` with `w / h == aspect` inside `max_w × max_h`.
-pub fn fit_aspect(aspect: f64, max_w: f64, max_h: f64) -> (f64, f64) {
+pub(crate) fn fit_aspect(aspect: f64, max_w: f64, max_h: f64) -> (f64, f64) {
     if max_w <= 0.0 || max_h <= 0.0 || aspect <= 0.0 {
         return (0.0, 0.0);
     }

@@ -28,15 +28,13 @@ internal_mod! {
     image;
     #[cfg(feature = "appearance")]
     layout;
-    #[cfg(feature = "appearance")]
-    samples;
     text;
     #[cfg(feature = "appearance")]
     widget;
 }
 
 #[cfg(feature = "appearance")]
-pub use widget::build_widget;
+pub(crate) use widget::build_widget;
 
 use crate::pdf::object::format_real;
 use crate::pdf::{Dict, Document, IncrementalUpdate, ObjRef, Object, PdfError};
@@ -57,9 +55,9 @@ pub struct TemplateValues {
 }
 
 /// Vietnam's UTC offset in minutes (ICT, +07:00, no daylight saving).
-pub const VIETNAM_OFFSET_MINUTES: i32 = 420;
+pub(crate) const VIETNAM_OFFSET_MINUTES: i32 = 420;
 /// Default font size (Decree 30: Times New Roman 10 pt for e-copies).
-pub const DEFAULT_FONT_SIZE: f64 = 10.0;
+pub(crate) const DEFAULT_FONT_SIZE: f64 = 10.0;
 
 /// Errors while building a visible signature.
 #[derive(Debug, thiserror::Error)]
@@ -371,7 +369,7 @@ pub fn vietnam_time(unix: i64) -> String {
 
 /// The widget built for a visible signature.
 #[derive(Debug, Clone)]
-pub struct Widget {
+pub(crate) struct Widget {
     /// The page it is on.
     pub page: ObjRef,
     /// Its `/Rect`.
@@ -382,11 +380,11 @@ pub struct Widget {
 
 impl Widget {
     /// The `/Rect` value.
-    pub fn rect_object(&self) -> Object {
+    pub(crate) fn rect_object(&self) -> Object {
         self.rect.to_object()
     }
     /// The `/AP` value: `<< /N ref >>`.
-    pub fn ap_object(&self) -> Object {
+    pub(crate) fn ap_object(&self) -> Object {
         let mut d = Dict::new();
         d.set("N", self.appearance);
         Object::Dict(d)
@@ -395,7 +393,7 @@ impl Widget {
 
 /// The box of a page: `/CropBox` (inherited) clipped to `/MediaBox` (inherited), else US
 /// Letter.
-pub fn page_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
+pub(crate) fn page_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
     let get = |k: &[u8]| {
         text::inherited(doc, rev, page, k)
             .and_then(|o| doc.deref_in(rev, &o).ok())
@@ -421,7 +419,7 @@ pub fn page_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
 }
 
 /// The rectangles of the visible signature widgets already on a page, in `/Annots` order.
-pub fn signature_widgets(doc: &Document, rev: usize, page: &Dict) -> Vec<Rect> {
+pub(crate) fn signature_widgets(doc: &Document, rev: usize, page: &Dict) -> Vec<Rect> {
     let annots = page
         .get(b"Annots")
         .and_then(|a| doc.deref_in(rev, a).ok())

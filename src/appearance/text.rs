@@ -131,7 +131,7 @@ impl PageText {
     }
 
     /// The text of the (non-blank) glyphs whose boxes intersect `r`, in content order.
-    pub fn text_in(&self, r: &Rect) -> Option<String> {
+    pub(crate) fn text_in(&self, r: &Rect) -> Option<String> {
         let hits: String = self
             .glyphs
             .iter()
@@ -150,7 +150,7 @@ impl PageText {
 
 /// An attribute of a page, inherited from its ancestors (`/Resources`, `/MediaBox`,
 /// `/CropBox`, `/Rotate`; ISO 32000-1 §7.7.3.4).
-pub fn inherited(doc: &Document, rev: usize, page: &Dict, key: &[u8]) -> Option<Object> {
+pub(crate) fn inherited(doc: &Document, rev: usize, page: &Dict, key: &[u8]) -> Option<Object> {
     let mut node = page.clone();
     for _ in 0..64 {
         if let Some(v) = node.get(key) {

@@ -25,7 +25,7 @@ const COPY_RIGHT: [f64; 3] = [42.52, 28.35, 14.17];
 ///
 /// # Errors
 /// See [`AppearanceError`].
-pub fn build_widget(
+pub(crate) fn build_widget(
     doc: &Document,
     update: &mut IncrementalUpdate,
     vis: &VisibleSignature,

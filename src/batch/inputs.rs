@@ -316,7 +316,7 @@ impl Iterator for InputIter<'_> {
 }
 
 /// Whether a path names a PDF by its extension (case-insensitive).
-pub fn is_pdf(path: &Path) -> bool {
+pub(crate) fn is_pdf(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("pdf"))
 }

@@ -20,9 +20,8 @@ internal_mod! {
 }
 
 pub use inputs::{InputSpec, Inputs, Item, Shard};
-pub use jsonl::{SignRecord, VerifyRecord};
-pub use sign::{sign_batch, SignBatchOptions};
-pub use summary::Summary;
+pub use jsonl::{for_each_line, sub_indication_str, SignRecord, VerifyRecord};
+pub use sign::{sign_batch, sign_batch_with, SignBatchOptions, SignFn};
+pub use summary::{merge, Summary};
 pub use verify::{effective_jobs, verify_batch, VerifyBatchOptions};
-pub use summary::merge;
-pub use sign::{sign_batch_with, SignFn};
+

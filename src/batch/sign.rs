@@ -42,21 +42,21 @@ pub struct SignBatchOptions {
 
 /// A counting semaphore: at most `n` holders at a time.
 #[derive(Debug)]
-pub struct Semaphore {
+pub(crate) struct Semaphore {
     free: Mutex<usize>,
     cv: Condvar,
 }
 
 impl Semaphore {
     /// `n` permits (at least 1).
-    pub fn new(n: usize) -> Self {
+    pub(crate) fn new(n: usize) -> Self {
         Semaphore {
             free: Mutex::new(n.max(1)),
             cv: Condvar::new(),
         }
     }
     /// Waits for a permit; it is returned when the guard drops.
-    pub fn acquire(&self) -> Permit<'_> {
+    pub(crate) fn acquire(&self) -> Permit<'_> {
         let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
         while *free == 0 {
             free = self.cv.wait(free).unwrap_or_else(|e| e.into_inner());
@@ -67,7 +67,7 @@ impl Semaphore {
 }
 
 /// A held permit of a [`Semaphore`].
-pub struct Permit<'a>(&'a Semaphore);
+pub(crate) struct Permit<'a>(&'a Semaphore);
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
@@ -81,7 +81,7 @@ impl Drop for Permit<'_> {
 ///
 /// # Errors
 /// When `relative` is absolute or climbs out of `out_dir` (`..`), or has no file name.
-pub fn output_path(out_dir: &Path, relative: &Path, suffix: &str) -> Result<PathBuf, String> {
+pub(crate) fn output_path(out_dir: &Path, relative: &Path, suffix: &str) -> Result<PathBuf, String> {
     use std::path::Component;
     if relative
         .components()
@@ -118,7 +118,7 @@ pub fn output_path(out_dir: &Path, relative: &Path, suffix: &str) -> Result<Path
 ///
 /// # Errors
 /// A message saying what does not hold.
-pub fn check_signed_copy(
+pub(crate) fn check_signed_copy(
     input: &[u8],
     output: &[u8],
     report: &FileReport,
@@ -168,7 +168,7 @@ pub fn check_signed_copy(
 
 /// A validator for checking outputs: the signer's self-issued chain certificates as anchors,
 /// the chain as extra certificates.
-pub fn output_validator(signer: &dyn Signer) -> Validator {
+pub(crate) fn output_validator(signer: &dyn Signer) -> Validator {
     let mut trust = TrustStore::new();
     for c in signer.chain().iter().filter(|c| c.is_self_issued()) {
         trust.add(c.clone());

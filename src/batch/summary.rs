@@ -25,7 +25,7 @@ pub struct Summary {
 }
 
 /// Statuses that count as success.
-pub const OK_STATUSES: [&str; 3] = ["valid", "signed", "skipped"];
+pub(crate) const OK_STATUSES: [&str; 3] = ["valid", "signed", "skipped"];
 
 impl Summary {
     /// Counts one file.

@@ -25,7 +25,7 @@ pub struct VerifyBatchOptions {
 }
 
 /// Verifies one input.
-pub fn verify_one(
+pub(crate) fn verify_one(
     validator: &Validator,
     item: Result<Item, InputError>,
     full: bool,

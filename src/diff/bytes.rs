@@ -25,7 +25,7 @@ enum Known {
 
 /// Problems with the bytes of revision `rev` (≥ 1): (description, reason). Empty when the
 /// revision is a well-formed incremental update.
-pub fn revision_problems(doc: &Document, rev: usize) -> Vec<(String, &'static str)> {
+pub(crate) fn revision_problems(doc: &Document, rev: usize) -> Vec<(String, &'static str)> {
     let mut out = Vec::new();
     let revs = doc.revisions();
     let (Some(prev), Some(r)) = (rev.checked_sub(1).and_then(|p| revs.get(p)), revs.get(rev))

@@ -12,11 +12,11 @@
 use crate::pdf::{Dict, Document, ObjRef, Object};
 
 /// A rectangle `[llx, lly, urx, ury]`, normalised.
-pub type Rect = [f64; 4];
+pub(crate) type Rect = [f64; 4];
 
 /// What a painted box holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Painted {
+pub(crate) enum Painted {
     /// Text.
     Text,
     /// An image (or an XObject).
@@ -31,7 +31,7 @@ pub enum Painted {
 
 impl Painted {
     /// For messages: "over text".
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Painted::Text => "text",
             Painted::Image => "an image",
@@ -43,10 +43,10 @@ impl Painted {
 }
 
 /// A painted box.
-pub type Boxed = (Rect, Painted);
+pub(crate) type Boxed = (Rect, Painted);
 
 /// What `r` covers among `boxes`, text first.
-pub fn covers(r: &Rect, boxes: &[Boxed]) -> Option<Painted> {
+pub(crate) fn covers(r: &Rect, boxes: &[Boxed]) -> Option<Painted> {
     let hits: Vec<Painted> = boxes
         .iter()
         .filter(|(b, _)| intersects(r, b))
@@ -71,7 +71,7 @@ const MAX_STACK: usize = 64;
 const MAX_PARENTS: usize = 32;
 
 /// A normalised rectangle from a PDF array of four numbers.
-pub fn rect_of(o: &Object) -> Option<Rect> {
+pub(crate) fn rect_of(o: &Object) -> Option<Rect> {
     let a = o.as_array()?;
     if a.len() != 4 {
         return None;
@@ -89,14 +89,14 @@ pub fn rect_of(o: &Object) -> Option<Rect> {
 }
 
 /// Whether two rectangles share an area (more than a hairline).
-pub fn intersects(a: &Rect, b: &Rect) -> bool {
+pub(crate) fn intersects(a: &Rect, b: &Rect) -> bool {
     let w = a[2].min(b[2]) - a[0].max(b[0]);
     let h = a[3].min(b[3]) - a[1].max(b[1]);
     w > 0.5 && h > 0.5
 }
 
 /// Whether `r` has an area.
-pub fn has_area(r: &Rect) -> bool {
+pub(crate) fn has_area(r: &Rect) -> bool {
     r[2] - r[0] > 0.5 && r[3] - r[1] > 0.5
 }
 
@@ -150,7 +150,7 @@ fn inherited(doc: &Document, rev: usize, page: &Dict, key: &[u8]) -> Option<Obje
 }
 
 /// The page's `/MediaBox` (inherited), or US Letter-ish A4 when unreadable.
-pub fn media_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
+pub(crate) fn media_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
     inherited(doc, rev, page, b"MediaBox")
         .and_then(|m| rect_of(&m))
         .unwrap_or([0.0, 0.0, 612.0, 842.0])
@@ -158,7 +158,7 @@ pub fn media_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
 
 /// Whether an annotation dictionary paints something: not hidden, a rectangle with an area,
 /// and an appearance stream with content (or, without one, a type viewers draw themselves).
-pub fn annotation_paints(doc: &Document, rev: usize, annot: &Dict) -> bool {
+pub(crate) fn annotation_paints(doc: &Document, rev: usize, annot: &Dict) -> bool {
     let flags = annot.get_int(b"F").unwrap_or(0);
     if flags & (2 | 32) != 0 {
         return false; // Hidden or NoView
@@ -208,7 +208,7 @@ fn stream_has_content(doc: &Document, s: &crate::pdf::Stream) -> bool {
 
 /// What an annotation's normal appearance paints (text, images, graphics), from its
 /// content; `None` when it has no appearance stream.
-pub fn appearance_kinds(doc: &Document, rev: usize, annot: &Dict) -> Option<Vec<Painted>> {
+pub(crate) fn appearance_kinds(doc: &Document, rev: usize, annot: &Dict) -> Option<Vec<Painted>> {
     let ap = doc
         .deref_in(rev, annot.get(b"AP")?)
         .ok()?
@@ -251,7 +251,7 @@ pub fn appearance_kinds(doc: &Document, rev: usize, annot: &Dict) -> Option<Vec<
 
 /// The boxes a page paints in revision `rev`: its content streams, and its visible
 /// annotations other than those in `ignore`.
-pub fn painted_boxes(doc: &Document, rev: usize, page: ObjRef, ignore: &[ObjRef]) -> Vec<Boxed> {
+pub(crate) fn painted_boxes(doc: &Document, rev: usize, page: ObjRef, ignore: &[ObjRef]) -> Vec<Boxed> {
     let Ok(Object::Dict(pd)) = doc.resolve_in(rev, page) else {
         return Vec::new();
     };

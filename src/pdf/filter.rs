@@ -6,7 +6,7 @@ use std::io::Read as _;
 use super::{Dict, Object, PdfError, Result};
 
 /// Default cap on a decoded stream (64 MiB).
-pub const MAX_DECODED: usize = 64 << 20;
+pub(crate) const MAX_DECODED: usize = 64 << 20;
 
 /// Decodes `data` according to the stream dictionary's `/Filter` and `/DecodeParms`
 /// (FlateDecode with predictors; no filter = identity; other filters → `Unsupported`),
@@ -14,7 +14,7 @@ pub const MAX_DECODED: usize = 64 << 20;
 ///
 /// `/Filter` and `/DecodeParms` must be direct objects here (the reader resolves indirect
 /// ones before calling).
-pub fn decode(dict: &Dict, data: &[u8], limit: usize) -> Result<Vec<u8>> {
+pub(crate) fn decode(dict: &Dict, data: &[u8], limit: usize) -> Result<Vec<u8>> {
     let filters: Vec<&[u8]> = match dict.get(b"Filter") {
         None | Some(Object::Null) => Vec::new(),
         Some(Object::Name(n)) => vec![n.as_slice()],

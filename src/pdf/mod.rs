@@ -20,7 +20,7 @@ pub mod source;
 pub mod writer;
 
 pub use object::{Dict, ObjRef, Object, PdfString, Stream, StreamData};
-pub use reader::{Document, Revision, XrefEntry, XrefKind};
+pub use reader::{Document, XrefEntry, XrefKind};
 pub use writer::IncrementalUpdate;
 
 /// Errors of the PDF layer. Every malformed input maps to one of these, never to a panic.
@@ -76,4 +76,4 @@ pub enum PdfError {
 }
 
 /// Result type of the PDF layer.
-pub type Result<T, E = PdfError> = std::result::Result<T, E>;
+pub(crate) type Result<T, E = PdfError> = std::result::Result<T, E>;

@@ -64,7 +64,7 @@ impl PdfString {
 }
 
 /// Decodes a PDF text string (ISO 32000-1 §7.9.2.2).
-pub fn decode_text_string(b: &[u8]) -> String {
+pub(crate) fn decode_text_string(b: &[u8]) -> String {
     if b.len() >= 2 && b[0] == 0xFE && b[1] == 0xFF {
         let units: Vec<u16> = b[2..]
             .chunks_exact(2)
@@ -80,7 +80,7 @@ pub fn decode_text_string(b: &[u8]) -> String {
 
 /// Encodes text as a PDF text string: PDFDocEncoding-compatible ASCII as is, else UTF-16BE
 /// with a byte-order mark.
-pub fn encode_text_string(s: &str) -> Vec<u8> {
+pub(crate) fn encode_text_string(s: &str) -> Vec<u8> {
     if s.bytes().all(|c| (0x20..0x7f).contains(&c)) {
         return s.as_bytes().to_vec();
     }
@@ -387,7 +387,7 @@ fn write_string(s: &PdfString, out: &mut Vec<u8>) {
 }
 
 /// Formats a real without exponent (PDF has no exponent syntax), trimming trailing zeros.
-pub fn format_real(r: f64) -> String {
+pub(crate) fn format_real(r: f64) -> String {
     if !r.is_finite() {
         return "0".into();
     }

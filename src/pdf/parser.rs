@@ -10,13 +10,13 @@
 use super::{object::*, PdfError, Result};
 
 /// Maximum nesting of arrays and dictionaries.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// How far [`Parser::parse_indirect`] looks for `endstream` when `/Length` is unusable.
 const ENDSTREAM: &[u8] = b"endstream";
 
 /// A parser over `buf`, which holds the file's bytes starting at absolute offset `base`.
-pub struct Parser<'a> {
+pub(crate) struct Parser<'a> {
     /// The window.
     pub buf: &'a [u8],
     /// Absolute file offset of `buf[0]` (0 for data that is not from the file, e.g. an object
@@ -31,7 +31,7 @@ pub struct Parser<'a> {
 
 /// What [`Parser::parse_indirect`] found at an offset.
 #[derive(Debug)]
-pub struct IndirectObject {
+pub(crate) struct IndirectObject {
     /// The `num gen` of the `num gen obj` header.
     pub id: ObjRef,
     /// The object. For streams, `StreamData::InFile` with the data span computed from a direct
@@ -40,6 +40,7 @@ pub struct IndirectObject {
     /// reports the scanned span and `length_ref`).
     pub object: Object,
     /// For streams whose `/Length` is an indirect reference.
+    #[allow(dead_code)] // read by the parser's tests; kept for diagnostics
     pub length_ref: Option<ObjRef>,
     /// Absolute offset just past `endobj` (or where parsing stopped when `endobj` is missing).
     pub end: u64,
@@ -48,7 +49,7 @@ pub struct IndirectObject {
 /// The head of an indirect object: `num gen obj <object>` and, for a stream, where its data
 /// starts. The stream data itself is not looked at (see [`Parser::parse_indirect_head`]).
 #[derive(Debug)]
-pub struct IndirectHead {
+pub(crate) struct IndirectHead {
     /// The `num gen` of the `num gen obj` header.
     pub id: ObjRef,
     /// The object; for a stream, its dictionary (as `Object::Dict`).
@@ -61,17 +62,17 @@ pub struct IndirectHead {
 }
 
 /// Whether `e` is the parser's "ran out of bytes" error (a larger window may help).
-pub fn is_unexpected_end(e: &PdfError) -> bool {
+pub(crate) fn is_unexpected_end(e: &PdfError) -> bool {
     matches!(e, PdfError::Malformed { reason, .. } if reason.starts_with("unexpected end"))
 }
 
 /// PDF white-space characters (ISO 32000-1 Table 1).
-pub fn is_whitespace(c: u8) -> bool {
+pub(crate) fn is_whitespace(c: u8) -> bool {
     matches!(c, b'\0' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
 
 /// PDF delimiter characters (ISO 32000-1 Table 2).
-pub fn is_delimiter(c: u8) -> bool {
+pub(crate) fn is_delimiter(c: u8) -> bool {
     matches!(
         c,
         b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
@@ -79,14 +80,14 @@ pub fn is_delimiter(c: u8) -> bool {
 }
 
 /// Regular characters: neither white space nor delimiters.
-pub fn is_regular(c: u8) -> bool {
+pub(crate) fn is_regular(c: u8) -> bool {
     !is_whitespace(c) && !is_delimiter(c)
 }
 
 /// If `after_data` (the bytes just past a stream's data) starts with an optional end-of-line
 /// (or other white space) and the `endstream` keyword, the number of bytes up to and including
 /// `endstream`.
-pub fn endstream_follows(after_data: &[u8]) -> Option<usize> {
+pub(crate) fn endstream_follows(after_data: &[u8]) -> Option<usize> {
     let ws = after_data
         .iter()
         .take(8)
@@ -102,7 +103,7 @@ pub fn endstream_follows(after_data: &[u8]) -> Option<usize> {
 
 /// Finds `endstream` in stream data that starts at `data[0]`: returns the data length (the EOL
 /// before `endstream` excluded) and the offset just past `endstream`.
-pub fn find_endstream(data: &[u8]) -> Option<(usize, usize)> {
+pub(crate) fn find_endstream(data: &[u8]) -> Option<(usize, usize)> {
     let at = memchr::memmem::find(data, ENDSTREAM)?;
     let mut len = at;
     if len > 0 && data.get(len - 1) == Some(&b'\n') {
@@ -143,7 +144,7 @@ fn hex_val(c: u8) -> Option<u8> {
 
 impl<'a> Parser<'a> {
     /// A parser at the start of `buf`.
-    pub fn new(buf: &'a [u8], base: u64) -> Self {
+    pub(crate) fn new(buf: &'a [u8], base: u64) -> Self {
         Parser {
             buf,
             base,
@@ -169,7 +170,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Skips white space and comments.
-    pub fn skip_ws(&mut self) {
+    pub(crate) fn skip_ws(&mut self) {
         while let Some(c) = self.peek() {
             if is_whitespace(c) {
                 self.pos += 1;
@@ -190,7 +191,7 @@ impl<'a> Parser<'a> {
     /// Returns `PdfError::Malformed` on bad syntax; hitting the end of `buf` mid-object is
     /// `Malformed` with reason starting "unexpected end" (the reader then retries with a
     /// larger window).
-    pub fn parse_object(&mut self) -> Result<Object> {
+    pub(crate) fn parse_object(&mut self) -> Result<Object> {
         self.parse_value(0)
     }
 
@@ -564,14 +565,14 @@ impl<'a> Parser<'a> {
     /// Parses the head of `num gen obj <object>` at the current position (white space before
     /// `num` is skipped): the object and, if `stream` follows, the offset of the stream data.
     /// For a non-stream, `endobj` is consumed if present.
-    pub fn parse_indirect_head(&mut self) -> Result<IndirectHead> {
+    pub(crate) fn parse_indirect_head(&mut self) -> Result<IndirectHead> {
         let id = self.parse_obj_header()?;
         self.parse_indirect_body(id)
     }
 
     /// Parses the `num gen obj` header at the current position (white space before it is
     /// skipped).
-    pub fn parse_obj_header(&mut self) -> Result<ObjRef> {
+    pub(crate) fn parse_obj_header(&mut self) -> Result<ObjRef> {
         self.skip_ws();
         let num = self.parse_uint()?;
         let gen = self.parse_uint()?;
@@ -590,7 +591,7 @@ impl<'a> Parser<'a> {
 
     /// The rest of [`Parser::parse_indirect_head`] once the `num gen obj` header `id` has
     /// been consumed.
-    pub fn parse_indirect_body(&mut self, id: ObjRef) -> Result<IndirectHead> {
+    pub(crate) fn parse_indirect_body(&mut self, id: ObjRef) -> Result<IndirectHead> {
         let object = self.parse_object()?;
         self.skip_ws();
         let rest = self.buf.get(self.pos..).unwrap_or(&[]);
@@ -627,7 +628,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses `num gen obj <object> [stream … endstream] endobj` at the current position.
-    pub fn parse_indirect(&mut self) -> Result<IndirectObject> {
+    pub(crate) fn parse_indirect(&mut self) -> Result<IndirectObject> {
         let head = self.parse_indirect_head()?;
         let Some(data_start) = head.stream_data_start else {
             return Ok(IndirectObject {
@@ -680,7 +681,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Parses an unsigned integer token (for xref tables and object stream headers).
-    pub fn parse_uint(&mut self) -> Result<u64> {
+    pub(crate) fn parse_uint(&mut self) -> Result<u64> {
         self.skip_ws();
         let start = self.pos;
         let tok = self.take_regular();
@@ -713,7 +714,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Whether the next token is the keyword `kw` (consumes it if so).
-    pub fn eat_keyword(&mut self, kw: &[u8]) -> bool {
+    pub(crate) fn eat_keyword(&mut self, kw: &[u8]) -> bool {
         self.skip_ws();
         let Some(rest) = self.buf.get(self.pos..) else {
             return false;
@@ -731,12 +732,12 @@ impl<'a> Parser<'a> {
     }
 
     /// Absolute offset of the current position.
-    pub fn offset(&self) -> u64 {
+    pub(crate) fn offset(&self) -> u64 {
         self.base.saturating_add(self.pos as u64)
     }
 
     /// A `Malformed` error at the current position.
-    pub fn error(&self, reason: impl Into<String>) -> PdfError {
+    pub(crate) fn error(&self, reason: impl Into<String>) -> PdfError {
         PdfError::Malformed {
             offset: self.offset(),
             reason: reason.into(),

@@ -58,11 +58,11 @@ use super::source::Source;
 use super::{Dict, ObjRef, Object, PdfError, Result, Stream, StreamData};
 
 /// At most this many xref sections (following `/Prev`).
-pub const MAX_SECTIONS: usize = 10_000;
+pub(crate) const MAX_SECTIONS: usize = 10_000;
 /// Reference chains (`/Length 5 0 R` → …, object stream → its `/Length` …) at most this deep.
-pub const MAX_REF_DEPTH: usize = 32;
+pub(crate) const MAX_REF_DEPTH: usize = 32;
 /// Largest window read to parse one object or xref table.
-pub const MAX_WINDOW: usize = 256 << 20;
+pub(crate) const MAX_WINDOW: usize = 256 << 20;
 /// First window size for file-backed sources (doubled on "unexpected end").
 const INITIAL_WINDOW: usize = 4096;
 /// How much of the file's tail is searched for `startxref`.
@@ -74,7 +74,7 @@ const ENDSTREAM_SCAN: u64 = 256 << 20;
 /// Decoded object streams kept in memory at most (bytes); the cache is emptied beyond.
 const OBJSTM_CACHE_BYTES: usize = 256 << 20;
 /// Xref entries at most in one section, and in all sections together.
-pub const MAX_XREF_ENTRIES: usize = 1 << 21;
+pub(crate) const MAX_XREF_ENTRIES: usize = 1 << 21;
 const MAX_TOTAL_XREF_ENTRIES: usize = 1 << 23;
 /// Objects at most in one object stream.
 const MAX_OBJSTM_OBJECTS: usize = 1 << 20;

@@ -130,7 +130,7 @@ impl Source {
 }
 
 /// Files up to this size are read into memory by [`Source::open`].
-pub const MEMORY_THRESHOLD: u64 = 4 << 20;
+pub(crate) const MEMORY_THRESHOLD: u64 = 4 << 20;
 
 fn eof() -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "range outside the file")

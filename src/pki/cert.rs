@@ -74,20 +74,20 @@ struct CertInner {
 
 /// Extension OIDs.
 mod ext_oid {
-    pub const SUBJECT_KEY_ID: &str = "2.5.29.14";
-    pub const KEY_USAGE: &str = "2.5.29.15";
-    pub const SUBJECT_ALT_NAME: &str = "2.5.29.17";
-    pub const ISSUER_ALT_NAME: &str = "2.5.29.18";
-    pub const BASIC_CONSTRAINTS: &str = "2.5.29.19";
-    pub const CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
-    pub const CERTIFICATE_POLICIES: &str = "2.5.29.32";
-    pub const AUTHORITY_KEY_ID: &str = "2.5.29.35";
-    pub const EXT_KEY_USAGE: &str = "2.5.29.37";
-    pub const AUTHORITY_INFO_ACCESS: &str = "1.3.6.1.5.5.7.1.1";
-    pub const QC_STATEMENTS: &str = "1.3.6.1.5.5.7.1.3";
-    pub const OCSP_NOCHECK: &str = "1.3.6.1.5.5.7.48.1.5";
-    pub const AD_OCSP: &str = "1.3.6.1.5.5.7.48.1";
-    pub const AD_CA_ISSUERS: &str = "1.3.6.1.5.5.7.48.2";
+    pub(super) const SUBJECT_KEY_ID: &str = "2.5.29.14";
+    pub(super) const KEY_USAGE: &str = "2.5.29.15";
+    pub(super) const SUBJECT_ALT_NAME: &str = "2.5.29.17";
+    pub(super) const ISSUER_ALT_NAME: &str = "2.5.29.18";
+    pub(super) const BASIC_CONSTRAINTS: &str = "2.5.29.19";
+    pub(super) const CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
+    pub(super) const CERTIFICATE_POLICIES: &str = "2.5.29.32";
+    pub(super) const AUTHORITY_KEY_ID: &str = "2.5.29.35";
+    pub(super) const EXT_KEY_USAGE: &str = "2.5.29.37";
+    pub(super) const AUTHORITY_INFO_ACCESS: &str = "1.3.6.1.5.5.7.1.1";
+    pub(super) const QC_STATEMENTS: &str = "1.3.6.1.5.5.7.1.3";
+    pub(super) const OCSP_NOCHECK: &str = "1.3.6.1.5.5.7.48.1.5";
+    pub(super) const AD_OCSP: &str = "1.3.6.1.5.5.7.48.1";
+    pub(super) const AD_CA_ISSUERS: &str = "1.3.6.1.5.5.7.48.2";
 }
 
 /// Extensions kyso knows. Those that are only informational (SAN, IAN, ocsp-nocheck,

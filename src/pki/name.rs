@@ -152,7 +152,7 @@ impl std::fmt::Display for VnIdentifier {
 }
 
 /// The short label of a well-known attribute type.
-pub fn label_for_oid(oid: &str) -> Option<&'static str> {
+pub(crate) fn label_for_oid(oid: &str) -> Option<&'static str> {
     Some(match oid {
         "2.5.4.3" => "CN",
         "2.5.4.10" => "O",

@@ -149,9 +149,9 @@ impl TrustStore {
 /// Maximum number of certificates in a path (end entity and anchor included).
 pub const MAX_PATH_LEN: usize = 10;
 /// Maximum number of signature verifications in one [`TrustStore::build_path`].
-pub const MAX_SIGNATURE_CHECKS: usize = 100;
+pub(crate) const MAX_SIGNATURE_CHECKS: usize = 100;
 /// Maximum number of issuer candidates examined in one [`TrustStore::build_path`].
-pub const MAX_CANDIDATE_VISITS: usize = 1000;
+pub(crate) const MAX_CANDIDATE_VISITS: usize = 1000;
 
 impl PathError {
     /// How specific the failure is: errors found on a real issuer relationship outrank

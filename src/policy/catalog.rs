@@ -23,7 +23,7 @@
 //! agency_patterns = ['(?i)CN=Sở … tỉnh …']
 //! ```
 
-pub use crate::level::PadesLevel;
+pub(crate) use crate::level::PadesLevel;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -35,7 +35,7 @@ use super::profiles::BUNDLED_PROFILE_NAMES;
 
 /// The pattern every procedure code must match (the national database's code format: a
 /// level digit, six digits, and an optional `.Hnn` suffix).
-pub const CODE_PATTERN: &str = r"^\d\.\d{6}(\.H\d{2})?$";
+pub(crate) const CODE_PATTERN: &str = r"^\d\.\d{6}(\.H\d{2})?$";
 
 /// How a procedure is offered online (Decree 42/2022/NĐ-CP Art. 11(1)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -275,7 +275,7 @@ pub struct Catalog {
 }
 
 /// The example catalog shipped with kyso (`catalog/example.toml`).
-pub const EXAMPLE_CATALOG: &str = include_str!("../../catalog/example.toml");
+pub(crate) const EXAMPLE_CATALOG: &str = include_str!("../../catalog/example.toml");
 
 /// What went wrong in a catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

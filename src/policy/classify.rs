@@ -79,7 +79,7 @@ pub enum Basis {
 
 /// The decision and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Classification {
+pub(crate) struct Classification {
     /// The kind.
     pub kind: CertKind,
     /// The rule that decided.
@@ -130,7 +130,7 @@ const FAMILY_NAMES: &[&str] = &[
 
 /// The attributes of a subject DN as kyso prints it (`CN=…, OU=…, O=…, C=VN`, RFC 4514
 /// escapes), in the printed order.
-pub fn parse_subject(subject: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_subject(subject: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut chars = subject.chars().peekable();
@@ -161,7 +161,7 @@ pub fn parse_subject(subject: &str) -> Vec<(String, String)> {
 }
 
 /// Classifies a certificate from its report summary.
-pub fn classify_summary(
+pub(crate) fn classify_summary(
     c: &CertificateSummary,
     overrides: &[&ClassificationOverrides],
 ) -> Classification {
@@ -174,7 +174,7 @@ pub fn classify_summary(
 }
 
 /// Classifies a subject (`subject` as printed, its CN, its `UID` identifiers).
-pub fn classify(
+pub(crate) fn classify(
     subject: &str,
     common_name: Option<&str>,
     identifiers: &[VnIdentifier],
@@ -304,7 +304,7 @@ fn starts_with_family_name(upper: &str) -> bool {
 
 /// Removes Vietnamese diacritics (precomposed letters and combining marks): "TỔNG CỤC" →
 /// "TONG CUC".
-pub fn fold(s: &str) -> String {
+pub(crate) fn fold(s: &str) -> String {
     const GROUPS: &[(&str, char)] = &[
         ("àáảãạăằắẳẵặâầấẩẫậ", 'a'),
         ("ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬ", 'A'),

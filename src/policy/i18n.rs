@@ -167,7 +167,7 @@ fn profiles(list: &[String]) -> String {
 }
 
 /// The kind of certificate, in words.
-pub fn kind_text(k: CertKind, lang: Lang) -> &'static str {
+pub(crate) fn kind_text(k: CertKind, lang: Lang) -> &'static str {
     match k {
         CertKind::Individual => lang.pick("cá nhân", "individual"),
         CertKind::Organisation => lang.pick("tổ chức", "organisation"),
@@ -176,7 +176,7 @@ pub fn kind_text(k: CertKind, lang: Lang) -> &'static str {
 }
 
 /// The signer kind a component asks for, in words.
-pub fn signer_kind_text(k: SignerKind, lang: Lang) -> &'static str {
+pub(crate) fn signer_kind_text(k: SignerKind, lang: Lang) -> &'static str {
     match k {
         SignerKind::Individual => lang.pick("cá nhân", "an individual"),
         SignerKind::Organisation => lang.pick("tổ chức", "an organisation"),
@@ -185,7 +185,7 @@ pub fn signer_kind_text(k: SignerKind, lang: Lang) -> &'static str {
 }
 
 /// The mode, in words.
-pub fn mode_text(m: Mode, lang: Lang) -> &'static str {
+pub(crate) fn mode_text(m: Mode, lang: Lang) -> &'static str {
     match m {
         Mode::ToanTrinh => lang.pick("toàn trình", "toàn trình: fully online"),
         Mode::MotPhan => lang.pick("một phần", "một phần: partly online"),
@@ -193,7 +193,7 @@ pub fn mode_text(m: Mode, lang: Lang) -> &'static str {
 }
 
 /// Why a certificate was classified so, in words.
-pub fn basis_text(b: &Basis, lang: Lang) -> String {
+pub(crate) fn basis_text(b: &Basis, lang: Lang) -> String {
     match (b, lang) {
         (Basis::CatalogPattern { pattern }, Lang::Vi) => {
             format!("theo mẫu trong danh mục {pattern:?}")

@@ -23,7 +23,7 @@ use sha2::Digest as _;
 use crate::pki::Certificate;
 
 /// Names of the bundled profiles.
-pub const BUNDLED_PROFILE_NAMES: &[&str] = &["vn-public", "vn-gov"];
+pub(crate) const BUNDLED_PROFILE_NAMES: &[&str] = &["vn-public", "vn-gov"];
 
 /// SHA-256 of the Vietnam National Root CA (NEAC), anchor of `vn-public` (2014-04-15 →
 /// 2039-04-15).
@@ -146,7 +146,7 @@ impl TrustProfile {
 }
 
 /// The bundled profile of this name.
-pub fn bundled(name: &str) -> Option<TrustProfile> {
+pub(crate) fn bundled(name: &str) -> Option<TrustProfile> {
     match name {
         "vn-public" => Some(TrustProfile::new(
             "vn-public",
@@ -259,7 +259,7 @@ fn read_certificates(name: &str, data: &[u8]) -> Result<Vec<Vec<u8>>, ProfileErr
 }
 
 /// SHA-256 of DER as uppercase hex with colons (the report's spelling).
-pub fn fingerprint(der: &[u8]) -> String {
+pub(crate) fn fingerprint(der: &[u8]) -> String {
     let d = sha2::Sha256::digest(der);
     d.iter()
         .map(|b| format!("{b:02X}"))
@@ -268,7 +268,7 @@ pub fn fingerprint(der: &[u8]) -> String {
 }
 
 /// Uppercase hex without separators.
-pub fn normalize_fingerprint(s: &str) -> String {
+pub(crate) fn normalize_fingerprint(s: &str) -> String {
     s.chars()
         .filter(char::is_ascii_hexdigit)
         .map(|c| c.to_ascii_uppercase())

@@ -17,7 +17,7 @@ use super::Role;
 use crate::report::Indication;
 
 /// The JSON schema version of [`PolicyReport`].
-pub const POLICY_SCHEMA_VERSION: u32 = 1;
+pub(crate) const POLICY_SCHEMA_VERSION: u32 = 1;
 
 /// The procedure a report is about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -182,7 +182,7 @@ impl PolicyReport {
 }
 
 /// Verdict in words.
-pub fn verdict_text(v: Verdict, lang: Lang) -> &'static str {
+pub(crate) fn verdict_text(v: Verdict, lang: Lang) -> &'static str {
     match v {
         Verdict::Compliant => lang.pick("ĐẠT YÊU CẦU", "COMPLIANT"),
         Verdict::NotCompliant => lang.pick("KHÔNG ĐẠT YÊU CẦU", "NOT COMPLIANT"),
@@ -191,7 +191,7 @@ pub fn verdict_text(v: Verdict, lang: Lang) -> &'static str {
 }
 
 /// Outcome status in words.
-pub fn status_text(s: Status, lang: Lang) -> &'static str {
+pub(crate) fn status_text(s: Status, lang: Lang) -> &'static str {
     match s {
         Status::Passed => lang.pick("đạt", "passed"),
         Status::Warning => lang.pick("cảnh báo", "warning"),

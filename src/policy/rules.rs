@@ -253,7 +253,7 @@ pub enum SignatureRole {
 
 /// What the rules made of one signature.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct SignatureFacts {
+pub(crate) struct SignatureFacts {
     /// Individual or organisation, when the signature has a certificate.
     pub classification: Option<Classification>,
     /// The role it fills, if any.
@@ -262,7 +262,7 @@ pub struct SignatureFacts {
 
 /// One file of a dossier with its validation report.
 #[derive(Debug, Clone, Copy)]
-pub struct DossierFile<'a> {
+pub(crate) struct DossierFile<'a> {
     /// The validation report.
     pub report: &'a FileReport,
     /// The submission component it belongs to (its id), if known.
@@ -271,7 +271,7 @@ pub struct DossierFile<'a> {
 
 /// What the rules need besides the files.
 #[derive(Debug, Clone, Copy)]
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     /// The procedure.
     pub procedure: &'a Procedure,
     /// The catalog-wide classification overrides.
@@ -282,7 +282,7 @@ pub struct Context<'a> {
 
 /// Outcomes plus per-signature facts (`facts[file][signature]`).
 #[derive(Debug, Clone, Default)]
-pub struct Evaluation {
+pub(crate) struct Evaluation {
     /// Every outcome, in evaluation order.
     pub outcomes: Vec<Outcome>,
     /// Classification and role of each signature.
@@ -313,7 +313,7 @@ fn is_approval(s: &SignatureReport) -> bool {
 }
 
 /// How a signature is named in messages: its certificate's subject, or its field.
-pub fn signer_label(s: &SignatureReport) -> String {
+pub(crate) fn signer_label(s: &SignatureReport) -> String {
     match &s.signer {
         Some(c) => c.subject.clone(),
         None => format!("\"{}\"", s.field),
@@ -373,7 +373,7 @@ fn unreadable(ev: &mut Evaluation, fi: usize, report: &FileReport) -> bool {
 // Results.
 
 /// Evaluates the result rules over a result dossier (every file is a result document).
-pub fn evaluate_result(
+pub(crate) fn evaluate_result(
     ctx: &Context<'_>,
     rules: &ResultRules,
     files: &[DossierFile<'_>],
@@ -664,7 +664,7 @@ fn is_ltv_change(description: &str) -> bool {
 /// The component a file belongs to, from its name: the component whose id the file name
 /// starts with (case-insensitive), followed by the end of the name, `.`, `-` or `_`; the
 /// longest such id wins.
-pub fn component_for_file<'a>(procedure: &'a Procedure, file_name: &str) -> Option<&'a Component> {
+pub(crate) fn component_for_file<'a>(procedure: &'a Procedure, file_name: &str) -> Option<&'a Component> {
     let base = file_name
         .rsplit(['/', '\\'])
         .next()
@@ -684,7 +684,7 @@ pub fn component_for_file<'a>(procedure: &'a Procedure, file_name: &str) -> Opti
 /// Evaluates a submission dossier: every component present and signed as the catalog says
 /// (R16), scans signed by a one-stop official (R17), and the signature rules for the
 /// signatures that count.
-pub fn evaluate_submission(ctx: &Context<'_>, files: &[DossierFile<'_>]) -> Evaluation {
+pub(crate) fn evaluate_submission(ctx: &Context<'_>, files: &[DossierFile<'_>]) -> Evaluation {
     let mut ev = Evaluation::default();
     let proc = ctx.procedure;
     let mut facts: Vec<Vec<SignatureFacts>> =

@@ -8,7 +8,8 @@ use crate::crypto::SignatureScheme;
 use crate::der::{self, tag, DerError, Reader};
 use crate::pki::Certificate;
 
-use super::{strip0, RevocationError, Status};
+use super::evidence::strip0;
+use super::{RevocationError, Status};
 
 const EXT_CRL_NUMBER: &str = "2.5.29.20";
 const EXT_DELTA_CRL_INDICATOR: &str = "2.5.29.27";
@@ -200,19 +201,9 @@ impl Crl {
         })
     }
 
-    /// Number of revoked entries.
-    pub fn len(&self) -> usize {
-        self.revoked.len()
-    }
-
-    /// Whether no certificate is listed.
-    pub fn is_empty(&self) -> bool {
-        self.revoked.is_empty()
-    }
-
     /// Whether the CRL is in scope for `cert` issued by `issuer` (same issuer name, a complete
     /// direct CRL, user/CA scope matching).
-    pub fn covers(&self, cert: &Certificate, issuer: &Certificate) -> bool {
+    pub(crate) fn covers(&self, cert: &Certificate, issuer: &Certificate) -> bool {
         let is_ca = cert.basic_constraints().is_some_and(|(ca, _)| ca);
         self.unusable.is_none()
             && self.issuer == cert.issuer_der()

@@ -10,16 +10,17 @@ use crate::crypto::{DigestAlgorithm, SignatureScheme};
 use crate::der::{self, tag, DerError, Reader};
 use crate::pki::Certificate;
 
-use super::{strip0, RevocationError, Status};
+use super::evidence::strip0;
+use super::{RevocationError, Status};
 
 /// id-pkix-ocsp-basic
-pub const OCSP_BASIC: &str = "1.3.6.1.5.5.7.48.1.1";
+pub(crate) const OCSP_BASIC: &str = "1.3.6.1.5.5.7.48.1.1";
 /// id-pkix-ocsp-nonce
-pub const OCSP_NONCE: &str = "1.3.6.1.5.5.7.48.1.2";
+pub(crate) const OCSP_NONCE: &str = "1.3.6.1.5.5.7.48.1.2";
 /// id-kp-OCSPSigning
-pub const ID_KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
+pub(crate) const ID_KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 /// Media type of an OCSP request.
-pub const CONTENT_TYPE_REQUEST: &str = "application/ocsp-request";
+pub(crate) const CONTENT_TYPE_REQUEST: &str = "application/ocsp-request";
 
 /// Which certificate a request or a single response is about (RFC 6960 §4.1.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +36,7 @@ pub struct CertId {
 }
 
 /// The subjectPublicKey BIT STRING contents (without the unused-bits octet) of a certificate.
-pub fn public_key_bits(cert: &Certificate) -> Option<Vec<u8>> {
+pub(crate) fn public_key_bits(cert: &Certificate) -> Option<Vec<u8>> {
     let spki = cert.public_key().public_key_to_der().ok()?;
     let mut top = Reader::new(&spki);
     let seq = top.expect(tag::SEQUENCE).ok()?;
@@ -97,7 +98,7 @@ impl CertId {
 
 /// Builds an OCSPRequest for one certificate (SHA-1 CertID, as RFC 5019 responders expect),
 /// with a nonce extension when `nonce` is given.
-pub fn build_request(id: &CertId, nonce: Option<&[u8]>) -> Vec<u8> {
+pub(crate) fn build_request(id: &CertId, nonce: Option<&[u8]>) -> Vec<u8> {
     let request = der::sequence(&[&id.to_der()]);
     let list = der::sequence(&[&request]);
     let tbs = match nonce {
@@ -164,7 +165,7 @@ fn gtime(value: &[u8]) -> Result<i64, DerError> {
 }
 
 /// The CRLReason names (RFC 5280 §5.3.1).
-pub fn reason_name(code: u64) -> &'static str {
+pub(crate) fn reason_name(code: u64) -> &'static str {
     match code {
         0 => "unspecified",
         1 => "keyCompromise",

@@ -19,7 +19,7 @@ use super::{SignError, SignOptions};
 ///
 /// # Errors
 /// `SignError::Document` when the new signature is not allowed.
-pub fn references(doc: &Document, opts: &SignOptions) -> Result<Vec<Object>, SignError> {
+pub(crate) fn references(doc: &Document, opts: &SignOptions) -> Result<Vec<Object>, SignError> {
     let last = doc.last_revision();
     let r = mdp::restrictions(doc)?;
     if let Some(p) = opts.certify {
@@ -91,7 +91,7 @@ pub fn docmdp_reference(p: DocMdpLevel) -> Dict {
 }
 
 /// A FieldMDP signature reference mirroring a field's `/Lock` (`/Action`, `/Fields`).
-pub fn fieldmdp_reference(lock: &Dict, catalog: Option<ObjRef>) -> Dict {
+pub(crate) fn fieldmdp_reference(lock: &Dict, catalog: Option<ObjRef>) -> Dict {
     let mut params = Dict::new();
     params.set("Type", Object::name("TransformParams"));
     params.set(
@@ -119,7 +119,7 @@ pub fn fieldmdp_reference(lock: &Dict, catalog: Option<ObjRef>) -> Dict {
 ///
 /// # Errors
 /// When the catalog cannot be read.
-pub fn add_perms(
+pub(crate) fn add_perms(
     doc: &Document,
     update: &mut IncrementalUpdate,
     sig: ObjRef,

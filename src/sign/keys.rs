@@ -177,7 +177,7 @@ fn order_chain(chain: Vec<Certificate>) -> Vec<Certificate> {
 ///
 /// # Errors
 /// When the combination is not supported for this key.
-pub fn scheme_for_certificate(
+pub(crate) fn scheme_for_certificate(
     cert: &Certificate,
     digest: DigestAlgorithm,
     pss: bool,

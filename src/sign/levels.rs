@@ -30,7 +30,7 @@ use super::{SignError, SignOptions, Signer};
 
 /// Bytes reserved for the Attribute that wraps a signature time-stamp token (SEQUENCE,
 /// OID, SET headers).
-pub const TIMESTAMP_ATTRIBUTE_OVERHEAD: usize = 32;
+pub(crate) const TIMESTAMP_ATTRIBUTE_OVERHEAD: usize = 32;
 /// Longest certificate chain followed when collecting validation data.
 const MAX_CHAIN: usize = 16;
 

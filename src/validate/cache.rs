@@ -25,7 +25,7 @@ use crate::pki::{CertError, CertPath, Certificate, PathError, TrustStore};
 use crate::report::CertificateSummary;
 
 /// Entries per map before it is cleared.
-pub const MAX_ENTRIES: usize = 4096;
+pub(crate) const MAX_ENTRIES: usize = 4096;
 
 type Key = [u8; 32];
 

@@ -11,7 +11,7 @@ use crate::report::{Check, CheckStatus, Indication, SignatureReport, SubIndicati
 
 /// The document's certification signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Certification {
+pub(crate) struct Certification {
     /// Its signature dictionary.
     pub object: ObjRef,
     /// DocMDP `/P`.
@@ -23,7 +23,7 @@ pub struct Certification {
 /// The certification: the signature the catalog's `/Perms /DocMDP` names (in the newest
 /// revision), else a signature whose dictionary has a DocMDP `/Reference`. Its level is the
 /// DocMDP `/P` of that reference (2 when absent).
-pub fn find(
+pub(crate) fn find(
     doc: &Document,
     signatures: &[(Option<ObjRef>, Option<&Dict>)],
 ) -> Option<Certification> {
@@ -69,7 +69,7 @@ pub fn find(
 /// certification's level when the document is certified at or before it, else the
 /// approval-signature defaults (`allow_form_filling` as configured); narrowed by the
 /// signature's own FieldMDP locks and a `/Lock /P`.
-pub fn permissions_for(
+pub(crate) fn permissions_for(
     doc: &Document,
     field: Option<&Dict>,
     dict: &Dict,
@@ -97,7 +97,7 @@ pub fn permissions_for(
 
 /// The signed end (`/ByteRange` c + d) as written, for ordering before the dictionary is
 /// checked.
-pub fn signed_end(dict: &Dict) -> Option<u64> {
+pub(crate) fn signed_end(dict: &Dict) -> Option<u64> {
     let br = crate::validate::sigdict::raw_byte_range(dict);
     match br.as_slice() {
         [_, _, c, d] => u64::try_from(*c).ok()?.checked_add(u64::try_from(*d).ok()?),
@@ -106,7 +106,7 @@ pub fn signed_end(dict: &Dict) -> Option<u64> {
 }
 
 /// The check recorded for a certification signature.
-pub fn level_check(level: u8) -> String {
+pub(crate) fn level_check(level: u8) -> String {
     format!(
         "certification signature (DocMDP P={level}): later revisions may add {}",
         mdp::level_meaning(level)
@@ -116,7 +116,7 @@ pub fn level_check(level: u8) -> String {
 /// A certification signature must be the first signature of the document: marks the
 /// certification report failed when another signature precedes it. `reports` are in
 /// revision order.
-pub fn enforce_first(reports: &mut [SignatureReport]) {
+pub(crate) fn enforce_first(reports: &mut [SignatureReport]) {
     let end = |r: &SignatureReport| {
         r.coverage
             .as_ref()

@@ -40,7 +40,7 @@ use super::{CheckList, ValidationOptions};
 
 /// A valid document time-stamp: what it proves existed, and when.
 #[derive(Debug, Clone, Copy)]
-pub struct DocTimestampPoe {
+pub(crate) struct DocTimestampPoe {
     /// Every byte before this offset (the start of its `/Contents`) existed at `gen_time`.
     pub covers_to: u64,
     /// Its genTime.
@@ -51,7 +51,7 @@ pub struct DocTimestampPoe {
 
 /// Whose path is checked, for the sub-indications of a revoked certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     /// A signer's path, judged at its best signature time; `proven` when that time comes
     /// from a time-stamp.
     Signer {
@@ -68,7 +68,7 @@ pub enum Role {
 
 /// The document-wide state of long-term validation.
 #[derive(Debug)]
-pub struct LtvContext<'a> {
+pub(crate) struct LtvContext<'a> {
     opts: &'a ValidationOptions,
     validation_time: i64,
     evidence: RefCell<Evidence>,
@@ -79,7 +79,7 @@ pub struct LtvContext<'a> {
 
 /// What a verified time-stamp token established.
 #[derive(Debug, Clone)]
-pub struct TokenFacts {
+pub(crate) struct TokenFacts {
     /// genTime.
     pub gen_time: i64,
     /// The TSA certificate.
@@ -119,25 +119,11 @@ fn adbe_revocation_values(value: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
 }
 
 impl<'a> LtvContext<'a> {
-    /// Pools the validation data of `doc`: its DSS, and the CMS of each signature contents
-    /// given (`/Contents` bytes of every signature and document time-stamp).
-    pub fn new(
-        doc: &Document,
-        opts: &'a ValidationOptions,
-        validation_time: i64,
-        contents: &[&[u8]],
-    ) -> Self {
-        Self::with_cache(
-            doc,
-            opts,
-            validation_time,
-            contents,
-            &super::cache::ValidationCache::disabled(),
-        )
-    }
 
-    /// [`LtvContext::new`], parsing certificates through a batch's cache.
-    pub fn with_cache(
+    /// Pools the validation data of `doc`: its DSS, and the CMS of each signature contents
+    /// given (`/Contents` bytes of every signature and document time-stamp), parsing
+    /// certificates through a batch's cache.
+    pub(crate) fn with_cache(
         doc: &Document,
         opts: &'a ValidationOptions,
         validation_time: i64,
@@ -208,12 +194,12 @@ impl<'a> LtvContext<'a> {
     }
 
     /// Certificates from the DSS and every CMS of the document (path-building candidates).
-    pub fn certificates(&self) -> &[Certificate] {
+    pub(crate) fn certificates(&self) -> &[Certificate] {
         &self.certs
     }
 
     /// The earliest time a valid document time-stamp proves bytes up to `end` existed.
-    pub fn doc_timestamp_poe(&self, end: u64) -> Option<DocTimestampPoe> {
+    pub(crate) fn doc_timestamp_poe(&self, end: u64) -> Option<DocTimestampPoe> {
         self.doc_timestamps
             .borrow()
             .iter()
@@ -223,7 +209,7 @@ impl<'a> LtvContext<'a> {
     }
 
     /// Whether a valid document time-stamp covers bytes up to `end` and a DSS (B-LTA).
-    pub fn archive_covers(&self, end: u64) -> bool {
+    pub(crate) fn archive_covers(&self, end: u64) -> bool {
         self.doc_timestamps
             .borrow()
             .iter()
@@ -231,7 +217,7 @@ impl<'a> LtvContext<'a> {
     }
 
     /// Records a valid document time-stamp.
-    pub fn add_doc_timestamp(&self, poe: DocTimestampPoe) {
+    pub(crate) fn add_doc_timestamp(&self, poe: DocTimestampPoe) {
         self.doc_timestamps.borrow_mut().push(poe);
     }
 
@@ -263,7 +249,7 @@ impl<'a> LtvContext<'a> {
 
     /// Whether the DSS holds revocation evidence (of any date) for every certificate of
     /// `path` but its anchor.
-    pub fn dss_covers(&self, path: &CertPath) -> bool {
+    pub(crate) fn dss_covers(&self, path: &CertPath) -> bool {
         let ev = self.evidence.borrow();
         path.certificates.windows(2).all(|w| {
             ev.statements(&w[0], &w[1])
@@ -275,7 +261,7 @@ impl<'a> LtvContext<'a> {
 
     /// Checks the revocation status of every certificate of `path` but the anchor at `t`,
     /// into `checks`.
-    pub fn check_path_revocation(
+    pub(crate) fn check_path_revocation(
         &self,
         path: &CertPath,
         t: i64,
@@ -381,7 +367,7 @@ impl<'a> LtvContext<'a> {
     /// path to a trust anchor, its validity at genTime and at that time, and its revocation
     /// status then. Checks go into `checks`; the facts are returned when the token was verified
     /// cryptographically and chains to an anchor.
-    pub fn check_token(
+    pub(crate) fn check_token(
         &self,
         token: &TimeStampToken,
         later: Option<i64>,
@@ -499,10 +485,6 @@ impl<'a> LtvContext<'a> {
         })
     }
 
-    /// The validation time.
-    pub fn validation_time(&self) -> i64 {
-        self.validation_time
-    }
 }
 
 fn reason_text(reason: Option<u64>) -> String {

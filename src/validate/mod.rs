@@ -48,7 +48,7 @@ pub struct ValidationOptions {
 
 /// Collects checks and derives the signature's indication from them.
 #[derive(Debug, Default)]
-pub struct CheckList {
+pub(crate) struct CheckList {
     checks: Vec<Check>,
 }
 
@@ -68,19 +68,19 @@ impl CheckList {
         });
     }
     /// Records a passed check.
-    pub fn pass(&mut self, id: CheckId, message: impl Into<String>) {
+    pub(crate) fn pass(&mut self, id: CheckId, message: impl Into<String>) {
         self.push(id, CheckStatus::Passed, message.into(), None);
     }
     /// Records a passed-with-remark check.
-    pub fn warn(&mut self, id: CheckId, message: impl Into<String>) {
+    pub(crate) fn warn(&mut self, id: CheckId, message: impl Into<String>) {
         self.push(id, CheckStatus::Warning, message.into(), None);
     }
     /// Records a failed check.
-    pub fn fail(&mut self, id: CheckId, message: impl Into<String>, sub: SubIndication) {
+    pub(crate) fn fail(&mut self, id: CheckId, message: impl Into<String>, sub: SubIndication) {
         self.push(id, CheckStatus::Failed, message.into(), Some(sub));
     }
     /// Records an undecided check.
-    pub fn indeterminate(
+    pub(crate) fn indeterminate(
         &mut self,
         id: CheckId,
         message: impl Into<String>,
@@ -90,7 +90,7 @@ impl CheckList {
     }
     /// The indication: failed if any check failed, indeterminate if any is undecided, passed
     /// only if at least one check passed and none failed or was undecided.
-    pub fn indication(&self) -> (Indication, Option<SubIndication>) {
+    pub(crate) fn indication(&self) -> (Indication, Option<SubIndication>) {
         if let Some(c) = self.checks.iter().find(|c| c.status == CheckStatus::Failed) {
             return (Indication::TotalFailed, c.sub_indication);
         }
@@ -111,23 +111,23 @@ impl CheckList {
         }
     }
     /// The checks.
-    pub fn into_checks(self) -> Vec<Check> {
+    pub(crate) fn into_checks(self) -> Vec<Check> {
         self.checks
     }
     /// Whether no check failed or was undecided.
-    pub fn is_clean(&self) -> bool {
+    pub(crate) fn is_clean(&self) -> bool {
         !self
             .checks
             .iter()
             .any(|c| matches!(c.status, CheckStatus::Failed | CheckStatus::Indeterminate))
     }
     /// Appends the checks of `other`.
-    pub fn merge(&mut self, other: CheckList) {
+    pub(crate) fn merge(&mut self, other: CheckList) {
         self.checks.extend(other.checks);
     }
     /// Appends the checks of `other`, failed and undecided ones as warnings (for a part that
     /// is ignored when it does not validate, such as a signature time-stamp).
-    pub fn merge_as_warnings(&mut self, other: CheckList) {
+    pub(crate) fn merge_as_warnings(&mut self, other: CheckList) {
         for mut c in other.checks {
             if matches!(c.status, CheckStatus::Failed | CheckStatus::Indeterminate) {
                 c.status = CheckStatus::Warning;

@@ -21,7 +21,7 @@ const KNOWN_FILTERS: &[&[u8]] = &[
 
 /// The `/SubFilter`s kyso validates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SubFilter {
+pub(crate) enum SubFilter {
     /// `adbe.pkcs7.detached`
     Pkcs7Detached,
     /// `ETSI.CAdES.detached` (PAdES)
@@ -34,7 +34,7 @@ pub enum SubFilter {
 
 /// A signature dictionary that passed the structural checks.
 #[derive(Debug, Clone)]
-pub struct SignatureDictionary {
+pub(crate) struct SignatureDictionary {
     /// Its object, if indirect.
     pub object: Option<ObjRef>,
     /// The dictionary.
@@ -55,20 +55,20 @@ pub struct SignatureDictionary {
 
 impl SignatureDictionary {
     /// The two signed ranges.
-    pub fn signed_ranges(&self) -> [Range<u64>; 2] {
+    pub(crate) fn signed_ranges(&self) -> [Range<u64>; 2] {
         let [a, b, c, d] = self.byte_range;
         [a..a + b, c..c + d]
     }
     /// Offset just past the signed bytes.
-    pub fn signed_end(&self) -> u64 {
+    pub(crate) fn signed_end(&self) -> u64 {
         self.byte_range[2] + self.byte_range[3]
     }
     /// Number of signed bytes.
-    pub fn signed_len(&self) -> u64 {
+    pub(crate) fn signed_len(&self) -> u64 {
         self.byte_range[1] + self.byte_range[3]
     }
     /// A text entry (`/Reason`, `/Location`, `/ContactInfo`, `/Name`).
-    pub fn text(&self, key: &[u8]) -> Option<String> {
+    pub(crate) fn text(&self, key: &[u8]) -> Option<String> {
         self.dict
             .get(key)
             .and_then(Object::as_string)
@@ -87,7 +87,7 @@ pub fn raw_byte_range(dict: &Dict) -> Vec<i64> {
 /// Checks a signature dictionary's structure against the file. `is_certification` says
 /// whether the catalog's `/Perms /DocMDP` names it. The error is the reason, for a
 /// `FORMAT_FAILURE`.
-pub fn check(
+pub(crate) fn check(
     doc: &Document,
     object: Option<ObjRef>,
     dict: &Dict,

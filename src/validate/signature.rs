@@ -8,7 +8,7 @@ use crate::cms::{self, SignedData, SignerIdentifier, SignerInfo};
 use crate::crypto::{oids, DigestAlgorithm};
 use crate::pdf::source::Source;
 use crate::pki::{CertPath, Certificate, PathError};
-use crate::report::{Check, CheckStatus, SubIndication};
+use crate::report::SubIndication;
 use crate::tsp::TimeStampToken;
 
 use super::cache::ValidationCache;
@@ -22,7 +22,7 @@ const HASH_CHUNK: usize = 256 << 10;
 
 /// What the cryptographic checks found, for the report.
 #[derive(Debug, Default)]
-pub struct CryptoFacts {
+pub(crate) struct CryptoFacts {
     /// The signing certificate, if identified.
     pub signer: Option<Certificate>,
     /// The path to an anchor, if built.
@@ -42,7 +42,7 @@ pub struct CryptoFacts {
 }
 
 /// Hashes the signed ranges of `sd` from the source, streaming.
-pub fn hash_signed_ranges(
+pub(crate) fn hash_signed_ranges(
     source: &Source,
     sd: &SignatureDictionary,
     alg: DigestAlgorithm,
@@ -54,30 +54,10 @@ pub fn hash_signed_ranges(
     Ok(h.finish())
 }
 
-/// Runs the CMS-level checks of a signature into `checks`, returning the facts found.
-pub fn check_cms(
-    source: &Source,
-    sd: &SignatureDictionary,
-    opts: &ValidationOptions,
-    validation_time: i64,
-    checks: &mut CheckList,
-    ctx: &LtvContext<'_>,
-) -> CryptoFacts {
-    check_cms_with(
-        source,
-        sd,
-        opts,
-        &ValidationCache::disabled(),
-        validation_time,
-        checks,
-        ctx,
-    )
-}
-
 /// [`check_cms`] with a cache for certificates, paths and the embedded-certificate check,
 /// shared across the signatures and files of a batch (see [`ValidationCache`]).
 #[allow(clippy::too_many_arguments)]
-pub fn check_cms_with(
+pub(crate) fn check_cms_with(
     source: &Source,
     sd: &SignatureDictionary,
     opts: &ValidationOptions,
@@ -774,14 +754,4 @@ fn check_chain(
         checks,
     );
     facts.path = Some(path);
-}
-
-/// A check that did not run because an earlier one failed.
-pub fn not_run(id: CheckId) -> Check {
-    Check {
-        id,
-        status: CheckStatus::NotRun,
-        message: "not run".into(),
-        sub_indication: None,
-    }
 }

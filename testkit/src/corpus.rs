@@ -104,7 +104,7 @@ pub fn write_corpus(dir: &Path, pki: &TestPki, spec: &CorpusSpec) -> std::io::Re
         .collect();
     paths.par_iter().enumerate().try_for_each(|(i, p)| {
         let bytes = signed_document(&signer, spec, i);
-        kyso::io::write_atomic(p, &bytes, true)
+        kyso::write_atomic(p, &bytes, true)
     })?;
     Ok(paths)
 }

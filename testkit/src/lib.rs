@@ -37,6 +37,7 @@ use kyso::pki::Certificate;
 
 pub mod bench;
 pub mod corpus;
+pub mod images;
 
 /// Key type for generated certificates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -128,7 +128,7 @@ fn ids_of(subject: &str) -> Vec<VnIdentifier> {
 
 fn check(id: &'static str) -> Check {
     Check {
-        id,
+        id: crate::report::CheckId::parse(id).unwrap(),
         status: CheckStatus::Passed,
         message: format!("{id} ok"),
         sub_indication: None,
@@ -152,7 +152,7 @@ fn sig(subject: &str, root: Root) -> SignatureReport {
     SignatureReport {
         field: "Signature1".into(),
         object: Some("10 0".into()),
-        kind: "signature",
+        kind: crate::SignatureKind::Approval,
         indication: Indication::TotalPassed,
         sub_indication: None,
         sub_filter: Some("ETSI.CAdES.detached".into()),
@@ -217,7 +217,7 @@ fn file(name: &str, sigs: Vec<SignatureReport>) -> FileReport {
         summary: String::new(),
         validation_time: "2025-06-02T00:00:00Z".into(),
         revisions: sigs.len() + 1,
-        revocation_policy: "soft-fail",
+        revocation_policy: crate::RevocationPolicy::SoftFail,
         offline: true,
         signatures: sigs,
         findings: Vec::new(),
@@ -339,7 +339,7 @@ fn a_signature_after_the_agency_is_refused_but_a_document_timestamp_is_not() {
     );
     assert_eq!(failed(&r), vec![("R3", "signed-after-agency")]);
     let mut ts = sig(AGENCY, Root::Gov);
-    ts.kind = "document-timestamp";
+    ts.kind = crate::SignatureKind::DocumentTimestamp;
     ts.signer = None;
     ts.indication = Indication::Indeterminate;
     let r = result(

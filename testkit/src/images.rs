@@ -2,7 +2,6 @@
 //! handwritten-like signature and a red round seal, both PNG with transparency. They keep the
 //! repository free of binary test images.
 
-use super::image::encode_rgba_png;
 
 /// An RGBA canvas with anti-aliased round brushes.
 struct Canvas {
@@ -157,7 +156,7 @@ pub fn seal_png() -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::image::Png;
+    use kyso::appearance::image::Png;
     use super::*;
 
     #[test]
@@ -172,3 +171,29 @@ mod tests {
         assert!(seal.alpha.as_ref().unwrap().contains(&0));
     }
 }
+
+/// Encodes an RGBA image as PNG (for tests and the generated demo images).
+///
+/// # Panics
+/// If `rgba` is not `width * height * 4` bytes.
+pub fn encode_rgba_png(width: u32, height: u32, rgba: &[u8], dpi: Option<f64>) -> Vec<u8> {
+    assert_eq!(rgba.len(), width as usize * height as usize * 4);
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, width, height);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        if let Some(dpi) = dpi {
+            let ppm = (dpi / 0.0254).round() as u32;
+            enc.set_pixel_dims(Some(png::PixelDimensions {
+                xppu: ppm,
+                yppu: ppm,
+                unit: png::Unit::Meter,
+            }));
+        }
+        let mut w = enc.write_header().expect("PNG header to memory");
+        w.write_image_data(rgba).expect("PNG data to memory");
+    }
+    out
+}
+
