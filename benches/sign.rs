@@ -1,14 +1,15 @@
 //! Signing benchmarks: the raw RSA/ECDSA operation, one document in memory, a batch to disk.
 //!
 //! `cargo bench --bench sign -- --warm-up-time 1 --measurement-time 3`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 #[path = "common/mod.rs"]
 mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use kyso_testkit::corpus::{self, CorpusKey, CorpusSpec};
 use kyso::batch::{InputSpec, Inputs, SignBatchOptions};
 use kyso::sign::{sign_pdf, SignOptions, Signer};
+use kyso_testkit::corpus::{self, CorpusKey, CorpusSpec};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

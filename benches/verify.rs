@@ -2,16 +2,17 @@
 //!
 //! `cargo bench --bench verify -- --warm-up-time 1 --measurement-time 3`
 //! Sizes: `KYSO_BENCH_SIZES=20k,200k,2m,20m` (default 20k,200k,2m).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 #[path = "common/mod.rs"]
 mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use kyso_testkit::corpus::CorpusKey;
 use kyso::batch::{InputSpec, Inputs, VerifyBatchOptions};
 use kyso::crypto::DigestAlgorithm;
 use kyso::pdf::source::Source;
 use kyso::pdf::Document;
+use kyso_testkit::corpus::CorpusKey;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

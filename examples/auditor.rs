@@ -9,6 +9,7 @@
 //! test root, as an auditor testing against a staging hierarchy would.
 //!
 //! Run: `cargo run --example auditor`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use kyso::policy::{Catalog, InputFile, Policy, Profiles, Verdict};
 use kyso::sign::{sign_pdf, KeySigner, SignOptions};

@@ -3,6 +3,7 @@
 //! its dictionary). Prints per-document times for a few sizes.
 //!
 //! Run: `cargo run --release --example compare_lopdf`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::time::Instant;
 

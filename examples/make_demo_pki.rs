@@ -3,6 +3,7 @@
 //! ten years, as `root.pem`, `chain.pem`, `signer.p12` (password in `password.txt`).
 //!
 //! Run: `cargo run --example make_demo_pki [OUT_DIR]` (default `testdata/demo`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use kyso_testkit::{CertSpec, Issued};
 

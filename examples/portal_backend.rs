@@ -8,6 +8,7 @@
 //! as a portal would add a root it trusts.
 //!
 //! Run: `cargo run --example portal_backend`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use kyso::policy::{InputFile, Policy, Profiles, Verdict};
 use kyso::sign::{sign_pdf, KeySigner, SignOptions};

@@ -1,8 +1,9 @@
 //! Verifies a generated corpus in a loop, single-threaded, for profiling the verify hot path:
 //! `cargo run --release --example profile_verify -- SIZE COUNT ROUNDS [rsa|ec]`.
-use kyso_testkit::corpus::{self, CorpusKey, CorpusSpec};
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 use kyso::pki::TrustStore;
 use kyso::validate::{ValidationOptions, Validator};
+use kyso_testkit::corpus::{self, CorpusKey, CorpusSpec};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

@@ -2,11 +2,12 @@
 //! it, and print the report.
 //!
 //! Run: `cargo run --example sign_and_verify`
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use kyso::pki::TrustStore;
 use kyso::sign::{sign_pdf, KeySigner, SignOptions};
-use kyso_testkit::{sample_pdf, SampleOptions, TestPki};
 use kyso::validate::{ValidationOptions, Validator};
+use kyso_testkit::{sample_pdf, SampleOptions, TestPki};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // In real use: KeySigner::from_pkcs12(&std::fs::read("signer.p12")?, &password)?

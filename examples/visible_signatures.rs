@@ -9,6 +9,7 @@
 //! title), `docs/appearance-seal.png` (then the organisation's seal over its left third) and
 //! `docs/appearance-copy.png` (an electronic copy's signature at the top right), plus the
 //! signed PDFs in `target/visible-*.pdf`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::path::Path;
 use std::process::Command;

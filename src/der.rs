@@ -100,7 +100,7 @@ impl<'a> Element<'a> {
     }
 
     /// The dotted form of an OBJECT IDENTIFIER element (errors carry absolute positions).
-    pub fn to_oid_string(&self) -> Result<String, DerError> {
+    pub fn to_oid_string(self) -> Result<String, DerError> {
         if self.tag != tag::OID {
             return Err(err(self.position, "expected an OBJECT IDENTIFIER"));
         }
@@ -108,12 +108,12 @@ impl<'a> Element<'a> {
     }
 
     /// Unix seconds of a UTCTime or GeneralizedTime element (errors carry absolute positions).
-    pub fn to_time(&self) -> Result<i64, DerError> {
+    pub fn to_time(self) -> Result<i64, DerError> {
         parse_time(self.tag, self.value).map_err(|e| rebase(e, self.contents_position()))
     }
 
     /// The value of a non-negative INTEGER element that fits a u64.
-    pub fn to_u64(&self) -> Result<u64, DerError> {
+    pub fn to_u64(self) -> Result<u64, DerError> {
         if self.tag != tag::INTEGER {
             return Err(err(self.position, "expected an INTEGER"));
         }

@@ -62,7 +62,10 @@
 //! use. Errors are typed enums; verdicts (a [`FileReport`], a [`policy::PolicyReport`]) are
 //! data, never errors.
 #![warn(missing_docs, unreachable_pub)]
-#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 #![forbid(unsafe_code)]
 
 /// Declares an internal module: `pub(crate)`, or public but hidden with the unstable
@@ -140,8 +143,8 @@ pub use crate::validate::{ValidationOptions, Validator};
 pub use crate::pki::{CertError, Certificate, DistinguishedName, TrustStore, VnIdentifier};
 
 // Files.
-pub use crate::pdf::PdfError;
 pub use crate::io::{same_file, write_atomic};
+pub use crate::pdf::PdfError;
 
 mod level;
 

@@ -571,7 +571,8 @@ impl Bounded {
     }
 }
 
-#[cfg(all(test, feature = "online"))]
+#[cfg(test)]
+#[cfg(feature = "online")]
 mod tests {
     use super::*;
     use std::net::TcpListener;

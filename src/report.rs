@@ -274,7 +274,6 @@ impl CheckId {
     }
 }
 
-
 /// How much of the file a signature's bytes reach.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -340,7 +339,8 @@ impl Serialize for DocMdpLevel {
 impl<'de> Deserialize<'de> for DocMdpLevel {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let p = i64::deserialize(d)?;
-        DocMdpLevel::from_p(p).ok_or_else(|| serde::de::Error::custom("DocMDP level must be 1, 2 or 3"))
+        DocMdpLevel::from_p(p)
+            .ok_or_else(|| serde::de::Error::custom("DocMDP level must be 1, 2 or 3"))
     }
 }
 

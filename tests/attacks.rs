@@ -7,6 +7,7 @@
 //! - Shadow attacks (hide, replace, hide-and-replace): Mainka et al., NDSS 2021.
 //! - Evil Annotation (EAA) and Sneaky Signature (SSA) attacks on certified documents:
 //!   Rohlmann et al., IEEE S&P 2021.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
 
@@ -17,8 +18,8 @@ use common::*;
 use kyso::pdf::{Dict, Document, IncrementalUpdate, ObjRef, Object, PdfString, Stream, StreamData};
 use kyso::report::{CheckStatus, FileReport, Indication, SignatureReport, SubIndication};
 use kyso::sign::SignOptions;
-use kyso_testkit::SampleOptions;
 use kyso::validate::{ValidationOptions, Validator};
+use kyso_testkit::SampleOptions;
 
 // ---------------------------------------------------------------------------------------
 // Helpers

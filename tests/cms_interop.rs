@@ -1,4 +1,5 @@
 //! Interoperability of kyso's CMS builder and parser with OpenSSL (library and CLI).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::path::Path;
 use std::process::Command;

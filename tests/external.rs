@@ -1,6 +1,7 @@
 //! Two-phase (external) signing: prepare, sign the digest elsewhere (OpenSSL, as a remote
 //! service or a browser would), finish; and every way a wrong signature, a changed prepared
 //! file or another certificate is refused.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
 

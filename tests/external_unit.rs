@@ -1,4 +1,5 @@
 //! Two-phase signing helpers (moved from unit tests: they use the test PKI of kyso-testkit).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use base64::Engine as _;
 use kyso::crypto::{DigestAlgorithm, SignatureScheme};

@@ -2,6 +2,7 @@
 //! poppler's pdfsig and passes `qpdf --check`; PDFs signed by pyHanko and pdfsig, and PDFs
 //! written by qpdf, validate in kyso. The peers are installed by
 //! `scripts/install-test-peers.sh`; a missing peer fails the test (it is never skipped).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
 

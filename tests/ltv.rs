@@ -2,6 +2,7 @@
 //! responder and time-stamp authority, CRLs over HTTP; see `common/ltv.rs`): the RFC 3161
 //! client, OCSP/CRL fetching and verification, the pre-signing check, signing at B-T, B-LT
 //! and B-LTA, extending files, and validation in time — offline, years later.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
 #[path = "common/ltv.rs"]
@@ -15,9 +16,9 @@ use kyso::revocation::evidence::{Evidence, Origin, Verdict};
 use kyso::revocation::{OnlineSource, RevocationPolicy, RevocationSource};
 use kyso::sign::levels::{self, LevelOptions, PadesLevel};
 use kyso::sign::{SignError, SignOptions};
-use kyso_testkit::Issued;
 use kyso::tsp::{TsaClient, TspError};
 use kyso::validate::{ValidationOptions, Validator};
+use kyso_testkit::Issued;
 use ltv_env::{LtvEnv, DAY, YEAR};
 
 fn level_opts(env: &LtvEnv, level: PadesLevel) -> LevelOptions {
@@ -389,7 +390,12 @@ fn b_lta_validates_offline_years_later_and_without_its_dss_does_not() {
     // Now: valid, at B-LTA.
     let r = offline(&env, &lta, kyso::time::now());
     assert!(r.valid, "{}", text(&r));
-    assert_eq!(approval(&r).pades_level, Some(kyso::PadesLevel::BLTA), "{}", text(&r));
+    assert_eq!(
+        approval(&r).pades_level,
+        Some(kyso::PadesLevel::BLTA),
+        "{}",
+        text(&r)
+    );
     assert!(r.offline && r.revocation_policy == kyso::RevocationPolicy::SoftFail);
     let dts = r
         .signatures

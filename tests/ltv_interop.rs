@@ -2,6 +2,7 @@
 //! OCSP/CRL/TSA services of `common/ltv.rs`: pyHanko accepts kyso's B-LT and B-LTA files
 //! (time-stamp trusted, LTA updates recognised), and kyso validates pyHanko's B-LTA files
 //! offline, now and years later.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
 #[path = "common/ltv.rs"]

@@ -1,5 +1,6 @@
 //! Integration tests of the PDF layer: hand-built files of every xref flavour, incremental
 //! updates, linearized files (made with qpdf), hostile inputs and writer round trips.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::io::Write as _;
 use std::process::Command;

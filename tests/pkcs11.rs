@@ -12,6 +12,7 @@
 //!   no chain (it comes from `--chain`);
 //! - `kyso-pulled` (PIN 1234): a copy of the RSA signer, whose directory a test deletes to
 //!   pull the token out mid-batch.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
 

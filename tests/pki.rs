@@ -1,5 +1,6 @@
 //! PKI integration tests: real Vietnamese CA and agency certificates (testdata/pki-vn) and the
 //! generated test PKI (kyso_testkit).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,12 +1,13 @@
 //! Certificate facts (moved from unit tests: they use the test PKI of kyso-testkit).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use kyso::pki::cert::*;
 use kyso::pki::CertError;
 use kyso_testkit::{CertSpec, Issued, KeySpec, TestPki};
-use openssl::pkey::PKey;
 use openssl::asn1::{Asn1Object, Asn1OctetString, Asn1Time};
 use openssl::ec::{EcGroup, EcKey};
 use openssl::hash::MessageDigest;
+use openssl::pkey::PKey;
 use openssl::x509::{X509Builder, X509Extension, X509NameBuilder};
 
 /// A self-signed EC certificate with these extensions (oid, critical, DER value).
@@ -245,8 +246,8 @@ fn unknown_critical_extensions() {
     const NAME_CONSTRAINTS: &str = "2.5.29.30";
     // NameConstraints { permittedSubtrees [0] { GeneralSubtree { dNSName "kyso.test" } } }
     let nc: &[u8] = &[
-        0x30, 0x0F, 0xA0, 0x0D, 0x30, 0x0B, 0x82, 0x09, b'k', b'y', b's', b'o', b'.', b't',
-        b'e', b's', b't',
+        0x30, 0x0F, 0xA0, 0x0D, 0x30, 0x0B, 0x82, 0x09, b'k', b'y', b's', b'o', b'.', b't', b'e',
+        b's', b't',
     ];
     assert!(with_extensions(&[(NAME_CONSTRAINTS, true, nc)]).has_unknown_critical_extension());
     assert!(!with_extensions(&[(NAME_CONSTRAINTS, false, nc)]).has_unknown_critical_extension());
@@ -272,9 +273,7 @@ fn unknown_critical_extensions() {
             .has_unknown_critical_extension()
     );
     // A critical keyUsage that does not parse fails closed.
-    assert!(
-        with_extensions(&[("2.5.29.15", true, &[0x04, 0x00])]).has_unknown_critical_extension()
-    );
+    assert!(with_extensions(&[("2.5.29.15", true, &[0x04, 0x00])]).has_unknown_critical_extension());
     // A non-critical one that does not parse allows nothing.
     let c = with_extensions(&[("2.5.29.15", false, &[0x04, 0x00])]);
     assert_eq!(c.key_usage(), Some(KeyUsage::default()));
@@ -303,8 +302,8 @@ fn policies_and_ca_issuers() {
     let policies: &[u8] = &[0x30, 0x08, 0x30, 0x06, 0x06, 0x04, 0x55, 0x1D, 0x20, 0x00];
     // authorityInfoAccess { { caIssuers, URI "http://a/b" } }
     let aia: &[u8] = &[
-        0x30, 0x16, 0x30, 0x14, 0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02,
-        0x86, 0x08, b'h', b't', b't', b'p', b':', b'/', b'/', b'a',
+        0x30, 0x16, 0x30, 0x14, 0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02, 0x86,
+        0x08, b'h', b't', b't', b'p', b':', b'/', b'/', b'a',
     ];
     let c = with_extensions(&[
         ("2.5.29.32", true, policies),

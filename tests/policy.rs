@@ -3,6 +3,7 @@
 //! submissions signed with `kyso::sign::sign_pdf`, validated and judged by
 //! `kyso::policy`; plus the real certificates of `testdata/pki-vn/` against the bundled
 //! trust profiles.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
 

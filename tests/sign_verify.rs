@@ -1,5 +1,6 @@
 //! Signing and verifying round trips through the library: every key type and option, the
 //! structure of what is written, and the verdicts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The validation cache (moved from unit tests: they use the test PKI of kyso-testkit).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use kyso::pki::TrustStore;
 use kyso::validate::cache::*;

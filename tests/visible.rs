@@ -2,6 +2,7 @@
 //! render (pixels change only inside the widget), the widget's text read back with
 //! `pdftotext`, the font checked with `pdffonts`, and the output validated by kyso, pyHanko,
 //! pdfsig and `qpdf --check`. Run with `KYSO_PEERS_DIR` pointing at the installed peers.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
 
@@ -10,8 +11,7 @@ use std::process::Command;
 
 use common::*;
 use kyso::appearance::{
-    vietnam_time, AnchorPosition, AppearanceError, Placement, Preset, Rect,
-    VisibleSignature,
+    vietnam_time, AnchorPosition, AppearanceError, Placement, Preset, Rect, VisibleSignature,
 };
 use kyso::sign::{SignError, SignOptions};
 use kyso_testkit::SampleOptions;

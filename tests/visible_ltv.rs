@@ -2,6 +2,7 @@
 //! the services of `common/ltv.rs` on loopback: the appearance takes the identity from the
 //! certificate also on the time-stamped path, and the DSS and document time-stamp added
 //! after it keep the file valid.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
 #[path = "common/ltv.rs"]

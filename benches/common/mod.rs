@@ -3,10 +3,10 @@
 
 use std::path::PathBuf;
 
-use kyso_testkit::corpus::{self, CorpusKey, CorpusSpec};
 use kyso::pki::TrustStore;
-use kyso_testkit::TestPki;
 use kyso::validate::{ValidationOptions, Validator};
+use kyso_testkit::corpus::{self, CorpusKey, CorpusSpec};
+use kyso_testkit::TestPki;
 
 /// Sizes benchmarked: `KYSO_BENCH_SIZES=20k,200k,2m,20m` (default 20k,200k,2m).
 pub fn sizes() -> Vec<(String, usize)> {

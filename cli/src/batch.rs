@@ -9,11 +9,11 @@ use std::time::Instant;
 use clap::{Args, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use kyso_testkit::corpus::{self, CorpusKey, CorpusSpec};
 use crate::output::{CsvWriter, JsonlWriter};
 use kyso::batch::{InputSpec, Inputs, Shard, SignBatchOptions, Summary, VerifyBatchOptions};
 use kyso::sign::{SignOptions, Signer};
 use kyso::validate::Validator;
+use kyso_testkit::corpus::{self, CorpusKey, CorpusSpec};
 
 use super::Fatal;
 

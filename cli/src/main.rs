@@ -15,16 +15,16 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use kyso::appearance::{AnchorPosition, Placement, Preset, Rect, VisibleSignature};
-use kyso::DigestAlgorithm;
 use kyso::pki::{Certificate, TrustStore};
 use kyso::policy::{Catalog, InputFile, Lang, Policy, PolicyOptions, Profiles};
 use kyso::revocation::{OnlineSource, RevocationPolicy};
 use kyso::sign::external::{ExternalSigner, PendingSignature};
-use kyso::{LevelOptions, PadesLevel};
 use kyso::sign::pkcs11::{Pkcs11Module, Pkcs11Options};
 use kyso::sign::{KeySigner, SignOptions, Signer, SubFilterChoice};
-use kyso::TsaClient;
 use kyso::validate::{ValidationOptions, Validator};
+use kyso::DigestAlgorithm;
+use kyso::TsaClient;
+use kyso::{LevelOptions, PadesLevel};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -635,7 +635,12 @@ fn prepare_external(a: &SignArgs, input: &[u8], opts: &SignOptions) -> Result<Ex
     }
     println!(
         "{}",
-        prepared.state.to_be_signed_digest.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        prepared
+            .state
+            .to_be_signed_digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
     );
     eprintln!(
         "prepared {} → {}; state in {}. Sign the {} digest printed above ({}), then run          kyso sign {} -o SIGNED.pdf --finish --state {} --signature SIG",

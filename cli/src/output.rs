@@ -80,7 +80,6 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

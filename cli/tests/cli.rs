@@ -1,5 +1,6 @@
 //! The command-line contract: `kyso sign`, `kyso verify`, `kyso inspect`, their flags and
 //! exit codes (0 valid, 1 not valid, 2 usage or I/O error).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -228,7 +229,15 @@ fn inspect_lists_revisions_fields_and_signatures() {
 /// verifies with the demo root, and the result passes qpdf and pdfsig's structure checks.
 #[test]
 fn readme_demo_signs_and_verifies_the_bundled_sample() {
-    let root = env!("CARGO_MANIFEST_DIR");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    // The front doors show exactly this command.
+    for readme in ["README.md", "README.vi.md"] {
+        let text = std::fs::read_to_string(format!("{root}/{readme}")).unwrap();
+        assert!(
+            text.contains("cargo run --release -p kyso-cli -- sign testdata/sample.pdf -o target/sample-signed.pdf --p12 testdata/demo/signer.p12 --password-file testdata/demo/password.txt --reason \"Phê duyệt kết quả\" --force && cargo run --release -p kyso-cli -- verify target/sample-signed.pdf --trust testdata/demo/root.pem"),
+            "{readme} no longer shows the demo command this test runs"
+        );
+    }
     let w = Workspace::new();
     let out = w.path("sample-signed.pdf");
     let o = kyso(&[

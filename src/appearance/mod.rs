@@ -57,6 +57,7 @@ pub struct TemplateValues {
 /// Vietnam's UTC offset in minutes (ICT, +07:00, no daylight saving).
 pub(crate) const VIETNAM_OFFSET_MINUTES: i32 = 420;
 /// Default font size (Decree 30: Times New Roman 10 pt for e-copies).
+#[cfg(feature = "appearance")]
 pub(crate) const DEFAULT_FONT_SIZE: f64 = 10.0;
 
 /// Errors while building a visible signature.
@@ -393,6 +394,7 @@ impl Widget {
 
 /// The box of a page: `/CropBox` (inherited) clipped to `/MediaBox` (inherited), else US
 /// Letter.
+#[cfg(feature = "appearance")]
 pub(crate) fn page_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
     let get = |k: &[u8]| {
         text::inherited(doc, rev, page, k)
@@ -419,6 +421,7 @@ pub(crate) fn page_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
 }
 
 /// The rectangles of the visible signature widgets already on a page, in `/Annots` order.
+#[cfg(feature = "appearance")]
 pub(crate) fn signature_widgets(doc: &Document, rev: usize, page: &Dict) -> Vec<Rect> {
     let annots = page
         .get(b"Annots")
@@ -469,7 +472,7 @@ pub(crate) fn signature_widgets(doc: &Document, rev: usize, page: &Dict) -> Vec<
 /// # Errors
 /// Always [`AppearanceError::Unsupported`].
 #[cfg(not(feature = "appearance"))]
-pub fn build_widget(
+pub(crate) fn build_widget(
     _doc: &Document,
     _update: &mut IncrementalUpdate,
     _vis: &VisibleSignature,

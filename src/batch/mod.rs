@@ -24,4 +24,3 @@ pub use jsonl::{for_each_line, sub_indication_str, SignRecord, VerifyRecord};
 pub use sign::{sign_batch, sign_batch_with, SignBatchOptions, SignFn};
 pub use summary::{merge, Summary};
 pub use verify::{effective_jobs, verify_batch, VerifyBatchOptions};
-

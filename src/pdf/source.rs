@@ -6,7 +6,6 @@
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::Read as _;
-use std::os::unix::fs::FileExt as _;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -35,7 +34,7 @@ impl Source {
     pub fn open(path: &Path) -> std::io::Result<Self> {
         let mut file = File::open(path)?;
         let len = file.metadata()?.len();
-        if len <= MEMORY_THRESHOLD {
+        if len <= MEMORY_THRESHOLD || !POSITIONED_READS {
             let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
             file.read_to_end(&mut bytes)?;
             return Ok(Source::Memory(bytes.into()));
@@ -144,7 +143,7 @@ fn read_at_most(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<usi
             break;
         };
         let at = offset.saturating_add(done as u64);
-        match file.read_at(rest, at) {
+        match read_once(file, rest, at) {
             Ok(0) => break,
             Ok(n) => done += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -153,6 +152,31 @@ fn read_at_most(file: &File, offset: u64, buf: &mut [u8]) -> std::io::Result<usi
     }
     Ok(done)
 }
+
+/// One positioned read (it does not move a shared cursor, so threads can share the file).
+#[cfg(unix)]
+fn read_once(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, at)
+}
+
+/// One positioned read (`ReadFile` with an offset; the handle's cursor is not relied on).
+#[cfg(windows)]
+fn read_once(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, at)
+}
+
+/// Elsewhere (no positioned reads in `std`), [`Source::open`] reads every file into memory
+/// and this is never called with a file.
+#[cfg(not(any(unix, windows)))]
+fn read_once(_file: &File, _buf: &mut [u8], _at: u64) -> std::io::Result<usize> {
+    Err(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "positioned reads are not available on this platform",
+    ))
+}
+
+/// Whether files larger than [`MEMORY_THRESHOLD`] can be read on demand here.
+const POSITIONED_READS: bool = cfg!(any(unix, windows));
 
 #[cfg(test)]
 mod tests {

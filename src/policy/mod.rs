@@ -42,8 +42,8 @@ internal_mod! {
 use serde::Serialize;
 
 pub use catalog::{Catalog, CatalogError, Mode, Procedure};
-pub use i18n::Lang;
 pub use classify::{Basis, CertKind};
+pub use i18n::Lang;
 pub use profiles::{
     ProfileError, Profiles, TrustProfile, VNPT_CA_SHA2_SHA256, VN_GOV_CA_G2_SHA256,
     VN_GOV_ROOT_G2_SHA256, VN_NATIONAL_ROOT_SHA256,

@@ -148,4 +148,3 @@ pub fn sign_pdf(
     let cms_der = build_cms(signer, opts, now, &digest, &[])?;
     prepared.embed(&cms_der)
 }
-

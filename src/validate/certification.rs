@@ -7,7 +7,7 @@ use crate::report::CheckId;
 use crate::diff::Permissions;
 use crate::mdp;
 use crate::pdf::{Dict, Document, ObjRef, Object};
-use crate::report::{Check, CheckStatus, Indication, SignatureReport, SubIndication};
+use crate::report::{Check, CheckStatus, SignatureReport, SubIndication};
 
 /// The document's certification signature.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,9 +150,5 @@ pub(crate) fn enforce_first(reports: &mut [SignatureReport]) {
             ),
             sub_indication: Some(SubIndication::FormatFailure),
         });
-        if rep.indication != Indication::TotalFailed {
-            rep.indication = Indication::TotalFailed;
-            rep.sub_indication = Some(SubIndication::FormatFailure);
-        }
     }
 }

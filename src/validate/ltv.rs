@@ -74,7 +74,9 @@ pub(crate) struct LtvContext<'a> {
     evidence: RefCell<Evidence>,
     certs: Vec<Certificate>,
     fetched: RefCell<HashSet<[u8; 32]>>,
-    doc_timestamps: RefCell<Vec<DocTimestampPoe>>,
+    /// Valid document time-stamps, added by the caller newest first before the signatures
+    /// they prove are judged (`&mut self`: no hidden order dependence).
+    doc_timestamps: Vec<DocTimestampPoe>,
 }
 
 /// What a verified time-stamp token established.
@@ -189,7 +191,7 @@ impl<'a> LtvContext<'a> {
             evidence: RefCell::new(ev),
             certs,
             fetched: RefCell::default(),
-            doc_timestamps: RefCell::default(),
+            doc_timestamps: Vec::new(),
         }
     }
 
@@ -201,7 +203,6 @@ impl<'a> LtvContext<'a> {
     /// The earliest time a valid document time-stamp proves bytes up to `end` existed.
     pub(crate) fn doc_timestamp_poe(&self, end: u64) -> Option<DocTimestampPoe> {
         self.doc_timestamps
-            .borrow()
             .iter()
             .filter(|d| d.covers_to >= end)
             .min_by_key(|d| d.gen_time)
@@ -211,14 +212,13 @@ impl<'a> LtvContext<'a> {
     /// Whether a valid document time-stamp covers bytes up to `end` and a DSS (B-LTA).
     pub(crate) fn archive_covers(&self, end: u64) -> bool {
         self.doc_timestamps
-            .borrow()
             .iter()
             .any(|d| d.covers_to >= end && d.covers_dss)
     }
 
     /// Records a valid document time-stamp.
-    pub(crate) fn add_doc_timestamp(&self, poe: DocTimestampPoe) {
-        self.doc_timestamps.borrow_mut().push(poe);
+    pub(crate) fn add_doc_timestamp(&mut self, poe: DocTimestampPoe) {
+        self.doc_timestamps.push(poe);
     }
 
     /// The status of `cert` at `t`, from the pooled evidence, fetching through the caller's

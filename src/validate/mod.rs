@@ -8,6 +8,7 @@
 
 internal_mod! {
     cache;
+    verdict;
     certification;
     ltv;
     sigdict;
@@ -21,9 +22,8 @@ use std::sync::Arc;
 use crate::pdf::{Document, ObjRef, Object, PdfError};
 use crate::pki::{Certificate, TrustStore};
 use crate::report::{
-    CheckId, CoverageKind, FindingId, SignatureKind,
-    CertificateSummary, Check, CheckStatus, Coverage, FileReport, Finding, Indication,
-    SignatureReport, SubIndication, SCHEMA_VERSION,
+    CertificateSummary, Check, CheckId, CheckStatus, Coverage, CoverageKind, FileReport, Finding,
+    FindingId, Indication, SignatureKind, SignatureReport, SubIndication, SCHEMA_VERSION,
 };
 
 use sigdict::SignatureDictionary;
@@ -88,27 +88,13 @@ impl CheckList {
     ) {
         self.push(id, CheckStatus::Indeterminate, message.into(), Some(sub));
     }
-    /// The indication: failed if any check failed, indeterminate if any is undecided, passed
-    /// only if at least one check passed and none failed or was undecided.
-    pub(crate) fn indication(&self) -> (Indication, Option<SubIndication>) {
-        if let Some(c) = self.checks.iter().find(|c| c.status == CheckStatus::Failed) {
-            return (Indication::TotalFailed, c.sub_indication);
-        }
-        if let Some(c) = self
-            .checks
-            .iter()
-            .find(|c| c.status == CheckStatus::Indeterminate)
-        {
-            return (Indication::Indeterminate, c.sub_indication);
-        }
-        if self.checks.iter().any(|c| c.status == CheckStatus::Passed) {
-            (Indication::TotalPassed, None)
-        } else {
-            (
-                Indication::Indeterminate,
-                Some(SubIndication::SignedDataNotFound),
-            )
-        }
+    /// Whether each of `ids` was recorded as passed (or passed with a remark).
+    pub(crate) fn passed_all(&self, ids: &[CheckId]) -> bool {
+        ids.iter().all(|id| {
+            self.checks.iter().any(|c| {
+                c.id == *id && matches!(c.status, CheckStatus::Passed | CheckStatus::Warning)
+            })
+        })
     }
     /// The checks.
     pub(crate) fn into_checks(self) -> Vec<Check> {
@@ -293,7 +279,7 @@ impl Validator {
             })
             .collect();
         let refs: Vec<&[u8]> = contents.iter().map(Vec::as_slice).collect();
-        let ctx = ltv::LtvContext::with_cache(doc, &self.options, now, &refs, &self.cache);
+        let mut ctx = ltv::LtvContext::with_cache(doc, &self.options, now, &refs, &self.cache);
         let mut order: Vec<&FoundSignature> = found.iter().collect();
         order.sort_by_key(|f| {
             let dict = f.dict.as_ref();
@@ -307,12 +293,23 @@ impl Validator {
         });
         let mut sigs = Vec::new();
         for f in order {
-            sigs.push(self.validate_signature(doc, f, certification, now, &ctx));
+            let judged = self.validate_signature(doc, f, certification, now, &ctx);
+            // A valid document time-stamp proves, to the older signatures judged after it,
+            // that what it covers existed at its time.
+            if let Some(poe) = judged.proof {
+                ctx.add_doc_timestamp(poe);
+            }
+            sigs.push((judged.order, judged.report));
         }
         // Order by signed length (revision order).
         sigs.sort_by_key(|(end, _)| *end);
         report.signatures = sigs.into_iter().map(|(_, s)| s).collect();
         certification::enforce_first(&mut report.signatures);
+        // The one place a signature's indication is set: from every check recorded, and the
+        // checks its kind requires.
+        for s in &mut report.signatures {
+            verdict::conclude(s);
+        }
         report.conclude();
         report
     }
@@ -324,7 +321,7 @@ impl Validator {
         certification: Option<certification::Certification>,
         now: i64,
         ctx: &ltv::LtvContext<'_>,
-    ) -> (u64, SignatureReport) {
+    ) -> Judged {
         let mut checks = CheckList::default();
         let mut rep = SignatureReport {
             field: found.field.clone(),
@@ -376,7 +373,11 @@ impl Validator {
                         signed_bytes: 0,
                     });
                 }
-                checks.fail(CheckId::SignatureDictionary, msg, SubIndication::FormatFailure);
+                checks.fail(
+                    CheckId::SignatureDictionary,
+                    msg,
+                    SubIndication::FormatFailure,
+                );
                 return finish(rep, checks, 0);
             }
         };
@@ -460,9 +461,13 @@ impl Validator {
             self.options.allow_form_filling,
         );
         if sd.kind == SignatureKind::DocumentTimestamp {
-            self.check_document_timestamp(doc, &sd, covered, ctx, &mut rep, &mut checks);
+            let proof =
+                self.check_document_timestamp(doc, &sd, covered, ctx, &mut rep, &mut checks);
             self.check_modifications(doc, covered, &perms, &mut rep, &mut checks);
-            return finish(rep, checks, sd.signed_end());
+            return Judged {
+                proof,
+                ..finish(rep, checks, sd.signed_end())
+            };
         }
 
         let facts = signature::check_cms_with(
@@ -561,7 +566,7 @@ impl Validator {
         ctx: &ltv::LtvContext<'_>,
         rep: &mut SignatureReport,
         checks: &mut CheckList,
-    ) {
+    ) -> Option<ltv::DocTimestampPoe> {
         let token = match crate::tsp::TimeStampToken::from_der(&sd.contents) {
             Ok(t) => t,
             Err(e) => {
@@ -570,7 +575,7 @@ impl Validator {
                     format!("/Contents is not a time-stamp token: {e}"),
                     SubIndication::FormatFailure,
                 );
-                return;
+                return None;
             }
         };
         checks.pass(CheckId::CmsStructure, "an RFC 3161 time-stamp token");
@@ -596,7 +601,7 @@ impl Validator {
                     "the time-stamp's imprint does not match the signed bytes: they were changed",
                     SubIndication::HashFailure,
                 );
-                return;
+                return None;
             }
             Err(e) => {
                 checks.indeterminate(
@@ -604,7 +609,7 @@ impl Validator {
                     format!("could not read the signed bytes: {e}"),
                     SubIndication::SignedDataNotFound,
                 );
-                return;
+                return None;
             }
         }
         let later = ctx
@@ -612,7 +617,8 @@ impl Validator {
             .map(|d| d.gen_time);
         let facts = ctx.check_token(&token, later, checks);
         rep.proven_signing_time = Some(crate::time::format_rfc3339(token.info.gen_time));
-        if let Some(f) = facts {
+        let f = facts?;
+        {
             rep.signer = Some(CertificateSummary::of(&f.tsa));
             rep.chain = f
                 .path
@@ -627,24 +633,45 @@ impl Validator {
                 .map(|c| c.fingerprint())
                 .collect();
             rep.timestamped = true;
-            if checks.is_clean() {
-                let covers_dss = matches!(crate::dss::Dss::read(doc, covered), Ok(Some(_)));
-                ctx.add_doc_timestamp(ltv::DocTimestampPoe {
-                    covers_to: sd.byte_range[1],
-                    gen_time: f.gen_time,
-                    covers_dss,
-                });
-            }
         }
+        // A proof of existence only from a time-stamp whose every check so far passed and
+        // that ran every check a document time-stamp needs before its modification check.
+        let proven = checks.is_clean()
+            && checks.passed_all(&[
+                CheckId::SignatureDictionary,
+                CheckId::Coverage,
+                CheckId::CmsStructure,
+                CheckId::MessageDigest,
+                CheckId::TimestampSignature,
+                CheckId::TimestampChain,
+                CheckId::TimestampValidity,
+            ]);
+        proven.then(|| ltv::DocTimestampPoe {
+            covers_to: sd.byte_range[1],
+            gen_time: f.gen_time,
+            covers_dss: matches!(crate::dss::Dss::read(doc, covered), Ok(Some(_))),
+        })
     }
 }
 
-fn finish(mut rep: SignatureReport, checks: CheckList, order: u64) -> (u64, SignatureReport) {
-    let (ind, sub) = checks.indication();
-    rep.indication = ind;
-    rep.sub_indication = sub;
+/// A signature judged, before its indication is set by [`verdict::conclude`].
+struct Judged {
+    /// Where its signed bytes end (orders the report by revision).
+    order: u64,
+    /// The report, with every check recorded and the indication not yet set.
+    report: SignatureReport,
+    /// For a valid document time-stamp: what it proves.
+    proof: Option<ltv::DocTimestampPoe>,
+}
+
+/// Records the checks in the report; the indication is set later, in one place.
+fn finish(mut rep: SignatureReport, checks: CheckList, order: u64) -> Judged {
     rep.checks = checks.into_checks();
-    (order, rep)
+    Judged {
+        order,
+        report: rep,
+        proof: None,
+    }
 }
 
 /// The revision whose end the signed bytes reach, if they end exactly at one (allowing the

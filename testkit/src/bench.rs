@@ -5,7 +5,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::corpus::{self, CorpusSpec};
-use kyso::batch::{sign_batch, verify_batch, InputSpec, Inputs, SignBatchOptions, VerifyBatchOptions};
+use kyso::batch::{
+    sign_batch, verify_batch, InputSpec, Inputs, SignBatchOptions, VerifyBatchOptions,
+};
 use kyso::pki::{Certificate, TrustStore};
 use kyso::validate::{ValidationOptions, Validator};
 

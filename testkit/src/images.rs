@@ -2,7 +2,6 @@
 //! handwritten-like signature and a red round seal, both PNG with transparency. They keep the
 //! repository free of binary test images.
 
-
 /// An RGBA canvas with anti-aliased round brushes.
 struct Canvas {
     w: u32,
@@ -154,24 +153,6 @@ pub fn seal_png() -> Vec<u8> {
     c.png(300.0)
 }
 
-#[cfg(test)]
-mod tests {
-    use kyso::appearance::image::Png;
-    use super::*;
-
-    #[test]
-    fn samples_decode_with_transparency_and_actual_size() {
-        let sig = Png::decode(&signature_png()).unwrap();
-        assert_eq!((sig.width, sig.height), (600, 240));
-        assert!(sig.alpha.is_some());
-        let seal = Png::decode(&seal_png()).unwrap();
-        let (w, h) = seal.natural_size();
-        // 400 px at 300 dpi = 96 pt ≈ 33.9 mm.
-        assert!((w - 96.0).abs() < 0.1 && (h - 96.0).abs() < 0.1, "{w}×{h}");
-        assert!(seal.alpha.as_ref().unwrap().contains(&0));
-    }
-}
-
 /// Encodes an RGBA image as PNG (for tests and the generated demo images).
 ///
 /// # Panics
@@ -197,3 +178,20 @@ pub fn encode_rgba_png(width: u32, height: u32, rgba: &[u8], dpi: Option<f64>) -
     out
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kyso::appearance::image::Png;
+
+    #[test]
+    fn samples_decode_with_transparency_and_actual_size() {
+        let sig = Png::decode(&signature_png()).unwrap();
+        assert_eq!((sig.width, sig.height), (600, 240));
+        assert!(sig.alpha.is_some());
+        let seal = Png::decode(&seal_png()).unwrap();
+        let (w, h) = seal.natural_size();
+        // 400 px at 300 dpi = 96 pt ≈ 33.9 mm.
+        assert!((w - 96.0).abs() < 0.1 && (h - 96.0).abs() < 0.1, "{w}×{h}");
+        assert!(seal.alpha.as_ref().unwrap().contains(&0));
+    }
+}

@@ -13,6 +13,8 @@
 //! Panics: the functions here build known-good data and `expect` success from OpenSSL and
 //! lopdf; they panic only if OpenSSL (or lopdf, writing to memory) fails, or on a
 //! [`CertSpec`] that OpenSSL rejects (an unknown attribute label or key-usage name).
+// Test material: panicking on a failure to build known-good data is the right answer.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -7,8 +7,8 @@ use std::process::{Command, Output};
 
 use kyso::pki::{Certificate, TrustStore};
 use kyso::sign::{KeySigner, SignOptions};
-use kyso_testkit::{Issued, SampleOptions, TestPki};
 use kyso::validate::{ValidationOptions, Validator};
+use kyso_testkit::{Issued, SampleOptions, TestPki};
 
 pub fn pki() -> &'static TestPki {
     TestPki::shared()
