@@ -50,7 +50,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("CN", "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"),
     ]));
     let chain = vec![ca.cert.clone(), root.cert.clone()];
-    let signer = |who: &Issued| KeySigner::new(who.key.clone(), who.cert.clone(), chain.clone());
+    let signer =
+        |who: &Issued| KeySigner::from_key_der(&who.key_der(), who.cert.clone(), chain.clone());
     let (director, department, neighbour) = (
         signer(&director)?,
         signer(&department)?,

@@ -11,8 +11,8 @@ use kyso_testkit::{sample_pdf, SampleOptions, TestPki};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pki = TestPki::generate();
-    let signer = kyso::sign::KeySigner::new(
-        pki.rsa.key.clone(),
+    let signer = kyso::sign::KeySigner::from_key_der(
+        &pki.rsa.key_der(),
         pki.rsa.cert.clone(),
         vec![pki.intermediate.cert.clone()],
     )?;

@@ -42,8 +42,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("UID", "CCCD:086190001234"),
     ]));
     let chain = vec![ca.cert.clone(), root.cert.clone()];
-    let company_signer = KeySigner::new(company.key.clone(), company.cert.clone(), chain.clone())?;
-    let director_signer = KeySigner::new(director.key.clone(), director.cert.clone(), chain)?;
+    let company_signer =
+        KeySigner::from_key_der(&company.key_der(), company.cert.clone(), chain.clone())?;
+    let director_signer =
+        KeySigner::from_key_der(&director.key_der(), director.cert.clone(), chain)?;
 
     // The portal's policy: the province's catalog (here the bundled example) and the bundled
     // profiles, with the test root trusted as a vn-public anchor.

@@ -12,8 +12,8 @@ use kyso_testkit::{sample_pdf, SampleOptions, TestPki};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // In real use: KeySigner::from_pkcs12(&std::fs::read("signer.p12")?, &password)?
     let pki = TestPki::generate();
-    let signer = KeySigner::new(
-        pki.rsa.key.clone(),
+    let signer = KeySigner::from_key_der(
+        &pki.rsa.key_der(),
         pki.rsa.cert.clone(),
         vec![pki.intermediate.cert.clone()],
     )?;

@@ -116,7 +116,7 @@ impl DigestAlgorithm {
         h.finish()
     }
     /// The OpenSSL message digest.
-    pub fn message_digest(self) -> openssl::hash::MessageDigest {
+    pub(crate) fn message_digest(self) -> openssl::hash::MessageDigest {
         use openssl::hash::MessageDigest;
         match self {
             DigestAlgorithm::Sha1 => MessageDigest::sha1(),
@@ -520,9 +520,67 @@ impl SignatureScheme {
             SignatureScheme::Ed25519 => "Ed25519".to_string(),
         }
     }
+    /// The longest signature this scheme makes with `key` (exact for RSA; the DER maximum for
+    /// ECDSA), used to size the signature placeholder.
+    pub fn max_signature_len(self, key_bits: u32) -> usize {
+        let bits = key_bits as usize;
+        match self {
+            SignatureScheme::RsaPkcs1 { .. } | SignatureScheme::RsaPss { .. } => bits.div_ceil(8),
+            SignatureScheme::Ecdsa { .. } => {
+                // SEQUENCE { INTEGER r, INTEGER s }: r, s < n take at most floor(bits/8)+1
+                // octets (with a leading zero when the top bit of a full octet is set).
+                let int = bits / 8 + 1;
+                let int_tlv = 1 + der_len_len(int) + int;
+                let content = 2 * int_tlv;
+                1 + der_len_len(content) + content
+            }
+            SignatureScheme::Ed25519 => 64,
+        }
+    }
+}
+
+/// Signing and verifying with OpenSSL keys. Internal (a trait in a `pub(crate)` module), so
+/// that [`SignatureScheme`], which is public, shows no OpenSSL type.
+pub trait SchemeKeys: Copy {
     /// Verifies `signature` over `message` (the message itself, not its digest) with
     /// `key`. `Ok(false)` for a wrong signature; `Err` for a key/scheme mismatch.
-    pub fn verify(
+    fn verify(
+        self,
+        key: &PKey<Public>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, openssl::error::ErrorStack>;
+
+    /// Signs `message` with `key`.
+    fn sign(
+        self,
+        key: &PKey<Private>,
+        message: &[u8],
+    ) -> Result<Vec<u8>, openssl::error::ErrorStack>;
+
+    /// Signs a precomputed digest (for external signers and PKCS#11 that sign hashes):
+    /// RSA PKCS#1 v1.5 wraps it in DigestInfo, PSS and ECDSA sign it directly. Ed25519 cannot
+    /// sign a digest (`Err`).
+    fn sign_digest(
+        self,
+        key: &PKey<Private>,
+        digest: &[u8],
+    ) -> Result<Vec<u8>, openssl::error::ErrorStack>;
+
+    /// Verifies a signature made over a precomputed digest (a CMS SignerInfo without signed
+    /// attributes signs the content digest directly). `Ok(false)` for a wrong signature.
+    fn verify_digest(
+        self,
+        key: &PKey<Public>,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, openssl::error::ErrorStack>;
+}
+
+impl SchemeKeys for SignatureScheme {
+    /// Verifies `signature` over `message` (the message itself, not its digest) with
+    /// `key`. `Ok(false)` for a wrong signature; `Err` for a key/scheme mismatch.
+    fn verify(
         self,
         key: &PKey<Public>,
         message: &[u8],
@@ -555,8 +613,9 @@ impl SignatureScheme {
             }
         }
     }
+
     /// Signs `message` with `key`.
-    pub fn sign(
+    fn sign(
         self,
         key: &PKey<Private>,
         message: &[u8],
@@ -581,10 +640,11 @@ impl SignatureScheme {
         }
         signer.sign_oneshot_to_vec(message)
     }
+
     /// Signs a precomputed digest (for external signers and PKCS#11 that sign hashes):
     /// RSA PKCS#1 v1.5 wraps it in DigestInfo, PSS and ECDSA sign it directly. Ed25519 cannot
     /// sign a digest (`Err`).
-    pub fn sign_digest(
+    fn sign_digest(
         self,
         key: &PKey<Private>,
         digest: &[u8],
@@ -613,9 +673,10 @@ impl SignatureScheme {
         ctx.sign_to_vec(digest, &mut out)?;
         Ok(out)
     }
+
     /// Verifies a signature made over a precomputed digest (a CMS SignerInfo without signed
     /// attributes signs the content digest directly). `Ok(false)` for a wrong signature.
-    pub fn verify_digest(
+    fn verify_digest(
         self,
         key: &PKey<Public>,
         digest: &[u8],
@@ -642,23 +703,6 @@ impl SignatureScheme {
         }
         Ok(ctx.verify(digest, signature).unwrap_or(false))
     }
-    /// The longest signature this scheme makes with `key` (exact for RSA; the DER maximum for
-    /// ECDSA), used to size the signature placeholder.
-    pub fn max_signature_len(self, key_bits: u32) -> usize {
-        let bits = key_bits as usize;
-        match self {
-            SignatureScheme::RsaPkcs1 { .. } | SignatureScheme::RsaPss { .. } => bits.div_ceil(8),
-            SignatureScheme::Ecdsa { .. } => {
-                // SEQUENCE { INTEGER r, INTEGER s }: r, s < n take at most floor(bits/8)+1
-                // octets (with a leading zero when the top bit of a full octet is set).
-                let int = bits / 8 + 1;
-                let int_tlv = 1 + der_len_len(int) + int;
-                let content = 2 * int_tlv;
-                1 + der_len_len(content) + content
-            }
-            SignatureScheme::Ed25519 => 64,
-        }
-    }
 }
 
 /// Octets of a DER definite length.
@@ -684,11 +728,11 @@ pub struct KeyInfo {
 
 impl KeyInfo {
     /// Describes a public key.
-    pub fn of(key: &PKey<Public>) -> KeyInfo {
+    pub(crate) fn of(key: &PKey<Public>) -> KeyInfo {
         Self::of_key(key)
     }
     /// Describes any key (public or private) by its public part.
-    pub fn of_key<T: HasPublic>(key: &PKeyRef<T>) -> KeyInfo {
+    pub(crate) fn of_key<T: HasPublic>(key: &PKeyRef<T>) -> KeyInfo {
         let id = key.id();
         let (algorithm, bits, curve) = if id == Id::RSA || id == Id::RSA_PSS {
             ("RSA".to_string(), key.bits(), None)

@@ -148,7 +148,22 @@ pub use crate::pdf::PdfError;
 
 mod level;
 
-/// The README's examples, compiled as doctests.
+/// The examples of the front doors and the guides, compiled as doctests.
 #[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-pub struct ReadmeDoctests;
+mod doc_examples {
+    macro_rules! doc_examples {
+        ($($name:ident = $file:literal;)*) => {$(
+            #[doc = include_str!($file)]
+            pub struct $name;
+        )*};
+    }
+    doc_examples! {
+        Readme = "../README.md";
+        ReadmeVi = "../README.vi.md";
+        Signing = "../docs/signing.md";
+        Verifying = "../docs/verifying.md";
+        Batch = "../docs/batch.md";
+        Policy = "../docs/policy.md";
+        TokensAndRemoteSigning = "../docs/tokens-and-remote-signing.md";
+    }
+}

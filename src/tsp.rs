@@ -12,6 +12,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::crypto::SchemeKeys as _;
 use crate::cms::{self, SignedData, SignerIdentifier, SignerInfo};
 use crate::crypto::{oids, DigestAlgorithm};
 use crate::der::{self, tag, DerError, Reader};

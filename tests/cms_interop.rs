@@ -1,12 +1,13 @@
 //! Interoperability of kyso's CMS builder and parser with OpenSSL (library and CLI).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
+use kyso::crypto::SchemeKeys as _;
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
 use kyso::cms::{self, CmsError, SignedData, SignerIdentifier, SignerInfo};
-use kyso::crypto::{oids, DigestAlgorithm, KeyInfo, SignatureScheme};
+use kyso::crypto::{oids, DigestAlgorithm, SignatureScheme};
 use openssl::asn1::Asn1Time;
 use openssl::bn::{BigNum, MsbOption};
 use openssl::cms::{CMSOptions, CmsContentInfo};
@@ -591,7 +592,10 @@ fn openssl_library_cms_parsed_by_kyso() {
                 serial: serial.to_vec()
             }
         );
-        let info = KeyInfo::of(&public(s));
+        let info = kyso::Certificate::from_der(&cert_der)
+            .unwrap()
+            .key_info()
+            .clone();
         assert!(si.signature.len() <= si.scheme().unwrap().max_signature_len(info.bits));
     }
 }

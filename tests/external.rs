@@ -5,6 +5,7 @@
 
 mod common;
 
+use kyso::crypto::SchemeKeys as _;
 use std::path::Path;
 use std::process::Command;
 

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use base64::Engine as _;
+use kyso::crypto::SchemeKeys as _;
 use kyso::crypto::{DigestAlgorithm, SignatureScheme};
 use kyso::sign::external::*;
 use kyso::sign::{SignError, SignOptions, Signer};
@@ -37,9 +38,7 @@ fn digest_info_matches_openssl_pkcs1() {
     let scheme = SignatureScheme::RsaPkcs1 {
         digest: DigestAlgorithm::Sha256,
     };
-    assert!(scheme
-        .verify(pki.rsa.cert.public_key(), message, &sig)
-        .unwrap());
+    assert!(pki.rsa.cert.verifies(scheme, message, &sig));
 }
 
 #[test]
@@ -64,9 +63,7 @@ fn callback_signer_checks_what_it_gets_back() {
         },
     );
     let sig = good.sign(b"message").unwrap();
-    assert!(scheme
-        .verify(pki.ec.cert.public_key(), b"message", &sig)
-        .unwrap());
+    assert!(pki.ec.cert.verifies(scheme, b"message", &sig));
     // A service that signs with another key is caught.
     let other = pki.rsa.key.clone();
     let wrong = CallbackSigner::new(

@@ -190,7 +190,7 @@ fn signer(who: &Issued) -> KeySigner {
     } else {
         vec![p.public_ca.cert.clone(), p.public_root.cert.clone()]
     };
-    KeySigner::new(who.key.clone(), who.cert.clone(), chain).unwrap()
+    KeySigner::from_key_der(&who.key_der(), who.cert.clone(), chain).unwrap()
 }
 
 fn sign(pdf: &[u8], who: &Issued) -> Vec<u8> {

@@ -231,8 +231,8 @@ fn verdicts_for_bad_certificates() {
     );
 
     // A look-alike certificate with the same names but from another root.
-    let lookalike = kyso::sign::KeySigner::new(
-        p.lookalike_leaf.key.clone(),
+    let lookalike = kyso::sign::KeySigner::from_key_der(
+        &p.lookalike_leaf.key_der(),
         p.lookalike_leaf.cert.clone(),
         vec![p.lookalike_root.cert.clone()],
     )
@@ -341,8 +341,8 @@ fn ecdsa_p384_signs_with_sha384() {
     let leaf = p
         .intermediate
         .issue(&CertSpec::leaf("P-384 signer").with_key(KeySpec::EcP384));
-    let signer = kyso::sign::KeySigner::new(
-        leaf.key.clone(),
+    let signer = kyso::sign::KeySigner::from_key_der(
+        &leaf.key_der(),
         leaf.cert.clone(),
         vec![p.intermediate.cert.clone()],
     )

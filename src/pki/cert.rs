@@ -14,6 +14,7 @@ use x509_parser::prelude::FromDer;
 
 use super::name::DistinguishedName;
 use super::CertError;
+use crate::crypto::SchemeKeys as _;
 use crate::crypto::KeyInfo;
 
 /// keyUsage bits (RFC 5280 §4.2.1.3).
@@ -299,8 +300,24 @@ impl Certificate {
         self.inner.not_before <= t && t <= self.inner.not_after
     }
     /// The public key.
-    pub fn public_key(&self) -> &PKey<Public> {
+    pub(crate) fn public_key(&self) -> &PKey<Public> {
         &self.inner.public_key
+    }
+
+    /// The DER `SubjectPublicKeyInfo` of the certificate's key.
+    pub fn public_key_der(&self) -> Vec<u8> {
+        self.public_key().public_key_to_der().unwrap_or_default()
+    }
+
+    /// Whether `signature` over `message` verifies with this certificate's key under
+    /// `scheme` (for checking what a remote signing service returned).
+    pub fn verifies(
+        &self,
+        scheme: crate::crypto::SignatureScheme,
+        message: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        matches!(scheme.verify(self.public_key(), message, signature), Ok(true))
     }
     /// Key algorithm and size.
     pub fn key_info(&self) -> &KeyInfo {

@@ -4,6 +4,7 @@
 //! a CRL limited to some revocation reasons, or one with an unknown critical extension is
 //! parsed but never taken as evidence (it cannot prove a certificate good).
 
+use crate::crypto::SchemeKeys as _;
 use crate::crypto::SignatureScheme;
 use crate::der::{self, tag, DerError, Reader};
 use crate::pki::Certificate;

@@ -6,6 +6,7 @@
 //! extension nor the embedded certificates, and verifies chains only at the current time —
 //! validation needs all of these, and at past times.
 
+use crate::crypto::SchemeKeys as _;
 use crate::crypto::{DigestAlgorithm, SignatureScheme};
 use crate::der::{self, tag, DerError, Reader};
 use crate::pki::Certificate;

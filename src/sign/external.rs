@@ -21,6 +21,7 @@
 use base64::Engine as _;
 
 use crate::cms;
+use crate::crypto::SchemeKeys as _;
 use crate::crypto::{DigestAlgorithm, SignatureScheme};
 use crate::der::{self, tag};
 use crate::pdf::ObjRef;

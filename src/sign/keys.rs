@@ -4,6 +4,7 @@
 
 use openssl::pkey::{Id, PKey, Private};
 
+use crate::crypto::SchemeKeys as _;
 use crate::crypto::{DigestAlgorithm, SignatureScheme};
 use crate::pki::Certificate;
 
@@ -63,7 +64,7 @@ impl KeySigner {
     ///
     /// # Errors
     /// When the key does not belong to the certificate, or its type is unsupported.
-    pub fn new(
+    pub(crate) fn new(
         key: PKey<Private>,
         cert: Certificate,
         chain: Vec<Certificate>,
@@ -87,6 +88,22 @@ impl KeySigner {
             chain,
             scheme,
         })
+    }
+
+    /// A signer from a private key in DER (PKCS#8 or the traditional RSA / EC encodings),
+    /// its certificate and chain (signer first).
+    ///
+    /// # Errors
+    /// When the key cannot be read, does not belong to the certificate, or its type is
+    /// unsupported.
+    pub fn from_key_der(
+        key_der: &[u8],
+        cert: Certificate,
+        chain: Vec<Certificate>,
+    ) -> Result<Self, SignError> {
+        let key = PKey::private_key_from_der(key_der)
+            .map_err(|e| SignError::Key(format!("not a private key: {e}")))?;
+        KeySigner::new(key, cert, chain)
     }
 
     /// Loads a PKCS#12 file's key, certificate and chain.
@@ -160,10 +177,6 @@ impl KeySigner {
         Ok(self)
     }
 
-    /// The private key.
-    pub fn key(&self) -> &PKey<Private> {
-        &self.key
-    }
 }
 
 /// Puts intermediates in issuing order (closest to the signer first) where names allow.

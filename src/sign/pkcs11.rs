@@ -31,6 +31,7 @@ use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
 use cryptoki::types::AuthPin;
 
+use crate::crypto::SchemeKeys as _;
 use crate::crypto::{DigestAlgorithm, SignatureScheme};
 use crate::pki::Certificate;
 

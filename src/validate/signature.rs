@@ -3,6 +3,7 @@
 //! digest and the signature value (CV), the certificate chain (XCV) and its time checks,
 //! and the algorithms (SAV).
 
+use crate::crypto::SchemeKeys as _;
 use crate::report::CheckId;
 use crate::cms::{self, SignedData, SignerIdentifier, SignerInfo};
 use crate::crypto::{oids, DigestAlgorithm};

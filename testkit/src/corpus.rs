@@ -50,8 +50,8 @@ pub fn test_signer(pki: &TestPki, key: CorpusKey) -> KeySigner {
         CorpusKey::Rsa => &pki.rsa,
         CorpusKey::Ecdsa => &pki.ec,
     };
-    KeySigner::new(
-        who.key.clone(),
+    KeySigner::from_key_der(
+        &who.key_der(),
         who.cert.clone(),
         vec![pki.intermediate.cert.clone(), pki.root.cert.clone()],
     )

@@ -165,6 +165,12 @@ impl Issued {
     pub fn cert_pem(&self) -> Vec<u8> {
         self.x509.to_pem().expect("PEM encoding of a certificate")
     }
+    /// DER (PKCS#8) of the private key, for `KeySigner::from_key_der`.
+    pub fn key_der(&self) -> Vec<u8> {
+        self.key
+            .private_key_to_pkcs8()
+            .expect("PKCS#8 encoding of a key")
+    }
     /// PEM (PKCS#8) of the private key.
     pub fn key_pem(&self) -> Vec<u8> {
         self.key
@@ -881,7 +887,10 @@ mod tests {
             assert!(pki.root.cert.not_before() <= leaf.cert.not_before());
             assert!(pki.intermediate.cert.not_before() <= leaf.cert.not_before());
             assert!(leaf.cert.not_after() <= pki.intermediate.cert.not_after());
-            assert!(leaf.key.public_eq(leaf.cert.public_key()));
+            assert_eq!(
+                leaf.key.public_key_to_der().unwrap(),
+                leaf.cert.public_key_der()
+            );
         }
         assert!(pki.rsa.cert.is_valid_at(now) && pki.ec.cert.is_valid_at(now));
         assert!(!pki.expired.cert.is_valid_at(now) && pki.expired.cert.not_after() < now);

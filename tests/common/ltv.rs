@@ -234,8 +234,8 @@ impl LtvEnv {
     }
 
     pub fn signer(&self, leaf: &Issued) -> KeySigner {
-        KeySigner::new(
-            leaf.key.clone(),
+        KeySigner::from_key_der(
+            &leaf.key_der(),
             leaf.cert.clone(),
             vec![self.inter.cert.clone(), self.root.cert.clone()],
         )
