@@ -89,7 +89,7 @@ impl AlgorithmIdentifier {
     /// Parses an AlgorithmIdentifier from its complete DER.
     pub fn from_der(der: &[u8]) -> Result<Self, CmsError> {
         let mut r = Reader::new(der);
-        let e = r.expect(tag::SEQUENCE)?;
+        let e = r.expect_tag(tag::SEQUENCE)?;
         r.finish()?;
         Self::parse(&r, &e)
     }
@@ -104,7 +104,7 @@ impl AlgorithmIdentifier {
             .into());
         }
         let mut r = parent.nested(e)?;
-        let oid = r.expect(tag::OID)?.to_oid_string()?;
+        let oid = r.expect_tag(tag::OID)?.to_oid_string()?;
         let params = if r.is_empty() {
             None
         } else {
@@ -215,17 +215,17 @@ impl SignerInfo {
 /// Parses SigningCertificateV2 (`v2`, RFC 5035) or SigningCertificate (RFC 2634).
 fn parse_signing_certificate(value: &[u8], v2: bool) -> Result<Vec<EssCertId>, CmsError> {
     let mut top = Reader::new(value);
-    let sc = top.expect(tag::SEQUENCE)?;
+    let sc = top.expect_tag(tag::SEQUENCE)?;
     top.finish()?;
     let mut r = top.nested(&sc)?;
-    let certs = r.expect(tag::SEQUENCE)?;
+    let certs = r.expect_tag(tag::SEQUENCE)?;
     // policies SEQUENCE OF PolicyInformation OPTIONAL: not used.
     r.optional(tag::SEQUENCE)?;
     r.finish()?;
     let mut cr = r.nested(&certs)?;
     let mut out = Vec::new();
     while !cr.is_empty() {
-        let id = cr.expect(tag::SEQUENCE)?;
+        let id = cr.expect_tag(tag::SEQUENCE)?;
         let mut ir = cr.nested(&id)?;
         let hash_algorithm = if !v2 {
             DigestAlgorithm::Sha1
@@ -238,12 +238,12 @@ fn parse_signing_certificate(value: &[u8], v2: bool) -> Result<Vec<EssCertId>, C
         } else {
             DigestAlgorithm::Sha256
         };
-        let cert_hash = ir.expect(tag::OCTET_STRING)?.value.to_vec();
+        let cert_hash = ir.expect_tag(tag::OCTET_STRING)?.value.to_vec();
         let issuer_serial = match ir.optional(tag::SEQUENCE)? {
             Some(is) => {
                 let mut x = ir.nested(&is)?;
-                let names = x.expect(tag::SEQUENCE)?;
-                let serial = x.expect(tag::INTEGER)?;
+                let names = x.expect_tag(tag::SEQUENCE)?;
+                let serial = x.expect_tag(tag::INTEGER)?;
                 x.finish()?;
                 Some((names.raw.to_vec(), serial.value.to_vec()))
             }
@@ -301,7 +301,7 @@ pub fn parse_signed_data(der: &[u8]) -> Result<SignedData, CmsError> {
 
 fn parse_signed_data_der(der: &[u8]) -> Result<SignedData, CmsError> {
     let mut top = Reader::new(der);
-    let ci = top.expect(tag::SEQUENCE)?;
+    let ci = top.expect_tag(tag::SEQUENCE)?;
     let end = ci.raw.len();
     if let Some(i) = der
         .get(end..)
@@ -314,22 +314,22 @@ fn parse_signed_data_der(der: &[u8]) -> Result<SignedData, CmsError> {
         .into());
     }
     let mut r = top.nested(&ci)?;
-    let content_type = r.expect(tag::OID)?.to_oid_string()?;
+    let content_type = r.expect_tag(tag::OID)?.to_oid_string()?;
     if content_type != oids::SIGNED_DATA {
         return Err(CmsError::Unsupported(format!(
             "content type {content_type} is not SignedData"
         )));
     }
-    let explicit = r.expect(tag::context(0))?;
+    let explicit = r.expect_tag(tag::context(0))?;
     r.finish()?;
     let mut c = r.nested(&explicit)?;
-    let sd = c.expect(tag::SEQUENCE)?;
+    let sd = c.expect_tag(tag::SEQUENCE)?;
     c.finish()?;
     let mut s = c.nested(&sd)?;
 
-    let version = s.expect(tag::INTEGER)?.to_u64()?;
+    let version = s.expect_tag(tag::INTEGER)?.to_u64()?;
 
-    let algs = s.expect(tag::SET)?;
+    let algs = s.expect_tag(tag::SET)?;
     let mut ar = s.nested(&algs)?;
     let mut digest_algorithms = Vec::new();
     while !ar.is_empty() {
@@ -337,9 +337,9 @@ fn parse_signed_data_der(der: &[u8]) -> Result<SignedData, CmsError> {
         digest_algorithms.push(AlgorithmIdentifier::parse(&ar, &e)?);
     }
 
-    let encap = s.expect(tag::SEQUENCE)?;
+    let encap = s.expect_tag(tag::SEQUENCE)?;
     let mut er = s.nested(&encap)?;
-    let encap_content_type = er.expect(tag::OID)?.to_oid_string()?;
+    let encap_content_type = er.expect_tag(tag::OID)?.to_oid_string()?;
     let encap_content = match er.optional(tag::context(0))? {
         Some(e) => {
             let mut x = er.nested(&e)?;
@@ -391,12 +391,12 @@ fn parse_signed_data_der(der: &[u8]) -> Result<SignedData, CmsError> {
         }
     }
 
-    let sis = s.expect(tag::SET)?;
+    let sis = s.expect_tag(tag::SET)?;
     s.finish()?;
     let mut sr = s.nested(&sis)?;
     let mut signer_infos = Vec::new();
     while !sr.is_empty() {
-        let e = sr.expect(tag::SEQUENCE)?;
+        let e = sr.expect_tag(tag::SEQUENCE)?;
         signer_infos.push(parse_signer_info(&sr, &e)?);
     }
 
@@ -437,10 +437,10 @@ fn parse_attributes(parent: &Reader<'_>, e: &Element<'_>) -> Result<Vec<Attribut
     let mut r = parent.nested(e)?;
     let mut out = Vec::new();
     while !r.is_empty() {
-        let a = r.expect(tag::SEQUENCE)?;
+        let a = r.expect_tag(tag::SEQUENCE)?;
         let mut ar = r.nested(&a)?;
-        let oid = ar.expect(tag::OID)?.to_oid_string()?;
-        let set = ar.expect(tag::SET)?;
+        let oid = ar.expect_tag(tag::OID)?.to_oid_string()?;
+        let set = ar.expect_tag(tag::SET)?;
         ar.finish()?;
         let mut vr = ar.nested(&set)?;
         let mut values = Vec::new();
@@ -455,13 +455,13 @@ fn parse_attributes(parent: &Reader<'_>, e: &Element<'_>) -> Result<Vec<Attribut
 /// Parses one SignerInfo SEQUENCE.
 fn parse_signer_info(parent: &Reader<'_>, e: &Element<'_>) -> Result<SignerInfo, CmsError> {
     let mut r = parent.nested(e)?;
-    let version = r.expect(tag::INTEGER)?.to_u64()?;
+    let version = r.expect_tag(tag::INTEGER)?.to_u64()?;
     let sid_el = r.read()?;
     let sid = match sid_el.tag {
         tag::SEQUENCE => {
             let mut x = r.nested(&sid_el)?;
-            let issuer = x.expect(tag::SEQUENCE)?;
-            let serial = x.expect(tag::INTEGER)?;
+            let issuer = x.expect_tag(tag::SEQUENCE)?;
+            let serial = x.expect_tag(tag::INTEGER)?;
             x.finish()?;
             SignerIdentifier::IssuerAndSerial {
                 issuer: issuer.raw.to_vec(),
@@ -477,7 +477,7 @@ fn parse_signer_info(parent: &Reader<'_>, e: &Element<'_>) -> Result<SignerInfo,
             .into())
         }
     };
-    let da = r.expect(tag::SEQUENCE)?;
+    let da = r.expect_tag(tag::SEQUENCE)?;
     let digest_algorithm = AlgorithmIdentifier::parse(&r, &da)?;
     let (signed_attrs, signed_attrs_der) = match r.optional(tag::context(0))? {
         Some(a) => {
@@ -493,9 +493,9 @@ fn parse_signer_info(parent: &Reader<'_>, e: &Element<'_>) -> Result<SignerInfo,
         }
         None => (None, None),
     };
-    let sa = r.expect(tag::SEQUENCE)?;
+    let sa = r.expect_tag(tag::SEQUENCE)?;
     let signature_algorithm = AlgorithmIdentifier::parse(&r, &sa)?;
-    let signature = r.expect(tag::OCTET_STRING)?.value.to_vec();
+    let signature = r.expect_tag(tag::OCTET_STRING)?.value.to_vec();
     let unsigned_attrs = match r.optional(tag::context(1))? {
         Some(a) => parse_attributes(&r, &a)?,
         None => Vec::new(),
@@ -517,18 +517,18 @@ fn parse_signer_info(parent: &Reader<'_>, e: &Element<'_>) -> Result<SignerInfo,
 /// from its tbsCertificate.
 pub fn certificate_issuer_and_serial(cert_der: &[u8]) -> Result<(&[u8], &[u8]), CmsError> {
     let mut top = Reader::new(cert_der);
-    let cert = top.expect(tag::SEQUENCE)?;
+    let cert = top.expect_tag(tag::SEQUENCE)?;
     top.finish()?;
     let mut c = top.nested(&cert)?;
-    let tbs = c.expect(tag::SEQUENCE)?;
+    let tbs = c.expect_tag(tag::SEQUENCE)?;
     let mut t = c.nested(&tbs)?;
     t.optional(tag::context(0))?;
-    let serial = t.expect(tag::INTEGER)?;
+    let serial = t.expect_tag(tag::INTEGER)?;
     if serial.value.is_empty() {
         return Err(CmsError::Malformed("empty certificate serial number"));
     }
-    t.expect(tag::SEQUENCE)?;
-    let issuer = t.expect(tag::SEQUENCE)?;
+    t.expect_tag(tag::SEQUENCE)?;
+    let issuer = t.expect_tag(tag::SEQUENCE)?;
     Ok((issuer.raw, serial.value))
 }
 
@@ -984,7 +984,7 @@ mod tests {
         let attrs =
             build_signed_attributes(DigestAlgorithm::Sha256, &[3; 32], &cert, Some(0)).unwrap();
         let mut r = Reader::new(&attrs);
-        let set = r.expect(tag::SET).unwrap();
+        let set = r.expect_tag(tag::SET).unwrap();
         r.finish().unwrap();
         let mut items = Vec::new();
         let mut inner = r.nested(&set).unwrap();

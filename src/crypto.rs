@@ -297,10 +297,10 @@ fn absent_or_null(params: Option<&[u8]>) -> bool {
 /// Parses the hash AlgorithmIdentifier that is the single element of `r` (parameters absent
 /// or NULL).
 fn parse_hash_alg(mut r: Reader<'_>) -> Option<DigestAlgorithm> {
-    let alg = r.expect(tag::SEQUENCE).ok()?;
+    let alg = r.expect_tag(tag::SEQUENCE).ok()?;
     r.finish().ok()?;
     let mut a = r.nested(&alg).ok()?;
-    let oid = a.expect(tag::OID).ok()?.to_oid_string().ok()?;
+    let oid = a.expect_tag(tag::OID).ok()?.to_oid_string().ok()?;
     if let Some(null) = a.optional(tag::NULL).ok()? {
         if !null.value.is_empty() {
             return None;
@@ -313,7 +313,7 @@ fn parse_hash_alg(mut r: Reader<'_>) -> Option<DigestAlgorithm> {
 /// Parses the single INTEGER inside an EXPLICIT tag.
 fn explicit_u64(r: &Reader<'_>, e: &der::Element<'_>) -> Option<u64> {
     let mut x = r.nested(e).ok()?;
-    let n = x.expect(tag::INTEGER).ok()?.to_u64().ok()?;
+    let n = x.expect_tag(tag::INTEGER).ok()?.to_u64().ok()?;
     x.finish().ok()?;
     Some(n)
 }
@@ -321,7 +321,7 @@ fn explicit_u64(r: &Reader<'_>, e: &der::Element<'_>) -> Option<u64> {
 /// Parses RSASSA-PSS-params (RFC 4055 §3.1), with its defaults (SHA-1, MGF1-SHA-1, 20).
 fn parse_pss_params(params: &[u8]) -> Option<SignatureScheme> {
     let mut top = Reader::new(params);
-    let seq = top.expect(tag::SEQUENCE).ok()?;
+    let seq = top.expect_tag(tag::SEQUENCE).ok()?;
     top.finish().ok()?;
     let mut r = top.nested(&seq).ok()?;
     let mut digest = DigestAlgorithm::Sha1;
@@ -332,10 +332,10 @@ fn parse_pss_params(params: &[u8]) -> Option<SignatureScheme> {
     }
     if let Some(e) = r.optional(tag::context(1)).ok()? {
         let mut x = r.nested(&e).ok()?;
-        let alg = x.expect(tag::SEQUENCE).ok()?;
+        let alg = x.expect_tag(tag::SEQUENCE).ok()?;
         x.finish().ok()?;
         let mut a = x.nested(&alg).ok()?;
-        if a.expect(tag::OID).ok()?.to_oid_string().ok()? != MGF1 {
+        if a.expect_tag(tag::OID).ok()?.to_oid_string().ok()? != MGF1 {
             return None;
         }
         let hash = a.read().ok()?;
@@ -424,7 +424,7 @@ impl SignatureScheme {
                     None | Some([0x05, 0x00]) => true,
                     Some(p) => {
                         let mut r = Reader::new(p);
-                        r.expect(tag::OID).is_ok() && r.finish().is_ok()
+                        r.expect_tag(tag::OID).is_ok() && r.finish().is_ok()
                     }
                 };
                 ok.then_some(SignatureScheme::Ecdsa { digest })
@@ -823,10 +823,10 @@ mod tests {
     /// Splits an AlgorithmIdentifier DER into (OID, params DER).
     fn split_alg(der_alg: &[u8]) -> (String, Option<Vec<u8>>) {
         let mut r = Reader::new(der_alg);
-        let seq = r.expect(tag::SEQUENCE).unwrap();
+        let seq = r.expect_tag(tag::SEQUENCE).unwrap();
         r.finish().unwrap();
         let mut a = r.nested(&seq).unwrap();
-        let oid = a.expect(tag::OID).unwrap().to_oid_string().unwrap();
+        let oid = a.expect_tag(tag::OID).unwrap().to_oid_string().unwrap();
         let params = if a.is_empty() {
             None
         } else {

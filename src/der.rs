@@ -221,7 +221,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next element and checks its tag.
-    pub fn expect(&mut self, tag: u8) -> Result<Element<'a>, DerError> {
+    pub fn expect_tag(&mut self, tag: u8) -> Result<Element<'a>, DerError> {
         let (e, next) = self.parse_next()?;
         if e.tag != tag {
             return Err(err(e.position, "unexpected tag"));
@@ -753,19 +753,19 @@ mod tests {
         // SEQUENCE { INTEGER 5, SEQUENCE { NULL } }
         let data = [0x30, 0x07, 0x02, 0x01, 0x05, 0x30, 0x02, 0x05, 0x00];
         let mut r = Reader::new(&data);
-        let seq = r.expect(tag::SEQUENCE).unwrap();
+        let seq = r.expect_tag(tag::SEQUENCE).unwrap();
         assert_eq!(seq.position, 0);
         assert_eq!(seq.raw, &data[..]);
         r.finish().unwrap();
         let mut inner = r.nested(&seq).unwrap();
-        let int = inner.expect(tag::INTEGER).unwrap();
+        let int = inner.expect_tag(tag::INTEGER).unwrap();
         assert_eq!(int.position, 2);
         assert_eq!(int.to_u64().unwrap(), 5);
         let s2 = inner.read().unwrap();
         assert_eq!(s2.position, 5);
         let mut inner2 = inner.nested(&s2).unwrap();
         assert_eq!(inner2.depth(), 2);
-        let null = inner2.expect(tag::NULL).unwrap();
+        let null = inner2.expect_tag(tag::NULL).unwrap();
         assert_eq!(null.position, 7);
         assert_eq!(null.value, &[] as &[u8]);
         inner2.finish().unwrap();
@@ -872,11 +872,11 @@ mod tests {
     }
 
     #[test]
-    fn expect_and_optional() {
+    fn expect_tag_and_optional() {
         let data = [0x02, 0x01, 0x01, 0x05, 0x00];
         let mut r = Reader::new(&data);
         assert!(r.optional(tag::NULL).unwrap().is_none());
-        let e = r.expect(tag::NULL).unwrap_err();
+        let e = r.expect_tag(tag::NULL).unwrap_err();
         assert_eq!(
             e,
             DerError {
@@ -890,7 +890,7 @@ mod tests {
             "a failed expect does not consume"
         );
         assert!(r.finish().is_err());
-        r.expect(tag::INTEGER).unwrap();
+        r.expect_tag(tag::INTEGER).unwrap();
         assert!(r.optional(tag::NULL).unwrap().is_some());
         assert!(r.optional(tag::NULL).unwrap().is_none());
         r.finish().unwrap();

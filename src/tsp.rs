@@ -108,9 +108,9 @@ fn strip0(b: &[u8]) -> &[u8] {
 
 /// Reads an AlgorithmIdentifier, returning the OID.
 fn read_algorithm(r: &mut Reader<'_>) -> Result<String, TspError> {
-    let alg = r.expect(tag::SEQUENCE)?;
+    let alg = r.expect_tag(tag::SEQUENCE)?;
     let mut a = r.nested(&alg)?;
-    let oid = a.expect(tag::OID)?;
+    let oid = a.expect_tag(tag::OID)?;
     Ok(der::oid_to_string(oid.value)?)
 }
 
@@ -121,23 +121,23 @@ impl TstInfo {
     /// Malformed or unsupported content.
     pub fn from_der(data: &[u8]) -> Result<Self, TspError> {
         let mut top = Reader::new(data);
-        let seq = top.expect(tag::SEQUENCE)?;
+        let seq = top.expect_tag(tag::SEQUENCE)?;
         top.finish()?;
         let mut r = top.nested(&seq)?;
-        let version = der::parse_u64(r.expect(tag::INTEGER)?.value)?;
+        let version = der::parse_u64(r.expect_tag(tag::INTEGER)?.value)?;
         if version != 1 {
             return Err(TspError::Malformed("TSTInfo version is not 1"));
         }
-        let policy = der::oid_to_string(r.expect(tag::OID)?.value)?;
-        let mi = r.expect(tag::SEQUENCE)?;
+        let policy = der::oid_to_string(r.expect_tag(tag::OID)?.value)?;
+        let mi = r.expect_tag(tag::SEQUENCE)?;
         let mut m = r.nested(&mi)?;
         let alg = read_algorithm(&mut m)?;
         let imprint_algorithm = DigestAlgorithm::from_oid(&alg)
             .ok_or(TspError::Malformed("unknown imprint hash algorithm"))?;
-        let imprint = m.expect(tag::OCTET_STRING)?.value.to_vec();
+        let imprint = m.expect_tag(tag::OCTET_STRING)?.value.to_vec();
         m.finish()?;
-        let serial = r.expect(tag::INTEGER)?.value.to_vec();
-        let gt = r.expect(tag::GENERALIZED_TIME)?;
+        let serial = r.expect_tag(tag::INTEGER)?.value.to_vec();
+        let gt = r.expect_tag(tag::GENERALIZED_TIME)?;
         let gen_time = der::parse_time(tag::GENERALIZED_TIME, gt.value)?;
         let mut accuracy_ms = None;
         if let Some(acc) = r.optional(tag::SEQUENCE)? {
@@ -377,12 +377,12 @@ pub(crate) fn build_request(
 /// `Rejected` for other statuses; `Der`/`Malformed` for malformed responses.
 pub(crate) fn parse_response(data: &[u8]) -> Result<Vec<u8>, TspError> {
     let mut top = Reader::new(data);
-    let seq = top.expect(tag::SEQUENCE)?;
+    let seq = top.expect_tag(tag::SEQUENCE)?;
     top.finish()?;
     let mut r = top.nested(&seq)?;
-    let status_info = r.expect(tag::SEQUENCE)?;
+    let status_info = r.expect_tag(tag::SEQUENCE)?;
     let mut s = r.nested(&status_info)?;
-    let status = der::parse_u64(s.expect(tag::INTEGER)?.value)?;
+    let status = der::parse_u64(s.expect_tag(tag::INTEGER)?.value)?;
     let mut text = None;
     if let Some(free) = s.optional(tag::SEQUENCE)? {
         let mut f = s.nested(&free)?;
@@ -397,7 +397,7 @@ pub(crate) fn parse_response(data: &[u8]) -> Result<Vec<u8>, TspError> {
         return Err(TspError::Rejected { status, text });
     }
     let token = r
-        .expect(tag::SEQUENCE)
+        .expect_tag(tag::SEQUENCE)
         .map_err(|_| TspError::Malformed("granted response without a token"))?;
     Ok(token.raw.to_vec())
 }
@@ -552,19 +552,19 @@ mod tests {
             Some(&[0x41, 1, 2]),
         );
         let mut top = Reader::new(&req);
-        let seq = top.expect(tag::SEQUENCE).unwrap();
+        let seq = top.expect_tag(tag::SEQUENCE).unwrap();
         let mut r = top.nested(&seq).unwrap();
         assert_eq!(
-            der::parse_u64(r.expect(tag::INTEGER).unwrap().value).unwrap(),
+            der::parse_u64(r.expect_tag(tag::INTEGER).unwrap().value).unwrap(),
             1
         );
-        r.expect(tag::SEQUENCE).unwrap();
+        r.expect_tag(tag::SEQUENCE).unwrap();
         assert_eq!(
-            der::oid_to_string(r.expect(tag::OID).unwrap().value).unwrap(),
+            der::oid_to_string(r.expect_tag(tag::OID).unwrap().value).unwrap(),
             "1.2.3.4"
         );
-        assert_eq!(r.expect(tag::INTEGER).unwrap().value, &[0x41, 1, 2]);
-        assert_eq!(r.expect(tag::BOOLEAN).unwrap().value, &[0xFF]);
+        assert_eq!(r.expect_tag(tag::INTEGER).unwrap().value, &[0x41, 1, 2]);
+        assert_eq!(r.expect_tag(tag::BOOLEAN).unwrap().value, &[0xFF]);
         r.finish().unwrap();
     }
 

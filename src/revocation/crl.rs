@@ -66,11 +66,11 @@ fn extensions<'a>(r: &Reader<'a>, seq: &der::Element<'a>) -> Result<Vec<Extensio
     let mut l = r.nested(seq)?;
     let mut out = Vec::new();
     while !l.is_empty() {
-        let e = l.expect(tag::SEQUENCE)?;
+        let e = l.expect_tag(tag::SEQUENCE)?;
         let mut e = l.nested(&e)?;
-        let oid = der::oid_to_string(e.expect(tag::OID)?.value)?;
+        let oid = der::oid_to_string(e.expect_tag(tag::OID)?.value)?;
         let critical = e.optional(tag::BOOLEAN)?.is_some_and(|b| b.value != [0]);
-        let value = e.expect(tag::OCTET_STRING)?.value;
+        let value = e.expect_tag(tag::OCTET_STRING)?.value;
         out.push((oid, critical, value));
     }
     Ok(out)
@@ -90,19 +90,19 @@ impl Crl {
             data
         };
         let mut top = Reader::new(data);
-        let outer = top.expect(tag::SEQUENCE)?;
+        let outer = top.expect_tag(tag::SEQUENCE)?;
         let der_bytes = outer.raw.to_vec();
         let mut r = top.nested(&outer)?;
-        let tbs_el = r.expect(tag::SEQUENCE)?;
-        let alg = r.expect(tag::SEQUENCE)?;
+        let tbs_el = r.expect_tag(tag::SEQUENCE)?;
+        let alg = r.expect_tag(tag::SEQUENCE)?;
         let mut a = r.nested(&alg)?;
-        let alg_oid = der::oid_to_string(a.expect(tag::OID)?.value)?;
+        let alg_oid = der::oid_to_string(a.expect_tag(tag::OID)?.value)?;
         let alg_params = if a.is_empty() {
             None
         } else {
             Some(a.read()?.raw.to_vec())
         };
-        let sig = r.expect(tag::BIT_STRING)?;
+        let sig = r.expect_tag(tag::BIT_STRING)?;
         let signature = match sig.value.split_first() {
             Some((0, rest)) => rest.to_vec(),
             _ => {
@@ -114,8 +114,8 @@ impl Crl {
 
         let mut t = r.nested(&tbs_el)?;
         let _version = t.optional(tag::INTEGER)?;
-        t.expect(tag::SEQUENCE)?; // signature algorithm (repeated)
-        let issuer = t.expect(tag::SEQUENCE)?.raw.to_vec();
+        t.expect_tag(tag::SEQUENCE)?; // signature algorithm (repeated)
+        let issuer = t.expect_tag(tag::SEQUENCE)?.raw.to_vec();
         let this_update = time(&mut t)?;
         let next_update = if is_time(t.peek_tag()) {
             Some(time(&mut t)?)
@@ -127,9 +127,9 @@ impl Crl {
         if let Some(list) = t.optional(tag::SEQUENCE)? {
             let mut l = t.nested(&list)?;
             while !l.is_empty() {
-                let e = l.expect(tag::SEQUENCE)?;
+                let e = l.expect_tag(tag::SEQUENCE)?;
                 let mut e = l.nested(&e)?;
-                let serial = strip0(e.expect(tag::INTEGER)?.value);
+                let serial = strip0(e.expect_tag(tag::INTEGER)?.value);
                 let when = time(&mut e)?;
                 let mut reason = None;
                 if let Some(x) = e.optional(tag::SEQUENCE)? {
@@ -137,7 +137,7 @@ impl Crl {
                         match oid.as_str() {
                             EXT_REASON_CODE => {
                                 let mut v = Reader::new(value);
-                                reason = Some(der::parse_u64(v.expect(tag::ENUMERATED)?.value)?);
+                                reason = Some(der::parse_u64(v.expect_tag(tag::ENUMERATED)?.value)?);
                             }
                             EXT_INVALIDITY_DATE => {}
                             EXT_CERTIFICATE_ISSUER => {
@@ -156,14 +156,14 @@ impl Crl {
         let (mut only_user, mut only_ca) = (false, false);
         if let Some(x) = t.optional(tag::context(0))? {
             let mut x = t.nested(&x)?;
-            let seq = x.expect(tag::SEQUENCE)?;
+            let seq = x.expect_tag(tag::SEQUENCE)?;
             for (oid, critical, value) in extensions(&x, &seq)? {
                 match oid.as_str() {
                     EXT_CRL_NUMBER | EXT_AUTHORITY_KEY_ID => {}
                     EXT_DELTA_CRL_INDICATOR => unusable = Some("a delta CRL"),
                     EXT_ISSUING_DISTRIBUTION_POINT => {
                         let mut v = Reader::new(value);
-                        let idp = v.expect(tag::SEQUENCE)?;
+                        let idp = v.expect_tag(tag::SEQUENCE)?;
                         let mut f = v.nested(&idp)?;
                         while !f.is_empty() {
                             let e = f.read()?;

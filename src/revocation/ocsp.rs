@@ -40,10 +40,10 @@ pub struct CertId {
 pub(crate) fn public_key_bits(cert: &Certificate) -> Option<Vec<u8>> {
     let spki = cert.public_key().public_key_to_der().ok()?;
     let mut top = Reader::new(&spki);
-    let seq = top.expect(tag::SEQUENCE).ok()?;
+    let seq = top.expect_tag(tag::SEQUENCE).ok()?;
     let mut r = top.nested(&seq).ok()?;
-    r.expect(tag::SEQUENCE).ok()?;
-    let bits = r.expect(tag::BIT_STRING).ok()?;
+    r.expect_tag(tag::SEQUENCE).ok()?;
+    let bits = r.expect_tag(tag::BIT_STRING).ok()?;
     bits.value.get(1..).map(<[u8]>::to_vec)
 }
 
@@ -78,16 +78,16 @@ impl CertId {
     }
 
     fn parse(r: &mut Reader<'_>) -> Result<Self, RevocationError> {
-        let e = r.expect(tag::SEQUENCE)?;
+        let e = r.expect_tag(tag::SEQUENCE)?;
         let mut c = r.nested(&e)?;
-        let alg = c.expect(tag::SEQUENCE)?;
+        let alg = c.expect_tag(tag::SEQUENCE)?;
         let mut a = c.nested(&alg)?;
-        let oid = der::oid_to_string(a.expect(tag::OID)?.value)?;
+        let oid = der::oid_to_string(a.expect_tag(tag::OID)?.value)?;
         let hash_algorithm = DigestAlgorithm::from_oid(&oid)
             .ok_or(RevocationError::Malformed("unknown CertID hash"))?;
-        let issuer_name_hash = c.expect(tag::OCTET_STRING)?.value.to_vec();
-        let issuer_key_hash = c.expect(tag::OCTET_STRING)?.value.to_vec();
-        let serial = strip0(c.expect(tag::INTEGER)?.value);
+        let issuer_name_hash = c.expect_tag(tag::OCTET_STRING)?.value.to_vec();
+        let issuer_key_hash = c.expect_tag(tag::OCTET_STRING)?.value.to_vec();
+        let serial = strip0(c.expect_tag(tag::INTEGER)?.value);
         Ok(CertId {
             hash_algorithm,
             issuer_name_hash,
@@ -196,9 +196,9 @@ impl OcspResponse {
     pub fn from_der(data: &[u8]) -> Result<Self, RevocationError> {
         let data = &data[..first_element_len(data)?];
         let mut top = Reader::new(data);
-        let outer = top.expect(tag::SEQUENCE)?;
+        let outer = top.expect_tag(tag::SEQUENCE)?;
         let mut r = top.nested(&outer)?;
-        let status = der::parse_u64(r.expect(tag::ENUMERATED)?.value)?;
+        let status = der::parse_u64(r.expect_tag(tag::ENUMERATED)?.value)?;
         if status != 0 {
             let what = match status {
                 1 => "malformedRequest",
@@ -212,29 +212,29 @@ impl OcspResponse {
                 "OCSP responder answered {what} ({status})"
             )));
         }
-        let rb = r.expect(tag::context(0))?;
+        let rb = r.expect_tag(tag::context(0))?;
         let mut rb = r.nested(&rb)?;
-        let rbs = rb.expect(tag::SEQUENCE)?;
+        let rbs = rb.expect_tag(tag::SEQUENCE)?;
         let mut rbs = rb.nested(&rbs)?;
-        let rtype = der::oid_to_string(rbs.expect(tag::OID)?.value)?;
+        let rtype = der::oid_to_string(rbs.expect_tag(tag::OID)?.value)?;
         if rtype != OCSP_BASIC {
             return Err(RevocationError::Malformed("not a basic OCSP response"));
         }
-        let basic = rbs.expect(tag::OCTET_STRING)?;
+        let basic = rbs.expect_tag(tag::OCTET_STRING)?;
         let mut b0 = Reader::new(basic.value);
-        let bseq = b0.expect(tag::SEQUENCE)?;
+        let bseq = b0.expect_tag(tag::SEQUENCE)?;
         b0.finish()?;
         let mut b = b0.nested(&bseq)?;
-        let tbs_el = b.expect(tag::SEQUENCE)?;
-        let alg = b.expect(tag::SEQUENCE)?;
+        let tbs_el = b.expect_tag(tag::SEQUENCE)?;
+        let alg = b.expect_tag(tag::SEQUENCE)?;
         let mut a = b.nested(&alg)?;
-        let alg_oid = der::oid_to_string(a.expect(tag::OID)?.value)?;
+        let alg_oid = der::oid_to_string(a.expect_tag(tag::OID)?.value)?;
         let alg_params = if a.is_empty() {
             None
         } else {
             Some(a.read()?.raw.to_vec())
         };
-        let sig = b.expect(tag::BIT_STRING)?;
+        let sig = b.expect_tag(tag::BIT_STRING)?;
         let signature = match sig.value.split_first() {
             Some((0, rest)) => rest.to_vec(),
             _ => {
@@ -246,7 +246,7 @@ impl OcspResponse {
         let mut certs = Vec::new();
         if let Some(c) = b.optional(tag::context(0))? {
             let mut c = b.nested(&c)?;
-            let list = c.expect(tag::SEQUENCE)?;
+            let list = c.expect_tag(tag::SEQUENCE)?;
             let mut l = c.nested(&list)?;
             while !l.is_empty() {
                 certs.push(l.read()?.raw.to_vec());
@@ -257,7 +257,7 @@ impl OcspResponse {
         let mut t = b.nested(&tbs_el)?;
         if let Some(v) = t.optional(tag::context(0))? {
             let mut v = t.nested(&v)?;
-            if der::parse_u64(v.expect(tag::INTEGER)?.value)? != 0 {
+            if der::parse_u64(v.expect_tag(tag::INTEGER)?.value)? != 0 {
                 return Err(RevocationError::Malformed(
                     "unsupported OCSP response version",
                 ));
@@ -267,21 +267,21 @@ impl OcspResponse {
             Some(0xA1) => {
                 let e = t.read()?;
                 let mut n = t.nested(&e)?;
-                ResponderId::ByName(n.expect(tag::SEQUENCE)?.raw.to_vec())
+                ResponderId::ByName(n.expect_tag(tag::SEQUENCE)?.raw.to_vec())
             }
             Some(0xA2) => {
                 let e = t.read()?;
                 let mut n = t.nested(&e)?;
-                ResponderId::ByKey(n.expect(tag::OCTET_STRING)?.value.to_vec())
+                ResponderId::ByKey(n.expect_tag(tag::OCTET_STRING)?.value.to_vec())
             }
             _ => return Err(RevocationError::Malformed("bad OCSP responder ID")),
         };
-        let produced_at = gtime(t.expect(tag::GENERALIZED_TIME)?.value)?;
-        let list = t.expect(tag::SEQUENCE)?;
+        let produced_at = gtime(t.expect_tag(tag::GENERALIZED_TIME)?.value)?;
+        let list = t.expect_tag(tag::SEQUENCE)?;
         let mut l = t.nested(&list)?;
         let mut responses = Vec::new();
         while !l.is_empty() {
-            let sr = l.expect(tag::SEQUENCE)?;
+            let sr = l.expect_tag(tag::SEQUENCE)?;
             let mut s = l.nested(&sr)?;
             let cert_id = CertId::parse(&mut s)?;
             let st = s.read()?;
@@ -289,22 +289,22 @@ impl OcspResponse {
                 0x80 => Some(Status::Good),
                 0xA1 => {
                     let mut ri = s.nested(&st)?;
-                    let time = gtime(ri.expect(tag::GENERALIZED_TIME)?.value)?;
+                    let time = gtime(ri.expect_tag(tag::GENERALIZED_TIME)?.value)?;
                     let mut reason = None;
                     if let Some(re) = ri.optional(tag::context(0))? {
                         let mut re = ri.nested(&re)?;
-                        reason = Some(der::parse_u64(re.expect(tag::ENUMERATED)?.value)?);
+                        reason = Some(der::parse_u64(re.expect_tag(tag::ENUMERATED)?.value)?);
                     }
                     Some(Status::Revoked { time, reason })
                 }
                 0x82 => None,
                 _ => return Err(RevocationError::Malformed("bad OCSP certStatus")),
             };
-            let this_update = gtime(s.expect(tag::GENERALIZED_TIME)?.value)?;
+            let this_update = gtime(s.expect_tag(tag::GENERALIZED_TIME)?.value)?;
             let mut next_update = None;
             if let Some(nu) = s.optional(tag::context(0))? {
                 let mut nu = s.nested(&nu)?;
-                next_update = Some(gtime(nu.expect(tag::GENERALIZED_TIME)?.value)?);
+                next_update = Some(gtime(nu.expect_tag(tag::GENERALIZED_TIME)?.value)?);
             }
             responses.push(SingleResponse {
                 cert_id,
@@ -316,14 +316,14 @@ impl OcspResponse {
         let mut nonce = None;
         if let Some(ext) = t.optional(tag::context(1))? {
             let mut ext = t.nested(&ext)?;
-            let seq = ext.expect(tag::SEQUENCE)?;
+            let seq = ext.expect_tag(tag::SEQUENCE)?;
             let mut exts = ext.nested(&seq)?;
             while !exts.is_empty() {
-                let e = exts.expect(tag::SEQUENCE)?;
+                let e = exts.expect_tag(tag::SEQUENCE)?;
                 let mut e = exts.nested(&e)?;
-                let oid = der::oid_to_string(e.expect(tag::OID)?.value)?;
+                let oid = der::oid_to_string(e.expect_tag(tag::OID)?.value)?;
                 let critical = e.optional(tag::BOOLEAN)?.is_some_and(|b| b.value != [0]);
-                let value = e.expect(tag::OCTET_STRING)?.value;
+                let value = e.expect_tag(tag::OCTET_STRING)?.value;
                 if oid == OCSP_NONCE {
                     // RFC 8954: an OCTET STRING; some responders put the raw bytes.
                     let mut v = Reader::new(value);
@@ -474,16 +474,16 @@ mod tests {
         };
         let req = build_request(&id, Some(&[9; 16]));
         let mut top = Reader::new(&req);
-        let s = top.expect(tag::SEQUENCE).unwrap();
+        let s = top.expect_tag(tag::SEQUENCE).unwrap();
         let mut r = top.nested(&s).unwrap();
-        let tbs = r.expect(tag::SEQUENCE).unwrap();
+        let tbs = r.expect_tag(tag::SEQUENCE).unwrap();
         let mut t = r.nested(&tbs).unwrap();
-        let list = t.expect(tag::SEQUENCE).unwrap();
+        let list = t.expect_tag(tag::SEQUENCE).unwrap();
         let mut l = t.nested(&list).unwrap();
-        let one = l.expect(tag::SEQUENCE).unwrap();
+        let one = l.expect_tag(tag::SEQUENCE).unwrap();
         let mut o = l.nested(&one).unwrap();
         assert_eq!(CertId::parse(&mut o).unwrap(), id);
-        t.expect(tag::context(2)).unwrap();
+        t.expect_tag(tag::context(2)).unwrap();
         t.finish().unwrap();
     }
 }

@@ -81,7 +81,7 @@ pub fn normalize_signature(scheme: SignatureScheme, cert: &Certificate, sig: &[u
 /// Whether `sig` is exactly one DER SEQUENCE (an `ECDSA-Sig-Value` already).
 fn looks_like_der_sequence(sig: &[u8]) -> bool {
     let mut r = der::Reader::new(sig);
-    r.expect(tag::SEQUENCE).is_ok() && r.finish().is_ok()
+    r.expect_tag(tag::SEQUENCE).is_ok() && r.finish().is_ok()
 }
 
 /// What a [`CallbackSigner`]'s closure is given.

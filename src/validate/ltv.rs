@@ -98,7 +98,7 @@ fn adbe_revocation_values(value: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     let mut ocsps = Vec::new();
     let mut parse = || -> Result<(), crate::der::DerError> {
         let mut top = Reader::new(value);
-        let seq = top.expect(tag::SEQUENCE)?;
+        let seq = top.expect_tag(tag::SEQUENCE)?;
         let mut r = top.nested(&seq)?;
         while !r.is_empty() {
             let e = r.read()?;
@@ -108,7 +108,7 @@ fn adbe_revocation_values(value: &[u8]) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
                 _ => continue,
             };
             let mut inner = r.nested(&e)?;
-            let list = inner.expect(tag::SEQUENCE)?;
+            let list = inner.expect_tag(tag::SEQUENCE)?;
             let mut l = inner.nested(&list)?;
             while !l.is_empty() {
                 target.push(l.read()?.raw.to_vec());
