@@ -148,6 +148,10 @@ pub use crate::pdf::PdfError;
 
 mod level;
 
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 /// The examples of the front doors and the guides, compiled as doctests.
 #[cfg(doctest)]
 mod doc_examples {

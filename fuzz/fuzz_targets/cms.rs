@@ -1,0 +1,3 @@
+#![no_main]
+//! Fuzz target `cms`: see `kyso::fuzzing::cms`.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| kyso::fuzzing::cms(data));
