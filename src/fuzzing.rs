@@ -102,8 +102,11 @@ pub fn content(data: &[u8]) {
     }
 }
 
+/// A fuzz target's entry point.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the corpus replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("pdf", pdf),
     ("der", der),
     ("cms", cms),
