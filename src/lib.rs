@@ -130,7 +130,7 @@ pub use crate::sign::pkcs11::{Pkcs11Module, Pkcs11Options, Pkcs11Signer};
 pub use crate::sign::{sign_pdf, KeySigner, SignError, SignOptions, Signer, SubFilterChoice};
 
 // Verification.
-pub use crate::net::{HttpTransport, NetError};
+pub use crate::net::{HttpTransport, NetError, Response as HttpResponse};
 pub use crate::report::{
     Check, CheckId, CheckStatus, FileReport, Indication, SignatureKind, SignatureReport,
     SubIndication,
@@ -144,6 +144,10 @@ pub use crate::pki::{CertError, Certificate, DistinguishedName, TrustStore, VnId
 
 // Files.
 pub use crate::io::{same_file, write_atomic};
+
+// Errors of the building blocks, carried by the errors above.
+pub use crate::cms::CmsError;
+pub use crate::der::DerError;
 pub use crate::pdf::PdfError;
 
 mod level;

@@ -19,7 +19,7 @@ internal_mod! {
     verify;
 }
 
-pub use inputs::{InputSpec, Inputs, Item, Shard};
+pub use inputs::{InputError, InputIter, InputSpec, Inputs, Item, Shard};
 pub use jsonl::{for_each_line, sub_indication_str, SignRecord, VerifyRecord};
 pub use sign::{sign_batch, sign_batch_with, SignBatchOptions, SignFn};
 pub use summary::{merge, Summary};

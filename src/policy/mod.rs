@@ -41,15 +41,20 @@ internal_mod! {
 
 use serde::Serialize;
 
-pub use catalog::{Catalog, CatalogError, Mode, Procedure};
+pub use catalog::{
+    Algorithms, Catalog, CatalogError, CatalogErrorKind, ClassificationOverrides, Component, Mode,
+    Origin, Patterns, Pkcs1Policy, Procedure, RequiredSignature, ResultRules, SignerKind,
+};
 pub use classify::{Basis, CertKind};
-pub use i18n::Lang;
+pub use i18n::{Lang, Msg};
 pub use profiles::{
     ProfileError, Profiles, TrustProfile, VNPT_CA_SHA2_SHA256, VN_GOV_CA_G2_SHA256,
     VN_GOV_ROOT_G2_SHA256, VN_NATIONAL_ROOT_SHA256,
 };
-pub use report::{render_text, PolicyReport};
-pub use rules::{RuleId, Status, Verdict};
+pub use report::{
+    render_text, FileInfo, PolicyReport, ProcedureInfo, RuleOutcome, SignatureInfo, SignatureRef,
+};
+pub use rules::{Outcome, RuleId, SignatureRole, Status, Verdict};
 
 use crate::pki::{Certificate, TrustStore};
 use crate::report::FileReport;

@@ -15,6 +15,8 @@ internal_mod! {
     signature;
 }
 
+pub use cache::{CacheStats, ValidationCache};
+
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
@@ -221,7 +223,7 @@ impl Validator {
     }
 
     /// Validates an opened document.
-    pub fn validate_document(&self, name: &str, doc: &Document) -> FileReport {
+    pub(crate) fn validate_document(&self, name: &str, doc: &Document) -> FileReport {
         let now = self.validation_time();
         let mut report = self.empty_report(name);
         report.revisions = doc.revisions().len();
