@@ -254,7 +254,7 @@ fn unknown_critical_extensions() {
     assert!(!with_extensions(&[(NAME_CONSTRAINTS, false, nc)]).has_unknown_critical_extension());
     // A critical one that does not parse fails closed.
     assert!(
-        with_extensions(&[(NAME_CONSTRAINTS, true, &[0x30, 0x03, 0xA0, 0x01, 0x30])])
+        with_extensions(&[(NAME_CONSTRAINTS, true, &[0x04, 0x00])])
             .has_unknown_critical_extension()
     );
     // An unknown private extension.

@@ -103,7 +103,7 @@ fn a_missing_filter_is_a_warning_but_a_missing_subfilter_fails() {
 
     let unknown_sub = sign_edited(&sample_default(), &signer, &opts, Dict::new(), |b| {
         let at = find(b, b"/SubFilter /ETSI.CAdES.detached");
-        b[at + 11..at + 15].copy_from_slice(b"EVIL");
+        b[at + 12..at + 16].copy_from_slice(b"EVIL");
     });
     let r = verify(&unknown_sub);
     assert_eq!(

@@ -334,8 +334,19 @@ pub fn verify(
         .as_ref()
         .map(|p| create(p, false).map(JsonlWriter::new))
         .transpose()?;
+    let csv_to_stdout = a.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    // Standard output closed by its reader (`| head`): stop writing there, but verify every
+    // file, so that the exit code is the verdict on all of them.
+    let mut stdout_closed = false;
     let mut csv = match &a.csv {
-        Some(p) => Some(CsvWriter::new(create(p, false)?).map_err(Fatal::from)?),
+        Some(p) => match CsvWriter::new(create(p, false)?) {
+            Ok(w) => Some(w),
+            Err(e) if csv_to_stdout && crate::output::is_broken_pipe(&e) => {
+                stdout_closed = true;
+                None
+            }
+            Err(e) => return Err(Fatal::from(e)),
+        },
         None => None,
     };
     // Per-file lines on standard output when no report goes there: every file's JSON report
@@ -346,12 +357,8 @@ pub fn verify(
     let bar = progress(&inputs, "verified");
     let mut summary = Summary::default();
     let mut write_error: Option<String> = None;
-    // Standard output closed by its reader (`| head`): stop writing there, but verify every
-    // file, so that the exit code is the verdict on all of them.
-    let mut stdout_closed = false;
     let stdout = std::io::stdout();
     let t = Instant::now();
-    let csv_to_stdout = a.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
     kyso::batch::verify_batch(
         validator,
         &inputs,
