@@ -553,9 +553,18 @@ fn legacy_and_unknown_sub_filters_are_named_failures() {
         let r = verify(&bad);
         let s = sig(&r, 0);
         assert!(!r.valid);
-        let c = s.checks.iter().find(|c| c.id == "signature-dictionary").unwrap();
+        let c = s
+            .checks
+            .iter()
+            .find(|c| c.id == "signature-dictionary")
+            .unwrap();
         assert_eq!(c.status, CheckStatus::Warning, "{}", show(&r));
-        assert_eq!(s.sub_indication, Some(SubIndication::HashFailure), "{}", show(&r));
+        assert_eq!(
+            s.sub_indication,
+            Some(SubIndication::HashFailure),
+            "{}",
+            show(&r)
+        );
     }
     // adbe.x509.rsa_sha1 with a /Cert entry, as legacy signers wrote it.
     let bad = patch(

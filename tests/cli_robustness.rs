@@ -18,8 +18,10 @@ fn s(p: &Path) -> &str {
 /// Runs `kyso ARGS` with standard output connected to a pipe whose read end is closed
 /// before the process starts: its first write fails with EPIPE.
 fn kyso_closed_stdout(args: &[&str]) -> (Option<i32>, String) {
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
+    // The write end of a pipe whose only reader (`true`) has exited.
+    let mut reader = Command::new("true").stdin(Stdio::piped()).spawn().unwrap();
+    let writer = reader.stdin.take().unwrap();
+    reader.wait().unwrap();
     let o = Command::new(kyso_bin())
         .args(args)
         .stdout(Stdio::from(writer))
@@ -125,10 +127,7 @@ fn batch_verify_keeps_its_exit_code_when_stdout_is_closed() {
 #[test]
 fn other_commands_do_not_panic_on_a_closed_stdout() {
     let w = files();
-    for args in [
-        vec!["inspect", s(&w.path("good.pdf"))],
-        vec!["--help"],
-    ] {
+    for args in [vec!["inspect", s(&w.path("good.pdf"))], vec!["--help"]] {
         let (code, err) = kyso_closed_stdout(&args);
         assert!(matches!(code, Some(0..=2)), "{args:?}: {code:?} {err}");
     }
@@ -147,7 +146,10 @@ fn a_resumed_batch_sign_removes_stale_temporary_files_of_kyso_only() {
     w.write("in/doc.pdf", &sample_default());
     // Left by a crashed run: an old one, and one whose process is gone.
     w.write("out/.doc.pdf.1.0.tmp", b"half");
-    set_age(&w.path("out/.doc.pdf.1.0.tmp"), Duration::from_secs(2 * 3600));
+    set_age(
+        &w.path("out/.doc.pdf.1.0.tmp"),
+        Duration::from_secs(2 * 3600),
+    );
     let dead_pid_file = "out/.other.pdf.4000000.3.tmp";
     w.write(dead_pid_file, b"half");
     // Kept: a fresh one of a live process (PID 1) that may still be writing, files of other
@@ -162,8 +164,14 @@ fn a_resumed_batch_sign_removes_stale_temporary_files_of_kyso_only() {
     for k in kept {
         w.write(k, b"keep");
     }
-    set_age(&w.path("out/sub/.doc.pdf.1.0.tmp"), Duration::from_secs(2 * 3600));
-    set_age(&w.path("in/.doc.pdf.1.0.tmp"), Duration::from_secs(2 * 3600));
+    set_age(
+        &w.path("out/sub/.doc.pdf.1.0.tmp"),
+        Duration::from_secs(2 * 3600),
+    );
+    set_age(
+        &w.path("in/.doc.pdf.1.0.tmp"),
+        Duration::from_secs(2 * 3600),
+    );
     let o = kyso(&[
         "sign",
         s(&w.path("in")),
@@ -176,9 +184,15 @@ fn a_resumed_batch_sign_removes_stale_temporary_files_of_kyso_only() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(verify(&w.read("out/doc.pdf")).valid);
-    assert!(!w.path("out/.doc.pdf.1.0.tmp").exists(), "old temp file removed");
+    assert!(
+        !w.path("out/.doc.pdf.1.0.tmp").exists(),
+        "old temp file removed"
+    );
     if Path::new("/proc/self").exists() {
-        assert!(!w.path(dead_pid_file).exists(), "dead writer's temp file removed");
+        assert!(
+            !w.path(dead_pid_file).exists(),
+            "dead writer's temp file removed"
+        );
     }
     for k in kept {
         assert!(w.path(k).exists(), "{k} must be kept");

@@ -623,7 +623,12 @@ fn broken_time_stamps_are_not_proof() {
         text(&r)
     );
     assert!(!r.valid);
-    assert_eq!(s.indication, kyso::report::Indication::TotalFailed, "{}", text(&r));
+    assert_eq!(
+        s.indication,
+        kyso::report::Indication::TotalFailed,
+        "{}",
+        text(&r)
+    );
 }
 
 #[test]

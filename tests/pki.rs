@@ -708,7 +708,10 @@ fn real_vietnamese_signers_pass_the_document_signing_eku_rule() {
     ] {
         let c = load(name);
         let ekus = c.extended_key_usage().expect("an EKU extension");
-        assert!(ekus.iter().any(|e| e == "1.3.6.1.5.5.7.3.4"), "{name}: {ekus:?}");
+        assert!(
+            ekus.iter().any(|e| e == "1.3.6.1.5.5.7.3.4"),
+            "{name}: {ekus:?}"
+        );
         assert!(c.eku_allows_document_signing(), "{name}: {ekus:?}");
     }
     // CA certificates without the extension are not restricted.

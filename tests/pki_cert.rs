@@ -253,10 +253,8 @@ fn unknown_critical_extensions() {
     assert!(!with_extensions(&[(NAME_CONSTRAINTS, true, nc)]).has_unknown_critical_extension());
     assert!(!with_extensions(&[(NAME_CONSTRAINTS, false, nc)]).has_unknown_critical_extension());
     // A critical one that does not parse fails closed.
-    assert!(
-        with_extensions(&[(NAME_CONSTRAINTS, true, &[0x04, 0x00])])
-            .has_unknown_critical_extension()
-    );
+    assert!(with_extensions(&[(NAME_CONSTRAINTS, true, &[0x04, 0x00])])
+        .has_unknown_critical_extension());
     // An unknown private extension.
     assert!(
         with_extensions(&[("1.3.6.1.4.1.99999.1", true, &[0x05, 0x00])])

@@ -443,7 +443,7 @@ fn constrained_path(
     let leaf = inter.issue(&leaf_spec);
     let mut trust = TrustStore::new();
     trust.add(root.cert.clone());
-    trust.build_path(&leaf.cert, &[inter.cert.clone()])
+    trust.build_path(&leaf.cert, std::slice::from_ref(&inter.cert))
 }
 
 fn nc(critical: bool, permitted: Vec<Gn>, excluded: Vec<Gn>) -> NameConstraintsSpec {
@@ -518,7 +518,10 @@ fn leaf_outside_permitted_subtrees_does_not_chain() {
         let cases = [
             (Gn::Dns("mof.gov.vn.evil.com".into()), "dNSName"),
             (Gn::Email("an@sub.mof.gov.vn".into()), "rfc822Name"),
-            (Gn::Uri("https://mof.gov.vn.evil.com/".into()), "uniformResourceIdentifier"),
+            (
+                Gn::Uri("https://mof.gov.vn.evil.com/".into()),
+                "uniformResourceIdentifier",
+            ),
             (Gn::Ip(vec![192, 168, 1, 1]), "iPAddress"),
         ];
         for (san, form) in cases {
@@ -554,7 +557,12 @@ fn leaf_inside_excluded_subtrees_does_not_chain() {
         assert_violation(
             constrained_path(
                 nc(critical, vec![], excluded.clone()),
-                &[("C", "VN"), ("O", "Bộ Tài chính"), ("OU", "Cấm"), ("CN", "A")],
+                &[
+                    ("C", "VN"),
+                    ("O", "Bộ Tài chính"),
+                    ("OU", "Cấm"),
+                    ("CN", "A"),
+                ],
                 vec![],
             ),
             "excluded",
@@ -586,7 +594,7 @@ fn anchor_name_constraints_bind_the_whole_path() {
         let mut spec = ec_leaf("leaf");
         spec.subject_alt_names = vec![Gn::Dns(host.into())];
         let leaf = inter.issue(&spec);
-        let r = trust.build_path(&leaf.cert, &[inter.cert.clone()]);
+        let r = trust.build_path(&leaf.cert, std::slice::from_ref(&inter.cert));
         assert_eq!(r.is_ok(), ok, "{host}: {r:?}");
     }
 }

@@ -232,8 +232,11 @@ fn leaf_with_eku(eku: &str) -> KeySigner {
 fn a_signer_restricted_to_tls_fails_the_key_usage_check() {
     for eku in ["clientAuth", "serverAuth,clientAuth,timeStamping"] {
         // kyso refuses to sign with such a certificate…
-        let refused =
-            kyso::sign::sign_pdf(&sample_default(), &leaf_with_eku(eku), &SignOptions::default());
+        let refused = kyso::sign::sign_pdf(
+            &sample_default(),
+            &leaf_with_eku(eku),
+            &SignOptions::default(),
+        );
         match refused {
             Err(kyso::sign::SignError::Certificate(m)) => {
                 assert!(m.contains("extended key usage"), "{m}")
@@ -253,7 +256,11 @@ fn a_signer_restricted_to_tls_fails_the_key_usage_check() {
         assert_eq!(s.sub_indication, Some(SubIndication::SigConstraintsFailure));
         let c = s.checks.iter().find(|c| c.id == "key-usage").unwrap();
         assert_eq!(c.status, CheckStatus::Failed);
-        assert!(c.message.contains("clientAuth (1.3.6.1.5.5.7.3.2)"), "{}", c.message);
+        assert!(
+            c.message.contains("clientAuth (1.3.6.1.5.5.7.3.2)"),
+            "{}",
+            c.message
+        );
     }
 }
 
@@ -267,9 +274,12 @@ fn document_signing_purposes_pass_the_key_usage_check() {
         "1.2.840.113583.1.1.5",
         "2.5.29.37.0",
     ] {
-        let signed =
-            kyso::sign::sign_pdf(&sample_default(), &leaf_with_eku(eku), &SignOptions::default())
-                .unwrap();
+        let signed = kyso::sign::sign_pdf(
+            &sample_default(),
+            &leaf_with_eku(eku),
+            &SignOptions::default(),
+        )
+        .unwrap();
         let r = verify(&signed);
         assert!(r.valid, "{eku}: {}", show(&r));
     }

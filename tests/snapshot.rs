@@ -62,7 +62,11 @@ fn a_large_file_appended_to_during_validation_is_not_valid() {
     assert_eq!(r.indication, Indication::Indeterminate);
     let finding = changed_finding(&r).expect("a file-changed finding");
     assert_eq!(finding.status, CheckStatus::Indeterminate);
-    assert!(finding.message.contains("bytes when opened"), "{}", finding.message);
+    assert!(
+        finding.message.contains("bytes when opened"),
+        "{}",
+        finding.message
+    );
 }
 
 #[test]
@@ -81,5 +85,9 @@ fn a_large_file_rewritten_in_place_during_validation_is_not_valid() {
     let r = common::validator().validate_document("big.pdf", &doc);
     assert!(!r.valid, "{}", kyso::report::render_text(&r));
     let finding = changed_finding(&r).expect("a file-changed finding");
-    assert!(finding.message.contains("modification time"), "{}", finding.message);
+    assert!(
+        finding.message.contains("modification time"),
+        "{}",
+        finding.message
+    );
 }

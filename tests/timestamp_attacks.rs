@@ -39,17 +39,18 @@ fn validate(trust: TrustStore, bytes: &[u8]) -> FileReport {
 /// The signed document, with the CMS of `signer` whose unsigned attributes hold the
 /// signature time-stamp `stamp(signature value, signed attributes DER)` returns.
 fn sign_with_stamp(signer: &dyn Signer, stamp: impl FnOnce(&[u8], &[u8]) -> Vec<u8>) -> Vec<u8> {
+    sign_with_stamps(signer, |sig, attrs| vec![stamp(sig, attrs)])
+}
+
+/// [`sign_with_stamp`] with any number of signature time-stamps (one attribute each).
+fn sign_with_stamps(
+    signer: &dyn Signer,
+    stamps: impl FnOnce(&[u8], &[u8]) -> Vec<Vec<u8>>,
+) -> Vec<u8> {
     let opts = SignOptions::default();
     let now = kyso::time::now();
     let capacity = cms_capacity(signer, &opts, now).unwrap() + TOKEN_ROOM;
-    let prepared = prepare(
-        &common::sample_default(),
-        &opts,
-        now,
-        capacity,
-        Dict::new(),
-    )
-    .unwrap();
+    let prepared = prepare(&common::sample_default(), &opts, now, capacity, Dict::new()).unwrap();
     let digest_alg = signer.scheme().digest();
     let digest = prepared.digest(digest_alg);
     // Sign once without unsigned attributes, then rebuild the CMS around the same signed
@@ -58,8 +59,10 @@ fn sign_with_stamp(signer: &dyn Signer, stamp: impl FnOnce(&[u8], &[u8]) -> Vec<
     let sd = cms::parse_signed_data(&plain).unwrap();
     let si = &sd.signer_infos[0];
     let attrs = si.signed_attrs_der.clone().unwrap();
-    let token = stamp(&si.signature, &attrs);
-    let unsigned = encode_attribute(SIGNATURE_TIMESTAMP_TOKEN, &[&token]);
+    let unsigned: Vec<Vec<u8>> = stamps(&si.signature, &attrs)
+        .iter()
+        .map(|t| encode_attribute(SIGNATURE_TIMESTAMP_TOKEN, &[t]))
+        .collect();
     let cms_der = cms::build_signed_data(
         digest_alg,
         signer.scheme(),
@@ -67,7 +70,7 @@ fn sign_with_stamp(signer: &dyn Signer, stamp: impl FnOnce(&[u8], &[u8]) -> Vec<
         &sd.certificates,
         &attrs,
         &si.signature,
-        &[unsigned],
+        &unsigned,
     )
     .unwrap();
     prepared.embed(&cms_der).unwrap()
@@ -75,10 +78,7 @@ fn sign_with_stamp(signer: &dyn Signer, stamp: impl FnOnce(&[u8], &[u8]) -> Vec<
 
 /// The signature time-stamp token of the (only) signature of `pdf`.
 fn token_of(pdf: &[u8]) -> Vec<u8> {
-    let at = pdf
-        .windows(12)
-        .rposition(|w| w == b"/ByteRange [")
-        .unwrap();
+    let at = pdf.windows(12).rposition(|w| w == b"/ByteRange [").unwrap();
     let nums: Vec<usize> = String::from_utf8_lossy(
         &pdf[at + 12..at + 12 + pdf[at + 12..].iter().position(|&c| c == b']').unwrap()],
     )
@@ -163,7 +163,10 @@ fn a_token_over_the_signed_attributes_is_a_hash_failure() {
     let s = approval(&r);
     assert_eq!(s.indication, Indication::TotalFailed);
     let (status, msg, sub) = stamp_check(s);
-    assert_eq!((status, sub), (CheckStatus::Failed, Some(SubIndication::HashFailure)));
+    assert_eq!(
+        (status, sub),
+        (CheckStatus::Failed, Some(SubIndication::HashFailure))
+    );
     assert!(msg.contains("signed attributes"), "{msg}");
 }
 
@@ -203,7 +206,10 @@ fn a_token_that_cannot_be_read_fails() {
     let s = approval(&r);
     assert_eq!(s.indication, Indication::TotalFailed, "{}", show(&r));
     let (status, msg, sub) = stamp_check(s);
-    assert_eq!((status, sub), (CheckStatus::Failed, Some(SubIndication::FormatFailure)));
+    assert_eq!(
+        (status, sub),
+        (CheckStatus::Failed, Some(SubIndication::FormatFailure))
+    );
     assert!(msg.contains("cannot be read"), "{msg}");
 }
 
@@ -228,4 +234,29 @@ fn a_token_from_an_untrusted_tsa_is_indeterminate() {
     let mut both = common::trust_root();
     both.add(env.root.cert.clone());
     assert!(validate(both, &pdf).valid);
+}
+
+#[test]
+fn a_valid_token_does_not_excuse_a_grafted_one_beside_it() {
+    let env = LtvEnv::start();
+    let tsa = TsaClient::new(&env.url("/tsa"));
+    let a = sign_with_stamp(&signer(&env, "A2"), |sig, _| {
+        tsa.timestamp(sig).unwrap().der
+    });
+    let grafted = token_of(&a);
+    for order in [false, true] {
+        let b = sign_with_stamps(&signer(&env, "B2"), |sig, _| {
+            let good = tsa.timestamp(sig).unwrap().der;
+            if order {
+                vec![good, grafted.clone()]
+            } else {
+                vec![grafted.clone(), good]
+            }
+        });
+        let r = validate(env.trust(), &b);
+        assert!(!r.valid, "{}", show(&r));
+        let s = approval(&r);
+        assert_eq!(s.indication, Indication::TotalFailed, "{}", show(&r));
+        assert_eq!(s.sub_indication, Some(SubIndication::HashFailure));
+    }
 }

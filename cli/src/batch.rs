@@ -373,7 +373,13 @@ pub fn verify(
             if let Some(w) = &mut csv {
                 if !(csv_to_stdout && stdout_closed) {
                     let res = w.write(&r);
-                    ok &= write_outcome(res, csv_to_stdout, "the CSV report", &mut stdout_closed, &mut write_error);
+                    ok &= write_outcome(
+                        res,
+                        csv_to_stdout,
+                        "the CSV report",
+                        &mut stdout_closed,
+                        &mut write_error,
+                    );
                 }
             }
             if per_file_stdout {
@@ -385,7 +391,13 @@ pub fn verify(
                                 .map_err(std::io::Error::from)
                                 .and_then(|()| out.write_all(b"\n"))
                                 .and_then(|()| out.flush());
-                            ok &= write_outcome(res, true, "the output", &mut stdout_closed, &mut write_error);
+                            ok &= write_outcome(
+                                res,
+                                true,
+                                "the output",
+                                &mut stdout_closed,
+                                &mut write_error,
+                            );
                         }
                     } else if let Some(e) = &r.error {
                         bar.suspend(|| errln!("kyso: cannot read {}: {e}", r.file));
@@ -404,7 +416,13 @@ pub fn verify(
                         let mut out = stdout.lock();
                         out.write_all(line.as_bytes()).and_then(|()| out.flush())
                     });
-                    ok &= write_outcome(res, true, "the output", &mut stdout_closed, &mut write_error);
+                    ok &= write_outcome(
+                        res,
+                        true,
+                        "the output",
+                        &mut stdout_closed,
+                        &mut write_error,
+                    );
                 }
                 if !a.report_full {
                     r.report = None;
@@ -413,7 +431,13 @@ pub fn verify(
             if let Some(w) = &mut report {
                 if !(report_to_stdout && stdout_closed) {
                     let res = w.write(&r);
-                    ok &= write_outcome(res, report_to_stdout, "the report", &mut stdout_closed, &mut write_error);
+                    ok &= write_outcome(
+                        res,
+                        report_to_stdout,
+                        "the report",
+                        &mut stdout_closed,
+                        &mut write_error,
+                    );
                 }
             }
             ok

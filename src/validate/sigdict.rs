@@ -52,7 +52,7 @@ pub(crate) struct SignatureDictionary {
     pub byte_range: [u64; 4],
     /// `/M` (Unix seconds), if present and parsable.
     pub signing_time: Option<i64>,
-    /// Harmless deviations (an unknown `/Filter`, an inferred `/SubFilter`), reported as
+    /// Harmless deviations (an unknown or missing `/Filter`), reported as
     /// warnings on the `signature-dictionary` check.
     pub remarks: Vec<String>,
 }
@@ -102,15 +102,6 @@ pub(crate) fn check(
     let sub_name = match dict.get(b"SubFilter") {
         Some(Object::Name(n)) => String::from_utf8_lossy(n).into_owned(),
         Some(_) => return Err("/SubFilter is not a name".into()),
-        // A document time-stamp says what it is by its /Type: its format can only be
-        // ETSI.RFC3161. Any other signature without /SubFilter cannot be read safely.
-        None if type_name == Some(b"DocTimeStamp") => {
-            remarks.push(
-                "the document time-stamp has no /SubFilter; ETSI.RFC3161 is implied by /Type /DocTimeStamp"
-                    .to_string(),
-            );
-            "ETSI.RFC3161".to_string()
-        }
         None => return Err("the signature dictionary has no /SubFilter".into()),
     };
     let sub_filter =
