@@ -59,6 +59,62 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: bool) -> std::io::Resu
     result
 }
 
+/// How old a temporary file of another process must be before it counts as left over by a
+/// crash, when that process's liveness cannot be checked.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Whether `name` is a temporary file name of [`write_atomic`]: `.NAME.PID.N.tmp`; its PID.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let inner = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let mut parts = inner.rsplitn(3, '.');
+    let n = parts.next()?;
+    let pid = parts.next()?;
+    let base = parts.next()?;
+    let digits = |s: &str| !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit());
+    if base.is_empty() || !digits(n) || !digits(pid) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Removes the temporary files [`write_atomic`] left in `dir` (not below it) when an earlier
+/// run crashed: only names of its own pattern (`.NAME.PID.N.tmp`), only regular files, never
+/// this process's, and only when the process that wrote them is gone (where `/proc` says so)
+/// or they are older than an hour (another live process may be writing into the same
+/// directory). Returns the files removed; files that cannot be examined are left alone.
+///
+/// # Errors
+/// When `dir` cannot be listed.
+pub fn remove_stale_temp_files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let me = std::process::id();
+    let proc_fs = Path::new("/proc/self").exists();
+    let mut removed = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let Ok(entry) = entry else { continue };
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temp_file_pid) else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.file_type().is_file() {
+            continue;
+        }
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        let dead = proc_fs && !Path::new("/proc").join(pid.to_string()).exists();
+        if (old || dead) && std::fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    Ok(removed)
+}
+
 /// Whether two paths name the same existing file.
 pub fn same_file(a: &Path, b: &Path) -> bool {
     match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
@@ -82,5 +138,14 @@ mod tests {
         write_atomic(&p, b"three", true).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"three");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn temp_file_names() {
+        assert_eq!(temp_file_pid(".a.pdf.123.0.tmp"), Some(123));
+        assert_eq!(temp_file_pid(".a.b.pdf.7.12.tmp"), Some(7));
+        for bad in ["a.pdf.123.0.tmp", ".a.pdf.x.0.tmp", "..1.0.tmp", ".a.pdf.1.0.tmpx", ".1.0.tmp"] {
+            assert_eq!(temp_file_pid(bad), None, "{bad}");
+        }
     }
 }

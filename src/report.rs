@@ -397,6 +397,10 @@ pub enum FindingId {
     TrailingBytes,
     /// The file does not end with `%%EOF`.
     NoEofMarker,
+    /// A signature field that is not signed (no `/V`, or an empty placeholder); a warning.
+    UnsignedSignatureField,
+    /// The file changed while it was being validated: the verdict would mix two versions.
+    FileChanged,
 }
 
 impl FindingId {
@@ -410,6 +414,8 @@ impl FindingId {
             FindingId::UnreachableSignature => "unreachable-signature",
             FindingId::TrailingBytes => "trailing-bytes",
             FindingId::NoEofMarker => "no-eof-marker",
+            FindingId::UnsignedSignatureField => "unsigned-signature-field",
+            FindingId::FileChanged => "file-changed",
         }
     }
 }

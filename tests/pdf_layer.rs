@@ -1121,6 +1121,7 @@ mod pdf {
         let src = kyso::pdf::source::Source::File {
             file: std::sync::Arc::new(file),
             len: pdf.len() as u64,
+            modified: None,
         };
         let fdoc = Document::from_source(src).unwrap();
         let mdoc = Document::from_bytes(pdf.to_vec()).unwrap();

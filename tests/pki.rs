@@ -697,3 +697,44 @@ fn rsa_pss_signed_certificates_chain() {
     assert_eq!(path.certificates, vec![leaf, root]);
     assert!(path.check_validity_at(now()).is_empty());
 }
+
+#[test]
+fn real_vietnamese_signers_pass_the_document_signing_eku_rule() {
+    // The agency certificates carry clientAuth, emailProtection and Microsoft smart card
+    // logon: emailProtection is one of the purposes Adobe accepts for signing documents.
+    for name in [
+        "agency-chi-cuc-thue-q12-legacy-hierarchy.pem",
+        "agency-tong-cuc-thue.pem",
+    ] {
+        let c = load(name);
+        let ekus = c.extended_key_usage().expect("an EKU extension");
+        assert!(
+            ekus.iter().any(|e| e == "1.3.6.1.5.5.7.3.4"),
+            "{name}: {ekus:?}"
+        );
+        assert!(c.eku_allows_document_signing(), "{name}: {ekus:?}");
+    }
+    // CA certificates without the extension are not restricted.
+    for name in REAL.iter().filter(|n| !n.starts_with("agency")) {
+        let c = load(name);
+        assert!(c.eku_allows_document_signing(), "{name}");
+    }
+    // Only these purposes count; a TLS-only certificate does not sign documents.
+    let pki = TestPki::shared();
+    for (eku, ok) in [
+        ("clientAuth", false),
+        ("serverAuth,clientAuth", false),
+        ("timeStamping", false),
+        ("emailProtection", true),
+        ("1.3.6.1.5.5.7.3.36", true),
+        ("1.3.6.1.4.1.311.10.3.12", true),
+        ("1.2.840.113583.1.1.5", true),
+        ("2.5.29.37.0", true),
+    ] {
+        let mut spec = CertSpec::leaf("EKU");
+        spec.extended_key_usage = eku.into();
+        let c = pki.intermediate.issue(&spec).cert;
+        assert_eq!(c.eku_allows_document_signing(), ok, "{eku}");
+    }
+    assert_eq!(kyso::pki::DOCUMENT_SIGNING_EKUS.len(), 5);
+}

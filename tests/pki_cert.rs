@@ -249,8 +249,12 @@ fn unknown_critical_extensions() {
         0x30, 0x0F, 0xA0, 0x0D, 0x30, 0x0B, 0x82, 0x09, b'k', b'y', b's', b'o', b'.', b't', b'e',
         b's', b't',
     ];
-    assert!(with_extensions(&[(NAME_CONSTRAINTS, true, nc)]).has_unknown_critical_extension());
+    // Name constraints are processed (by path building), critical or not.
+    assert!(!with_extensions(&[(NAME_CONSTRAINTS, true, nc)]).has_unknown_critical_extension());
     assert!(!with_extensions(&[(NAME_CONSTRAINTS, false, nc)]).has_unknown_critical_extension());
+    // A critical one that does not parse fails closed.
+    assert!(with_extensions(&[(NAME_CONSTRAINTS, true, &[0x04, 0x00])])
+        .has_unknown_critical_extension());
     // An unknown private extension.
     assert!(
         with_extensions(&[("1.3.6.1.4.1.99999.1", true, &[0x05, 0x00])])

@@ -414,3 +414,187 @@ fn errors_serialize_with_a_kind() {
         "CN=x is used as an issuer but is not a CA certificate: r"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// Name constraints (RFC 5280 §4.2.1.10), applied whatever their criticality
+// ---------------------------------------------------------------------------------------
+
+use kyso_testkit::{GeneralNameSpec as Gn, NameConstraintsSpec};
+
+fn dn(attrs: &[(&str, &str)]) -> Vec<(String, String)> {
+    attrs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// root → constrained intermediate (both EC) → leaf; the path for `leaf` or its error.
+fn constrained_path(
+    nc: NameConstraintsSpec,
+    leaf_subject: &[(&str, &str)],
+    sans: Vec<Gn>,
+) -> Result<CertPath, PathError> {
+    let root = Issued::self_signed(&ec_ca("NC Root"));
+    let mut spec = ec_ca("NC Intermediate");
+    spec.name_constraints = Some(nc);
+    let inter = root.issue(&spec);
+    let mut leaf_spec = ec_leaf("x").with_subject(leaf_subject);
+    leaf_spec.subject_alt_names = sans;
+    let leaf = inter.issue(&leaf_spec);
+    let mut trust = TrustStore::new();
+    trust.add(root.cert.clone());
+    trust.build_path(&leaf.cert, std::slice::from_ref(&inter.cert))
+}
+
+fn nc(critical: bool, permitted: Vec<Gn>, excluded: Vec<Gn>) -> NameConstraintsSpec {
+    NameConstraintsSpec {
+        critical,
+        permitted,
+        excluded,
+    }
+}
+
+fn assert_violation(r: Result<CertPath, PathError>, needle: &str) {
+    match r {
+        Err(PathError::NameConstraints { reason, ca, .. }) => {
+            assert!(reason.contains(needle), "{reason}");
+            assert!(ca.contains("NC Intermediate"), "{ca}");
+        }
+        other => panic!("expected a name-constraints failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn critical_name_constraints_chain_a_leaf_inside_them() {
+    // Before name constraints were processed, any CA with critical constraints was refused.
+    let bo_tai_chinh = dn(&[("C", "VN"), ("O", "Bộ Tài chính")]);
+    for critical in [true, false] {
+        let p = constrained_path(
+            nc(
+                critical,
+                vec![
+                    Gn::Directory(bo_tai_chinh.clone()),
+                    Gn::Dns("mof.gov.vn".into()),
+                    Gn::Email(".mof.gov.vn".into()),
+                    Gn::Uri(".mof.gov.vn".into()),
+                    Gn::Ip(vec![10, 0, 0, 0, 255, 0, 0, 0]),
+                ],
+                vec![Gn::Dns("secret.mof.gov.vn".into())],
+            ),
+            &[("C", "VN"), ("O", "BỘ TÀI CHÍNH"), ("CN", "Cục Thuế")],
+            vec![
+                Gn::Dns("thue.mof.gov.vn".into()),
+                Gn::Email("an@thue.mof.gov.vn".into()),
+                Gn::Uri("https://thue.mof.gov.vn/x".into()),
+                Gn::Ip(vec![10, 1, 2, 3]),
+            ],
+        );
+        assert_eq!(p.unwrap().certificates.len(), 3, "critical = {critical}");
+    }
+}
+
+#[test]
+fn leaf_outside_permitted_subtrees_does_not_chain() {
+    let permitted = || {
+        vec![
+            Gn::Directory(dn(&[("C", "VN"), ("O", "Bộ Tài chính")])),
+            Gn::Dns("mof.gov.vn".into()),
+            Gn::Email("mof.gov.vn".into()),
+            Gn::Uri(".mof.gov.vn".into()),
+            Gn::Ip(vec![10, 0, 0, 0, 255, 0, 0, 0]),
+        ]
+    };
+    let inside = [("C", "VN"), ("O", "Bộ Tài chính"), ("CN", "A")];
+    for critical in [true, false] {
+        // directoryName: another organisation.
+        assert_violation(
+            constrained_path(
+                nc(critical, permitted(), vec![]),
+                &[("C", "VN"), ("O", "Bộ Công an"), ("CN", "A")],
+                vec![],
+            ),
+            "directoryName",
+        );
+        let cases = [
+            (Gn::Dns("mof.gov.vn.evil.com".into()), "dNSName"),
+            (Gn::Email("an@sub.mof.gov.vn".into()), "rfc822Name"),
+            (
+                Gn::Uri("https://mof.gov.vn.evil.com/".into()),
+                "uniformResourceIdentifier",
+            ),
+            (Gn::Ip(vec![192, 168, 1, 1]), "iPAddress"),
+        ];
+        for (san, form) in cases {
+            assert_violation(
+                constrained_path(nc(critical, permitted(), vec![]), &inside, vec![san]),
+                form,
+            );
+        }
+    }
+    // An emailAddress attribute in the subject is an rfc822Name too.
+    assert_violation(
+        constrained_path(
+            nc(false, permitted(), vec![]),
+            &[("C", "VN"), ("O", "Bộ Tài chính"), ("E", "a@gmail.com")],
+            vec![],
+        ),
+        "rfc822Name",
+    );
+}
+
+#[test]
+fn leaf_inside_excluded_subtrees_does_not_chain() {
+    let inside = [("C", "VN"), ("O", "Bộ Tài chính"), ("CN", "A")];
+    let excluded = vec![
+        Gn::Directory(dn(&[("C", "VN"), ("O", "Bộ Tài chính"), ("OU", "Cấm")])),
+        Gn::Dns("evil.vn".into()),
+        Gn::Email("evil.vn".into()),
+        Gn::Uri(".evil.vn".into()),
+        Gn::Ip(vec![10, 9, 0, 0, 255, 255, 0, 0]),
+    ];
+    for critical in [true, false] {
+        assert!(constrained_path(nc(critical, vec![], excluded.clone()), &inside, vec![]).is_ok());
+        assert_violation(
+            constrained_path(
+                nc(critical, vec![], excluded.clone()),
+                &[
+                    ("C", "VN"),
+                    ("O", "Bộ Tài chính"),
+                    ("OU", "Cấm"),
+                    ("CN", "A"),
+                ],
+                vec![],
+            ),
+            "excluded",
+        );
+        let cases = [
+            Gn::Dns("www.evil.vn".into()),
+            Gn::Email("x@evil.vn".into()),
+            Gn::Uri("http://a.evil.vn:80/".into()),
+            Gn::Ip(vec![10, 9, 8, 7]),
+        ];
+        for san in cases {
+            assert_violation(
+                constrained_path(nc(critical, vec![], excluded.clone()), &inside, vec![san]),
+                "excluded",
+            );
+        }
+    }
+}
+
+#[test]
+fn anchor_name_constraints_bind_the_whole_path() {
+    let mut root_spec = ec_ca("NC Anchor");
+    root_spec.name_constraints = Some(nc(true, vec![Gn::Dns("gov.vn".into())], vec![]));
+    let root = Issued::self_signed(&root_spec);
+    let inter = root.issue(&ec_ca("Plain Intermediate"));
+    let mut trust = TrustStore::new();
+    trust.add(root.cert.clone());
+    for (host, ok) in [("a.gov.vn", true), ("a.gov.vn.com", false)] {
+        let mut spec = ec_leaf("leaf");
+        spec.subject_alt_names = vec![Gn::Dns(host.into())];
+        let leaf = inter.issue(&spec);
+        let r = trust.build_path(&leaf.cert, std::slice::from_ref(&inter.cert));
+        assert_eq!(r.is_ok(), ok, "{host}: {r:?}");
+    }
+}

@@ -236,15 +236,25 @@ pub fn sign(
     let bar = progress(&inputs, "signed");
     let mut summary = Summary::default();
     let mut log_error = None;
+    let log_to_stdout = log_path.as_os_str() == "-";
+    let mut log_closed = false;
     let t = Instant::now();
     kyso::batch::sign_batch_with(signer, sign_one, &inputs, &options, &mut |r| {
         summary.add_sign(&r);
         bar.inc(1);
         if let Some(e) = &r.error {
-            bar.suspend(|| eprintln!("kyso: {}: {e}", r.input));
+            bar.suspend(|| errln!("kyso: {}: {e}", r.input));
+        }
+        if log_closed {
+            return true;
         }
         match log.write(&r) {
             Ok(()) => true,
+            // The log on a standard output whose reader went away: keep signing.
+            Err(e) if log_to_stdout && crate::output::is_broken_pipe(&e) => {
+                log_closed = true;
+                true
+            }
             Err(e) => {
                 log_error = Some(e);
                 false
@@ -259,9 +269,9 @@ pub fn sign(
             log_path.display()
         )));
     }
-    eprint!("{}", summary.render("signed"));
+    err!("{}", summary.render("signed"));
     if log_path.as_os_str() != "-" {
-        eprintln!("log: {}", log_path.display());
+        errln!("log: {}", log_path.display());
     }
     Ok(exit_for(&summary, a.shard.is_some()))
 }
@@ -271,7 +281,7 @@ fn exit_for(summary: &Summary, sharded: bool) -> ExitCode {
         if sharded {
             return ExitCode::SUCCESS; // an empty shard is fine
         }
-        eprintln!("kyso: no PDF files found in the inputs");
+        errln!("kyso: no PDF files found in the inputs");
         return ExitCode::from(2);
     }
     if summary.count("error") > 0 {
@@ -280,6 +290,29 @@ fn exit_for(summary: &Summary, sharded: bool) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// The outcome of one write of the batch output: a closed pipe on standard output is
+/// remembered in `closed` and ignored; any other error is kept in `error` (the batch then
+/// ends with exit code 2).
+fn write_outcome(
+    res: std::io::Result<()>,
+    to_stdout: bool,
+    what: &str,
+    closed: &mut bool,
+    error: &mut Option<String>,
+) -> bool {
+    match res {
+        Ok(()) => true,
+        Err(e) if to_stdout && crate::output::is_broken_pipe(&e) => {
+            *closed = true;
+            true
+        }
+        Err(e) => {
+            error.get_or_insert_with(|| format!("cannot write {what}: {e}"));
+            false
+        }
     }
 }
 
@@ -301,8 +334,19 @@ pub fn verify(
         .as_ref()
         .map(|p| create(p, false).map(JsonlWriter::new))
         .transpose()?;
+    let csv_to_stdout = a.csv.as_ref().is_some_and(|p| p.as_os_str() == "-");
+    // Standard output closed by its reader (`| head`): stop writing there, but verify every
+    // file, so that the exit code is the verdict on all of them.
+    let mut stdout_closed = false;
     let mut csv = match &a.csv {
-        Some(p) => Some(CsvWriter::new(create(p, false)?).map_err(Fatal::from)?),
+        Some(p) => match CsvWriter::new(create(p, false)?) {
+            Ok(w) => Some(w),
+            Err(e) if csv_to_stdout && crate::output::is_broken_pipe(&e) => {
+                stdout_closed = true;
+                None
+            }
+            Err(e) => return Err(Fatal::from(e)),
+        },
         None => None,
     };
     // Per-file lines on standard output when no report goes there: every file's JSON report
@@ -327,18 +371,38 @@ pub fn verify(
             bar.inc(1);
             let mut ok = true;
             if let Some(w) = &mut csv {
-                ok &= w.write(&r).is_ok();
+                if !(csv_to_stdout && stdout_closed) {
+                    let res = w.write(&r);
+                    ok &= write_outcome(
+                        res,
+                        csv_to_stdout,
+                        "the CSV report",
+                        &mut stdout_closed,
+                        &mut write_error,
+                    );
+                }
             }
             if per_file_stdout {
-                let mut out = stdout.lock();
                 if json {
                     if let Some(v) = r.report.take() {
-                        ok &= serde_json::to_writer(&mut out, &v).is_ok()
-                            && out.write_all(b"\n").is_ok();
+                        if !stdout_closed {
+                            let mut out = stdout.lock();
+                            let res = serde_json::to_writer(&mut out, &v)
+                                .map_err(std::io::Error::from)
+                                .and_then(|()| out.write_all(b"\n"))
+                                .and_then(|()| out.flush());
+                            ok &= write_outcome(
+                                res,
+                                true,
+                                "the output",
+                                &mut stdout_closed,
+                                &mut write_error,
+                            );
+                        }
                     } else if let Some(e) = &r.error {
-                        bar.suspend(|| eprintln!("kyso: cannot read {}: {e}", r.file));
+                        bar.suspend(|| errln!("kyso: cannot read {}: {e}", r.file));
                     }
-                } else if !r.is_valid() {
+                } else if !r.is_valid() && !stdout_closed {
                     let line = match &r.error {
                         Some(e) => format!("{}: ERROR ({e})\n", r.file),
                         None => format!(
@@ -348,20 +412,33 @@ pub fn verify(
                             r.message.as_deref().unwrap_or("")
                         ),
                     };
-                    bar.suspend(|| ok &= out.write_all(line.as_bytes()).is_ok());
+                    let res = bar.suspend(|| {
+                        let mut out = stdout.lock();
+                        out.write_all(line.as_bytes()).and_then(|()| out.flush())
+                    });
+                    ok &= write_outcome(
+                        res,
+                        true,
+                        "the output",
+                        &mut stdout_closed,
+                        &mut write_error,
+                    );
                 }
                 if !a.report_full {
                     r.report = None;
                 }
             }
             if let Some(w) = &mut report {
-                if let Err(e) = w.write(&r) {
-                    write_error = Some(format!("cannot write the report: {e}"));
-                    return false;
+                if !(report_to_stdout && stdout_closed) {
+                    let res = w.write(&r);
+                    ok &= write_outcome(
+                        res,
+                        report_to_stdout,
+                        "the report",
+                        &mut stdout_closed,
+                        &mut write_error,
+                    );
                 }
-            }
-            if !ok && write_error.is_none() {
-                write_error = Some("cannot write the output".into());
             }
             ok
         },
@@ -370,15 +447,11 @@ pub fn verify(
     summary.elapsed = Some(t.elapsed());
     let table = summary.render("verified");
     if stdout_busy {
-        eprint!("{table}");
-    } else {
-        print!("{table}");
+        err!("{table}");
+    } else if !stdout_closed {
+        out!("{table}");
     }
     if let Some(e) = write_error {
-        if report_to_stdout || per_file_stdout {
-            // A closed pipe (`| head`) is not an error of the verification.
-            return Ok(ExitCode::SUCCESS);
-        }
         return Err(Fatal(e));
     }
     Ok(exit_for(&summary, a.shard.is_some()))
@@ -399,7 +472,7 @@ pub fn merge(a: &MergeArgs) -> Result<ExitCode, Fatal> {
     }
     let mut out = create(&a.output, false)?;
     let summary = kyso::batch::merge(&mut inputs, &mut out)?;
-    eprint!("{}", summary.render("in the merged report"));
+    err!("{}", summary.render("in the merged report"));
     Ok(if summary.all_ok() {
         ExitCode::SUCCESS
     } else {
@@ -453,14 +526,14 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Fatal> {
         .unwrap_or(0);
     if have != a.count || !signed.join("root.pem").exists() {
         let t = Instant::now();
-        eprintln!(
+        errln!(
             "generating {} signed documents of ~{size} bytes in {} …",
             a.count,
             signed.display()
         );
         let _ = std::fs::remove_dir_all(&signed);
         corpus::write_corpus(&signed, kyso_testkit::TestPki::shared(), &spec)?;
-        eprintln!("  done in {:.1} s", t.elapsed().as_secs_f64());
+        errln!("  done in {:.1} s", t.elapsed().as_secs_f64());
     }
     let jobs = kyso::batch::effective_jobs(a.jobs.unwrap_or(0));
     let mut runs = Vec::new();
@@ -469,7 +542,7 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Fatal> {
     }
     let bytes = runs.first().map_or(0, |m| m.bytes);
     let failures: u64 = runs.iter().map(|m| m.failures).sum();
-    println!(
+    outln!(
         "op=verify size={size} count={} sigs_per_doc={} key={:?} jobs={jobs} rounds={} docs_per_s={:.1} docs_per_cpu_s={:.1} mb_per_s={:.1} bytes_per_doc={} failures={failures}",
         a.count,
         spec.signatures,
@@ -495,7 +568,7 @@ pub fn bench(a: &BenchArgs) -> Result<ExitCode, Fatal> {
         }
         let _ = std::fs::remove_dir_all(&out);
         let failures: u64 = runs.iter().map(|m| m.failures).sum();
-        println!(
+        outln!(
             "op=sign size={size} count={} key={:?} jobs={jobs} rounds={} docs_per_s={:.1} docs_per_cpu_s={:.1} failures={failures}",
             a.count,
             key,

@@ -4,6 +4,35 @@
 //! Exit codes: 0 = success (every file valid; `check`: the dossier is compliant), 1 = some
 //! file not valid (`check`: not compliant, or cannot decide), 2 = usage, catalog or I/O error.
 
+// Printing never panics (`println!` and friends do when the stream is closed, e.g. a
+// broken pipe under `| head`): these ignore output errors. Where the output is the
+// command's result, the command writes through `std::io::Write` and checks the error
+// itself ([`output::is_broken_pipe`]).
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+macro_rules! err {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($t)*);
+    }};
+}
+
 mod batch;
 mod output;
 
@@ -485,7 +514,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Fatal(msg)) => {
-            eprintln!("kyso: {msg}");
+            errln!("kyso: {msg}");
             ExitCode::from(2)
         }
     }
@@ -633,7 +662,7 @@ fn prepare_external(a: &SignArgs, input: &[u8], opts: &SignOptions) -> Result<Ex
     if let Some(p) = &a.external.signed_attributes_out {
         kyso::write_atomic(p, &prepared.state.signed_attributes, a.force)?;
     }
-    println!(
+    outln!(
         "{}",
         prepared
             .state
@@ -642,7 +671,7 @@ fn prepare_external(a: &SignArgs, input: &[u8], opts: &SignOptions) -> Result<Ex
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
     );
-    eprintln!(
+    errln!(
         "prepared {} → {}; state in {}. Sign the {} digest printed above ({}), then run          kyso sign {} -o SIGNED.pdf --finish --state {} --signature SIG",
         a.input().display(),
         a.output().display(),
@@ -665,7 +694,7 @@ fn finish_external(a: &SignArgs, prepared: &[u8]) -> Result<ExitCode, Fatal> {
     let signature = kyso::sign::external::decode_signature_file(&read(sig_path)?);
     let signed = kyso::sign::external::finish_external(prepared, &state, &signature)?;
     kyso::write_atomic(a.output(), &signed, a.force)?;
-    eprintln!(
+    errln!(
         "signed {} → {} ({} bytes)",
         a.input().display(),
         a.output().display(),
@@ -729,10 +758,10 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     }
     let signed = kyso::sign::levels::sign(&input, signer.as_ref(), &opts, &lvl)?;
     for n in &signed.notes {
-        eprintln!("note: {n}");
+        errln!("note: {n}");
     }
     kyso::write_atomic(a.output(), &signed.pdf, a.force)?;
-    eprintln!(
+    errln!(
         "signed {} → {} ({} bytes, PAdES {})",
         a.input().display(),
         a.output().display(),
@@ -828,7 +857,7 @@ fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
     if let (Some(days), PadesLevel::BLTA) = (a.renew_within, a.level) {
         if let Some(expiry) = kyso::sign::levels::archive_timestamp_expiry(&input, &extra)? {
             if expiry > kyso::time::now() + i64::from(days) * 86_400 {
-                eprintln!(
+                errln!(
                     "{}: not renewed: its newest document time-stamp's certificate is valid until {}",
                     a.input.display(),
                     kyso::time::format_rfc3339(expiry)
@@ -846,10 +875,10 @@ fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
     };
     let out = kyso::sign::levels::extend(&input, &lvl)?;
     for n in &out.notes {
-        eprintln!("note: {n}");
+        errln!("note: {n}");
     }
     kyso::write_atomic(&a.output, &out.pdf, a.force)?;
-    eprintln!(
+    errln!(
         "extended {} → {} ({} bytes, PAdES {})",
         a.input.display(),
         a.output.display(),
@@ -960,24 +989,36 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
     }
     let mut all_valid = true;
     let mut io_error = false;
+    // A reader that went away (`| head`) changes nothing about the verdict: every file is
+    // still validated and the exit code says whether all were valid.
+    let mut stdout_closed = false;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for f in &a.files {
         let report = match validator.validate_file(f) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("kyso: cannot read {}: {e}", f.display());
+                errln!("kyso: cannot read {}: {e}", f.display());
                 io_error = true;
                 continue;
             }
         };
         all_valid &= report.valid;
+        if stdout_closed {
+            continue;
+        }
         let text = match a.format {
             Format::Text => kyso::report::render_text(&report),
             Format::Json => serde_json::to_string(&report)? + "\n",
         };
-        if out.write_all(text.as_bytes()).is_err() {
-            return Ok(ExitCode::SUCCESS); // broken pipe
+        if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            if output::is_broken_pipe(&e) {
+                stdout_closed = true;
+            } else {
+                errln!("kyso: cannot write the report: {e}");
+                io_error = true;
+                stdout_closed = true;
+            }
         }
     }
     Ok(if io_error {

@@ -3,6 +3,12 @@
 
 use std::io::Write;
 
+/// Whether an output error is a closed pipe (the reader went away, as under `| head`): not
+/// an error of the command, whose verdict and exit code stay what they are.
+pub fn is_broken_pipe(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::BrokenPipe
+}
+
 use kyso::batch::VerifyRecord;
 use serde::Serialize;
 

@@ -329,6 +329,11 @@ pub fn sign_batch_with(
     sink: &mut (dyn FnMut(SignRecord) -> bool + Send),
 ) -> std::io::Result<()> {
     let jobs = super::verify::effective_jobs(opts.jobs);
+    // A resumed run: what an earlier, crashed run left half-written is removed (kyso's own
+    // temporary files only, in the output directory only).
+    if opts.out_dir.is_dir() {
+        let _ = crate::io::remove_stale_temp_files(&opts.out_dir);
+    }
     let cx = Ctx {
         signer,
         sign,

@@ -20,6 +20,9 @@ pub enum Source {
         file: Arc<File>,
         /// Its length when opened.
         len: u64,
+        /// Its modification time when opened (`None`: not known, only the length is
+        /// compared by [`Source::check_unchanged`]).
+        modified: Option<std::time::SystemTime>,
     },
 }
 
@@ -33,7 +36,8 @@ impl Source {
     /// faster for them.
     pub fn open(path: &Path) -> std::io::Result<Self> {
         let mut file = File::open(path)?;
-        let len = file.metadata()?.len();
+        let meta = file.metadata()?;
+        let len = meta.len();
         if len <= MEMORY_THRESHOLD || !POSITIONED_READS {
             let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
             file.read_to_end(&mut bytes)?;
@@ -42,7 +46,41 @@ impl Source {
         Ok(Source::File {
             file: Arc::new(file),
             len,
+            modified: meta.modified().ok(),
         })
+    }
+
+    /// Whether the bytes are still those seen when the source was opened: a file read on
+    /// demand must keep its length and modification time, or a validation would judge two
+    /// different byte strings. Memory sources never change.
+    ///
+    /// # Errors
+    /// The open file cannot be examined.
+    pub fn check_unchanged(&self) -> std::io::Result<Option<String>> {
+        let Source::File {
+            file,
+            len,
+            modified,
+        } = self
+        else {
+            return Ok(None);
+        };
+        let meta = file.metadata()?;
+        if meta.len() != *len {
+            return Ok(Some(format!(
+                "the file changed while it was being validated: {len} bytes when opened, {} now",
+                meta.len()
+            )));
+        }
+        if let (Some(then), Ok(now)) = (modified, meta.modified()) {
+            if *then != now {
+                return Ok(Some(
+                    "the file changed while it was being validated (its modification time moved)"
+                        .into(),
+                ));
+            }
+        }
+        Ok(None)
     }
 
     /// Length in bytes.
@@ -75,7 +113,7 @@ impl Source {
                 let end = start.saturating_add(len).min(b.len());
                 Ok(Cow::Borrowed(b.get(start..end).unwrap_or(&[])))
             }
-            Source::File { file, len: flen } => {
+            Source::File { file, len: flen, .. } => {
                 let avail = flen.saturating_sub(offset);
                 let n = usize::try_from(avail).unwrap_or(usize::MAX).min(len);
                 let mut buf = vec![0u8; n];
@@ -216,6 +254,10 @@ mod tests {
             .unwrap();
         assert_eq!(hashed, &data[10..5010]);
         assert!(s.for_each_chunk(off, 11, 4, &mut |_| {}).is_err());
+        assert_eq!(s.check_unchanged().unwrap(), None);
+        f.write_all(b"x").unwrap();
+        f.flush().unwrap();
+        assert!(s.check_unchanged().unwrap().unwrap().contains("changed"));
     }
 
     #[test]

@@ -69,6 +69,14 @@ struct CertInner {
     signature: Vec<u8>,
     sha256: [u8; 32],
     has_unknown_critical_extension: bool,
+    /// nameConstraints, if present (RFC 5280 §4.2.1.10).
+    name_constraints: Option<super::constraints::NameConstraints>,
+    /// A nameConstraints extension that cannot be read: nothing below can be trusted to
+    /// satisfy it.
+    name_constraints_unreadable: bool,
+    /// The names constraints apply to: the subject (when not empty), its e-mail addresses
+    /// and the subjectAltNames.
+    constrained_names: Vec<super::constraints::Name>,
     /// The OpenSSL form, for signature checks (`None` if OpenSSL cannot parse the DER).
     x509: Option<X509>,
 }
@@ -80,6 +88,7 @@ mod ext_oid {
     pub(super) const SUBJECT_ALT_NAME: &str = "2.5.29.17";
     pub(super) const ISSUER_ALT_NAME: &str = "2.5.29.18";
     pub(super) const BASIC_CONSTRAINTS: &str = "2.5.29.19";
+    pub(super) const NAME_CONSTRAINTS: &str = "2.5.29.30";
     pub(super) const CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
     pub(super) const CERTIFICATE_POLICIES: &str = "2.5.29.32";
     pub(super) const AUTHORITY_KEY_ID: &str = "2.5.29.35";
@@ -93,9 +102,10 @@ mod ext_oid {
 
 /// Extensions kyso knows. Those that are only informational (SAN, IAN, ocsp-nocheck,
 /// qcStatements) or only read for facts (policies, AIA, CRL DP) may be critical without
-/// harm. Name constraints (2.5.29.30), policy mappings (2.5.29.33), policy constraints
-/// (2.5.29.36) and inhibitAnyPolicy (2.5.29.54) are known but NOT processed (no policy or name-constraint processing yet): when critical they count
-/// as unknown critical extensions, so paths through such a CA fail closed.
+/// harm. Name constraints (2.5.29.30) are processed by path building, critical or not.
+/// Policy mappings (2.5.29.33), policy constraints (2.5.29.36) and inhibitAnyPolicy
+/// (2.5.29.54) are known but NOT processed (no policy processing yet): when critical they
+/// count as unknown critical extensions, so paths through such a CA fail closed.
 fn extension_is_processed(oid: &str) -> bool {
     use ext_oid::*;
     matches!(
@@ -105,6 +115,7 @@ fn extension_is_processed(oid: &str) -> bool {
             | SUBJECT_ALT_NAME
             | ISSUER_ALT_NAME
             | BASIC_CONSTRAINTS
+            | NAME_CONSTRAINTS
             | CRL_DISTRIBUTION_POINTS
             | CERTIFICATE_POLICIES
             | AUTHORITY_KEY_ID
@@ -113,6 +124,35 @@ fn extension_is_processed(oid: &str) -> bool {
             | QC_STATEMENTS
             | OCSP_NOCHECK
     )
+}
+
+/// The extended key usages that allow a certificate to sign documents (what Adobe accepts):
+/// anyExtendedKeyUsage, id-kp-documentSigning (RFC 9336), emailProtection, Microsoft
+/// document signing and Adobe Authentic Documents Trust.
+pub const DOCUMENT_SIGNING_EKUS: &[&str] = &[
+    "2.5.29.37.0",
+    "1.3.6.1.5.5.7.3.36",
+    "1.3.6.1.5.5.7.3.4",
+    "1.3.6.1.4.1.311.10.3.12",
+    "1.2.840.113583.1.1.5",
+];
+
+/// A readable name for an extended key usage OID (`name (oid)`, or the OID alone).
+pub(crate) fn eku_name(oid: &str) -> String {
+    let name = match oid {
+        "2.5.29.37.0" => "anyExtendedKeyUsage",
+        "1.3.6.1.5.5.7.3.1" => "serverAuth",
+        "1.3.6.1.5.5.7.3.2" => "clientAuth",
+        "1.3.6.1.5.5.7.3.3" => "codeSigning",
+        "1.3.6.1.5.5.7.3.4" => "emailProtection",
+        "1.3.6.1.5.5.7.3.8" => "timeStamping",
+        "1.3.6.1.5.5.7.3.9" => "OCSPSigning",
+        "1.3.6.1.5.5.7.3.36" => "documentSigning",
+        "1.3.6.1.4.1.311.10.3.12" => "Microsoft document signing",
+        "1.2.840.113583.1.1.5" => "Adobe Authentic Documents Trust",
+        _ => return oid.to_string(),
+    };
+    format!("{name} ({oid})")
 }
 
 /// Well-known extended key usages as `x509-parser` reports them, with their OIDs.
@@ -233,8 +273,23 @@ impl Certificate {
             signature: x.signature_value.data.to_vec(),
             sha256: sha2::Sha256::digest(der).into(),
             has_unknown_critical_extension: false,
+            name_constraints: None,
+            name_constraints_unreadable: false,
+            constrained_names: Vec::new(),
             x509,
         };
+        if !tbs.subject.as_raw().is_empty() && tbs.subject.iter().next().is_some() {
+            inner
+                .constrained_names
+                .push(super::constraints::Name::Directory(super::constraints::rdns(
+                    &tbs.subject,
+                )));
+        }
+        for e in super::constraints::dn_emails(&tbs.subject) {
+            inner
+                .constrained_names
+                .push(super::constraints::Name::Email(e));
+        }
         read_extensions(&mut inner, tbs.extensions())?;
         Ok(Certificate {
             inner: Arc::new(inner),
@@ -380,6 +435,26 @@ impl Certificate {
     pub fn is_self_issued(&self) -> bool {
         self.inner.subject_der == self.inner.issuer_der
     }
+    /// Its nameConstraints, if any; `Err` when the extension cannot be read.
+    pub(crate) fn name_constraints(
+        &self,
+    ) -> Result<Option<&super::constraints::NameConstraints>, String> {
+        if self.inner.name_constraints_unreadable {
+            return Err("its nameConstraints extension cannot be read".into());
+        }
+        Ok(self.inner.name_constraints.as_ref())
+    }
+    /// The names nameConstraints apply to (subject, its e-mail addresses, subjectAltNames).
+    pub(crate) fn constrained_names(&self) -> &[super::constraints::Name] {
+        &self.inner.constrained_names
+    }
+    /// Whether the extended key usage, when present, allows signing documents (as Adobe
+    /// Acrobat decides, RFC 5280 §4.2.1.12): it must hold one of
+    /// [`DOCUMENT_SIGNING_EKUS`]. A certificate without the extension is not restricted.
+    pub fn eku_allows_document_signing(&self) -> bool {
+        self.extended_key_usage()
+            .is_none_or(|ekus| ekus.iter().any(|e| DOCUMENT_SIGNING_EKUS.contains(&e.as_str())))
+    }
     /// Whether the certificate has a critical extension kyso does not process.
     pub fn has_unknown_critical_extension(&self) -> bool {
         self.inner.has_unknown_critical_extension
@@ -503,6 +578,25 @@ fn read_extensions(
                     }
                 }
             }
+            ParsedExtension::SubjectAlternativeName(san) => {
+                inner.constrained_names.extend(
+                    san.general_names
+                        .iter()
+                        .map(super::constraints::from_general_name),
+                );
+            }
+            ParsedExtension::NameConstraints(nc) => {
+                let bases = |t: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
+                    t.iter()
+                        .flatten()
+                        .map(|s| super::constraints::from_general_name(&s.base))
+                        .collect::<Vec<_>>()
+                };
+                inner.name_constraints = Some(super::constraints::NameConstraints {
+                    permitted: bases(&nc.permitted_subtrees),
+                    excluded: bases(&nc.excluded_subtrees),
+                });
+            }
             ParsedExtension::CertificatePolicies(policies) => {
                 inner.policies = policies
                     .iter()
@@ -510,6 +604,9 @@ fn read_extensions(
                     .collect();
             }
             ParsedExtension::ParseError { .. } if extension_is_processed(&oid) => {
+                if oid == ext_oid::NAME_CONSTRAINTS {
+                    inner.name_constraints_unreadable = true;
+                }
                 if ext.critical {
                     inner.has_unknown_critical_extension = true;
                 } else if oid == ext_oid::KEY_USAGE {

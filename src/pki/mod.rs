@@ -7,11 +7,12 @@
 
 internal_mod! {
     cert;
+    constraints;
     name;
     path;
 }
 
-pub use cert::{Certificate, KeyUsage};
+pub use cert::{Certificate, KeyUsage, DOCUMENT_SIGNING_EKUS};
 pub use name::{DistinguishedName, NameAttribute, VnIdentifier};
 pub use path::{CertPath, PathError, TrustStore, ValidityProblem};
 

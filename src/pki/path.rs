@@ -1,5 +1,5 @@
-//! Trust anchors and certification paths (RFC 5280 §6, simplified: no policy or name
-//! constraint processing yet).
+//! Trust anchors and certification paths (RFC 5280 §6, simplified: name constraints are
+//! processed, certificate policies are not yet).
 //!
 //! [`TrustStore::build_path`] is time-independent: it chains the end-entity certificate to a
 //! trust anchor through the candidate intermediates by name and key identifier, checking each
@@ -50,6 +50,17 @@ pub enum PathError {
     UnknownCriticalExtension {
         /// Subject.
         subject: String,
+    },
+    /// A certificate's name is outside the name constraints of a CA above it (RFC 5280
+    /// §4.2.1.10), or the CA's constraints cannot be read.
+    #[error("{subject} violates the name constraints of {ca}: {reason}")]
+    NameConstraints {
+        /// Subject of the certificate whose names were checked.
+        subject: String,
+        /// Subject of the constraining CA.
+        ca: String,
+        /// Which name, and why.
+        reason: String,
     },
     /// Path building gave up (too many candidates): hostile or pathological input.
     #[error("path building budget exhausted")]
@@ -162,6 +173,7 @@ impl PathError {
             PathError::BadSignature { .. } => 1,
             PathError::NotCa { .. }
             | PathError::PathLenExceeded { .. }
+            | PathError::NameConstraints { .. }
             | PathError::UnknownCriticalExtension { .. } => 2,
             PathError::BudgetExhausted => 3,
         }
@@ -267,6 +279,28 @@ impl Search<'_> {
             let below = path[1..].iter().filter(|c| !c.is_self_issued()).count();
             if below > max as usize {
                 return Err(PathError::PathLenExceeded { subject: subject() });
+            }
+        }
+        // Name constraints of this CA (anchors' included) bind every certificate below it,
+        // except self-issued intermediates (RFC 5280 §6.1.4 (g), §6.1.3 (b)).
+        let constraints = issuer
+            .name_constraints()
+            .map_err(|reason| PathError::NameConstraints {
+                subject: path[0].subject().to_string(),
+                ca: subject(),
+                reason,
+            })?;
+        if let Some(nc) = constraints {
+            for (i, c) in path.iter().enumerate() {
+                if i > 0 && c.is_self_issued() {
+                    continue;
+                }
+                nc.check(c.constrained_names())
+                    .map_err(|reason| PathError::NameConstraints {
+                        subject: c.subject().to_string(),
+                        ca: subject(),
+                        reason,
+                    })?;
             }
         }
         if is_anchor {

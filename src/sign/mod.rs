@@ -98,7 +98,9 @@ pub struct SignOptions {
     pub certify: Option<u8>,
 }
 
-/// Refuses a certificate that is expired, not yet valid, or lacks a signing key usage.
+/// Refuses a certificate that is expired, not yet valid, lacks a signing key usage, or whose
+/// extended key usage restricts it to other purposes than signing documents (validators
+/// would refuse the signature: see [`crate::pki::DOCUMENT_SIGNING_EKUS`]).
 ///
 /// # Errors
 /// `SignError::Certificate` with the reason.
@@ -121,6 +123,17 @@ pub fn check_signer_certificate(cert: &crate::pki::Certificate, at: i64) -> Resu
                 "its key usage allows neither digitalSignature nor nonRepudiation".into(),
             ));
         }
+    }
+    if !cert.eku_allows_document_signing() {
+        return Err(SignError::Certificate(format!(
+            "its extended key usage ({}) does not allow signing documents",
+            cert.extended_key_usage()
+                .unwrap_or_default()
+                .iter()
+                .map(|o| crate::pki::cert::eku_name(o))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
     }
     Ok(())
 }

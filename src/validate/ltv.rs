@@ -416,7 +416,9 @@ impl<'a> LtvContext<'a> {
             Err(e) => {
                 let sub = match e {
                     PathError::NoChain { .. } => SubIndication::NoCertificateChainFound,
-                    PathError::NotCa { .. } | PathError::PathLenExceeded { .. } => {
+                    PathError::NotCa { .. }
+                    | PathError::PathLenExceeded { .. }
+                    | PathError::NameConstraints { .. } => {
                         SubIndication::ChainConstraintsFailure
                     }
                     _ => SubIndication::CertificateChainGeneralFailure,

@@ -113,16 +113,16 @@ impl CheckList {
     pub(crate) fn merge(&mut self, other: CheckList) {
         self.checks.extend(other.checks);
     }
-    /// Appends the checks of `other`, failed and undecided ones as warnings (for a part that
-    /// is ignored when it does not validate, such as a signature time-stamp).
-    pub(crate) fn merge_as_warnings(&mut self, other: CheckList) {
-        for mut c in other.checks {
-            if matches!(c.status, CheckStatus::Failed | CheckStatus::Indeterminate) {
-                c.status = CheckStatus::Warning;
-                c.sub_indication = None;
-            }
-            self.checks.push(c);
-        }
+    /// The status and sub-indication of the first check that failed, else of the first
+    /// undecided one.
+    pub(crate) fn first_not_clean(&self) -> Option<(CheckStatus, Option<SubIndication>)> {
+        let find = |st: CheckStatus| {
+            self.checks
+                .iter()
+                .find(|c| c.status == st)
+                .map(|c| (c.status, c.sub_indication))
+        };
+        find(CheckStatus::Failed).or_else(|| find(CheckStatus::Indeterminate))
     }
 }
 
@@ -133,6 +133,16 @@ impl CheckList {
 pub struct Validator {
     options: ValidationOptions,
     cache: std::sync::Arc<cache::ValidationCache>,
+}
+
+#[cfg(feature = "internals")]
+impl Validator {
+    /// Validates an already opened document (for kyso's own tests, which need to change the
+    /// file between opening and validating it).
+    #[doc(hidden)]
+    pub fn validate_opened(&self, name: &str, doc: &Document) -> FileReport {
+        self.validate_document(name, doc)
+    }
 }
 
 /// A signature found in the document's final revision.
@@ -239,7 +249,7 @@ impl Validator {
             return report;
         }
 
-        let found = match find_signatures(doc) {
+        let fields = match find_signatures(doc) {
             Ok(f) => f,
             Err(e) => {
                 report.findings.push(Finding {
@@ -251,15 +261,26 @@ impl Validator {
                 return report;
             }
         };
+        let found = fields.signatures;
         if found.is_empty() {
             report.findings.push(Finding {
                 id: FindingId::NoSignatures,
                 status: CheckStatus::Indeterminate,
-                message: "the document has no signatures".into(),
+                message: if fields.unsigned.is_empty() {
+                    "the document has no signatures".into()
+                } else {
+                    format!(
+                        "the document has no signatures (only {} unsigned signature field{})",
+                        fields.unsigned.len(),
+                        if fields.unsigned.len() == 1 { "" } else { "s" }
+                    )
+                },
             });
         }
+        unsigned_fields_findings(&fields.unsigned, &mut report);
         trailing_bytes_finding(doc, &mut report);
-        unreachable_signatures(doc, &found, &mut report);
+        let placeholders: Vec<ObjRef> = fields.unsigned.iter().filter_map(|u| u.1).collect();
+        unreachable_signatures(doc, &found, &placeholders, &mut report);
         let certification = certification::find(
             doc,
             &found
@@ -312,6 +333,7 @@ impl Validator {
         for s in &mut report.signatures {
             verdict::conclude(s);
         }
+        snapshot_finding(doc, &mut report);
         report.conclude();
         report
     }
@@ -383,10 +405,20 @@ impl Validator {
                 return finish(rep, checks, 0);
             }
         };
-        checks.pass(
-            CheckId::SignatureDictionary,
-            "/Contents and /ByteRange are well formed and /ByteRange excludes exactly /Contents",
-        );
+        if sd.remarks.is_empty() {
+            checks.pass(
+                CheckId::SignatureDictionary,
+                "/Contents and /ByteRange are well formed and /ByteRange excludes exactly /Contents",
+            );
+        } else {
+            checks.warn(
+                CheckId::SignatureDictionary,
+                format!(
+                    "/Contents and /ByteRange are well formed and /ByteRange excludes exactly /Contents; {}",
+                    sd.remarks.join("; ")
+                ),
+            );
+        }
         rep.kind = sd.kind;
         if sd.kind == SignatureKind::Certification {
             let level = match certification {
@@ -688,26 +720,45 @@ fn covered_revision(doc: &Document, sd: &SignatureDictionary) -> Option<usize> {
         })
 }
 
-/// Signatures reachable from the final revision's AcroForm.
-fn find_signatures(doc: &Document) -> Result<Vec<FoundSignature>, PdfError> {
+/// The signature fields of the final revision's AcroForm.
+#[derive(Debug, Default)]
+struct FoundFields {
+    /// Fields holding a signature dictionary (filled, or at least not an empty placeholder).
+    signatures: Vec<FoundSignature>,
+    /// Fields that are not signed: no `/V`, or an empty placeholder
+    /// ([`sigdict::is_unfilled_placeholder`]); the placeholder's object, if indirect.
+    unsigned: Vec<(String, Option<ObjRef>)>,
+}
+
+/// Signatures reachable from the final revision's AcroForm, and its unsigned signature
+/// fields.
+fn find_signatures(doc: &Document) -> Result<FoundFields, PdfError> {
     let last = doc.last_revision();
-    let mut out = Vec::new();
+    let mut out = FoundFields::default();
     let mut seen = HashSet::new();
     for f in crate::form::fields_in(doc, last)? {
         if !f.is_signature() {
             continue;
         }
-        let Some(v) = &f.value else { continue };
+        let Some(v) = &f.value else {
+            out.unsigned.push((f.name.clone(), None));
+            continue;
+        };
         if let Some(r) = v.as_ref() {
             if !seen.insert(r) {
                 continue;
             }
         }
         let dict = doc.deref_in(last, v)?.as_dict().cloned();
-        if matches!(v, Object::Null) || dict.as_ref().is_some_and(|d| d.is_empty()) {
+        let unfilled = match &dict {
+            Some(d) => d.is_empty() || sigdict::is_unfilled_placeholder(d, doc.len()),
+            None => matches!(doc.deref_in(last, v)?, Object::Null),
+        };
+        if matches!(v, Object::Null) || unfilled {
+            out.unsigned.push((f.name.clone(), v.as_ref()));
             continue;
         }
-        out.push(FoundSignature {
+        out.signatures.push(FoundSignature {
             field: f.name.clone(),
             object: v.as_ref(),
             dict,
@@ -715,6 +766,33 @@ fn find_signatures(doc: &Document) -> Result<Vec<FoundSignature>, PdfError> {
         });
     }
     Ok(out)
+}
+
+/// Unsigned signature fields are reported (as warnings: they neither fail nor make a file
+/// valid; a file whose only signature fields are unsigned has no signatures).
+fn unsigned_fields_findings(unsigned: &[(String, Option<ObjRef>)], report: &mut FileReport) {
+    for (name, _) in unsigned {
+        report.findings.push(Finding {
+            id: FindingId::UnsignedSignatureField,
+            status: CheckStatus::Warning,
+            message: format!("the signature field \"{name}\" is not signed (an empty placeholder)"),
+        });
+    }
+}
+
+/// One snapshot per validation: a file read on demand (over 4 MiB) that changed while it was
+/// validated makes the verdict undecided, never valid.
+fn snapshot_finding(doc: &Document, report: &mut FileReport) {
+    let problem = match doc.source().check_unchanged() {
+        Ok(None) => return,
+        Ok(Some(why)) => why,
+        Err(e) => format!("the file cannot be checked for changes during validation: {e}"),
+    };
+    report.findings.push(Finding {
+        id: FindingId::FileChanged,
+        status: CheckStatus::Indeterminate,
+        message: problem,
+    });
 }
 
 /// Bytes after the final `%%EOF` that are not white space are not part of any revision: they
@@ -762,7 +840,12 @@ fn trailing_bytes_finding(doc: &Document, report: &mut FileReport) {
 /// Signature dictionaries (objects with a `/ByteRange`) that the form does not reach: a
 /// signature a viewer may show but the form does not list, or leftovers of a wrapping
 /// attack. Reported as warnings; they are never validated as signatures.
-fn unreachable_signatures(doc: &Document, found: &[FoundSignature], report: &mut FileReport) {
+fn unreachable_signatures(
+    doc: &Document,
+    found: &[FoundSignature],
+    placeholders: &[ObjRef],
+    report: &mut FileReport,
+) {
     let needle = b"/ByteRange";
     let mut hits = Vec::new();
     let mut carry: Vec<u8> = Vec::new();
@@ -800,6 +883,7 @@ fn unreachable_signatures(doc: &Document, found: &[FoundSignature], report: &mut
     let known: HashSet<u32> = found
         .iter()
         .filter_map(|f| f.object.map(|r| r.num))
+        .chain(placeholders.iter().map(|r| r.num))
         .collect();
     let mut reported = HashSet::new();
     for h in hits {

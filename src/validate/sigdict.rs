@@ -8,8 +8,9 @@ use std::ops::Range;
 use crate::pdf::{Dict, Document, ObjRef, Object};
 use crate::report::SignatureKind;
 
-/// The signature handlers (`/Filter`) whose dictionaries kyso reads: the handler only names
-/// the software that made the signature; the `/SubFilter` says how to verify it.
+/// The signature handlers (`/Filter`) commonly written. ISO 32000 (§12.8.1) says `/Filter`
+/// only names the preferred handler; the `/SubFilter` says how to verify the signature, so
+/// an unknown or missing `/Filter` is a remark, never a reason to refuse a signature.
 const KNOWN_FILTERS: &[&[u8]] = &[
     b"Adobe.PPKLite",
     b"Adobe.PPKMS",
@@ -51,6 +52,9 @@ pub(crate) struct SignatureDictionary {
     pub byte_range: [u64; 4],
     /// `/M` (Unix seconds), if present and parsable.
     pub signing_time: Option<i64>,
+    /// Harmless deviations (an unknown or missing `/Filter`), reported as
+    /// warnings on the `signature-dictionary` check.
+    pub remarks: Vec<String>,
 }
 
 impl SignatureDictionary {
@@ -94,6 +98,7 @@ pub(crate) fn check(
     is_certification: bool,
 ) -> Result<SignatureDictionary, String> {
     let type_name = dict.get_name(b"Type");
+    let mut remarks = Vec::new();
     let sub_name = match dict.get(b"SubFilter") {
         Some(Object::Name(n)) => String::from_utf8_lossy(n).into_owned(),
         Some(_) => return Err("/SubFilter is not a name".into()),
@@ -130,15 +135,18 @@ pub(crate) fn check(
             ))
         }
     }
+    // /Filter only names the preferred handler (ISO 32000-1 §12.8.1): the /SubFilter decided
+    // the format above, so an unknown or missing handler is only reported.
     match dict.get(b"Filter") {
-        None => return Err("the signature dictionary has no /Filter".into()),
+        None => remarks.push(
+            "the signature dictionary has no /Filter (required by ISO 32000; the /SubFilter decides the format)"
+                .into(),
+        ),
         Some(Object::Name(n)) if KNOWN_FILTERS.contains(&n.as_slice()) => {}
-        Some(Object::Name(n)) => {
-            return Err(format!(
-                "unknown /Filter {} (a signature handler kyso does not know)",
-                String::from_utf8_lossy(n)
-            ))
-        }
+        Some(Object::Name(n)) => remarks.push(format!(
+            "unknown /Filter {} (it only names the preferred signature handler; the /SubFilter {sub_name} decides the format)",
+            String::from_utf8_lossy(n)
+        )),
         Some(_) => return Err("/Filter is not a name".into()),
     }
     if dict.contains(b"Cert") && sub_filter != SubFilter::Rfc3161 {
@@ -231,7 +239,45 @@ pub(crate) fn check(
         contents: contents.bytes.clone(),
         byte_range: v,
         signing_time,
+        remarks,
     })
+}
+
+/// Whether a signature dictionary was never filled: its `/Contents` is absent or holds only
+/// zero bytes, and it has no usable `/ByteRange` (absent, or not four non-negative integers
+/// `[0 a b c]` with two non-empty ranges in order within the file). Such an empty
+/// placeholder is an unsigned field, not a failed signature. A dictionary with a usable
+/// `/ByteRange` or non-zero `/Contents` was filled, and is checked (and fails) as a
+/// signature.
+pub(crate) fn is_unfilled_placeholder(dict: &Dict, file_len: u64) -> bool {
+    let contents_empty = match dict.get(b"Contents") {
+        None | Some(Object::Null) => true,
+        Some(Object::String(s)) => s.bytes.iter().all(|&b| b == 0),
+        Some(_) => false,
+    };
+    contents_empty && !has_usable_byte_range(dict, file_len)
+}
+
+fn has_usable_byte_range(dict: &Dict, file_len: u64) -> bool {
+    let Some(a) = dict.get(b"ByteRange").and_then(Object::as_array) else {
+        return false;
+    };
+    let Some(v) = a
+        .iter()
+        .map(|o| o.as_int().and_then(|n| u64::try_from(n).ok()))
+        .collect::<Option<Vec<u64>>>()
+    else {
+        return false;
+    };
+    match v.as_slice() {
+        &[0, len1, start2, len2] => {
+            len1 > 0
+                && len2 > 0
+                && start2 >= len1
+                && start2.checked_add(len2).is_some_and(|e| e <= file_len)
+        }
+        _ => false,
+    }
 }
 
 fn has_docmdp_reference(doc: &Document, dict: &Dict) -> bool {

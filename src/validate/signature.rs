@@ -4,7 +4,7 @@
 //! and the algorithms (SAV).
 
 use crate::crypto::SchemeKeys as _;
-use crate::report::CheckId;
+use crate::report::{CheckId, CheckStatus};
 use crate::cms::{self, SignedData, SignerIdentifier, SignerInfo};
 use crate::crypto::{oids, DigestAlgorithm};
 use crate::pdf::source::Source;
@@ -368,28 +368,46 @@ pub(crate) fn check_cms_with(
     let doc_poe = ctx.doc_timestamp_poe(sd.signed_end());
     let mut stamp_times = Vec::new();
     let mut stamp_paths = Vec::new();
+    // A signature time-stamp that is present must be valid (ETSI EN 319 102-1 §5.6.2.x:
+    // a broken one is a broken signature, not an absent one): one whose imprint is not
+    // this signature's value (grafted from another signature, or computed over the signed
+    // attributes) fails with HASH_FAILURE, a token that cannot be read or does not verify
+    // fails, a TSA that cannot be trusted leaves the signature undecided.
     for der in si.timestamp_tokens() {
         let token = match TimeStampToken::from_der(der) {
             Ok(t) => t,
             Err(e) => {
-                checks.warn(
+                checks.fail(
                     CheckId::SignatureTimestamp,
-                    format!("a signature time-stamp cannot be read and is ignored: {e}"),
+                    format!("the signature time-stamp cannot be read: {e}"),
+                    SubIndication::FormatFailure,
                 );
                 continue;
             }
         };
         if !token.imprint_covers(&si.signature) {
-            checks.warn(
+            let what = match &si.signed_attrs_der {
+                Some(attrs) if token.imprint_covers(attrs) => {
+                    "it was computed over the signed attributes, not over the signature value"
+                }
+                _ => "it was made for other data (for example grafted from another signature)",
+            };
+            checks.fail(
                 CheckId::SignatureTimestamp,
-                "a signature time-stamp is not over this signature's value and is ignored",
+                format!(
+                    "the signature time-stamp of {} is not over this signature's value: {what}",
+                    crate::time::format_rfc3339(token.info.gen_time)
+                ),
+                SubIndication::HashFailure,
             );
             continue;
         }
         let mut sub = CheckList::default();
-        match ctx.check_token(&token, doc_poe.map(|d| d.gen_time), &mut sub) {
-            Some(f) if sub.is_clean() => {
-                checks.merge(sub);
+        let judged = ctx.check_token(&token, doc_poe.map(|d| d.gen_time), &mut sub);
+        let first_bad = sub.first_not_clean();
+        checks.merge(sub);
+        match (judged, first_bad) {
+            (Some(f), None) => {
                 checks.pass(
                     CheckId::SignatureTimestamp,
                     format!(
@@ -401,10 +419,21 @@ pub(crate) fn check_cms_with(
                 stamp_times.push(f.gen_time);
                 stamp_paths.push(f.path);
             }
-            _ => {
-                checks.merge_as_warnings(sub);
-                checks.warn(CheckId::SignatureTimestamp, "the signature time-stamp is not valid and is ignored: it proves nothing about the signing time");
-            }
+            (_, Some((CheckStatus::Failed, sub))) => checks.fail(
+                CheckId::SignatureTimestamp,
+                "the signature time-stamp is not valid",
+                sub.unwrap_or(SubIndication::SigCryptoFailure),
+            ),
+            (_, Some((_, sub))) => checks.indeterminate(
+                CheckId::SignatureTimestamp,
+                "the signature time-stamp cannot be validated",
+                sub.unwrap_or(SubIndication::NoCertificateChainFound),
+            ),
+            (None, None) => checks.indeterminate(
+                CheckId::SignatureTimestamp,
+                "the signature time-stamp cannot be validated",
+                SubIndication::CertificateChainGeneralFailure,
+            ),
         }
     }
     facts.timestamped = !stamp_times.is_empty();
@@ -573,8 +602,24 @@ fn check_chain(
     facts: &mut CryptoFacts,
     ctx: &LtvContext<'_>,
 ) {
-    // Key usage of the signing certificate.
-    match signer.key_usage() {
+    // Key usage of the signing certificate; then its extended key usage (RFC 5280
+    // §4.2.1.12), as Adobe decides: when present it must allow signing documents.
+    if !signer.eku_allows_document_signing() {
+        let found = signer
+            .extended_key_usage()
+            .unwrap_or_default()
+            .iter()
+            .map(|o| crate::pki::cert::eku_name(o))
+            .collect::<Vec<_>>();
+        checks.fail(
+            CheckId::KeyUsage,
+            format!(
+                "the signer's certificate is restricted to other purposes by its extended key usage ({}); signing documents needs anyExtendedKeyUsage, documentSigning, emailProtection, Microsoft document signing or Adobe Authentic Documents",
+                if found.is_empty() { "empty".to_string() } else { found.join(", ") }
+            ),
+            SubIndication::SigConstraintsFailure,
+        );
+    } else { match signer.key_usage() {
         Some(ku) if !(ku.digital_signature || ku.non_repudiation) => checks.indeterminate(
             CheckId::KeyUsage,
             "the signer's certificate allows neither digitalSignature nor nonRepudiation",
@@ -585,7 +630,7 @@ fn check_chain(
             CheckId::KeyUsage,
             "the signer's certificate has no keyUsage extension",
         ),
-    }
+    } }
 
     if opts.trust.is_empty() {
         checks.indeterminate(
@@ -600,7 +645,9 @@ fn check_chain(
         Err(e) => {
             let sub = match e {
                 PathError::NoChain { .. } => SubIndication::NoCertificateChainFound,
-                PathError::NotCa { .. } | PathError::PathLenExceeded { .. } => {
+                PathError::NotCa { .. }
+                    | PathError::PathLenExceeded { .. }
+                    | PathError::NameConstraints { .. } => {
                     SubIndication::ChainConstraintsFailure
                 }
                 _ => SubIndication::CertificateChainGeneralFailure,

@@ -75,6 +75,73 @@ pub struct CertSpec {
     pub ocsp_url: Option<String>,
     /// CRL distribution point URL.
     pub crl_url: Option<String>,
+    /// subjectAltName entries (none: no extension).
+    pub subject_alt_names: Vec<GeneralNameSpec>,
+    /// nameConstraints (RFC 5280 §4.2.1.10), for CAs.
+    pub name_constraints: Option<NameConstraintsSpec>,
+}
+
+/// A general name for subjectAltName and name constraints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GeneralNameSpec {
+    /// rfc822Name: a mailbox, or in a constraint a host (`example.vn`) or domain (`.example.vn`).
+    Email(String),
+    /// dNSName.
+    Dns(String),
+    /// uniformResourceIdentifier (in a constraint a host or `.domain`).
+    Uri(String),
+    /// iPAddress: 4 or 16 bytes; in a constraint address then mask (8 or 32 bytes).
+    Ip(Vec<u8>),
+    /// directoryName, as (label, value) attributes like [`CertSpec::subject`].
+    Directory(Vec<(String, String)>),
+}
+
+impl GeneralNameSpec {
+    fn to_der(&self) -> Vec<u8> {
+        match self {
+            GeneralNameSpec::Email(s) => der_tlv(0x81, s.as_bytes()),
+            GeneralNameSpec::Dns(s) => der_tlv(0x82, s.as_bytes()),
+            GeneralNameSpec::Uri(s) => der_tlv(0x86, s.as_bytes()),
+            GeneralNameSpec::Ip(b) => der_tlv(0x87, b),
+            GeneralNameSpec::Directory(attrs) => {
+                der_tlv(0xA4, &build_name(attrs).to_der().expect("name DER"))
+            }
+        }
+    }
+}
+
+/// nameConstraints: permitted and excluded subtrees, and the criticality.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameConstraintsSpec {
+    /// Marked critical (RFC 5280 says it MUST be; real CAs do not always).
+    pub critical: bool,
+    /// permittedSubtrees bases.
+    pub permitted: Vec<GeneralNameSpec>,
+    /// excludedSubtrees bases.
+    pub excluded: Vec<GeneralNameSpec>,
+}
+
+impl NameConstraintsSpec {
+    fn to_der(&self) -> Vec<u8> {
+        let subtrees = |tag: u8, names: &[GeneralNameSpec]| {
+            if names.is_empty() {
+                return Vec::new();
+            }
+            let body: Vec<u8> = names
+                .iter()
+                .flat_map(|n| der_tlv(0x30, &n.to_der()))
+                .collect();
+            der_tlv(tag, &body)
+        };
+        der_tlv(
+            0x30,
+            &[
+                subtrees(0xA0, &self.permitted),
+                subtrees(0xA1, &self.excluded),
+            ]
+            .concat(),
+        )
+    }
 }
 
 impl CertSpec {
@@ -92,6 +159,8 @@ impl CertSpec {
             extended_key_usage: String::new(),
             ocsp_url: None,
             crl_url: None,
+            subject_alt_names: Vec::new(),
+            name_constraints: None,
         }
     }
     /// A CA spec with CN `cn`, RSA-2048, valid from one day ago for twenty years.
@@ -107,6 +176,8 @@ impl CertSpec {
             extended_key_usage: String::new(),
             ocsp_url: None,
             crl_url: None,
+            subject_alt_names: Vec::new(),
+            name_constraints: None,
         }
     }
     /// Replaces the subject with these (label, value) attributes, in encoding order.
@@ -755,6 +826,19 @@ fn build_certificate(spec: &CertSpec, key: PKey<Private>, issuer: Option<&Issued
             &der_tlv(0x30, &access),
         ))
         .expect("extension");
+    }
+    if !spec.subject_alt_names.is_empty() {
+        let names: Vec<u8> = spec
+            .subject_alt_names
+            .iter()
+            .flat_map(GeneralNameSpec::to_der)
+            .collect();
+        b.append_extension(der_extension("2.5.29.17", false, &der_tlv(0x30, &names)))
+            .expect("extension");
+    }
+    if let Some(nc) = &spec.name_constraints {
+        b.append_extension(der_extension("2.5.29.30", nc.critical, &nc.to_der()))
+            .expect("extension");
     }
     if let Some(url) = &spec.crl_url {
         // CRLDistributionPoints: DistributionPoint { [0] { fullName [0] { URI } } }
