@@ -2782,3 +2782,59 @@ fn shadow_replace_by_filling_an_empty_field_over_signed_text() {
     let cert = certify(&comment_at([72, 500, 372, 520]), 2);
     accepted(&verify(&fill_comment(&cert, "Approved")));
 }
+
+// ---------------------------------------------------------------------------------------
+// Real signers: PDFBox (Debian libpdfbox2-java) adds a signature with its incremental save
+// ---------------------------------------------------------------------------------------
+
+const PDFBOX_CP: &str =
+    "/usr/share/java/pdfbox2.jar:/usr/share/java/fontbox2.jar:/usr/share/java/commons-logging.jar";
+
+/// `input` after PDFBox added a signature field and a signature with `saveIncremental`
+/// (the signature's CMS is a placeholder: only the update's shape matters here). `tamper`
+/// makes the same save also change the page's crop box.
+fn pdfbox_sign(input: &[u8], tamper: bool) -> Vec<u8> {
+    let w = Workspace::new();
+    let src = w.write(
+        "PdfboxSign.java",
+        include_bytes!("peers/PdfboxSign.java"),
+    );
+    let dir = w.path("classes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let javac = Command::new("javac")
+        .args(["-cp", PDFBOX_CP, "-d"])
+        .arg(&dir)
+        .arg(&src)
+        .output()
+        .expect("javac (JDK) and Debian libpdfbox2-java are needed");
+    assert!(javac.status.success(), "{}", stderr(&javac));
+    let inp = w.write("in.pdf", input);
+    let out = w.path("out.pdf");
+    let mut java = Command::new("java");
+    java.arg("-cp")
+        .arg(format!("{}:{PDFBOX_CP}", dir.display()))
+        .arg("PdfboxSign")
+        .arg(&inp)
+        .arg(&out);
+    if tamper {
+        java.arg("tamper");
+    }
+    let o = java.output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::read(out).unwrap()
+}
+
+#[test]
+fn real_pdfbox_signature_after_kyso_is_an_allowed_change() {
+    for base in [signed(), sign_default(&xref_stream_sample()), sign_field(&form_sample(), "Signature1")] {
+        let both = pdfbox_sign(&base, false);
+        let r = verify(&both);
+        let s = sig(&r, 0);
+        assert_eq!(s.indication, Indication::TotalPassed, "{}", show(&r));
+        assert!(!s.changes.is_empty(), "{}", show(&r));
+        assert!(s.changes.iter().all(|c| c.allowed), "{}", show(&r));
+        // Twin: the same save also crops the page.
+        let r = verify(&pdfbox_sign(&base, true));
+        disallowed(&r, 0, "page 1 entry /CropBox changed", None);
+    }
+}
