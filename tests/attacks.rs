@@ -2210,7 +2210,9 @@ fn role_page_content_declared_as_metadata_is_page_content() {
     let base = update(&sample_default(), |doc, up| {
         let c = content_of(doc);
         let mut d = stream_dict(doc, c);
-        let data = doc.stream_decoded(doc.resolve(c).unwrap().as_stream().unwrap()).unwrap();
+        let data = doc
+            .stream_decoded(doc.resolve(c).unwrap().as_stream().unwrap())
+            .unwrap();
         d.remove(b"Length");
         d.remove(b"Filter");
         d.set("Type", Object::name("Metadata"));
@@ -2232,9 +2234,18 @@ fn role_page_content_declared_as_metadata_is_page_content() {
         );
     });
     let r = verify(&forged);
-    disallowed(&r, 0, "XMP metadata stream updated", Some("content of page object"));
+    disallowed(
+        &r,
+        0,
+        "XMP metadata stream updated",
+        Some("content of page object"),
+    );
     let c = sig(&r, 0).changes.iter().find(|c| !c.allowed).unwrap();
-    assert!(c.roles.iter().any(|x| x.contains("document metadata")), "{}", show(&r));
+    assert!(
+        c.roles.iter().any(|x| x.contains("document metadata")),
+        "{}",
+        show(&r)
+    );
 }
 
 /// A P=2 certified form whose Comment field's appearance stream is prepared by `f` before
@@ -2277,14 +2288,23 @@ fn role_field_appearance_shared_with_another_annotation_is_refused() {
         up.put(a, Object::Dict(d));
         let p = page1(doc);
         let mut pd = last_dict(doc, p);
-        let mut annots = pd.get(b"Annots").and_then(Object::as_array).unwrap().to_vec();
+        let mut annots = pd
+            .get(b"Annots")
+            .and_then(Object::as_array)
+            .unwrap()
+            .to_vec();
         annots.push(Object::Ref(a));
         pd.set("Annots", annots);
         up.put(p, Object::Dict(pd));
     });
     assert!(verify(&cert).valid, "{}", show(&verify(&cert)));
     let forged = update(&cert, |doc, up| {
-        rewrite_stream(doc, up, ap, b"/Tx BMC BT /F1 10 Tf 2 6 Td (Total: 9,999) Tj ET EMC");
+        rewrite_stream(
+            doc,
+            up,
+            ap,
+            b"/Tx BMC BT /F1 10 Tf 2 6 Td (Total: 9,999) Tj ET EMC",
+        );
     });
     disallowed(
         &verify(&forged),
@@ -2295,7 +2315,12 @@ fn role_field_appearance_shared_with_another_annotation_is_refused() {
     // The same rewrite of an appearance only the field uses is filling.
     let (cert, ap) = certified_with_comment_appearance(|_, _, _| {});
     let filled = update(&cert, |doc, up| {
-        rewrite_stream(doc, up, ap, b"/Tx BMC BT /F1 10 Tf 2 6 Td (Approved) Tj ET EMC");
+        rewrite_stream(
+            doc,
+            up,
+            ap,
+            b"/Tx BMC BT /F1 10 Tf 2 6 Td (Approved) Tj ET EMC",
+        );
     });
     accepted(&verify(&filled));
 }
@@ -2307,21 +2332,30 @@ fn role_field_value_that_is_a_page_xobject_is_refused() {
     let mut v_ref = None;
     let base = update(&form_sample(), |doc, up| {
         let v = up.alloc();
-        up.put(v, form_xobject([0, 0, 300, 40], b"BT /F1 12 Tf 0 10 Td (Net: 100) Tj ET"));
+        up.put(
+            v,
+            form_xobject([0, 0, 300, 40], b"BT /F1 12 Tf 0 10 Td (Net: 100) Tj ET"),
+        );
         let c = ObjRef::new(6, 0);
         let mut d = last_dict(doc, c);
         d.set("V", v);
         up.put(c, Object::Dict(d));
         let p = page1(doc);
         let mut pd = last_dict(doc, p);
-        let mut res = pd.get(b"Resources").and_then(Object::as_dict).unwrap().clone();
+        let mut res = pd
+            .get(b"Resources")
+            .and_then(Object::as_dict)
+            .unwrap()
+            .clone();
         let mut xo = Dict::new();
         xo.set("Fx", v);
         res.set("XObject", xo);
         pd.set("Resources", res);
         up.put(p, Object::Dict(pd));
         let c = content_of(doc);
-        let data = doc.stream_decoded(doc.resolve(c).unwrap().as_stream().unwrap()).unwrap();
+        let data = doc
+            .stream_decoded(doc.resolve(c).unwrap().as_stream().unwrap())
+            .unwrap();
         let mut data = data.to_vec();
         data.extend_from_slice(b"\nq 1 0 0 1 72 600 cm /Fx Do Q\n");
         rewrite_stream(doc, up, c, &data);
@@ -2333,7 +2367,12 @@ fn role_field_value_that_is_a_page_xobject_is_refused() {
     let forged = update(&cert, |doc, up| {
         rewrite_stream(doc, up, v, b"BT /F1 12 Tf 0 10 Td (Net: 900,000) Tj ET");
     });
-    disallowed(&verify(&forged), 0, "field Comment filled", Some("a page resource"));
+    disallowed(
+        &verify(&forged),
+        0,
+        "field Comment filled",
+        Some("a page resource"),
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -2358,7 +2397,10 @@ fn rule_catalog_rewritten_as_a_new_object() {
     let r = verify(&same);
     accepted(&r);
     assert!(
-        sig(&r, 0).changes.iter().any(|c| c.reason.contains("rule catalog-rewritten")),
+        sig(&r, 0)
+            .changes
+            .iter()
+            .any(|c| c.reason.contains("rule catalog-rewritten")),
         "{}",
         show(&r)
     );
@@ -2371,7 +2413,12 @@ fn rule_catalog_rewritten_as_a_new_object() {
         a.set("JS", lit("app.alert('x')"));
         cd.set("OpenAction", a);
     });
-    disallowed(&verify(&twin), 0, "document catalog entry /OpenAction changed", None);
+    disallowed(
+        &verify(&twin),
+        0,
+        "document catalog entry /OpenAction changed",
+        None,
+    );
 }
 
 #[test]
@@ -2401,7 +2448,10 @@ fn rule_info_rewritten_as_a_new_object() {
     let r = verify(&rewrite("Invoice 42"));
     accepted(&r);
     assert!(
-        sig(&r, 0).changes.iter().any(|c| c.reason.contains("rule info-rewritten")),
+        sig(&r, 0)
+            .changes
+            .iter()
+            .any(|c| c.reason.contains("rule info-rewritten")),
         "{}",
         show(&r)
     );
@@ -2413,22 +2463,30 @@ fn rule_unreferenced_new_objects_are_reported_and_allowed() {
     let base = signed();
     let ok = update(&base, |_, up| {
         let o = up.alloc();
-        up.put(o, stream(Dict::new(), b"BT /F1 18 Tf 72 770 Td (never shown) Tj ET"));
+        up.put(
+            o,
+            stream(Dict::new(), b"BT /F1 18 Tf 72 770 Td (never shown) Tj ET"),
+        );
     });
     let r = verify(&ok);
     accepted(&r);
     assert!(
-        sig(&r, 0)
-            .changes
-            .iter()
-            .any(|c| c.description.contains("which nothing in the document references")),
+        sig(&r, 0).changes.iter().any(|c| c
+            .description
+            .contains("which nothing in the document references")),
         "{}",
         show(&r)
     );
     // Twin: the same stream, referenced by the page as a second content stream.
     let twin = update(&base, |doc, up| {
         let o = up.alloc();
-        up.put(o, stream(Dict::new(), b"BT /F1 18 Tf 72 700 Td (Amount: 1,000,000) Tj ET"));
+        up.put(
+            o,
+            stream(
+                Dict::new(),
+                b"BT /F1 18 Tf 72 700 Td (Amount: 1,000,000) Tj ET",
+            ),
+        );
         let p = page1(doc);
         let mut pd = last_dict(doc, p);
         let c = pd.get(b"Contents").cloned().unwrap();
@@ -2463,9 +2521,17 @@ fn set_form_defaults(
 ) {
     let c = root(doc);
     let mut cd = last_dict(doc, c);
-    let mut acro = cd.get(b"AcroForm").and_then(Object::as_dict).cloned().unwrap();
+    let mut acro = cd
+        .get(b"AcroForm")
+        .and_then(Object::as_dict)
+        .cloned()
+        .unwrap();
     if let Some(f) = field {
-        let mut fields = acro.get(b"Fields").and_then(Object::as_array).unwrap().to_vec();
+        let mut fields = acro
+            .get(b"Fields")
+            .and_then(Object::as_array)
+            .unwrap()
+            .to_vec();
         fields.push(Object::Ref(f));
         acro.set("Fields", fields);
         acro.set("SigFlags", Object::Integer(3));
@@ -2499,7 +2565,10 @@ fn rule_form_defaults_set_when_a_signature_field_is_added() {
     let r = verify(&ok);
     accepted(&r);
     assert!(
-        sig(&r, 0).changes.iter().any(|c| c.reason.contains("rule form-defaults")),
+        sig(&r, 0)
+            .changes
+            .iter()
+            .any(|c| c.reason.contains("rule form-defaults")),
         "{}",
         show(&r)
     );
@@ -2606,7 +2675,10 @@ fn rule_structure_tree_entries_for_a_new_signature_widget() {
     let r = verify(&ok);
     accepted(&r);
     assert!(
-        sig(&r, 0).changes.iter().any(|c| c.reason.contains("rule structure-tree")),
+        sig(&r, 0)
+            .changes
+            .iter()
+            .any(|c| c.reason.contains("rule structure-tree")),
         "{}",
         show(&r)
     );
@@ -2627,7 +2699,11 @@ fn rule_annots_turned_from_direct_into_indirect() {
             let f = empty_signature_field(doc, up, "Signature2");
             let p = page1(doc);
             let mut pd = up_dict(doc, up, p);
-            let mut list = pd.get(b"Annots").and_then(Object::as_array).unwrap().to_vec();
+            let mut list = pd
+                .get(b"Annots")
+                .and_then(Object::as_array)
+                .unwrap()
+                .to_vec();
             if extra {
                 let a = free_text_over_title(doc, up);
                 list.push(Object::Ref(a));
@@ -2687,7 +2763,10 @@ fn paint_rollover_and_down_appearances_count() {
             let empty = up.alloc();
             up.put(empty, form_xobject([0, 0, 200, 50], b""));
             let forged = up.alloc();
-            up.put(forged, form_xobject([0, 0, 200, 50], b"1 0 0 rg 0 0 200 50 re f"));
+            up.put(
+                forged,
+                form_xobject([0, 0, 200, 50], b"1 0 0 rg 0 0 200 50 re f"),
+            );
             let mut apd = Dict::new();
             apd.set("N", empty);
             apd.set(key, forged);
@@ -2700,7 +2779,10 @@ fn paint_rollover_and_down_appearances_count() {
         let empty = up.alloc();
         up.put(empty, form_xobject([0, 0, 200, 50], b""));
         let forged = up.alloc();
-        up.put(forged, form_xobject([0, 0, 200, 50], b"1 0 0 rg 0 0 200 50 re f"));
+        up.put(
+            forged,
+            form_xobject([0, 0, 200, 50], b"1 0 0 rg 0 0 200 50 re f"),
+        );
         let mut states = Dict::new();
         states.set("Off", empty);
         states.set("On", forged);
@@ -2777,7 +2859,12 @@ fn shadow_replace_by_filling_an_empty_field_over_signed_text() {
     );
     let cert = certify(&over_title, 2);
     let filled = fill_comment(&cert, "PAID IN FULL");
-    disallowed(&verify(&filled), 0, "field Comment filled over signed text", None);
+    disallowed(
+        &verify(&filled),
+        0,
+        "field Comment filled over signed text",
+        None,
+    );
     // Benign twin: the field in blank space is filled.
     let cert = certify(&comment_at([72, 500, 372, 520]), 2);
     accepted(&verify(&fill_comment(&cert, "Approved")));
@@ -2795,10 +2882,7 @@ const PDFBOX_CP: &str =
 /// makes the same save also change the page's crop box.
 fn pdfbox_sign(input: &[u8], tamper: bool) -> Vec<u8> {
     let w = Workspace::new();
-    let src = w.write(
-        "PdfboxSign.java",
-        include_bytes!("peers/PdfboxSign.java"),
-    );
+    let src = w.write("PdfboxSign.java", include_bytes!("peers/PdfboxSign.java"));
     let dir = w.path("classes");
     std::fs::create_dir_all(&dir).unwrap();
     let javac = Command::new("javac")
@@ -2826,7 +2910,11 @@ fn pdfbox_sign(input: &[u8], tamper: bool) -> Vec<u8> {
 
 #[test]
 fn real_pdfbox_signature_after_kyso_is_an_allowed_change() {
-    for base in [signed(), sign_default(&xref_stream_sample()), sign_field(&form_sample(), "Signature1")] {
+    for base in [
+        signed(),
+        sign_default(&xref_stream_sample()),
+        sign_field(&form_sample(), "Signature1"),
+    ] {
         let both = pdfbox_sign(&base, false);
         let r = verify(&both);
         let s = sig(&r, 0);
