@@ -30,6 +30,18 @@
 //! 30/2020 Appendix I: the organisation's seal overlaps the official's signature); moving or
 //! resizing a widget is a change to the field, not filling. Everything else is a disallowed
 //! modification.
+//!
+//! **Roles.** A changed object is judged by every role it plays, not only by the one its
+//! classifier looked at: [`roles::RoleMap`] walks each view (pages with contents, resources
+//! and annotations in every appearance and state, the form, DSS, metadata, structure tree,
+//! other catalog entries, `/Info`) and `check_roles` turns an allowed change into a
+//! disallowed one when the object also plays a role the verdict did not cover (page
+//! content that is also metadata, a field's appearance that is also another annotation's).
+//! Named rules for the routine updates of real signers, each reported by name in the
+//! change's reason: `catalog-rewritten`, `info-rewritten`, `form-defaults`,
+//! `structure-tree`, `unreferenced-object`, `xref-stream`. A filled field may not cover
+//! signed text or images. Role maps are built only for revisions after a signature, when
+//! first needed: a file without later updates does not build them.
 
 pub mod bytes;
 pub mod overlay;
