@@ -30,9 +30,22 @@
 //! 30/2020 Appendix I: the organisation's seal overlaps the official's signature); moving or
 //! resizing a widget is a change to the field, not filling. Everything else is a disallowed
 //! modification.
+//!
+//! **Roles.** A changed object is judged by every role it plays, not only by the one its
+//! classifier looked at: [`roles::RoleMap`] walks each view (pages with contents, resources
+//! and annotations in every appearance and state, the form, DSS, metadata, structure tree,
+//! other catalog entries, `/Info`) and `check_roles` turns an allowed change into a
+//! disallowed one when the object also plays a role the verdict did not cover (page
+//! content that is also metadata, a field's appearance that is also another annotation's).
+//! Named rules for the routine updates of real signers, each reported by name in the
+//! change's reason: `catalog-rewritten`, `info-rewritten`, `form-defaults`,
+//! `structure-tree`, `unreferenced-object`, `xref-stream`. A filled field may not cover
+//! signed text or images. Role maps are built only for revisions after a signature, when
+//! first needed: a file without later updates does not build them.
 
 pub mod bytes;
 pub mod overlay;
+pub mod roles;
 
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -43,6 +56,7 @@ use crate::pdf::{Dict, Document, ObjRef, Object, PdfError, Stream, StreamData, X
 use crate::report::Change;
 
 use overlay::{Boxed, Painted};
+use roles::{Role, RoleMap};
 
 /// Objects visited at most when collecting what a structure reaches.
 const REACH_BUDGET: usize = 1_000_000;
@@ -276,6 +290,7 @@ fn change(
         object: r.map(|r| format!("{} {}", r.num, r.gen)),
         allowed,
         reason: reason.into(),
+        roles: Vec::new(),
     }
 }
 
@@ -325,9 +340,43 @@ struct Cx<'a> {
     boxes: RefCell<HashMap<ObjRef, Vec<Boxed>>>,
     pages_done: RefCell<HashSet<ObjRef>>,
     fields_done: RefCell<bool>,
+    /// The roles of every object in the old and the new view (built when first needed).
+    old_roles: OnceCell<RoleMap>,
+    new_roles: OnceCell<RoleMap>,
+    /// Objects judged elsewhere (a catalog or `/Info` rewritten as a new object).
+    judged_elsewhere: HashSet<ObjRef>,
 }
 
 impl Cx<'_> {
+    fn old_roles(&self) -> &RoleMap {
+        self.old_roles
+            .get_or_init(|| RoleMap::build(self.doc, self.old))
+    }
+    fn new_roles(&self) -> &RoleMap {
+        self.new_roles
+            .get_or_init(|| RoleMap::build(self.doc, self.new))
+    }
+    /// The roles of object `num` in either view.
+    fn roles_of(&self, num: u32) -> Vec<Role> {
+        let mut v: Vec<Role> = self.old_roles().of(num).to_vec();
+        v.extend_from_slice(self.new_roles().of(num));
+        v.sort();
+        v.dedup();
+        v
+    }
+    /// Whether this revision adds a signature field (or a document time-stamp field).
+    fn adds_signature(&self) -> bool {
+        !self.new_sig_fields.is_empty()
+    }
+    /// The objects of an old field: its dictionary and its widgets.
+    fn field_objects(&self, i: usize) -> Vec<u32> {
+        let f = &self.old_fields[i];
+        f.object
+            .into_iter()
+            .chain(f.widgets.iter().copied())
+            .map(|r| r.num)
+            .collect()
+    }
     fn is_new(&self, r: ObjRef) -> bool {
         matches!(self.doc.resolve_in(self.old, r), Ok(Object::Null) | Err(_))
     }
@@ -438,13 +487,7 @@ impl Cx<'_> {
         let others: Vec<Boxed> = boxes.to_vec();
         drop(cache);
         // An annotation is not covered by itself.
-        let own = overlay::rect_of(
-            &self
-                .dict(self.old, ignore)
-                .get(b"Rect")
-                .cloned()
-                .unwrap_or(Object::Null),
-        );
+        let own = overlay::rect_in(self.doc, self.old, &self.dict(self.old, ignore));
         // Decree 30/2020 Appendix I: the organisation's seal overlaps the left third of the
         // official's signature. A new signature appearance may cover part of an earlier
         // signature's widget (at most half of it, so that signature stays legible); not more,
@@ -461,18 +504,32 @@ impl Cx<'_> {
             .collect();
         overlay::covers(rect, &filtered)
     }
+    /// The signed page content (text, images, unreadable content; not graphics and not
+    /// annotations) that `rect`, shrunk by a point on each side, covers on `page`.
+    fn covered_content(&self, page: ObjRef, rect: &overlay::Rect) -> Option<Painted> {
+        if !self.old_pages.contains(&page) {
+            return Some(Painted::Unknown);
+        }
+        let mut cache = self.boxes.borrow_mut();
+        let boxes = cache
+            .entry(page)
+            .or_insert_with(|| overlay::painted_boxes(self.doc, self.old, page, &[]));
+        let content: Vec<Boxed> = boxes
+            .iter()
+            .filter(|(_, k)| matches!(k, Painted::Text | Painted::Image | Painted::Unknown))
+            .copied()
+            .collect();
+        drop(cache);
+        let inner = [rect[0] + 1.0, rect[1] + 1.0, rect[2] - 1.0, rect[3] - 1.0];
+        overlay::covers(&inner, &content)
+    }
     /// The rectangles of the widgets of the old view's signature fields.
     fn signature_widget_rects(&self) -> Vec<overlay::Rect> {
         self.old_fields
             .iter()
             .filter(|f| f.is_signature())
             .flat_map(|f| f.widgets.iter())
-            .filter_map(|w| {
-                self.dict(self.old, *w)
-                    .get(b"Rect")
-                    .and_then(|r| self.doc.deref_in(self.old, r).ok())
-                    .and_then(|r| overlay::rect_of(&r))
-            })
+            .filter_map(|w| overlay::rect_in(self.doc, self.old, &self.dict(self.old, *w)))
             .collect()
     }
     fn is_doc_timestamp_field(&self, i: usize) -> bool {
@@ -501,20 +558,8 @@ fn analyze_revision(
     let old = new - 1;
     let revision = &doc.revisions()[new];
 
-    // The trailer's /Root must stay the same object; no encryption may appear.
-    let (old_root, new_root) = (
-        doc.trailer(old).get_ref(b"Root"),
-        doc.trailer(new).get_ref(b"Root"),
-    );
-    if old_root != new_root {
-        out.push(change(
-            new,
-            new_root,
-            "the document catalog (/Root) was replaced by another object",
-            false,
-            "the catalog may only be updated in place",
-        ));
-    }
+    // No encryption may appear (the catalog and /Info are judged once the views are known).
+    let old_root = doc.trailer(old).get_ref(b"Root");
     if doc.trailer(new).contains(b"Encrypt") && !doc.trailer(old).contains(b"Encrypt") {
         out.push(change(
             new,
@@ -524,22 +569,6 @@ fn analyze_revision(
             "encrypting changes how every object is read",
         ));
     }
-    let old_info = doc.trailer(old).get_ref(b"Info");
-    let new_info = doc.trailer(new).get_ref(b"Info");
-    if old_info.is_some() && old_info != new_info {
-        out.push(change(
-            new,
-            new_info,
-            if new_info.is_some() {
-                "the document information dictionary (/Info) was replaced by another object"
-            } else {
-                "the document information dictionary (/Info) was removed"
-            },
-            false,
-            "document metadata may not change after signing",
-        ));
-    }
-
     let old_fields = crate::form::fields_in(doc, old)?;
     let new_fields = crate::form::fields_in(doc, new)?;
     let old_pages = doc.pages_in(old).unwrap_or_default();
@@ -582,8 +611,12 @@ fn analyze_revision(
         boxes: RefCell::new(HashMap::new()),
         pages_done: RefCell::new(HashSet::new()),
         fields_done: RefCell::new(false),
+        old_roles: OnceCell::new(),
+        new_roles: OnceCell::new(),
+        judged_elsewhere: HashSet::new(),
     };
     prepare(&mut cx);
+    rewritten_catalog_and_info(&mut cx, out);
 
     // The object numbers to compare: this revision's entries, and objects of older
     // revisions stored in object streams this revision redefines.
@@ -683,9 +716,171 @@ fn analyze_revision(
         {
             continue;
         }
-        classify(&cx, r, &old_obj, &new_obj, out);
+        let start = out.len();
+        if let Some(judged) = classify(&cx, r, &old_obj, &new_obj, out) {
+            check_roles(&cx, r, &judged, &mut out[start..]);
+        }
     }
     Ok(())
+}
+
+/// A change is allowed only if it is allowed for every role its object plays: the changes
+/// `changes` made to `r`, allowed when `r` is judged as playing the roles `judged`, become
+/// disallowed if `r` plays another role in either view (validation data excepted, which
+/// any change may touch). The roles are reported when they decide or when there are
+/// several.
+fn check_roles(cx: &Cx<'_>, r: ObjRef, judged: &[Role], changes: &mut [Change]) {
+    let roles = cx.roles_of(r.num);
+    let extra: Vec<Role> = roles
+        .iter()
+        .copied()
+        .filter(|ro| !judged.contains(ro) && *ro != Role::Dss)
+        .collect();
+    let id = format!("{} {}", r.num, r.gen);
+    for c in changes
+        .iter_mut()
+        .filter(|c| c.object.as_deref() == Some(id.as_str()))
+    {
+        if roles.len() > 1 || (c.allowed && !extra.is_empty()) {
+            c.roles = roles.iter().map(|x| x.describe()).collect();
+        }
+        if c.allowed && !extra.is_empty() {
+            c.allowed = false;
+            c.reason = format!(
+                "the object is also {}; a change must be allowed for every role an object plays",
+                extra
+                    .iter()
+                    .map(|x| x.describe())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+}
+
+/// Real signers sometimes write the catalog or `/Info` as a new object instead of updating
+/// it in place (rule "catalog rewritten", "information rewritten"): allowed when the new
+/// object's content equals the old one's except for the keys a signer updates, judged as if
+/// the old object had been updated in place. Anything else is a replaced catalog or `/Info`.
+fn rewritten_catalog_and_info(cx: &mut Cx<'_>, out: &mut Vec<Change>) {
+    let (doc, old, new) = (cx.doc, cx.old, cx.new);
+    let (old_root, new_root) = (
+        doc.trailer(old).get_ref(b"Root"),
+        doc.trailer(new).get_ref(b"Root"),
+    );
+    if old_root != new_root {
+        let done = rewritten_catalog(cx, old_root, new_root, out);
+        if !done {
+            out.push(change(
+                new,
+                new_root,
+                "the document catalog (/Root) was replaced by another object",
+                false,
+                "the catalog may only be updated in place, or rewritten with the same content",
+            ));
+        }
+    }
+    let (old_info, new_info) = (
+        doc.trailer(old).get_ref(b"Info"),
+        doc.trailer(new).get_ref(b"Info"),
+    );
+    if old_info.is_some() && old_info != new_info && !rewritten_info(cx, old_info, new_info, out) {
+        out.push(change(
+            new,
+            new_info,
+            if new_info.is_some() {
+                "the document information dictionary (/Info) was replaced by another object"
+            } else {
+                "the document information dictionary (/Info) was removed"
+            },
+            false,
+            "document metadata may not change after signing",
+        ));
+    }
+}
+
+/// Rule "catalog rewritten" (see [`rewritten_catalog_and_info`]); whether it applied.
+fn rewritten_catalog(
+    cx: &mut Cx<'_>,
+    old_root: Option<ObjRef>,
+    new_root: Option<ObjRef>,
+    out: &mut Vec<Change>,
+) -> bool {
+    let (doc, old, new) = (cx.doc, cx.old, cx.new);
+    if let (Some(a), Some(b)) = (old_root, new_root) {
+        if cx.is_new(b) && !cx.old_doc_reach().contains(&b.num) {
+            let (od, nd) = (cx.dict(old, a), cx.dict(new, b));
+            if od.get_name(b"Type") == Some(b"Catalog") && nd.get_name(b"Type") == Some(b"Catalog")
+            {
+                // The original catalog's object must not be reused for something else.
+                let reused = !matches!(cx.obj(new, a), Object::Null)
+                    && !same(doc, &cx.obj(old, a), &cx.obj(new, a));
+                if !reused {
+                    let mut judged = Vec::new();
+                    classify_catalog(cx, b, &od, &nd, &mut judged);
+                    let ok = judged.iter().all(|c| c.allowed);
+                    out.push(change(
+                        new,
+                        Some(b),
+                        format!(
+                            "the document catalog was rewritten as object {} with the same content{}",
+                            b.num,
+                            if judged.is_empty() { "" } else { " but for the changes below" }
+                        ),
+                        ok,
+                        if ok {
+                            "rule catalog-rewritten: signers such as PDFBox may write the catalog as a new object"
+                        } else {
+                            "the catalog may only be rewritten with changes a signer makes"
+                        },
+                    ));
+                    out.extend(judged);
+                    cx.judged_elsewhere.insert(b);
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Rule "information rewritten" (see [`rewritten_catalog_and_info`]); whether it applied.
+fn rewritten_info(
+    cx: &mut Cx<'_>,
+    old_info: Option<ObjRef>,
+    new_info: Option<ObjRef>,
+    out: &mut Vec<Change>,
+) -> bool {
+    let (doc, old, new) = (cx.doc, cx.old, cx.new);
+    if let (Some(a), Some(b)) = (old_info, new_info) {
+        if cx.is_new(b) && !cx.old_doc_reach().contains(&b.num) {
+            let (od, nd) = (cx.dict(old, a), cx.dict(new, b));
+            let keys = changed_keys(doc, &od, &nd);
+            let ok = keys
+                .iter()
+                .all(|k| matches!(k.as_str(), "ModDate" | "Producer"));
+            if ok {
+                out.push(change(
+                    new,
+                    Some(b),
+                    if keys.is_empty() {
+                        "the document information dictionary was rewritten as a new object, unchanged"
+                            .to_string()
+                    } else {
+                        format!(
+                            "the document information dictionary was rewritten as a new object ({} updated)",
+                            keys.join(", ")
+                        )
+                    },
+                    true,
+                    "rule info-rewritten: modification date and producer updates are allowed",
+                ));
+                cx.judged_elsewhere.insert(b);
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Precomputes what the new revision's new structures are and reach.
@@ -856,7 +1051,15 @@ fn is_annotation(d: &Dict) -> bool {
     d.get_name(b"Type") == Some(b"Annot") || (d.contains(b"Subtype") && d.contains(b"Rect"))
 }
 
-fn classify(cx: &Cx<'_>, r: ObjRef, old_obj: &Object, new_obj: &Object, out: &mut Vec<Change>) {
+/// Judges one changed object; returns the roles its verdict took into account (`None`: no
+/// role check needed, e.g. for objects that are new or deleted).
+fn classify(
+    cx: &Cx<'_>,
+    r: ObjRef,
+    old_obj: &Object,
+    new_obj: &Object,
+    out: &mut Vec<Change>,
+) -> Option<Vec<Role>> {
     let doc = cx.doc;
     let rev = cx.new;
     let is_added = matches!(old_obj, Object::Null);
@@ -878,7 +1081,7 @@ fn classify(cx: &Cx<'_>, r: ObjRef, old_obj: &Object, new_obj: &Object, out: &mu
                     ok,
                     cx.perms.annotation_reason(ok),
                 ));
-                return;
+                return Some(vec![Role::Annotation(r.num)]);
             }
         }
         out.push(change(
@@ -888,21 +1091,20 @@ fn classify(cx: &Cx<'_>, r: ObjRef, old_obj: &Object, new_obj: &Object, out: &mu
             false,
             "deleting objects after signing is not allowed",
         ));
-        return;
+        return None;
     }
 
     if is_added {
         classify_added(cx, r, new_obj, out);
-        return;
+        return None;
     }
 
     let (Some(od), Some(nd)) = (old_obj.as_dict(), new_obj.as_dict()) else {
-        classify_other(cx, r, new_obj, out);
-        return;
+        return classify_other(cx, r, new_obj, out);
     };
     if Some(r) == cx.root {
         classify_catalog(cx, r, od, nd, out);
-        return;
+        return Some(vec![Role::Catalog]);
     }
     if doc.trailer(rev).get_ref(b"Info") == Some(r) {
         let keys = changed_keys(doc, od, nd);
@@ -920,35 +1122,34 @@ fn classify(cx: &Cx<'_>, r: ObjRef, old_obj: &Object, new_obj: &Object, out: &mu
                 "document metadata may not change after signing"
             },
         ));
-        return;
+        return Some(vec![Role::Info]);
     }
     if is_xmp(cx, r) && catalog_ref(cx, b"Metadata") == Some(r) {
-        out.push(change(
-            rev,
-            Some(r),
-            "XMP metadata stream updated",
-            true,
-            "XMP metadata is not displayed content; signing tools update its dates",
-        ));
-        return;
+        xmp_change(cx, r, old_obj, new_obj, "XMP metadata stream updated", out);
+        return Some(vec![Role::Metadata]);
     }
     if let Some(&i) = cx.old_field_of.get(&r) {
         classify_field(cx, r, i, od, nd, out);
-        return;
+        return Some(
+            cx.field_objects(i)
+                .into_iter()
+                .flat_map(|x| [Role::Field(x), Role::Annotation(x)])
+                .collect(),
+        );
     }
     if od.get_name(b"Type") == Some(b"Page") || nd.get_name(b"Type") == Some(b"Page") {
         classify_page(cx, r, od, nd, out);
-        return;
+        return Some(vec![Role::Page(r.num)]);
     }
     if catalog_ref(cx, b"AcroForm") == Some(r) {
         classify_acroform(cx, r, od, nd, out);
-        return;
+        return Some(vec![Role::Form]);
     }
     if is_annotation(od) && od.get_name(b"Subtype") != Some(b"Widget") {
         classify_annotation_change(cx, r, od, nd, out);
-        return;
+        return Some(vec![Role::Annotation(r.num)]);
     }
-    classify_other(cx, r, new_obj, out);
+    classify_other(cx, r, new_obj, out)
 }
 
 fn catalog_ref(cx: &Cx<'_>, key: &[u8]) -> Option<ObjRef> {
@@ -956,15 +1157,20 @@ fn catalog_ref(cx: &Cx<'_>, key: &[u8]) -> Option<ObjRef> {
 }
 
 /// Changed objects that are neither the catalog, a page, a field nor an annotation.
-fn classify_other(cx: &Cx<'_>, r: ObjRef, new_obj: &Object, out: &mut Vec<Change>) {
+fn classify_other(
+    cx: &Cx<'_>,
+    r: ObjRef,
+    new_obj: &Object,
+    out: &mut Vec<Change>,
+) -> Option<Vec<Role>> {
     let rev = cx.new;
     if let Some(&page) = cx.annots_owner.get(&r) {
         annots_diff(cx, page, out);
-        return;
+        return Some(vec![Role::AnnotsArray(page.num)]);
     }
     if cx.fields_arrays.contains(&r) {
         fields_diff(cx, r, out);
-        return;
+        return Some(vec![Role::FieldsArray]);
     }
     if is_dss_container(cx, r, new_obj)
         || (cx.dss_reach().contains(&r.num)
@@ -978,7 +1184,7 @@ fn classify_other(cx: &Cx<'_>, r: ObjRef, new_obj: &Object, out: &mut Vec<Change
             true,
             "validation data is always allowed",
         ));
-        return;
+        return Some(vec![Role::Dss]);
     }
     if let Some(&page) = cx.page_contents.get(&r) {
         out.push(change(
@@ -988,12 +1194,17 @@ fn classify_other(cx: &Cx<'_>, r: ObjRef, new_obj: &Object, out: &mut Vec<Change
             false,
             "page content may not change after signing",
         ));
-        return;
+        return None;
     }
     if let Some(&i) = cx.value_objects.get(&r) {
         let f = &cx.old_fields[i];
         fill_change(cx, r, f, format!("field {} filled", f.name), out);
-        return;
+        return Some(
+            cx.field_objects(i)
+                .into_iter()
+                .map(Role::FieldValue)
+                .collect(),
+        );
     }
     if let Some(&(field, annot)) = cx.appearance_of.get(&r) {
         // An appearance stream rewritten in place: filling (fields) or an annotation change.
@@ -1010,7 +1221,12 @@ fn classify_other(cx: &Cx<'_>, r: ObjRef, new_obj: &Object, out: &mut Vec<Change
                             format!("appearance of field {} regenerated", f.name),
                             out,
                         );
-                        return;
+                        return Some(
+                            cx.field_objects(i)
+                                .into_iter()
+                                .map(Role::Appearance)
+                                .collect(),
+                        );
                     }
                 }
                 None => {
@@ -1030,10 +1246,13 @@ fn classify_other(cx: &Cx<'_>, r: ObjRef, new_obj: &Object, out: &mut Vec<Change
                         ok,
                         cx.perms.annotation_reason(ok),
                     ));
-                    return;
+                    return Some(vec![Role::Appearance(annot.num)]);
                 }
             }
         }
+    }
+    if structure_change(cx, r, out) {
+        return Some(vec![Role::StructTree]);
     }
     out.push(change(
         rev,
@@ -1042,6 +1261,7 @@ fn classify_other(cx: &Cx<'_>, r: ObjRef, new_obj: &Object, out: &mut Vec<Change
         false,
         "not a signature, validation data or permitted change",
     ));
+    None
 }
 
 /// A field value or appearance changed: filling, if permitted and not locked.
@@ -1068,6 +1288,34 @@ fn fill_change(cx: &Cx<'_>, r: ObjRef, f: &Field, description: String, out: &mut
         return;
     }
     let ok = cx.perms.form_filling;
+    if ok {
+        // The filled field may paint only inside its own rectangle (an appearance is
+        // mapped onto it), and that rectangle may not lie over signed text or images: an
+        // empty field placed over signed text and filled later hides and replaces it (the
+        // "replace" shadow attack, Mainka et al., NDSS 2021).
+        for w in f.object.iter().chain(f.widgets.iter()) {
+            let wd = cx.dict(rev, *w);
+            if !overlay::annotation_paints(cx.doc, rev, &wd) {
+                continue;
+            }
+            let (Some(rect), Some(page)) = (
+                overlay::rect_in(cx.doc, rev, &wd),
+                cx.page_of(rev, *w, &wd),
+            ) else {
+                continue;
+            };
+            if let Some(kind) = cx.covered_content(page, &rect) {
+                out.push(change(
+                    rev,
+                    Some(r),
+                    format!("{description} over signed {} on {}", kind.as_str(), cx.page_label(page)),
+                    false,
+                    "a filled field may not cover signed text or images (shadow attack)",
+                ));
+                return;
+            }
+        }
+    }
     out.push(change(
         rev,
         Some(r),
@@ -1079,6 +1327,9 @@ fn fill_change(cx: &Cx<'_>, r: ObjRef, f: &Field, description: String, out: &mut
 
 fn classify_added(cx: &Cx<'_>, r: ObjRef, new_obj: &Object, out: &mut Vec<Change>) {
     let rev = cx.new;
+    if cx.judged_elsewhere.contains(&r) {
+        return;
+    }
     if cx.old_doc_reach().contains(&r.num) {
         out.push(change(
             rev,
@@ -1131,13 +1382,14 @@ fn classify_added(cx: &Cx<'_>, r: ObjRef, new_obj: &Object, out: &mut Vec<Change
         return;
     }
     if is_xmp(cx, r) && catalog_ref(cx, b"Metadata") == Some(r) {
-        out.push(change(
-            rev,
-            Some(r),
-            "XMP metadata stream added",
-            true,
-            "XMP metadata is not displayed content; signing tools update its dates",
-        ));
+        let old_xmp = cx
+            .doc
+            .catalog_in(cx.old)
+            .ok()
+            .and_then(|c| c.get(b"Metadata").cloned())
+            .and_then(|m| cx.doc.deref_in(cx.old, &m).ok())
+            .unwrap_or(Object::Null);
+        xmp_change(cx, r, &old_xmp, new_obj, "XMP metadata stream added", out);
         return;
     }
     if catalog_ref(cx, b"AcroForm") == Some(r) {
@@ -1168,13 +1420,211 @@ fn classify_added(cx: &Cx<'_>, r: ObjRef, new_obj: &Object, out: &mut Vec<Change
         ));
         return;
     }
-    out.push(change(
+    if structure_change(cx, r, out) {
+        return;
+    }
+    // Rule "unreferenced object": nothing in the new view reaches it (and the signed view
+    // did not reference it, checked above), so no reader shows it.
+    let new_roles = cx.new_roles();
+    if new_roles.complete && new_roles.of(r.num).is_empty() {
+        let xref = matches!(new_obj, Object::Stream(s) if s.dict.get_name(b"Type") == Some(b"XRef"));
+        out.push(change(
+            rev,
+            Some(r),
+            if xref {
+                format!(
+                    "cross-reference stream object {} added (hybrid-reference update)",
+                    r.num
+                )
+            } else {
+                format!(
+                    "object {} ({}) added, which nothing in the document references",
+                    r.num,
+                    describe(new_obj)
+                )
+            },
+            true,
+            if xref {
+                "rule xref-stream: the cross-reference stream of an update (as PDFBox writes for hybrid files) is bookkeeping"
+            } else {
+                "rule unreferenced-object: an object nothing references is not part of the document"
+            },
+        ));
+        return;
+    }
+    let mut c = change(
         rev,
         Some(r),
         format!("{} added", describe(new_obj)),
         false,
         "not a signature, validation data or permitted change",
+    );
+    c.roles = cx
+        .new_roles()
+        .of(r.num)
+        .iter()
+        .map(|x| x.describe())
+        .collect();
+    out.push(c);
+}
+
+/// Rule "structure tree": when a revision adds a signature field to a tagged PDF, signers
+/// (Acrobat) add a structure element for its widget and register it in the parent tree.
+/// Allowed for an object that is part of the structure tree only (in both views), in a
+/// revision that adds a signature field, when the change only adds: every old entry kept,
+/// except that `/K`, `/Kids` and `/Nums` arrays may gain elements and `/ParentTreeNextKey`
+/// may grow. Whether it applied (then the change was reported).
+fn structure_change(cx: &Cx<'_>, r: ObjRef, out: &mut Vec<Change>) -> bool {
+    if !cx.adds_signature() {
+        return false;
+    }
+    let roles = cx.roles_of(r.num);
+    if roles.is_empty() || roles.iter().any(|x| *x != Role::StructTree) {
+        return false;
+    }
+    let old = cx.obj(cx.old, r);
+    let new = cx.obj(cx.new, r);
+    let added = matches!(old, Object::Null);
+    if !added && !structure_additions(cx, &old, &new) {
+        return false;
+    }
+    out.push(change(
+        cx.new,
+        Some(r),
+        if added {
+            "structure element added for a new signature widget"
+        } else {
+            "structure tree extended for a new signature widget"
+        },
+        true,
+        "rule structure-tree: tagging a new signature widget is bookkeeping",
     ));
+    true
+}
+
+fn structure_additions(cx: &Cx<'_>, old: &Object, new: &Object) -> bool {
+    let doc = cx.doc;
+    let grows = |a: &Object, b: &Object| match (a, b) {
+        (Object::Array(x), Object::Array(y)) => {
+            x.iter().all(|v| y.iter().any(|w| same(doc, v, w)))
+        }
+        // A single kid that became an array of kids.
+        (x, Object::Array(y)) => y.iter().any(|w| same(doc, x, w)),
+        _ => false,
+    };
+    match (old, new) {
+        (Object::Dict(a), Object::Dict(b)) => a.iter().all(|(k, v)| {
+            b.get(k).is_some_and(|w| {
+                same(doc, v, w)
+                    || (matches!(k, b"K" | b"Kids" | b"Nums") && grows(v, w))
+                    || (k == b"ParentTreeNextKey"
+                        && v.as_int().zip(w.as_int()).is_some_and(|(x, y)| y >= x))
+            })
+        }),
+        (Object::Array(_), Object::Array(_)) => grows(old, new),
+        _ => false,
+    }
+}
+
+/// An XMP metadata stream changed or added: not displayed content, but its title,
+/// subject, description, creator and keywords are what a viewer shows as the document's
+/// properties. Only dates, producer and identifiers are routine.
+fn xmp_change(
+    cx: &Cx<'_>,
+    r: ObjRef,
+    old: &Object,
+    new: &Object,
+    what: &str,
+    out: &mut Vec<Change>,
+) {
+    let text = |o: &Object, rev: usize| match o {
+        Object::Stream(s) => cx.doc.stream_decoded(s).ok(),
+        Object::Ref(x) => match cx.doc.resolve_in(rev, *x) {
+            Ok(Object::Stream(s)) => cx.doc.stream_decoded(&s).ok(),
+            _ => None,
+        },
+        _ => Some(Vec::new()),
+    };
+    let (a, b) = (text(old, cx.old), text(new, cx.new));
+    let changed: Vec<&str> = match (&a, &b) {
+        (Some(a), Some(b)) => XMP_PROPERTIES
+            .iter()
+            .copied()
+            .filter(|p| {
+                let (x, y) = (xmp_property(a, p), xmp_property(b, p));
+                // Adding an XMP packet where there was none may state existing properties.
+                !(x == y || (x.is_none() && matches!(old, Object::Null)))
+            })
+            .collect(),
+        _ => vec!["(unreadable)"],
+    };
+    let ok = changed.is_empty();
+    out.push(change(
+        cx.new,
+        Some(r),
+        if ok {
+            what.to_string()
+        } else {
+            format!("{what}: {} changed", changed.join(", "))
+        },
+        ok,
+        if ok {
+            "XMP metadata is not displayed content; signing tools update its dates".to_string()
+        } else {
+            "only dates, producer and identifiers in the metadata are routine; a changed title or subject is a modification".to_string()
+        },
+    ));
+}
+
+/// XMP properties whose change is not routine.
+const XMP_PROPERTIES: [&str; 6] = [
+    "dc:title",
+    "dc:subject",
+    "dc:description",
+    "dc:creator",
+    "pdf:Keywords",
+    "pdf:Subject",
+];
+
+/// The text of an XMP property (element or attribute form), whitespace collapsed and
+/// markup removed; `None` when absent.
+fn xmp_property(xml: &[u8], name: &str) -> Option<String> {
+    let s = String::from_utf8_lossy(xml);
+    let open = format!("<{name}");
+    let collapse = |t: &str| {
+        let mut out = String::new();
+        let mut in_tag = false;
+        for c in t.chars() {
+            match c {
+                '<' => {
+                    in_tag = true;
+                    out.push(' ');
+                }
+                '>' => in_tag = false,
+                _ if !in_tag => out.push(c),
+                _ => {}
+            }
+        }
+        out.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    if let Some(i) = s.find(&open) {
+        let rest = &s[i + open.len()..];
+        // Not a longer name (dc:titleX).
+        if rest.starts_with(|c: char| c == '>' || c == '/' || c.is_whitespace()) {
+            let close = format!("</{name}>");
+            let end = rest.find(&close).unwrap_or(rest.len());
+            let body = &rest[..end];
+            let body = body.split_once('>').map_or("", |(_, b)| b);
+            return Some(collapse(body));
+        }
+    }
+    let attr = format!("{name}=");
+    let i = s.find(&attr)?;
+    let rest = &s[i + attr.len()..];
+    let q = rest.chars().next()?;
+    let rest = &rest[q.len_utf8()..];
+    let end = rest.find(q).unwrap_or(rest.len());
+    Some(collapse(&rest[..end]))
 }
 
 /// A signature field (or one of its widgets) new in this revision.
@@ -1202,7 +1652,7 @@ fn new_signature_field(cx: &Cx<'_>, r: ObjRef, i: usize, out: &mut Vec<Change>) 
     let wd = cx.dict(rev, r);
     if f.widgets.contains(&r) && overlay::annotation_paints(cx.doc, rev, &wd) {
         if let (Some(rect), Some(page)) = (
-            wd.get(b"Rect").and_then(overlay::rect_of),
+            overlay::rect_in(cx.doc, rev, &wd),
             cx.page_of(rev, r, &wd),
         ) {
             if let Some(kind) = cx.covered(page, &rect, r) {
@@ -1305,7 +1755,7 @@ fn classify_field(cx: &Cx<'_>, r: ObjRef, i: usize, od: &Dict, nd: &Dict, out: &
         }
         if keys.iter().any(|k| k == "AP") && is_widget && overlay::annotation_paints(doc, rev, nd) {
             if let (Some(rect), Some(page)) = (
-                nd.get(b"Rect").and_then(overlay::rect_of),
+                overlay::rect_in(cx.doc, cx.new, nd),
                 cx.page_of(rev, r, nd),
             ) {
                 if let Some(kind) = cx.covered(page, &rect, r) {
@@ -1403,7 +1853,7 @@ fn hides(cx: &Cx<'_>, r: ObjRef, page: ObjRef, nd: &Dict) -> Option<Painted> {
     if !overlay::annotation_paints(doc, cx.new, nd) {
         return None;
     }
-    let rect = nd.get(b"Rect").and_then(overlay::rect_of)?;
+    let rect = overlay::rect_in(cx.doc, cx.new, nd)?;
     let kind = cx.covered(page, &rect, r)?;
     let benign_type = matches!(
         nd.get_name(b"Subtype"),
@@ -1674,8 +2124,17 @@ fn classify_catalog(cx: &Cx<'_>, r: ObjRef, od: &Dict, nd: &Dict, out: &mut Vec<
                     },
                 ));
             }
+            "Metadata" if nd.get_ref(b"Metadata").is_some_and(|m| is_xmp(cx, m)) => {
+                let m = nd.get(b"Metadata").cloned().unwrap_or(Object::Null);
+                let old_m = od
+                    .get(b"Metadata")
+                    .and_then(|x| cx.doc.deref_in(cx.old, x).ok())
+                    .unwrap_or(Object::Null);
+                let new_m = cx.doc.deref_in(rev, &m).unwrap_or(Object::Null);
+                xmp_change(cx, r, &old_m, &new_m, "XMP metadata replaced", out);
+            }
             "Metadata" => {
-                let ok = nd.get_ref(b"Metadata").is_some_and(|m| is_xmp(cx, m));
+                let ok = false;
                 out.push(change(
                     rev,
                     Some(r),
@@ -1749,25 +2208,43 @@ fn classify_acroform(cx: &Cx<'_>, r: ObjRef, od: &Dict, nd: &Dict, out: &mut Vec
                 "bookkeeping for a new signature",
             )),
             "DR" => {
-                let ok = only_additions(
+                let added = only_additions(
                     cx,
                     od.get(b"DR").unwrap_or(&Object::Null),
                     nd.get(b"DR").unwrap_or(&Object::Null),
                     0,
                 );
+                let routine = !added && form_defaults_routine(cx, nd);
+                let ok = added || routine;
                 out.push(change(
                     rev,
                     Some(r),
-                    if ok {
+                    if added {
                         "form default resources extended"
                     } else {
                         "form default resources replaced"
                     },
                     ok,
-                    if ok {
+                    if added {
                         "new resources for new appearances"
+                    } else if routine {
+                        "rule form-defaults: signers set the form's default resources when adding a signature field; no existing field's appearance depends on them"
                     } else {
                         "replacing a form font or resource changes how fields are displayed"
+                    },
+                ));
+            }
+            "DA" => {
+                let ok = form_defaults_routine(cx, nd);
+                out.push(change(
+                    rev,
+                    Some(r),
+                    "form default appearance (/DA) set",
+                    ok,
+                    if ok {
+                        "rule form-defaults: signers set the form's default appearance when adding a signature field; no existing field's appearance depends on it"
+                    } else {
+                        "the form's default appearance is used to draw fields; it may only be set when a signature field is added and no field is drawn from it"
                     },
                 ));
             }
@@ -1780,6 +2257,33 @@ fn classify_acroform(cx: &Cx<'_>, r: ObjRef, od: &Dict, nd: &Dict, out: &mut Vec
             )),
         }
     }
+}
+
+/// Rule "form defaults": the form's `/DA` or `/DR` may be set or changed by a revision that
+/// adds a signature field (Acrobat, PDFBox and pyHanko set them then), when no existing
+/// field can be drawn from them: `/NeedAppearances` is not set (viewers would regenerate
+/// appearances from `/DA` and `/DR`) and every appearance stream of an existing field or
+/// widget carries its own `/Resources`.
+fn form_defaults_routine(cx: &Cx<'_>, new_form: &Dict) -> bool {
+    if !cx.adds_signature() {
+        return false;
+    }
+    let needs = |d: &Dict| {
+        d.get(b"NeedAppearances")
+            .is_some_and(|v| !matches!(cx.doc.deref_in(cx.new, v), Ok(Object::Bool(false))))
+    };
+    let old_form = crate::form::acroform_in(cx.doc, cx.old)
+        .ok()
+        .flatten()
+        .map(|(_, d)| d)
+        .unwrap_or_default();
+    if needs(new_form) || needs(&old_form) {
+        return false;
+    }
+    cx.appearance_of.iter().all(|(ap, (field, _))| {
+        field.is_none()
+            || matches!(cx.obj(cx.old, *ap), Object::Stream(s) if s.dict.contains(b"Resources"))
+    })
 }
 
 /// Whether `new` keeps every entry of `old` (dictionaries compared key by key, a few

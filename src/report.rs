@@ -527,6 +527,11 @@ pub struct Change {
     pub allowed: bool,
     /// Why it is (not) permitted.
     pub reason: String,
+    /// The roles the changed object plays in the signed or the final revision ("content of
+    /// page object 4", "appearance of annotation 9", …), when more than one was found or
+    /// one decided the verdict; empty otherwise (and then omitted from JSON).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<String>,
 }
 
 /// Everything found about one signature.

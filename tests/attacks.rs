@@ -2195,3 +2195,746 @@ fn cli_certify_flag() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+// ---------------------------------------------------------------------------------------
+// Roles: an object is judged by every role it plays (issue 12)
+// ---------------------------------------------------------------------------------------
+
+fn content_of(doc: &Document) -> ObjRef {
+    last_dict(doc, page1(doc)).get_ref(b"Contents").unwrap()
+}
+
+fn stream_dict(doc: &Document, r: ObjRef) -> Dict {
+    doc.resolve(r).unwrap().as_stream().unwrap().dict.clone()
+}
+
+/// Replaces stream `r` in place with `data` (its dictionary kept, /Length rewritten).
+fn rewrite_stream(doc: &Document, up: &mut IncrementalUpdate, r: ObjRef, data: &[u8]) {
+    let mut d = stream_dict(doc, r);
+    d.remove(b"Length");
+    d.remove(b"Filter");
+    up.put(r, stream(d, data));
+}
+
+#[test]
+fn role_page_content_declared_as_metadata_is_page_content() {
+    // Before signing, the page's content stream is also declared as the XMP metadata.
+    let base = update(&sample_default(), |doc, up| {
+        let c = content_of(doc);
+        let mut d = stream_dict(doc, c);
+        let data = doc
+            .stream_decoded(doc.resolve(c).unwrap().as_stream().unwrap())
+            .unwrap();
+        d.remove(b"Length");
+        d.remove(b"Filter");
+        d.set("Type", Object::name("Metadata"));
+        d.set("Subtype", Object::name("XML"));
+        up.put(c, stream(d, &data));
+        let r = root(doc);
+        let mut cd = last_dict(doc, r);
+        cd.set("Metadata", c);
+        up.put(r, Object::Dict(cd));
+    });
+    let signed = sign_default(&base);
+    assert!(verify(&signed).valid);
+    let forged = update(&signed, |doc, up| {
+        rewrite_stream(
+            doc,
+            up,
+            content_of(doc),
+            b"BT /F1 18 Tf 72 770 Td (Amount: 1,000,000) Tj ET",
+        );
+    });
+    let r = verify(&forged);
+    disallowed(
+        &r,
+        0,
+        "XMP metadata stream updated",
+        Some("content of page object"),
+    );
+    let c = sig(&r, 0).changes.iter().find(|c| !c.allowed).unwrap();
+    assert!(
+        c.roles.iter().any(|x| x.contains("document metadata")),
+        "{}",
+        show(&r)
+    );
+}
+
+/// A P=2 certified form whose Comment field's appearance stream is prepared by `f` before
+/// certifying; returns (certified file, appearance stream).
+fn certified_with_comment_appearance(
+    f: impl FnOnce(&Document, &mut IncrementalUpdate, ObjRef),
+) -> (Vec<u8>, ObjRef) {
+    let mut ap_ref = None;
+    let base = update(&form_sample(), |doc, up| {
+        let ap = up.alloc();
+        up.put(ap, form_xobject([0, 0, 300, 20], b"/Tx BMC EMC"));
+        let c = ObjRef::new(6, 0);
+        let mut d = last_dict(doc, c);
+        let mut apd = Dict::new();
+        apd.set("N", ap);
+        d.set("AP", apd);
+        up.put(c, Object::Dict(d));
+        f(doc, up, ap);
+        ap_ref = Some(ap);
+    });
+    (certify(&base, 2), ap_ref.unwrap())
+}
+
+#[test]
+fn role_field_appearance_shared_with_another_annotation_is_refused() {
+    // The Comment field's appearance is also a FreeText annotation's appearance elsewhere on
+    // the page: "filling" the field rewrites what the other annotation shows.
+    let (cert, ap) = certified_with_comment_appearance(|doc, up, ap| {
+        let a = up.alloc();
+        let mut d = Dict::new();
+        d.set("Type", Object::name("Annot"));
+        d.set("Subtype", Object::name("FreeText"));
+        d.set("Rect", rect([72, 600, 372, 620]));
+        d.set("DA", lit("/Helv 10 Tf 0 g"));
+        d.set("F", Object::Integer(4));
+        d.set("P", page1(doc));
+        let mut apd = Dict::new();
+        apd.set("N", ap);
+        d.set("AP", apd);
+        up.put(a, Object::Dict(d));
+        let p = page1(doc);
+        let mut pd = last_dict(doc, p);
+        let mut annots = pd
+            .get(b"Annots")
+            .and_then(Object::as_array)
+            .unwrap()
+            .to_vec();
+        annots.push(Object::Ref(a));
+        pd.set("Annots", annots);
+        up.put(p, Object::Dict(pd));
+    });
+    assert!(verify(&cert).valid, "{}", show(&verify(&cert)));
+    let forged = update(&cert, |doc, up| {
+        rewrite_stream(
+            doc,
+            up,
+            ap,
+            b"/Tx BMC BT /F1 10 Tf 2 6 Td (Total: 9,999) Tj ET EMC",
+        );
+    });
+    disallowed(
+        &verify(&forged),
+        0,
+        "appearance of field Comment regenerated",
+        Some("also appearance of annotation"),
+    );
+    // The same rewrite of an appearance only the field uses is filling.
+    let (cert, ap) = certified_with_comment_appearance(|_, _, _| {});
+    let filled = update(&cert, |doc, up| {
+        rewrite_stream(
+            doc,
+            up,
+            ap,
+            b"/Tx BMC BT /F1 10 Tf 2 6 Td (Approved) Tj ET EMC",
+        );
+    });
+    accepted(&verify(&filled));
+}
+
+#[test]
+fn role_field_value_that_is_a_page_xobject_is_refused() {
+    // The Comment field's /V is (before certification) a stream the page paints as an
+    // XObject: rewriting the "value" rewrites the page.
+    let mut v_ref = None;
+    let base = update(&form_sample(), |doc, up| {
+        let v = up.alloc();
+        up.put(
+            v,
+            form_xobject([0, 0, 300, 40], b"BT /F1 12 Tf 0 10 Td (Net: 100) Tj ET"),
+        );
+        let c = ObjRef::new(6, 0);
+        let mut d = last_dict(doc, c);
+        d.set("V", v);
+        up.put(c, Object::Dict(d));
+        let p = page1(doc);
+        let mut pd = last_dict(doc, p);
+        let mut res = pd
+            .get(b"Resources")
+            .and_then(Object::as_dict)
+            .unwrap()
+            .clone();
+        let mut xo = Dict::new();
+        xo.set("Fx", v);
+        res.set("XObject", xo);
+        pd.set("Resources", res);
+        up.put(p, Object::Dict(pd));
+        let c = content_of(doc);
+        let data = doc
+            .stream_decoded(doc.resolve(c).unwrap().as_stream().unwrap())
+            .unwrap();
+        let mut data = data.to_vec();
+        data.extend_from_slice(b"\nq 1 0 0 1 72 600 cm /Fx Do Q\n");
+        rewrite_stream(doc, up, c, &data);
+        v_ref = Some(v);
+    });
+    let cert = certify(&base, 2);
+    assert!(verify(&cert).valid, "{}", show(&verify(&cert)));
+    let v = v_ref.unwrap();
+    let forged = update(&cert, |doc, up| {
+        rewrite_stream(doc, up, v, b"BT /F1 12 Tf 0 10 Td (Net: 900,000) Tj ET");
+    });
+    disallowed(
+        &verify(&forged),
+        0,
+        "field Comment filled",
+        Some("a page resource"),
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Routine updates of real signers (named rules), each with an attack twin (issue 12)
+// ---------------------------------------------------------------------------------------
+
+/// Rewrites the catalog as a new object with `f` applied, pointing the trailer at it.
+fn rewrite_catalog(base: &[u8], f: impl FnOnce(&mut Dict)) -> Vec<u8> {
+    let doc = open(base);
+    let mut cd = last_dict(&doc, root(&doc));
+    f(&mut cd);
+    let num = doc.trailer(doc.last_revision()).get_int(b"Size").unwrap() as u32;
+    let mut body = Vec::new();
+    Object::Dict(cd).write_to(&mut body);
+    append_raw(base, &[(num, 0, &body)], &[], &format!("/Root {num} 0 R"))
+}
+
+#[test]
+fn rule_catalog_rewritten_as_a_new_object() {
+    let base = signed();
+    let same = rewrite_catalog(&base, |_| {});
+    let r = verify(&same);
+    accepted(&r);
+    assert!(
+        sig(&r, 0)
+            .changes
+            .iter()
+            .any(|c| c.reason.contains("rule catalog-rewritten")),
+        "{}",
+        show(&r)
+    );
+    // And later updates of the rewritten catalog are judged as usual.
+    accepted(&verify(&add_dss(&same)));
+    // Twin: the rewritten catalog also opens the document with an action.
+    let twin = rewrite_catalog(&base, |cd| {
+        let mut a = Dict::new();
+        a.set("S", Object::name("JavaScript"));
+        a.set("JS", lit("app.alert('x')"));
+        cd.set("OpenAction", a);
+    });
+    disallowed(
+        &verify(&twin),
+        0,
+        "document catalog entry /OpenAction changed",
+        None,
+    );
+}
+
+#[test]
+fn rule_info_rewritten_as_a_new_object() {
+    // Give the document an /Info before signing.
+    let plain = sample_default();
+    let num = open(&plain).trailer(0).get_int(b"Size").unwrap() as u32;
+    let unsigned = append_raw(
+        &plain,
+        &[(num, 0, b"<< /Title (Invoice 42) /Producer (kyso test) >>")],
+        &[],
+        &format!("/Info {num} 0 R"),
+    );
+    let base = sign_default(&unsigned);
+    let doc = open(&base);
+    let info = doc.trailer(doc.last_revision()).get_ref(b"Info").unwrap();
+    let rewrite = |title: &str| {
+        let mut d = last_dict(&doc, info);
+        d.set("Title", lit(title));
+        d.set("Producer", lit("PDFBox"));
+        d.set("ModDate", lit("D:20261203120000Z"));
+        let num = doc.trailer(doc.last_revision()).get_int(b"Size").unwrap() as u32;
+        let mut body = Vec::new();
+        Object::Dict(d).write_to(&mut body);
+        append_raw(&base, &[(num, 0, &body)], &[], &format!("/Info {num} 0 R"))
+    };
+    let r = verify(&rewrite("Invoice 42"));
+    accepted(&r);
+    assert!(
+        sig(&r, 0)
+            .changes
+            .iter()
+            .any(|c| c.reason.contains("rule info-rewritten")),
+        "{}",
+        show(&r)
+    );
+    disallowed(&verify(&rewrite("Invoice 43")), 0, "/Info", None);
+}
+
+#[test]
+fn rule_unreferenced_new_objects_are_reported_and_allowed() {
+    let base = signed();
+    let ok = update(&base, |_, up| {
+        let o = up.alloc();
+        up.put(
+            o,
+            stream(Dict::new(), b"BT /F1 18 Tf 72 770 Td (never shown) Tj ET"),
+        );
+    });
+    let r = verify(&ok);
+    accepted(&r);
+    assert!(
+        sig(&r, 0).changes.iter().any(|c| c
+            .description
+            .contains("which nothing in the document references")),
+        "{}",
+        show(&r)
+    );
+    // Twin: the same stream, referenced by the page as a second content stream.
+    let twin = update(&base, |doc, up| {
+        let o = up.alloc();
+        up.put(
+            o,
+            stream(
+                Dict::new(),
+                b"BT /F1 18 Tf 72 700 Td (Amount: 1,000,000) Tj ET",
+            ),
+        );
+        let p = page1(doc);
+        let mut pd = last_dict(doc, p);
+        let c = pd.get(b"Contents").cloned().unwrap();
+        pd.set("Contents", vec![c, Object::Ref(o)]);
+        up.put(p, Object::Dict(pd));
+    });
+    disallowed(&verify(&twin), 0, "content stream replaced", None);
+}
+
+/// An empty signature field added in an update (as a signer does before signing it).
+fn empty_signature_field(doc: &Document, up: &mut IncrementalUpdate, name: &str) -> ObjRef {
+    let f = up.alloc();
+    let mut d = Dict::new();
+    d.set("Type", Object::name("Annot"));
+    d.set("Subtype", Object::name("Widget"));
+    d.set("FT", Object::name("Sig"));
+    d.set("T", lit(name));
+    d.set("F", Object::Integer(132));
+    d.set("Rect", rect([0, 0, 0, 0]));
+    d.set("P", page1(doc));
+    up.put(f, Object::Dict(d));
+    add_to_annots(doc, up, f);
+    f
+}
+
+/// Sets the form's /DA and replaces its /DR font (and adds `field` to /Fields) in `up`.
+fn set_form_defaults(
+    doc: &Document,
+    up: &mut IncrementalUpdate,
+    field: Option<ObjRef>,
+    need_appearances: bool,
+) {
+    let c = root(doc);
+    let mut cd = last_dict(doc, c);
+    let mut acro = cd
+        .get(b"AcroForm")
+        .and_then(Object::as_dict)
+        .cloned()
+        .unwrap();
+    if let Some(f) = field {
+        let mut fields = acro
+            .get(b"Fields")
+            .and_then(Object::as_array)
+            .unwrap()
+            .to_vec();
+        fields.push(Object::Ref(f));
+        acro.set("Fields", fields);
+        acro.set("SigFlags", Object::Integer(3));
+    }
+    acro.set("DA", lit("/Cour 9 Tf 0 0 1 rg"));
+    let font = up.alloc();
+    let mut fd = Dict::new();
+    fd.set("Type", Object::name("Font"));
+    fd.set("Subtype", Object::name("Type1"));
+    fd.set("BaseFont", Object::name("Courier"));
+    up.put(font, Object::Dict(fd));
+    let mut fonts = Dict::new();
+    fonts.set("Helv", font);
+    let mut dr = Dict::new();
+    dr.set("Font", fonts);
+    acro.set("DR", dr);
+    if need_appearances {
+        acro.set("NeedAppearances", Object::Bool(true));
+    }
+    cd.set("AcroForm", acro);
+    up.put(c, Object::Dict(cd));
+}
+
+#[test]
+fn rule_form_defaults_set_when_a_signature_field_is_added() {
+    let base = sign_field(&form_sample(), "Signature1");
+    let ok = update(&base, |doc, up| {
+        let f = empty_signature_field(doc, up, "Signature2");
+        set_form_defaults(doc, up, Some(f), false);
+    });
+    let r = verify(&ok);
+    accepted(&r);
+    assert!(
+        sig(&r, 0)
+            .changes
+            .iter()
+            .any(|c| c.reason.contains("rule form-defaults")),
+        "{}",
+        show(&r)
+    );
+    // Twin: the same without adding a signature field.
+    let twin = update(&base, |doc, up| set_form_defaults(doc, up, None, false));
+    disallowed(&verify(&twin), 0, "form default appearance (/DA) set", None);
+    disallowed(&verify(&twin), 0, "form default resources replaced", None);
+    // Twin: with NeedAppearances, viewers redraw the existing fields from /DA and /DR.
+    let twin = update(&base, |doc, up| {
+        let f = empty_signature_field(doc, up, "Signature2");
+        set_form_defaults(doc, up, Some(f), true);
+    });
+    disallowed(&verify(&twin), 0, "form", None);
+}
+
+/// A tagged version of the sample: a structure tree with a Document element.
+fn tagged_sample() -> Vec<u8> {
+    update(&form_sample(), |doc, up| {
+        let str_root = up.alloc();
+        let document = up.alloc();
+        let nums = up.alloc();
+        let mut e = Dict::new();
+        e.set("Type", Object::name("StructElem"));
+        e.set("S", Object::name("Document"));
+        e.set("P", str_root);
+        e.set("Alt", lit("Invoice"));
+        e.set("K", Object::Array(Vec::new()));
+        up.put(document, Object::Dict(e));
+        let mut pt = Dict::new();
+        pt.set("Nums", Object::Array(Vec::new()));
+        up.put(nums, Object::Dict(pt));
+        let mut sr = Dict::new();
+        sr.set("Type", Object::name("StructTreeRoot"));
+        sr.set("K", document);
+        sr.set("ParentTree", nums);
+        sr.set("ParentTreeNextKey", Object::Integer(0));
+        up.put(str_root, Object::Dict(sr));
+        let c = root(doc);
+        let mut cd = last_dict(doc, c);
+        cd.set("StructTreeRoot", str_root);
+        let mut mi = Dict::new();
+        mi.set("Marked", Object::Bool(true));
+        cd.set("MarkInfo", mi);
+        up.put(c, Object::Dict(cd));
+    })
+}
+
+/// Tags a new signature widget as Acrobat does: a Form element with an OBJR, appended to
+/// the Document element, registered in the parent tree. `alt` changes the Document
+/// element's /Alt at the same time (the attack twin).
+fn tag_new_widget(doc: &Document, up: &mut IncrementalUpdate, widget: ObjRef, alt: Option<&str>) {
+    let c = root(doc);
+    let cd = last_dict(doc, c);
+    let sr_ref = cd.get_ref(b"StructTreeRoot").unwrap();
+    let mut sr = last_dict(doc, sr_ref);
+    let document = sr.get_ref(b"K").unwrap();
+    let nums = sr.get_ref(b"ParentTree").unwrap();
+    let elem = up.alloc();
+    let mut objr = Dict::new();
+    objr.set("Type", Object::name("OBJR"));
+    objr.set("Obj", widget);
+    objr.set("Pg", page1(doc));
+    let mut e = Dict::new();
+    e.set("Type", Object::name("StructElem"));
+    e.set("S", Object::name("Form"));
+    e.set("P", document);
+    e.set("Pg", page1(doc));
+    e.set("K", objr);
+    up.put(elem, Object::Dict(e));
+    let mut dd = last_dict(doc, document);
+    let mut k = dd.get(b"K").and_then(Object::as_array).unwrap().to_vec();
+    k.push(Object::Ref(elem));
+    dd.set("K", k);
+    if let Some(a) = alt {
+        dd.set("Alt", lit(a));
+    }
+    up.put(document, Object::Dict(dd));
+    let mut pt = last_dict(doc, nums);
+    pt.set("Nums", vec![Object::Integer(0), Object::Ref(elem)]);
+    up.put(nums, Object::Dict(pt));
+    sr.set("ParentTreeNextKey", Object::Integer(1));
+    up.put(sr_ref, Object::Dict(sr));
+    let mut wd = up_dict(doc, up, widget);
+    wd.set("StructParent", Object::Integer(0));
+    up.put(widget, Object::Dict(wd));
+}
+
+fn up_dict(doc: &Document, up: &IncrementalUpdate, r: ObjRef) -> Dict {
+    up.objects()
+        .get(&r)
+        .and_then(|o| o.as_dict().cloned())
+        .unwrap_or_else(|| last_dict(doc, r))
+}
+
+#[test]
+fn rule_structure_tree_entries_for_a_new_signature_widget() {
+    let base = sign_field(&tagged_sample(), "Signature1");
+    assert!(verify(&base).valid, "{}", show(&verify(&base)));
+    let ok = update(&base, |doc, up| {
+        let f = empty_signature_field(doc, up, "Signature2");
+        add_to_fields(doc, up, f);
+        tag_new_widget(doc, up, f, None);
+    });
+    let r = verify(&ok);
+    accepted(&r);
+    assert!(
+        sig(&r, 0)
+            .changes
+            .iter()
+            .any(|c| c.reason.contains("rule structure-tree")),
+        "{}",
+        show(&r)
+    );
+    // Twin: the same update also rewrites what a screen reader says for the document.
+    let twin = update(&base, |doc, up| {
+        let f = empty_signature_field(doc, up, "Signature2");
+        add_to_fields(doc, up, f);
+        tag_new_widget(doc, up, f, Some("Paid in full"));
+    });
+    disallowed(&verify(&twin), 0, "StructElem dictionary changed", None);
+}
+
+#[test]
+fn rule_annots_turned_from_direct_into_indirect() {
+    let base = sign_field(&form_sample(), "Signature1");
+    let build = |extra: bool| {
+        update(&base, |doc, up| {
+            let f = empty_signature_field(doc, up, "Signature2");
+            let p = page1(doc);
+            let mut pd = up_dict(doc, up, p);
+            let mut list = pd
+                .get(b"Annots")
+                .and_then(Object::as_array)
+                .unwrap()
+                .to_vec();
+            if extra {
+                let a = free_text_over_title(doc, up);
+                list.push(Object::Ref(a));
+                pd = up_dict(doc, up, p);
+                list.dedup();
+            }
+            let arr = up.alloc();
+            up.put(arr, Object::Array(list));
+            pd.set("Annots", arr);
+            up.put(p, Object::Dict(pd));
+            add_to_fields(doc, up, f);
+        })
+    };
+    accepted(&verify(&build(false)));
+    disallowed(&verify(&build(true)), 0, "annotation FreeText added", None);
+}
+
+// ---------------------------------------------------------------------------------------
+// Everything that paints counts (issue 12)
+// ---------------------------------------------------------------------------------------
+
+/// A P=3 certified sample and a stamp over its title made by `f` (which gets the stamp's
+/// dictionary and the update).
+fn p3_stamp(f: impl FnOnce(&mut Dict, &mut IncrementalUpdate)) -> FileReport {
+    let cert = certify(&form_sample(), 3);
+    let attacked = update(&cert, |doc, up| {
+        let a = stamp_over_title(doc, up);
+        let mut d = up_dict(doc, up, a);
+        f(&mut d, up);
+        up.put(a, Object::Dict(d));
+    });
+    verify(&attacked)
+}
+
+#[test]
+fn paint_indirect_rect_is_resolved() {
+    let r = p3_stamp(|d, up| {
+        let rr = up.alloc();
+        up.put(rr, rect([70, 765, 270, 815]));
+        d.set("Rect", rr);
+    });
+    disallowed(&r, 0, "annotation Stamp added on page 1 over text", None);
+}
+
+#[test]
+fn paint_printed_only_and_hidden_annotations_count() {
+    for flags in [4 | 32, 2, 32] {
+        let r = p3_stamp(|d, _| d.set("F", Object::Integer(flags)));
+        disallowed(&r, 0, "annotation Stamp added on page 1 over text", None);
+    }
+}
+
+#[test]
+fn paint_rollover_and_down_appearances_count() {
+    for key in ["R", "D"] {
+        let r = p3_stamp(|d, up| {
+            let empty = up.alloc();
+            up.put(empty, form_xobject([0, 0, 200, 50], b""));
+            let forged = up.alloc();
+            up.put(
+                forged,
+                form_xobject([0, 0, 200, 50], b"1 0 0 rg 0 0 200 50 re f"),
+            );
+            let mut apd = Dict::new();
+            apd.set("N", empty);
+            apd.set(key, forged);
+            d.set("AP", apd);
+        });
+        disallowed(&r, 0, "annotation Stamp added on page 1 over text", None);
+    }
+    // A state other than the current one.
+    let r = p3_stamp(|d, up| {
+        let empty = up.alloc();
+        up.put(empty, form_xobject([0, 0, 200, 50], b""));
+        let forged = up.alloc();
+        up.put(
+            forged,
+            form_xobject([0, 0, 200, 50], b"1 0 0 rg 0 0 200 50 re f"),
+        );
+        let mut states = Dict::new();
+        states.set("Off", empty);
+        states.set("On", forged);
+        let mut apd = Dict::new();
+        apd.set("N", states);
+        d.set("AP", apd);
+        d.set("AS", Object::name("Off"));
+    });
+    disallowed(&r, 0, "annotation Stamp added on page 1 over text", None);
+}
+
+/// A sample whose page 1 content is `content`, certified P=2, then a signature widget at
+/// `r` added: the report.
+fn widget_over(content: &[u8], r: [i64; 4]) -> FileReport {
+    let base = update(&form_sample(), |doc, up| {
+        rewrite_stream(doc, up, content_of(doc), content);
+    });
+    let cert = certify(&base, 2);
+    let attacked = update(&cert, |doc, up| {
+        sneaky_field(doc, up, "Signature2", r);
+    });
+    verify(&attacked)
+}
+
+#[test]
+fn paint_text_extents_honour_the_text_state() {
+    // Blank space per a naive width estimate (6 glyphs of 0.6 em at 72..137) — but the
+    // text state moves the glyphs under the widget at 200..300.
+    let widget = [200, 595, 300, 625];
+    for content in [
+        &b"BT /F1 18 Tf 40 Tc 72 600 Td (ABCDEF) Tj ET"[..],
+        b"BT /F1 18 Tf 60 Tw 72 600 Td (A B C D) Tj ET",
+        b"BT /F1 18 Tf 400 Tz 72 600 Td (ABCDEF) Tj ET",
+        b"BT /F1 18 Tf 0 -100 Ts 72 700 Td (ABCDEFGHIJKLMNOP) Tj ET",
+        b"BT /F1 18 Tf 3 0 0 1 72 600 Tm (ABCDEF) Tj ET",
+        b"BT /F1 18 Tf 72 600 Td [(AB) -8000 (CD)] TJ ET",
+        b"BT /F1 18 Tf 0 60 (ABCDEF) \" ET",
+    ] {
+        let content = if content.ends_with(b"\" ET") {
+            b"BT /F1 18 Tf 72 600 Td 0 40 (ABCDEF) \" ET".to_vec()
+        } else {
+            content.to_vec()
+        };
+        let r = widget_over(&content, widget);
+        disallowed(&r, 0, "over text", None);
+    }
+    // The same widget beside plain text is allowed.
+    let r = widget_over(b"BT /F1 18 Tf 72 600 Td (ABCDEF) Tj ET", widget);
+    accepted(&r);
+}
+
+/// The sample form with the Comment field moved (before signing) to `rect`.
+fn comment_at(r: [i64; 4]) -> Vec<u8> {
+    update(&form_sample(), |doc, up| {
+        let c = ObjRef::new(6, 0);
+        let mut d = last_dict(doc, c);
+        d.set("Rect", rect(r));
+        up.put(c, Object::Dict(d));
+    })
+}
+
+#[test]
+fn shadow_replace_by_filling_an_empty_field_over_signed_text() {
+    // EU DSS "replace" shadow attack: an empty field lies over signed text; filling it later
+    // paints over that text. Not allowed even where form filling is.
+    let over_title = comment_at([60, 760, 400, 800]);
+    let approval = sign_field(&over_title, "Signature1");
+    let filled = fill_comment(&approval, "PAID IN FULL");
+    disallowed(
+        &verify_with(&filled, true),
+        0,
+        "field Comment filled over signed text",
+        None,
+    );
+    let cert = certify(&over_title, 2);
+    let filled = fill_comment(&cert, "PAID IN FULL");
+    disallowed(
+        &verify(&filled),
+        0,
+        "field Comment filled over signed text",
+        None,
+    );
+    // Benign twin: the field in blank space is filled.
+    let cert = certify(&comment_at([72, 500, 372, 520]), 2);
+    accepted(&verify(&fill_comment(&cert, "Approved")));
+}
+
+// ---------------------------------------------------------------------------------------
+// Real signers: PDFBox (Debian libpdfbox2-java) adds a signature with its incremental save
+// ---------------------------------------------------------------------------------------
+
+const PDFBOX_CP: &str =
+    "/usr/share/java/pdfbox2.jar:/usr/share/java/fontbox2.jar:/usr/share/java/commons-logging.jar";
+
+/// `input` after PDFBox added a signature field and a signature with `saveIncremental`
+/// (the signature's CMS is a placeholder: only the update's shape matters here). `tamper`
+/// makes the same save also change the page's crop box.
+fn pdfbox_sign(input: &[u8], tamper: bool) -> Vec<u8> {
+    let w = Workspace::new();
+    let src = w.write("PdfboxSign.java", include_bytes!("peers/PdfboxSign.java"));
+    let dir = w.path("classes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let javac = Command::new("javac")
+        .args(["-cp", PDFBOX_CP, "-d"])
+        .arg(&dir)
+        .arg(&src)
+        .output()
+        .expect("javac (JDK) and Debian libpdfbox2-java are needed");
+    assert!(javac.status.success(), "{}", stderr(&javac));
+    let inp = w.write("in.pdf", input);
+    let out = w.path("out.pdf");
+    let mut java = Command::new("java");
+    java.arg("-cp")
+        .arg(format!("{}:{PDFBOX_CP}", dir.display()))
+        .arg("PdfboxSign")
+        .arg(&inp)
+        .arg(&out);
+    if tamper {
+        java.arg("tamper");
+    }
+    let o = java.output().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::read(out).unwrap()
+}
+
+#[test]
+fn real_pdfbox_signature_after_kyso_is_an_allowed_change() {
+    for base in [
+        signed(),
+        sign_default(&xref_stream_sample()),
+        sign_field(&form_sample(), "Signature1"),
+    ] {
+        let both = pdfbox_sign(&base, false);
+        let r = verify(&both);
+        let s = sig(&r, 0);
+        assert_eq!(s.indication, Indication::TotalPassed, "{}", show(&r));
+        assert!(!s.changes.is_empty(), "{}", show(&r));
+        assert!(s.changes.iter().all(|c| c.allowed), "{}", show(&r));
+        // Twin: the same save also crops the page.
+        let r = verify(&pdfbox_sign(&base, true));
+        disallowed(&r, 0, "page 1 entry /CropBox changed", None);
+    }
+}

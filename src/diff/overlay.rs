@@ -156,47 +156,81 @@ pub(crate) fn media_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
         .unwrap_or([0.0, 0.0, 612.0, 842.0])
 }
 
-/// Whether an annotation dictionary paints something: not hidden, a rectangle with an area,
-/// and an appearance stream with content (or, without one, a type viewers draw themselves).
-pub(crate) fn annotation_paints(doc: &Document, rev: usize, annot: &Dict) -> bool {
+/// An annotation's `/Rect`, resolved (an indirect rectangle counts like a direct one).
+pub(crate) fn rect_in(doc: &Document, rev: usize, annot: &Dict) -> Option<Rect> {
+    let r = doc.deref_in(rev, annot.get(b"Rect")?).ok()?;
+    let a = r.as_array()?;
+    // Indirect numbers inside the array are resolved too.
+    let resolved: Vec<Object> = a
+        .iter()
+        .take(4)
+        .map(|x| doc.deref_in(rev, x).unwrap_or(Object::Null))
+        .collect();
+    if a.len() != 4 {
+        return None;
+    }
+    rect_of(&Object::Array(resolved))
+}
+
+/// Whether an annotation is shown in the view of revision `rev` as signed: not hidden, and
+/// displayed on screen or printed (a printed-only annotation still shows on paper).
+pub(crate) fn annotation_visible(doc: &Document, rev: usize, annot: &Dict) -> bool {
     let flags = annot.get_int(b"F").unwrap_or(0);
-    if flags & (2 | 32) != 0 {
-        return false; // Hidden or NoView
-    }
-    let Some(rect) = annot.get(b"Rect").and_then(|r| doc.deref_in(rev, r).ok()) else {
+    let hidden = flags & 2 != 0;
+    let no_view = flags & 32 != 0;
+    let print = flags & 4 != 0;
+    !hidden && (!no_view || print) && annotation_paints(doc, rev, annot)
+}
+
+/// Whether an annotation dictionary (new or changed after a signature) can paint something:
+/// a rectangle with an area, and an appearance stream with content in any appearance
+/// (`/N`, `/R`, `/D`) and any state — or, without one, a type viewers draw themselves. Its
+/// flags are not trusted: a hidden, printed-only or no-view annotation can be shown by an
+/// action, on paper, or by a later flag change.
+pub(crate) fn annotation_paints(doc: &Document, rev: usize, annot: &Dict) -> bool {
+    if !rect_in(doc, rev, annot).is_some_and(|r| has_area(&r)) {
         return false;
+    }
+    let streams = appearance_stream_objects(doc, rev, annot);
+    if annot.contains(b"AP") {
+        return streams.iter().any(|s| stream_has_content(doc, s));
+    }
+    let sig = annot.get_name(b"FT") == Some(b"Sig");
+    !sig && !matches!(
+        annot.get_name(b"Subtype"),
+        Some(b"Text" | b"Popup" | b"Link")
+    )
+}
+
+/// The appearance streams of an annotation: every stream of `/N`, `/R` and `/D`, each a
+/// stream or a dictionary of states (bounded).
+pub(crate) fn appearance_stream_objects(
+    doc: &Document,
+    rev: usize,
+    annot: &Dict,
+) -> Vec<crate::pdf::Stream> {
+    let mut out = Vec::new();
+    let Some(Object::Dict(ap)) = annot.get(b"AP").and_then(|a| doc.deref_in(rev, a).ok()) else {
+        return out;
     };
-    if !rect_of(&rect).is_some_and(|r| has_area(&r)) {
-        return false;
-    }
-    let ap = annot
-        .get(b"AP")
-        .and_then(|a| doc.deref_in(rev, a).ok())
-        .and_then(|a| a.as_dict().cloned());
-    let normal = ap
-        .as_ref()
-        .and_then(|a| a.get(b"N"))
-        .and_then(|n| doc.deref_in(rev, n).ok());
-    match normal {
-        Some(Object::Stream(s)) => stream_has_content(doc, &s),
-        Some(Object::Dict(states)) => {
-            let state = annot.get_name(b"AS");
-            states
-                .iter()
-                .filter(|(k, _)| state.is_none_or(|s| s == *k))
-                .any(|(_, v)| match doc.deref_in(rev, v) {
-                    Ok(Object::Stream(s)) => stream_has_content(doc, &s),
-                    _ => false,
-                })
-        }
-        _ => {
-            let sig = annot.get_name(b"FT") == Some(b"Sig");
-            !sig && !matches!(
-                annot.get_name(b"Subtype"),
-                Some(b"Text" | b"Popup" | b"Link")
-            )
+    for key in [&b"N"[..], b"R", b"D"] {
+        match ap.get(key).and_then(|v| doc.deref_in(rev, v).ok()) {
+            Some(Object::Stream(s)) => out.push(s),
+            Some(Object::Dict(states)) => {
+                out.extend(
+                    states
+                        .iter()
+                        .take(64)
+                        .filter_map(|(_, v)| match doc.deref_in(rev, v) {
+                            Ok(Object::Stream(s)) => Some(s),
+                            _ => None,
+                        }),
+                )
+            }
+            _ => {}
         }
     }
+    out
 }
 
 fn stream_has_content(doc: &Document, s: &crate::pdf::Stream) -> bool {
@@ -206,27 +240,13 @@ fn stream_has_content(doc: &Document, s: &crate::pdf::Stream) -> bool {
     }
 }
 
-/// What an annotation's normal appearance paints (text, images, graphics), from its
-/// content; `None` when it has no appearance stream.
+/// What an annotation's appearances paint (text, images, graphics), in every appearance and
+/// state, from their content; `None` when it has no appearance stream.
 pub(crate) fn appearance_kinds(doc: &Document, rev: usize, annot: &Dict) -> Option<Vec<Painted>> {
-    let ap = doc
-        .deref_in(rev, annot.get(b"AP")?)
-        .ok()?
-        .as_dict()?
-        .clone();
-    let n = doc.deref_in(rev, ap.get(b"N")?).ok()?;
-    let streams: Vec<crate::pdf::Stream> = match n {
-        Object::Stream(s) => vec![s],
-        Object::Dict(states) => states
-            .iter()
-            .take(16)
-            .filter_map(|(_, v)| match doc.deref_in(rev, v) {
-                Ok(Object::Stream(s)) => Some(s),
-                _ => None,
-            })
-            .collect(),
-        _ => return None,
-    };
+    let streams = appearance_stream_objects(doc, rev, annot);
+    if streams.is_empty() {
+        return None;
+    }
     let mut kinds = Vec::new();
     for s in streams {
         let resources = s
@@ -296,8 +316,8 @@ pub(crate) fn painted_boxes(doc: &Document, rev: usize, page: ObjRef, ignore: &[
             let Ok(Object::Dict(ad)) = doc.deref_in(rev, a) else {
                 continue;
             };
-            if annotation_paints(doc, rev, &ad) {
-                if let Some(r) = ad.get(b"Rect").and_then(rect_of) {
+            if annotation_visible(doc, rev, &ad) {
+                if let Some(r) = rect_in(doc, rev, &ad) {
                     boxes.push((r, Painted::Annotation));
                 }
             }
@@ -309,7 +329,9 @@ pub(crate) fn painted_boxes(doc: &Document, rev: usize, page: ObjRef, ignore: &[
 #[derive(Debug, Clone)]
 enum Operand {
     Num(f64),
-    Str(usize),
+    /// A string: its length in bytes, and how many of them are spaces (byte 32, which word
+    /// spacing applies to).
+    Str(usize, usize),
     Name(Vec<u8>),
     Array(Vec<Operand>),
     Other,
@@ -369,11 +391,19 @@ impl Lexer<'_> {
             b'(' => {
                 let mut depth = 0usize;
                 let mut n = 0usize;
+                let mut spaces = 0usize;
                 while let Some(&c) = self.b.get(self.i) {
                     self.i += 1;
                     match c {
                         b'\\' => {
+                            if self.b[self.i.min(self.b.len())..].starts_with(b"040") {
+                                spaces += 1;
+                            }
                             self.i += 1;
+                            n += 1;
+                        }
+                        b' ' => {
+                            spaces += 1;
                             n += 1;
                         }
                         b'(' => {
@@ -392,7 +422,7 @@ impl Lexer<'_> {
                         _ => n += 1,
                     }
                 }
-                Some(Tok::Operand(Operand::Str(n)))
+                Some(Tok::Operand(Operand::Str(n, spaces)))
             }
             b'<' if self.b.get(self.i + 1) == Some(&b'<') => {
                 // A dictionary (marked-content properties): skip to the matching >>.
@@ -418,12 +448,14 @@ impl Lexer<'_> {
                 while self.b.get(self.i).is_some_and(|&c| c != b'>') {
                     self.i += 1;
                 }
-                let digits = self.b[start.min(self.i)..self.i]
+                let hex: Vec<u8> = self.b[start.min(self.i)..self.i]
                     .iter()
-                    .filter(|c| c.is_ascii_hexdigit())
-                    .count();
+                    .copied()
+                    .filter(u8::is_ascii_hexdigit)
+                    .collect();
+                let spaces = hex.chunks(2).filter(|p| *p == b"20").count();
                 self.i += 1;
-                Some(Tok::Operand(Operand::Str(digits.div_ceil(2))))
+                Some(Tok::Operand(Operand::Str(hex.len().div_ceil(2), spaces)))
             }
             b'/' => {
                 self.i += 1;
@@ -503,6 +535,8 @@ fn scan(
     let mut depth_over = 0usize;
     let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
     let (mut tfs, mut tl, mut th) = (12.0f64, 0.0f64, 1.0f64);
+    // Character and word spacing, text rise (ISO 32000-1 §9.3).
+    let (mut tc, mut tw, mut rise) = (0.0f64, 0.0f64, 0.0f64);
     let mut path: Option<Rect> = None;
     let xobjects = resources
         .get(b"XObject")
@@ -558,13 +592,22 @@ fn scan(
         };
         let n = ops.len();
         let last = |k: usize| n.checked_sub(k).unwrap_or(usize::MAX);
-        let mut show = |tm: &mut Matrix, width: f64| {
-            let w = width * th;
-            let r = [0.0, -0.25 * tfs, w, 0.9 * tfs];
+        // Shows text spanning `lo..hi` from the current point (text space, before
+        // horizontal scaling) and advancing by `w`.
+        let mut show = |tm: &mut Matrix, lo: f64, hi: f64, w: f64| {
+            let size = tfs.abs();
+            let (bottom, top) = if tfs < 0.0 {
+                (-0.9 * size, 0.9 * size)
+            } else {
+                (-0.25 * size, 0.9 * size)
+            };
+            let r = [lo * th, bottom + rise, hi * th, top + rise];
             let m = mul(tm, &ctm);
             out.push((bbox_of(&m, &r), Painted::Text));
-            *tm = mul(&[1.0, 0.0, 0.0, 1.0, w, 0.0], tm);
+            *tm = mul(&[1.0, 0.0, 0.0, 1.0, w * th, 0.0], tm);
         };
+        // One glyph's width (over-approximated by 0.6 em).
+        let glyph = 0.6 * tfs.abs();
         match op.as_slice() {
             b"q" => {
                 if stack.len() < MAX_STACK {
@@ -595,7 +638,10 @@ fn scan(
                 tm = IDENTITY;
                 tlm = IDENTITY;
             }
-            b"Tf" if n >= 1 => tfs = num(&ops, last(1)).abs(),
+            b"Tf" if n >= 1 => tfs = num(&ops, last(1)),
+            b"Tc" if n >= 1 => tc = num(&ops, last(1)),
+            b"Tw" if n >= 1 => tw = num(&ops, last(1)),
+            b"Ts" if n >= 1 => rise = num(&ops, last(1)),
             b"TL" if n >= 1 => tl = num(&ops, last(1)),
             b"Tz" if n >= 1 => th = num(&ops, last(1)) / 100.0,
             b"Td" | b"TD" if n >= 2 => {
@@ -622,25 +668,45 @@ fn scan(
                 tm = tlm;
             }
             b"Tj" | b"'" | b"\"" => {
+                if op == b"\"" && n >= 3 {
+                    // aw ac string ": sets word and character spacing first.
+                    tw = num(&ops, last(3));
+                    tc = num(&ops, last(2));
+                }
                 if op != b"Tj" {
                     tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -tl], &tlm);
                     tm = tlm;
                 }
-                if let Some(Operand::Str(len)) = ops.last() {
-                    show(&mut tm, *len as f64 * tfs * 0.6);
+                if let Some(Operand::Str(len, spaces)) = ops.last() {
+                    // Glyph positions move linearly: the extremes are the first and last.
+                    let w = len_advance(*len, *spaces, tfs, tc, tw);
+                    let last_start = w - (0.6 * tfs + tc);
+                    let lo = 0f64.min(last_start).min(w);
+                    let hi = (0f64.max(last_start) + glyph).max(w);
+                    show(&mut tm, lo, hi, w);
                 }
             }
             b"TJ" => {
                 if let Some(Operand::Array(items)) = ops.last() {
-                    let mut w = 0.0;
-                    for it in items {
+                    let (mut x, mut lo, mut hi) = (0.0f64, 0.0f64, 0.0f64);
+                    for it in items.iter().take(100_000) {
                         match it {
-                            Operand::Str(len) => w += *len as f64 * tfs * 0.6,
-                            Operand::Num(v) => w -= v / 1000.0 * tfs,
+                            Operand::Str(len, spaces) => {
+                                let w = len_advance(*len, *spaces, tfs, tc, tw);
+                                let last_start = x + w - (0.6 * tfs + tc);
+                                lo = lo.min(x).min(last_start).min(x + w);
+                                hi = hi.max(x.max(last_start) + glyph).max(x + w);
+                                x += w;
+                            }
+                            Operand::Num(v) => {
+                                x -= v / 1000.0 * tfs;
+                                lo = lo.min(x);
+                                hi = hi.max(x);
+                            }
                             _ => {}
                         }
                     }
-                    show(&mut tm, w.max(0.0));
+                    show(&mut tm, lo, hi, x);
                 }
             }
             b"m" | b"l" if n >= 2 => {
@@ -715,6 +781,11 @@ fn scan(
         arrays.clear();
     }
     true
+}
+
+/// The advance of a string of `len` bytes, `spaces` of them spaces.
+fn len_advance(len: usize, spaces: usize, tfs: f64, tc: f64, tw: f64) -> f64 {
+    len as f64 * (0.6 * tfs + tc) + spaces as f64 * tw
 }
 
 #[cfg(test)]

@@ -358,6 +358,7 @@ fn unexplained_updates_after_the_agency_signature_are_warned() {
         object: None,
         allowed: true,
         reason: "annotations are allowed".into(),
+        roles: Vec::new(),
     });
     let r = result("1.000001", vec![sig(OFFICIAL, Root::Gov), agency]);
     assert_eq!(r.verdict, Verdict::Compliant);
