@@ -143,10 +143,8 @@ fn an_oversized_body_is_a_413_json_error() {
     )
     .assert_error(413, "payload_too_large");
     // Chunked, so the length is only known while reading.
-    let mut raw = format!(
-        "POST /v1/verify HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/pdf\r\nTransfer-Encoding: chunked\r\n\r\n"
-    )
-    .into_bytes();
+    let mut raw = b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/pdf\r\nTransfer-Encoding: chunked\r\n\r\n"
+        .to_vec();
     for _ in 0..10 {
         raw.extend_from_slice(b"7d0\r\n");
         raw.extend_from_slice(&[b'y'; 2000]);

@@ -80,6 +80,7 @@ struct Running {
     lines: mpsc::Receiver<String>,
 }
 
+#[allow(clippy::zombie_processes)] // the caller waits for it
 fn start(args: &[&str], dir: &std::path::Path) -> Running {
     let mut child = Command::new(kyso_bin())
         .current_dir(dir)
