@@ -41,11 +41,8 @@ fn verify_takes_a_raw_pdf_or_multipart_and_reports_like_the_library() {
 
     // The same file, one byte changed inside the signed range: not valid, still 200.
     let mut tampered = signed.clone();
-    let at = tampered
-        .windows(b"kyso sample".len())
-        .position(|w| w == b"kyso sample")
-        .unwrap_or(200);
-    tampered[at] ^= 0x20;
+    let at = tampered.windows(3).position(|w| w == b"595").unwrap();
+    tampered[at + 2] = b'6'; // MediaBox 595 → 596: still a PDF, no longer the signed one
     let r = s.post("/v1/verify?revocation=off", "application/pdf", &tampered);
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["valid"], false, "{}", r.text());
