@@ -181,9 +181,11 @@ impl Service {
                 TokenKey::new(key.into_bytes(), ttl)
             }
             None => {
-                tracing::warn!(
+                if configured {
+                    tracing::warn!(
                     "no state_key_env configured: two-phase signing tokens use a random key of this process (they do not survive a restart and other replicas cannot finish them)"
                 );
+                }
                 TokenKey::random(ttl)
                     .map_err(|e| ServeError::Io(format!("random state key: {e}")))?
             }
@@ -493,6 +495,7 @@ pub fn run(opts: ServeOptions) -> Result<(), ServeError> {
             tracing_subscriber::EnvFilter::try_from_env("KYSO_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
     let (mut config, configured) = match &opts.config {

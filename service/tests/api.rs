@@ -821,3 +821,30 @@ fn graceful_shutdown_finishes_the_request_in_flight() {
     assert_eq!(r.json()["valid"], true);
     stopper.join().unwrap();
 }
+
+#[test]
+fn an_expired_state_token_is_refused() {
+    let w = Workspace::new();
+    let s = Server::start(
+        &config_with(&w, "state_ttl_secs = 0\nanonymous = [\"sign\"]\n"),
+        true,
+    );
+    let p = pki();
+    let prep = prepare(&s, &[], &sample(), &p.rsa);
+    let digest = STANDARD
+        .decode(prep["digest"]["base64"].as_str().unwrap())
+        .unwrap();
+    let prepared = STANDARD
+        .decode(prep["prepared_pdf"].as_str().unwrap())
+        .unwrap();
+    let sig = openssl_sign(&w, &digest, &p.rsa.key_pem());
+    std::thread::sleep(Duration::from_millis(2100));
+    finish(
+        &s,
+        &[],
+        prep["state_token"].as_str().unwrap(),
+        &sig,
+        &prepared,
+    )
+    .assert_error(400, "state_token_expired");
+}

@@ -203,3 +203,53 @@ fn kyso_serve_refuses_a_public_listener_without_a_config_and_a_bad_config() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("body_bytse"), "{err}");
 }
+
+/// The client examples a portal team copies (`service/examples/`: curl, Python requests,
+/// Java java.net.http) run against a started `kyso serve` and report the signed file valid.
+#[test]
+fn the_client_examples_run_against_a_started_server() {
+    let w = Workspace::new();
+    w.root();
+    let file = w.write("signed.pdf", &signed_sample());
+    let mut r = start(
+        &["--listen", "127.0.0.1:0", "--trust", "root.pem"],
+        w.dir.path(),
+    );
+    let url = format!("http://{}", r.addr);
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let runs: [(&str, Vec<std::ffi::OsString>, &str); 3] = [
+        (
+            "sh",
+            vec![examples.join("curl.sh").into(), file.clone().into()],
+            "valid: True",
+        ),
+        (
+            "python3",
+            vec![examples.join("client.py").into(), file.clone().into()],
+            "VALID: ",
+        ),
+        (
+            "java",
+            vec![examples.join("Verify.java").into(), file.clone().into()],
+            "VALID ",
+        ),
+    ];
+    for (prog, args, expect) in runs {
+        let o = Command::new(prog)
+            .current_dir(w.dir.path())
+            .env("KYSO_URL", &url)
+            .args(&args)
+            .output()
+            .unwrap_or_else(|e| panic!("{prog}: {e}"));
+        let out = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(o.status.success() && out.contains(expect), "{prog}:\n{out}");
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &r.child.id().to_string()])
+        .status();
+    let _ = r.child.wait();
+}
