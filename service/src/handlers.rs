@@ -678,3 +678,51 @@ fn audit(s: &Shared, line: &AuditLine<'_>) -> Result<(), ApiError> {
             ApiError::internal()
         })
 }
+
+/// `GET /v1/catalog/procedures/{code}`: what the bundled catalog requires of a procedure
+/// (for a portal building its upload form, or the page).
+pub(crate) async fn procedure(
+    State(s): St,
+    headers: HeaderMap,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    s.authorize(&headers, "check")?;
+    let policy = Policy::new(s.catalog.clone(), s.profiles.clone());
+    let p = policy.procedure(&code)?;
+    let components: Vec<serde_json::Value> = p
+        .components
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id,
+                "name": c.name,
+                "required": c.required,
+                "signed": c.signed,
+                "signer": c.signer,
+                "trust_profiles": c.trust_profiles,
+                "min_level": c.min_level,
+                "origin": c.origin,
+            })
+        })
+        .collect();
+    let result = p.result.as_ref().map(|r| {
+        serde_json::json!({
+            "signatures": r.signatures,
+            "trust_profiles": r.trust_profiles,
+            "min_level": r.min_level,
+            "timestamp": r.timestamp,
+            "validation_data": r.validation_data,
+        })
+    });
+    Ok(json(&serde_json::json!({
+        "code": p.code,
+        "name": p.name,
+        "agency": p.agency,
+        "mode": p.mode,
+        "paper_accepted": p.paper_accepted,
+        "legal_basis": p.legal_basis,
+        "components": components,
+        "result": result,
+        "catalog": policy.catalog().title,
+    })))
+}

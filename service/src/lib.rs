@@ -57,6 +57,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/sign/prepare"),
     ("post", "/v1/sign/finish"),
     ("post", "/v1/sign"),
+    ("get", "/v1/catalog/procedures/{code}"),
 ];
 
 /// Options of `kyso serve`.
@@ -269,6 +270,7 @@ impl Service {
             .route("/v1/sign/prepare", post(handlers::sign_prepare))
             .route("/v1/sign/finish", post(handlers::sign_finish))
             .route("/v1/sign", post(handlers::sign_server))
+            .route("/v1/catalog/procedures/{code}", get(handlers::procedure))
             .layer(DefaultBodyLimit::disable())
             .layer(RequestBodyLimitLayer::new(limit))
             .layer(middleware::from_fn(move |req: Request, next: Next| {

@@ -154,6 +154,13 @@ pub fn openapi_document() -> Value {
                         "signature": {"type": "string", "format": "binary"}, "prepared_pdf": {"type": "string", "format": "binary"}}}}}},
                 "responses": with_errors(json!({"200": pdf_out.clone()}))
             }},
+            "/v1/catalog/procedures/{code}": {"get": {
+                "summary": "What the bundled catalog requires of a procedure (components, signers, result rules)",
+                "security": [{}, {"apiKey": []}],
+                "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}, "example": "1.000101.H62"}],
+                "responses": with_errors(json!({"200": {"description": "The procedure", "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "404": {"$ref": "#/components/responses/Error"}}))
+            }},
             "/v1/sign": {"post": {
                 "summary": "Sign with a server-side key (PAdES B-B); audited",
                 "security": [{"apiKey": []}],

@@ -430,6 +430,7 @@ fn the_openapi_document_describes_every_route_and_only_those() {
             "{method} {path} not in openapi.json"
         );
         // And the router really serves it (not 404/405).
+        let path = &path.replace("{code}", "1.000101.H62");
         let r = if *method == "get" {
             s.get(path)
         } else {
@@ -847,4 +848,20 @@ fn an_expired_state_token_is_refused() {
         &prepared,
     )
     .assert_error(400, "state_token_expired");
+}
+
+#[test]
+fn the_catalog_describes_a_procedure() {
+    let s = Server::start(&Config::default(), false);
+    let r = s.get("/v1/catalog/procedures/1.000101.H62");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let j = r.json();
+    assert_eq!(j["code"], "1.000101.H62");
+    assert!(!j["components"].as_array().unwrap().is_empty(), "{j}");
+    assert!(j["components"][0]["id"].is_string());
+    assert!(j["name"].as_str().is_some_and(|n| !n.is_empty()));
+    s.get("/v1/catalog/procedures/9.999999")
+        .assert_error(404, "unknown_procedure");
+    s.get("/v1/catalog/procedures/nonsense")
+        .assert_error(400, "bad_procedure_code");
 }
