@@ -88,6 +88,25 @@ enum Command {
     Report(batch::ReportCommand),
     /// Measure batch verification (and signing) throughput on a generated corpus.
     Bench(batch::BenchArgs),
+    /// Serve verification, checks and signing over HTTP, with a web page (see docs/service.md).
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Configuration file (TOML: listen, trust, limits, api_keys, keys). Without one, only
+    /// verify and check are open and only on a loopback address.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address to listen on (default 127.0.0.1:8080, or the config's `listen`).
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// Trust anchor certificates for verification (PEM or DER). Repeatable.
+    #[arg(long, value_name = "ROOT.pem")]
+    trust: Vec<PathBuf>,
+    /// Trust a bundled trust profile (`vn-public`, `vn-gov`). Repeatable.
+    #[arg(long = "trust-profile", value_name = "NAME")]
+    trust_profile: Vec<String>,
 }
 
 #[derive(Args)]
@@ -510,6 +529,7 @@ fn main() -> ExitCode {
         Command::Tokens(a) => tokens(a),
         Command::Report(batch::ReportCommand::Merge(a)) => batch::merge(&a),
         Command::Bench(a) => batch::bench(&a),
+        Command::Serve(a) => serve(a),
     };
     match result {
         Ok(code) => code,
@@ -1116,6 +1136,16 @@ fn check(a: CheckArgs) -> Result<ExitCode, Fatal> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn serve(a: ServeArgs) -> Result<ExitCode, Fatal> {
+    kyso_service::run(kyso_service::ServeOptions {
+        config: a.config,
+        listen: a.listen,
+        trust: a.trust,
+        trust_profiles: a.trust_profile,
+    })?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn inspect(a: InspectArgs) -> Result<ExitCode, Fatal> {
