@@ -75,6 +75,8 @@ pub struct CertSpec {
     pub ocsp_url: Option<String>,
     /// CRL distribution point URL.
     pub crl_url: Option<String>,
+    /// caIssuers URL to put in authorityInfoAccess (where the issuer's certificate is).
+    pub ca_issuers_url: Option<String>,
 }
 
 impl CertSpec {
@@ -92,6 +94,7 @@ impl CertSpec {
             extended_key_usage: String::new(),
             ocsp_url: None,
             crl_url: None,
+            ca_issuers_url: None,
         }
     }
     /// A CA spec with CN `cn`, RSA-2048, valid from one day ago for twenty years.
@@ -107,6 +110,7 @@ impl CertSpec {
             extended_key_usage: String::new(),
             ocsp_url: None,
             crl_url: None,
+            ca_issuers_url: None,
         }
     }
     /// Replaces the subject with these (label, value) attributes, in encoding order.
@@ -737,6 +741,14 @@ fn build_certificate(spec: &CertSpec, key: PKey<Private>, issuer: Option<&Issued
     if let Some(url) = &spec.ocsp_url {
         // AccessDescription { id-ad-ocsp, uniformResourceIdentifier }
         let method = der_tlv(0x06, &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01]);
+        access.extend(der_tlv(
+            0x30,
+            &[method, der_tlv(0x86, url.as_bytes())].concat(),
+        ));
+    }
+    if let Some(url) = &spec.ca_issuers_url {
+        // AccessDescription { id-ad-caIssuers, uniformResourceIdentifier }
+        let method = der_tlv(0x06, &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02]);
         access.extend(der_tlv(
             0x30,
             &[method, der_tlv(0x86, url.as_bytes())].concat(),
