@@ -842,10 +842,9 @@ impl CheckId {
             ),
             CheckId::SigningTime => ("Thời điểm ký", "Signing time"),
             CheckId::SignatureTimestamp => ("Dấu thời gian của chữ ký", "Signature time-stamp"),
-            CheckId::TimestampSignature => (
-                "Chữ ký của dấu thời gian",
-                "Time-stamp token signature",
-            ),
+            CheckId::TimestampSignature => {
+                ("Chữ ký của dấu thời gian", "Time-stamp token signature")
+            }
             CheckId::TimestampChain => (
                 "Đường dẫn chứng thực của đơn vị cấp dấu thời gian",
                 "Time-stamping authority's certification path",
@@ -884,7 +883,9 @@ impl FindingId {
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             FindingId::NotAPdf => lang.pick("Tệp không phải là PDF", "The file is not a PDF"),
-            FindingId::NoSignatures => lang.pick("Tệp không có chữ ký số", "The file has no signatures"),
+            FindingId::NoSignatures => {
+                lang.pick("Tệp không có chữ ký số", "The file has no signatures")
+            }
             FindingId::Encrypted => lang.pick("Tệp PDF được mã hóa", "The PDF is encrypted"),
             FindingId::UnreadableStructure => lang.pick(
                 "Không đọc được cấu trúc của tệp PDF",
@@ -989,7 +990,11 @@ pub fn render_text_lang(r: &FileReport, lang: Lang) -> String {
     }
     use std::fmt::Write as _;
     let mut o = String::new();
-    let mark = if r.valid { "Hợp lệ" } else { "Không hợp lệ" };
+    let mark = if r.valid {
+        "Hợp lệ"
+    } else {
+        "Không hợp lệ"
+    };
     let _ = writeln!(
         o,
         "{}: {mark} ({}{})",

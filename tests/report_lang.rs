@@ -55,10 +55,7 @@ fn verify_speaks_vietnamese_with_lang_vi_and_english_with_lang_en() {
     let vi = common::stdout(&o);
     assert!(vi.contains(": Hợp lệ (TOTAL-PASSED"), "{vi}");
     assert!(vi.contains("Hợp lệ: đã xác minh 1 chữ ký số"), "{vi}");
-    assert!(
-        vi.contains("Giá trị chữ ký số: hợp lệ"),
-        "{vi}"
-    );
+    assert!(vi.contains("Giá trị chữ ký số: hợp lệ"), "{vi}");
     assert!(!vi.contains("VALID"), "{vi}");
     assert_nfc(&vi);
 
@@ -106,10 +103,7 @@ fn json_keeps_its_field_names_with_messages_in_the_chosen_language() {
     assert!(summary.starts_with("Không hợp lệ"), "{summary}");
     assert!(en["summary"].as_str().unwrap().starts_with("not valid"));
     let checks = vi["signatures"][0]["checks"].as_array().unwrap();
-    let digest = checks
-        .iter()
-        .find(|c| c["id"] == "message-digest")
-        .unwrap();
+    let digest = checks.iter().find(|c| c["id"] == "message-digest").unwrap();
     assert_eq!(
         digest["message"],
         "Giá trị băm của dữ liệu được ký: không hợp lệ"
@@ -143,5 +137,8 @@ fn every_check_and_status_has_a_vietnamese_label_and_no_line_mixes_languages() {
         .find(|l| l.contains(failed.message.as_str()))
         .unwrap();
     assert!(detail_line.trim_start().starts_with('↳'), "{detail_line}");
-    assert_eq!(render_text_lang(&r, Lang::En), kyso::report::render_text(&r));
+    assert_eq!(
+        render_text_lang(&r, Lang::En),
+        kyso::report::render_text(&r)
+    );
 }

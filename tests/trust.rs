@@ -70,8 +70,10 @@ impl Server {
                         r.extend_from_slice(body);
                         r
                     }
-                    None => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                        .to_vec(),
+                    None => {
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .to_vec()
+                    }
                 };
                 let _ = s.write_all(&resp);
             }
@@ -327,7 +329,10 @@ fn kyso_trust_lists_shows_exports_and_adds_profiles() {
     let o = common::kyso(&["trust", "list"]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     let list = common::stdout(&o);
-    assert!(list.contains("vn-public\t1 anchor(s), 2 intermediate(s)"), "{list}");
+    assert!(
+        list.contains("vn-public\t1 anchor(s), 2 intermediate(s)"),
+        "{list}"
+    );
     assert!(list.contains("vn-gov"), "{list}");
 
     let o = common::kyso(&["trust", "show", "vn-public"]);
@@ -407,7 +412,10 @@ fn kyso_verify_uses_user_profiles_and_fetches_intermediates_unless_offline() {
         pkcs7_of(&[&pki.inter.cert_pem()]),
     )]));
     let w = common::Workspace::new();
-    let pdf = w.write("aia.pdf", &signed_by_leaf_naming(&pki, &server.url("/inter.p7c")));
+    let pdf = w.write(
+        "aia.pdf",
+        &signed_by_leaf_naming(&pki, &server.url("/inter.p7c")),
+    );
     let root = w.write("aia-root.pem", &pki.root.cert_pem());
     let dir = w.path("trust").display().to_string();
     let o = common::kyso(&[
@@ -492,7 +500,14 @@ fn sign_b_t_uses_the_tsa_of_the_trust_profile_when_no_tsa_is_given() {
     // With one: the signature is time-stamped by it.
     let tsa = env.url("/tsa");
     let o = common::kyso(&[
-        "trust", "add", "ltv-ca", &root, "--trust-dir", &dir, "--tsa", &tsa,
+        "trust",
+        "add",
+        "ltv-ca",
+        &root,
+        "--trust-dir",
+        &dir,
+        "--tsa",
+        &tsa,
     ]);
     assert!(o.status.success(), "{}", common::stderr(&o));
     let o = sign("ltv-ca");

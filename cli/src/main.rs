@@ -1262,7 +1262,10 @@ fn trust(a: TrustArgs) -> Result<ExitCode, Fatal> {
             if let Some(u) = &p.tsa_url {
                 out.push_str(&format!("  time-stamp authority: {u}\n"));
             }
-            for (what, certs) in [("anchor", p.anchors()?), ("intermediate", p.intermediates()?)] {
+            for (what, certs) in [
+                ("anchor", p.anchors()?),
+                ("intermediate", p.intermediates()?),
+            ] {
                 for c in certs {
                     out.push_str(&format!(
                         "  {what}: {}\n    issuer:  {}\n    valid:   {} → {}\n    SHA-256: {}\n",
@@ -1311,7 +1314,10 @@ mod lang_tests {
 
     #[test]
     fn the_report_language_follows_the_flag_then_kyso_lang_then_lang() {
-        assert_eq!(lang_from(Some(LangArg::En), Some("vi"), Some("vi_VN")), Lang::En);
+        assert_eq!(
+            lang_from(Some(LangArg::En), Some("vi"), Some("vi_VN")),
+            Lang::En
+        );
         assert_eq!(lang_from(Some(LangArg::Vi), None, None), Lang::Vi);
         assert_eq!(lang_from(None, Some("vi"), Some("en_US.UTF-8")), Lang::Vi);
         assert_eq!(lang_from(None, Some("en"), Some("vi_VN.UTF-8")), Lang::En);
