@@ -1,6 +1,6 @@
 //! Public-key infrastructure: certificates and their facts ([`cert`]), distinguished names
-//! with Vietnamese identifiers ([`name`]), trust anchors and certification paths ([`path`]), missing intermediates fetched by
-//! caIssuers ([`AiaFetcher`]).
+//! with Vietnamese identifiers ([`name`]), trust anchors and certification paths ([`path`]),
+//! missing intermediates fetched by caIssuers ([`AiaFetcher`]).
 //!
 //! Path building is time-independent (names, key identifiers, signatures, CA constraints);
 //! checking validity periods at a given time is a separate step, so that validation can ask
