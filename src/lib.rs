@@ -136,11 +136,13 @@ pub use crate::report::{
     SubIndication,
 };
 pub use crate::revocation::{OnlineSource, RevocationPolicy, RevocationSource};
-pub use crate::tsp::{TsaClient, TspError};
+pub use crate::tsp::{TsaClient, TspError, DEFAULT_TSA_TIMEOUT};
 pub use crate::validate::{ValidationOptions, Validator};
 
 // Certificates and trust.
-pub use crate::pki::{CertError, Certificate, DistinguishedName, TrustStore, VnIdentifier};
+pub use crate::pki::{
+    AiaFetcher, CertError, Certificate, DistinguishedName, IssuerSource, TrustStore, VnIdentifier,
+};
 
 // Files.
 pub use crate::io::{same_file, write_atomic};

@@ -810,3 +810,309 @@ fn status_str(s: CheckStatus) -> &'static str {
         CheckStatus::NotRun => "--",
     }
 }
+
+// ---- Vietnamese reports -----------------------------------------------------------------
+
+pub use crate::policy::Lang;
+
+impl CheckId {
+    /// What the check is about, in `lang` (for reports in Vietnamese, Circular
+    /// 15/2025/TT-BKHCN Art. 6).
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (vi, en) = match self {
+            CheckId::SignatureDictionary => (
+                "Từ điển chữ ký (/Contents, /ByteRange)",
+                "Signature dictionary (/Contents, /ByteRange)",
+            ),
+            CheckId::Coverage => ("Phạm vi dữ liệu được ký", "Signed coverage"),
+            CheckId::Certification => ("Chữ ký chứng nhận (DocMDP)", "Certification (DocMDP)"),
+            CheckId::CmsStructure => ("Cấu trúc CMS của chữ ký", "CMS structure"),
+            CheckId::SignerCertificate => ("Chứng thư số của người ký", "Signer's certificate"),
+            CheckId::MessageDigest => (
+                "Giá trị băm của dữ liệu được ký",
+                "Digest of the signed data",
+            ),
+            CheckId::SignatureValue => ("Giá trị chữ ký số", "Signature value"),
+            CheckId::EssSigningCertificate => (
+                "Ràng buộc chứng thư số người ký (ESS signing-certificate)",
+                "ESS signing-certificate binding",
+            ),
+            CheckId::Algorithms => ("Thuật toán và độ dài khóa", "Algorithms and key sizes"),
+            CheckId::CertificateChain => (
+                "Đường dẫn chứng thực đến chứng thư số gốc tin cậy",
+                "Certification path to a trust anchor",
+            ),
+            CheckId::ValidityPeriod => (
+                "Thời hạn hiệu lực của các chứng thư số",
+                "Validity periods of the certificates",
+            ),
+            CheckId::KeyUsage => ("Mục đích sử dụng khóa", "Key usage"),
+            CheckId::Revocation => (
+                "Tình trạng thu hồi của các chứng thư số",
+                "Revocation status of the certificates",
+            ),
+            CheckId::SigningTime => ("Thời điểm ký", "Signing time"),
+            CheckId::SignatureTimestamp => ("Dấu thời gian của chữ ký", "Signature time-stamp"),
+            CheckId::TimestampSignature => {
+                ("Chữ ký của dấu thời gian", "Time-stamp token signature")
+            }
+            CheckId::TimestampChain => (
+                "Đường dẫn chứng thực của đơn vị cấp dấu thời gian",
+                "Time-stamping authority's certification path",
+            ),
+            CheckId::TimestampValidity => (
+                "Thời hạn hiệu lực chứng thư số của đơn vị cấp dấu thời gian",
+                "Validity of the time-stamping authority's certificates",
+            ),
+            CheckId::TimestampRevocation => (
+                "Tình trạng thu hồi chứng thư số của đơn vị cấp dấu thời gian",
+                "Revocation status of the time-stamping authority's certificates",
+            ),
+            CheckId::Modifications => ("Các thay đổi sau khi ký", "Changes after signing"),
+        };
+        lang.pick(vi, en)
+    }
+}
+
+impl CheckStatus {
+    /// The status in words, in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            CheckStatus::Passed => lang.pick("hợp lệ", "passed"),
+            CheckStatus::Warning => lang.pick("hợp lệ, có lưu ý", "passed with a remark"),
+            CheckStatus::Failed => lang.pick("không hợp lệ", "failed"),
+            CheckStatus::Indeterminate => {
+                lang.pick("chưa xác định được", "could not be determined")
+            }
+            CheckStatus::NotRun => lang.pick("không kiểm tra", "not run"),
+        }
+    }
+}
+
+impl FindingId {
+    /// What the finding says, in `lang`.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            FindingId::NotAPdf => lang.pick("Tệp không phải là PDF", "The file is not a PDF"),
+            FindingId::NoSignatures => {
+                lang.pick("Tệp không có chữ ký số", "The file has no signatures")
+            }
+            FindingId::Encrypted => lang.pick("Tệp PDF được mã hóa", "The PDF is encrypted"),
+            FindingId::UnreadableStructure => lang.pick(
+                "Không đọc được cấu trúc của tệp PDF",
+                "The PDF's structure cannot be read",
+            ),
+            FindingId::UnreachableSignature => lang.pick(
+                "Có chữ ký không thuộc phiên bản cuối của tài liệu",
+                "A signature is not reachable from the final revision",
+            ),
+            FindingId::TrailingBytes => lang.pick(
+                "Có dữ liệu thừa sau phần được ký",
+                "Bytes follow the last revision",
+            ),
+            FindingId::NoEofMarker => lang.pick(
+                "Tệp không kết thúc bằng %%EOF",
+                "The file does not end with %%EOF",
+            ),
+            FindingId::UnsignedSignatureField => lang.pick(
+                "Có ô chữ ký chưa được ký",
+                "A signature field is not signed",
+            ),
+            FindingId::FileChanged => lang.pick(
+                "Tệp bị thay đổi trong khi đang xác thực",
+                "The file changed during validation",
+            ),
+        }
+    }
+}
+
+/// A check's message in `lang`: the original (English, detailed) message for English, and
+/// "label: status" in Vietnamese (the validator's details are English free text; a line never
+/// mixes the two languages).
+pub fn check_message(c: &Check, lang: Lang) -> String {
+    match lang {
+        Lang::En => c.message.clone(),
+        Lang::Vi => format!("{}: {}", c.id.label(lang), c.status.label(lang)),
+    }
+}
+
+/// The one-line summary of `r` in `lang` (the English one is [`FileReport::summary`]).
+pub fn summary(r: &FileReport, lang: Lang) -> String {
+    if lang == Lang::En {
+        return r.summary.clone();
+    }
+    let n = r.signatures.len();
+    let ok = r.signatures.iter().filter(|s| s.is_valid()).count();
+    if r.valid {
+        return format!("Hợp lệ: đã xác minh {n} chữ ký số");
+    }
+    if n == 0 {
+        return match r.findings.first() {
+            Some(f) => format!("Không hợp lệ: {}", lowercase_first(f.id.label(lang))),
+            None => "Không hợp lệ: tệp không có chữ ký số".into(),
+        };
+    }
+    let reason = r
+        .signatures
+        .iter()
+        .find(|s| !s.is_valid())
+        .and_then(|s| {
+            s.checks
+                .iter()
+                .find(|c| matches!(c.status, CheckStatus::Failed | CheckStatus::Indeterminate))
+        })
+        .map(|c| check_message(c, lang))
+        .or_else(|| {
+            r.findings
+                .iter()
+                .find(|f| f.status != CheckStatus::Warning)
+                .map(|f| f.id.label(lang).to_string())
+        });
+    match reason {
+        Some(why) => format!("Không hợp lệ: {ok}/{n} chữ ký số hợp lệ; {why}"),
+        None => format!("Không hợp lệ: {ok}/{n} chữ ký số hợp lệ"),
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// Rewrites the report's human-readable texts in `lang`: the summary, each check's message
+/// and each finding's message (field names, identifiers and values stay as they are; English
+/// leaves the report unchanged).
+pub fn localize(r: &mut FileReport, lang: Lang) {
+    if lang == Lang::En {
+        return;
+    }
+    r.summary = summary(r, lang);
+    for s in &mut r.signatures {
+        for c in &mut s.checks {
+            c.message = check_message(c, lang);
+        }
+    }
+    for f in &mut r.findings {
+        f.message = f.id.label(lang).to_string();
+    }
+}
+
+/// Renders a report as text for people, in `lang`. In Vietnamese every line is Vietnamese
+/// but for the validator's details of checks that did not pass, which follow on their own
+/// line after `↳` in English (names, times and identifiers are shown as they are).
+pub fn render_text_lang(r: &FileReport, lang: Lang) -> String {
+    if lang == Lang::En {
+        return render_text(r);
+    }
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    let mark = if r.valid {
+        "Hợp lệ"
+    } else {
+        "Không hợp lệ"
+    };
+    let _ = writeln!(
+        o,
+        "{}: {mark} ({}{})",
+        r.file,
+        r.indication.as_str(),
+        sub_str(r.sub_indication)
+    );
+    let _ = writeln!(o, "  {}", summary(r, lang));
+    let _ = writeln!(
+        o,
+        "  số phiên bản: {}, thời điểm kiểm tra: {}, kiểm tra thu hồi: {}{}",
+        r.revisions,
+        r.validation_time,
+        r.revocation_policy,
+        if r.offline {
+            " (ngoại tuyến: chỉ dùng dữ liệu trong tệp)"
+        } else {
+            ""
+        }
+    );
+    for f in &r.findings {
+        let _ = writeln!(
+            o,
+            "  [{}] {}: {}",
+            status_str(f.status),
+            f.id,
+            f.id.label(lang)
+        );
+    }
+    for (i, s) in r.signatures.iter().enumerate() {
+        let level = s
+            .docmdp_level
+            .map(|p| format!(", P={p}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "  Chữ ký #{} — trường {:?} ({}{level}): {}{}",
+            i + 1,
+            s.field,
+            s.kind,
+            s.indication.as_str(),
+            sub_str(s.sub_indication)
+        );
+        if let Some(c) = &s.signer {
+            let _ = writeln!(o, "    người ký:     {}", c.subject);
+            for id in &c.identifiers {
+                let _ = writeln!(o, "    định danh:    {}:{}", id.kind, id.value);
+            }
+            let _ = writeln!(o, "    tổ chức cấp:  {}", c.issuer);
+            let _ = writeln!(o, "    số hiệu:      {}", c.serial);
+        }
+        if let Some(t) = &s.claimed_signing_time {
+            let _ = writeln!(o, "    thời điểm ký: {t} (tự khai)");
+        }
+        if let Some(t) = &s.proven_signing_time {
+            let _ = writeln!(o, "    được chứng minh: {t} (dấu thời gian)");
+        }
+        if let (Some(d), Some(a)) = (&s.digest_algorithm, &s.signature_algorithm) {
+            let _ = writeln!(o, "    thuật toán:   {a} ({d})");
+        }
+        if let Some(c) = &s.coverage {
+            let what = match (c.kind, c.revision) {
+                (CoverageKind::WholeFile, _) => "toàn bộ tệp".to_string(),
+                (CoverageKind::Revision, Some(k)) => {
+                    format!("phiên bản {k} trên {}", c.revisions)
+                }
+                _ => "một phần không rõ của tệp".to_string(),
+            };
+            let _ = writeln!(
+                o,
+                "    phạm vi ký:   {what} ({} byte, ByteRange {:?})",
+                c.signed_bytes, c.byte_range
+            );
+        }
+        for c in &s.checks {
+            let _ = writeln!(
+                o,
+                "    [{}] {}: {}",
+                status_str(c.status),
+                c.id,
+                check_message(c, lang)
+            );
+            if c.status != CheckStatus::Passed && !c.message.is_empty() {
+                let _ = writeln!(o, "          ↳ {}", c.message);
+            }
+        }
+        for ch in &s.changes {
+            let _ = writeln!(
+                o,
+                "    phiên bản {}: {}",
+                ch.revision,
+                if ch.allowed {
+                    "thay đổi được phép"
+                } else {
+                    "thay đổi KHÔNG được phép"
+                }
+            );
+            let _ = writeln!(o, "          ↳ {} ({})", ch.description, ch.reason);
+        }
+    }
+    o
+}

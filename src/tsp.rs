@@ -31,6 +31,9 @@ pub(crate) const CONTENT_TYPE_QUERY: &str = "application/timestamp-query";
 pub(crate) const TOKEN_SIZE_MARGIN: usize = 96;
 /// Largest time-stamp response accepted (tokens are a few KiB; chains rarely exceed 64 KiB).
 pub(crate) const MAX_RESPONSE: usize = 1 << 20;
+/// Time allowed to one time-stamp request by [`TsaClient::new`]: generous, as Vietnamese
+/// TSAs can take tens of seconds to answer.
+pub const DEFAULT_TSA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Errors of time-stamping and of time-stamp token verification.
 #[derive(Debug, thiserror::Error)]
@@ -431,18 +434,31 @@ pub struct TsaClient {
     pub trust: Option<TrustStore>,
     /// The HTTP transport.
     pub transport: Arc<dyn HttpTransport>,
+    /// How many times a request that timed out or failed to connect is sent again (the
+    /// same request). Default 1; refusals and malformed replies are never retried.
+    pub retries: u32,
     /// The size of the tokens this TSA returns, learned once (see
     /// [`TsaClient::token_size_estimate`]).
     size_hint: Arc<Mutex<Option<usize>>>,
 }
 
 impl TsaClient {
-    /// A client for `url` with SHA-256 imprints and the built-in HTTP client.
+    /// A client for `url` with SHA-256 imprints and the built-in HTTP client, allowing
+    /// [`DEFAULT_TSA_TIMEOUT`] per attempt (Vietnamese TSAs can take tens of seconds).
     #[cfg(feature = "online")]
     pub fn new(url: &str) -> Self {
+        TsaClient::with_timeout(url, DEFAULT_TSA_TIMEOUT)
+    }
+
+    /// A client for `url` with the built-in HTTP client, each attempt allowed `timeout` in
+    /// all (connecting within at most 10 s of it).
+    #[cfg(feature = "online")]
+    pub fn with_timeout(url: &str, timeout: std::time::Duration) -> Self {
         let http = HttpClient {
+            connect_timeout: timeout.min(std::time::Duration::from_secs(10)),
+            io_timeout: timeout,
+            total_timeout: timeout,
             max_response: MAX_RESPONSE,
-            ..HttpClient::default()
         };
         TsaClient::over(url, Arc::new(http))
     }
@@ -456,6 +472,7 @@ impl TsaClient {
             policy: None,
             trust: None,
             transport,
+            retries: 1,
             size_hint: Arc::default(),
         }
     }
@@ -503,7 +520,16 @@ impl TsaClient {
     pub fn timestamp_digest(&self, digest: &[u8]) -> Result<TimeStampToken, TspError> {
         let nonce = new_nonce();
         let req = build_request(self.digest, digest, self.policy.as_deref(), Some(&nonce));
-        let resp = self.transport.post(&self.url, CONTENT_TYPE_QUERY, &req)?;
+        let mut attempt = 0;
+        let resp = loop {
+            match self.transport.post(&self.url, CONTENT_TYPE_QUERY, &req) {
+                Ok(r) => break r,
+                Err(NetError::Timeout(_) | NetError::Io { .. }) if attempt < self.retries => {
+                    attempt += 1;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         if resp.body.len() > MAX_RESPONSE {
             return Err(TspError::Malformed("time-stamp response too large"));
         }

@@ -796,3 +796,46 @@ fn existing_field_signed_visibly_after_another_signature() {
     );
     assert!(matches!(e, Err(SignError::Document(_))), "{e:?}");
 }
+
+/// `{org}` of the copy stamp: an organisation's certificate names the organisation in its
+/// CN (its O is the parent body); a person's certificate names their employer in O.
+#[test]
+fn org_of_the_copy_stamp_is_an_organisations_cn_and_a_persons_o() {
+    use kyso_testkit::{CertSpec, Issued};
+    let root = Issued::self_signed(&CertSpec::ca("kyso org Test Root"));
+    let agency = root.issue(&CertSpec::leaf("x").with_subject(&[
+        ("C", "VN"),
+        ("ST", "Vĩnh Long"),
+        ("O", "UBND tỉnh Vĩnh Long"),
+        ("CN", "SỞ TƯ PHÁP TỈNH VĨNH LONG"),
+    ]));
+    let person = root.issue(&CertSpec::leaf("x").with_subject(&[
+        ("C", "VN"),
+        ("O", "Sở Tư pháp tỉnh Vĩnh Long"),
+        ("CN", "Nguyễn Văn An"),
+        ("0.9.2342.19200300.100.1.1", "CCCD:086090001234"),
+    ]));
+    let fill = |who: &Issued| {
+        let cert = who.cert.clone();
+        let mut v = VisibleSignature {
+            preset: Some(Preset::Copy),
+            ..VisibleSignature::default()
+        };
+        v.fill_identity(&cert, None);
+        v
+    };
+    let a = fill(&agency);
+    assert_eq!(a.organization.as_deref(), Some("SỞ TƯ PHÁP TỈNH VĨNH LONG"));
+    assert_eq!(a.signer_name.as_deref(), Some("SỞ TƯ PHÁP TỈNH VĨNH LONG"));
+    let p = fill(&person);
+    assert_eq!(p.organization.as_deref(), Some("Sở Tư pháp tỉnh Vĩnh Long"));
+    assert_eq!(p.signer_name.as_deref(), Some("Nguyễn Văn An"));
+    // An explicit --org still wins.
+    let cert = agency.cert.clone();
+    let mut v = VisibleSignature {
+        organization: Some("Phòng Tư pháp".into()),
+        ..VisibleSignature::default()
+    };
+    v.fill_identity(&cert, None);
+    assert_eq!(v.organization.as_deref(), Some("Phòng Tư pháp"));
+}

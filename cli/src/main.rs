@@ -44,7 +44,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use kyso::appearance::{AnchorPosition, Placement, Preset, Rect, VisibleSignature};
-use kyso::pki::{Certificate, TrustStore};
+use kyso::pki::{AiaFetcher, Certificate, TrustStore};
 use kyso::policy::{Catalog, InputFile, Lang, Policy, PolicyOptions, Profiles};
 use kyso::revocation::{OnlineSource, RevocationPolicy};
 use kyso::sign::external::{ExternalSigner, PendingSignature};
@@ -90,6 +90,8 @@ enum Command {
     Bench(batch::BenchArgs),
     /// Serve verification, checks and signing over HTTP, with a web page (see docs/service.md).
     Serve(ServeArgs),
+    /// See and manage trust profiles (anchors, intermediates, the CA's time-stamp authority).
+    Trust(TrustArgs),
 }
 
 #[derive(Args)]
@@ -107,6 +109,46 @@ struct ServeArgs {
     /// Trust a bundled trust profile (`vn-public`, `vn-gov`). Repeatable.
     #[arg(long = "trust-profile", value_name = "NAME")]
     trust_profile: Vec<String>,
+}
+
+#[derive(Args)]
+struct TrustArgs {
+    /// Directory of the user's trust profiles (`NAME.toml`); default `$KYSO_TRUST_DIR`.
+    #[arg(long, value_name = "DIR", global = true)]
+    trust_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: TrustCommand,
+}
+
+#[derive(Subcommand)]
+enum TrustCommand {
+    /// List the profiles: bundled ones and the user's.
+    List,
+    /// Show a profile's anchors and intermediates with their fingerprints.
+    Show {
+        /// The profile.
+        name: String,
+    },
+    /// Write a profile's certificates as PEM (anchors first).
+    Export {
+        /// The profile.
+        name: String,
+        /// Output file (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Add certificates (PEM, DER or PKCS#7 `.p7b`/`.p7c`) to a user profile file:
+    /// self-signed ones become anchors, others intermediates. A profile named like a bundled
+    /// one extends it.
+    Add {
+        /// The profile.
+        name: String,
+        /// The certificates.
+        file: PathBuf,
+        /// The time-stamp authority (http://…) the profile's CA publishes.
+        #[arg(long, value_name = "URL")]
+        tsa: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -187,13 +229,26 @@ struct SignArgs {
     /// the DSS), B-LTA (plus a document time-stamp).
     #[arg(long, value_name = "LEVEL", default_value = "B-B", value_parser = parse_level)]
     level: PadesLevel,
-    /// Time-stamp authority URL (http://…), required from B-T on.
+    /// Time-stamp authority URL (http://…), required from B-T on unless --trust-profile
+    /// names a profile with a TSA.
     #[arg(long, value_name = "URL")]
     tsa: Option<String>,
     /// Trust anchors for the TSA's certificate: time-stamps whose TSA does not chain to one
     /// are refused at signing time. Repeatable.
     #[arg(long, value_name = "ROOT.pem", requires = "tsa")]
     tsa_trust: Vec<PathBuf>,
+    /// Time allowed to each time-stamp request, in seconds (Vietnamese TSAs can be slow).
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    tsa_timeout: u64,
+    /// Times a time-stamp request that timed out or could not connect is sent again.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    tsa_retries: u32,
+    /// Trust profile whose CA's time-stamp authority to use when --tsa is not given.
+    #[arg(long = "trust-profile", value_name = "NAME")]
+    trust_profile: Option<String>,
+    /// Directory of the user's trust profiles; default `$KYSO_TRUST_DIR`.
+    #[arg(long, value_name = "DIR")]
+    trust_dir: Option<PathBuf>,
     /// Do not check the signer's certificate status (OCSP/CRL) before signing (reported).
     #[arg(long)]
     no_revocation_check: bool,
@@ -407,6 +462,14 @@ struct VerifyArgs {
     /// intermediates. Repeatable; combines with --trust.
     #[arg(long = "trust-profile", value_name = "NAME")]
     trust_profile: Vec<String>,
+    /// Directory of the user's trust profiles (`NAME.toml`, see `kyso trust add`); default
+    /// `$KYSO_TRUST_DIR`.
+    #[arg(long, value_name = "DIR")]
+    trust_dir: Option<PathBuf>,
+    /// Report language (text, and the JSON's messages). Default: `$KYSO_LANG`, else
+    /// Vietnamese when `$LANG` starts with `vi`, else English.
+    #[arg(long, value_enum)]
+    lang: Option<LangArg>,
     #[command(flatten)]
     batch: batch::VerifyBatchArgs,
 }
@@ -530,6 +593,7 @@ fn main() -> ExitCode {
         Command::Report(batch::ReportCommand::Merge(a)) => batch::merge(&a),
         Command::Bench(a) => batch::bench(&a),
         Command::Serve(a) => serve(a),
+        Command::Trust(a) => trust(a),
     };
     match result {
         Ok(code) => code,
@@ -812,9 +876,26 @@ fn sign_options(a: &SignArgs) -> Result<SignOptions, Fatal> {
 /// The PAdES level options the arguments ask for; one revocation source, so that its answers
 /// are cached across the files of a batch.
 fn level_options(a: &SignArgs) -> Result<LevelOptions, Fatal> {
+    let profile_tsa = match (&a.tsa, &a.trust_profile, a.level >= PadesLevel::BT) {
+        (None, Some(name), true) => {
+            let profiles = profiles(a.trust_dir.as_deref())?;
+            let p = profiles.require(name)?;
+            Some(p.tsa_url.clone().ok_or_else(|| {
+                Fatal(format!(
+                    "trust profile {name:?} names no time-stamp authority: give --tsa URL (or add one with kyso trust add {name} FILE --tsa URL)"
+                ))
+            })?)
+        }
+        _ => None,
+    };
+    let url = a.tsa.as_deref().or(profile_tsa.as_deref());
+    let mut tsa = tsa_client(url, &a.tsa_trust, a.tsa_timeout)?;
+    if let Some(t) = &mut tsa {
+        t.retries = a.tsa_retries;
+    }
     Ok(LevelOptions {
         level: a.level,
-        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
+        tsa,
         revocation: Some(Arc::new(OnlineSource::default())),
         skip_revocation_check: a.no_revocation_check,
         extra_certificates: Vec::new(),
@@ -850,9 +931,16 @@ fn sign_batch(a: &SignArgs, dir: &Path) -> Result<ExitCode, Fatal> {
 }
 
 /// The TSA client for `--tsa`, checking the TSA's chain against `--tsa-trust` when given.
-fn tsa_client(url: Option<&str>, trust: &[PathBuf]) -> Result<Option<TsaClient>, Fatal> {
+fn tsa_client(
+    url: Option<&str>,
+    trust: &[PathBuf],
+    timeout_secs: u64,
+) -> Result<Option<TsaClient>, Fatal> {
     let Some(url) = url else { return Ok(None) };
-    let mut client = TsaClient::new(url);
+    if timeout_secs == 0 {
+        return Err(Fatal("--tsa-timeout must be at least 1 second".into()));
+    }
+    let mut client = TsaClient::with_timeout(url, std::time::Duration::from_secs(timeout_secs));
     if !trust.is_empty() {
         let mut store = TrustStore::new();
         for c in load_certs(trust)? {
@@ -888,7 +976,11 @@ fn extend(a: ExtendArgs) -> Result<ExitCode, Fatal> {
     }
     let lvl = LevelOptions {
         level: a.level,
-        tsa: tsa_client(a.tsa.as_deref(), &a.tsa_trust)?,
+        tsa: tsa_client(
+            a.tsa.as_deref(),
+            &a.tsa_trust,
+            kyso::DEFAULT_TSA_TIMEOUT.as_secs(),
+        )?,
         revocation: Some(Arc::new(OnlineSource::default())),
         skip_revocation_check: true,
         extra_certificates: extra,
@@ -976,7 +1068,8 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
     let mut extra_certificates = load_certs(&a.certs)?;
     if !a.trust_profile.is_empty() {
         let names: Vec<&str> = a.trust_profile.iter().map(String::as_str).collect();
-        let (profile_trust, intermediates) = Profiles::bundled().trust_material(&names)?;
+        let (profile_trust, intermediates) =
+            profiles(a.trust_dir.as_deref())?.trust_material(&names)?;
         for c in profile_trust.anchors() {
             trust.add(c.clone());
         }
@@ -998,7 +1091,13 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
         } else {
             Some(Arc::new(OnlineSource::default()) as Arc<dyn kyso::revocation::RevocationSource>)
         },
+        issuer_source: if a.offline {
+            None
+        } else {
+            Some(Arc::new(AiaFetcher::default()) as Arc<dyn kyso::pki::IssuerSource>)
+        },
     });
+    let lang = report_lang(a.lang);
     if a.batch.wanted(&a.files) {
         return batch::verify(
             &a.files,
@@ -1028,8 +1127,12 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
             continue;
         }
         let text = match a.format {
-            Format::Text => kyso::report::render_text(&report),
-            Format::Json => serde_json::to_string(&report)? + "\n",
+            Format::Text => kyso::report::render_text_lang(&report, lang),
+            Format::Json => {
+                let mut report = report;
+                kyso::report::localize(&mut report, lang);
+                serde_json::to_string(&report)? + "\n"
+            }
         };
         if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
             if output::is_broken_pipe(&e) {
@@ -1157,4 +1260,140 @@ fn inspect(a: InspectArgs) -> Result<ExitCode, Fatal> {
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The report language: `--lang`, else `$KYSO_LANG`, else Vietnamese when `$LANG` starts
+/// with `vi`, else English.
+fn report_lang(arg: Option<LangArg>) -> Lang {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    lang_from(
+        arg,
+        env("KYSO_LANG").as_deref(),
+        env("LC_ALL").or_else(|| env("LANG")).as_deref(),
+    )
+}
+
+fn lang_from(arg: Option<LangArg>, kyso_lang: Option<&str>, lang: Option<&str>) -> Lang {
+    match arg {
+        Some(LangArg::Vi) => return Lang::Vi,
+        Some(LangArg::En) => return Lang::En,
+        None => {}
+    }
+    if let Some(l) = kyso_lang.and_then(|v| v.parse::<Lang>().ok()) {
+        return l;
+    }
+    if lang.is_some_and(|v| v.to_ascii_lowercase().starts_with("vi")) {
+        Lang::Vi
+    } else {
+        Lang::En
+    }
+}
+
+/// The user's trust-profile directory: `--trust-dir`, else `$KYSO_TRUST_DIR`.
+fn trust_dir(arg: Option<&Path>) -> Option<PathBuf> {
+    arg.map(Path::to_path_buf).or_else(|| {
+        std::env::var_os("KYSO_TRUST_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
+/// The bundled profiles and the user's.
+fn profiles(arg: Option<&Path>) -> Result<Profiles, Fatal> {
+    Ok(match trust_dir(arg) {
+        Some(dir) => Profiles::load_dir(&dir)?,
+        None => Profiles::bundled(),
+    })
+}
+
+fn trust(a: TrustArgs) -> Result<ExitCode, Fatal> {
+    let dir = trust_dir(a.trust_dir.as_deref());
+    let profiles = || profiles(a.trust_dir.as_deref());
+    let mut out = String::new();
+    match a.command {
+        TrustCommand::List => {
+            for p in profiles()?.iter() {
+                out.push_str(&format!(
+                    "{}\t{} anchor(s), {} intermediate(s){}\t{}\n",
+                    p.name,
+                    p.anchors_der().len(),
+                    p.intermediates_der().len(),
+                    p.tsa_url
+                        .as_deref()
+                        .map(|u| format!(", TSA {u}"))
+                        .unwrap_or_default(),
+                    p.description
+                ));
+            }
+        }
+        TrustCommand::Show { name } => {
+            let all = profiles()?;
+            let p = all.require(&name)?;
+            out.push_str(&format!("{}: {}\n", p.name, p.description));
+            if let Some(u) = &p.tsa_url {
+                out.push_str(&format!("  time-stamp authority: {u}\n"));
+            }
+            for (what, certs) in [
+                ("anchor", p.anchors()?),
+                ("intermediate", p.intermediates()?),
+            ] {
+                for c in certs {
+                    out.push_str(&format!(
+                        "  {what}: {}\n    issuer:  {}\n    valid:   {} → {}\n    SHA-256: {}\n",
+                        c.subject(),
+                        c.issuer(),
+                        kyso::time::format_rfc3339(c.not_before()),
+                        kyso::time::format_rfc3339(c.not_after()),
+                        c.fingerprint()
+                    ));
+                }
+            }
+        }
+        TrustCommand::Export { name, output } => {
+            let all = profiles()?;
+            let pem = all.require(&name)?.to_pem();
+            match output {
+                Some(path) => {
+                    kyso::write_atomic(&path, pem.as_bytes(), true)?;
+                    eprintln!("wrote {}", path.display());
+                }
+                None => out = pem,
+            }
+        }
+        TrustCommand::Add { name, file, tsa } => {
+            let dir = dir.ok_or_else(|| {
+                Fatal("kyso trust add needs --trust-dir DIR or $KYSO_TRUST_DIR".into())
+            })?;
+            let data = read(&file)?;
+            let (path, p) = kyso::policy::add_to_profile_dir(&dir, &name, &data, tsa.as_deref())?;
+            eprintln!(
+                "{}: profile {} now has {} anchor(s) and {} intermediate(s)",
+                path.display(),
+                p.name,
+                p.anchors_der().len(),
+                p.intermediates_der().len()
+            );
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod lang_tests {
+    use super::*;
+
+    #[test]
+    fn the_report_language_follows_the_flag_then_kyso_lang_then_lang() {
+        assert_eq!(
+            lang_from(Some(LangArg::En), Some("vi"), Some("vi_VN")),
+            Lang::En
+        );
+        assert_eq!(lang_from(Some(LangArg::Vi), None, None), Lang::Vi);
+        assert_eq!(lang_from(None, Some("vi"), Some("en_US.UTF-8")), Lang::Vi);
+        assert_eq!(lang_from(None, Some("en"), Some("vi_VN.UTF-8")), Lang::En);
+        assert_eq!(lang_from(None, None, Some("vi_VN.UTF-8")), Lang::Vi);
+        assert_eq!(lang_from(None, Some("xx"), Some("C.UTF-8")), Lang::En);
+        assert_eq!(lang_from(None, None, None), Lang::En);
+    }
 }

@@ -349,16 +349,31 @@ pub struct VisibleSignature {
 
 impl VisibleSignature {
     /// Fills `signer_name` and `organization` from the signer's certificate where unset.
+    ///
+    /// The organisation (`{org}` of the templates) depends on whose certificate it is, as
+    /// the policy classifies it ([`crate::policy::CertKind`]): an organisation's certificate
+    /// names the organisation in its CN (`CN=SỞ TƯ PHÁP TỈNH …, O=UBND tỉnh …`: the O is
+    /// the parent body, not the agency that signs), so `{org}` is the CN; a person's
+    /// certificate names their employer in O, so `{org}` is the O (the CN when there is none).
     pub fn fill_identity(&mut self, cert: &crate::pki::Certificate, name: Option<&str>) {
         let subject = cert.subject();
         if self.signer_name.is_none() {
             self.signer_name = name.or(subject.common_name()).map(str::to_string);
         }
         if self.organization.is_none() {
-            self.organization = subject
-                .first("O")
-                .or(subject.common_name())
-                .map(str::to_string);
+            let kind = crate::policy::classify::classify(
+                &subject.to_string(),
+                subject.common_name(),
+                &subject.vn_identifiers(),
+                &[],
+            )
+            .kind;
+            let org = if kind == crate::policy::CertKind::Organisation {
+                subject.common_name().or(subject.first("O"))
+            } else {
+                subject.first("O").or(subject.common_name())
+            };
+            self.organization = org.map(str::to_string);
         }
     }
 }

@@ -189,6 +189,22 @@ fn strip_leading_zeros(mut b: &[u8]) -> &[u8] {
 
 /// Decodes every CERTIFICATE (or X509 CERTIFICATE) block of a PEM text.
 fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, CertError> {
+    pem_certificate_blocks(text, false)
+}
+
+/// Maximum number of certificates read from one bundle (PEM or PKCS#7).
+pub(crate) const MAX_BUNDLE_CERTIFICATES: usize = 1000;
+
+/// The certificates of a PKCS#7 / CMS SignedData (certs-only `.p7b`/`.p7c` or any other).
+fn pkcs7_certificates(der: &[u8]) -> Result<Vec<Vec<u8>>, CertError> {
+    let sd = crate::cms::parse_signed_data(der)
+        .map_err(|e| malformed(format!("not a certificate nor a PKCS#7 bundle: {e}")))?;
+    Ok(sd.certificates)
+}
+
+/// The certificates of PEM `CERTIFICATE` blocks, and with `with_pkcs7` those of `PKCS7` /
+/// `CMS` blocks too.
+fn pem_certificate_blocks(text: &str, with_pkcs7: bool) -> Result<Vec<Vec<u8>>, CertError> {
     const BEGIN: &str = "-----BEGIN ";
     let mut out = Vec::new();
     let mut rest = text;
@@ -205,7 +221,8 @@ fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, CertError> {
         };
         let body = &body_start[..end];
         rest = &body_start[end + end_marker.len()..];
-        if label != "CERTIFICATE" && label != "X509 CERTIFICATE" {
+        let pkcs7 = matches!(label, "PKCS7" | "CMS" | "PKCS #7 SIGNED DATA");
+        if label != "CERTIFICATE" && label != "X509 CERTIFICATE" && !(with_pkcs7 && pkcs7) {
             continue;
         }
         // Skip RFC 1421 headers ("Name: value" lines followed by a blank line), if any.
@@ -220,7 +237,14 @@ fn pem_certificates(text: &str) -> Result<Vec<Vec<u8>>, CertError> {
         let der = base64::engine::general_purpose::STANDARD
             .decode(b64.as_bytes())
             .map_err(|e| malformed(format!("bad base64 in PEM: {e}")))?;
-        out.push(der);
+        if pkcs7 {
+            out.extend(pkcs7_certificates(&der)?);
+        } else {
+            out.push(der);
+        }
+        if out.len() > MAX_BUNDLE_CERTIFICATES {
+            return Err(malformed("too many certificates in one bundle"));
+        }
     }
     Ok(out)
 }
@@ -311,6 +335,41 @@ impl Certificate {
             return Err(CertError::NoCertificate);
         }
         ders.iter().map(|d| Certificate::from_der(d)).collect()
+    }
+    /// Every certificate of a bundle in any of the usual forms: a DER certificate, a DER
+    /// PKCS#7 / CMS SignedData (certs-only `.p7b`/`.p7c`, such as the bundles CAs publish at
+    /// their caIssuers URLs), or PEM text with `CERTIFICATE` and `PKCS7` blocks. Duplicates
+    /// are removed; at most 1000 certificates.
+    ///
+    /// # Errors
+    /// Input that holds no certificate or cannot be read.
+    pub fn from_bundle(data: &[u8]) -> Result<Vec<Self>, CertError> {
+        let ders = if data.first() == Some(&0x30) {
+            match Certificate::from_der(data) {
+                Ok(c) => return Ok(vec![c]),
+                Err(_) => pkcs7_certificates(data)?,
+            }
+        } else {
+            let text = String::from_utf8_lossy(data);
+            if !text.contains("-----BEGIN ") {
+                return Err(malformed("neither DER nor PEM"));
+            }
+            pem_certificate_blocks(&text, true)?
+        };
+        if ders.len() > MAX_BUNDLE_CERTIFICATES {
+            return Err(malformed("too many certificates in one bundle"));
+        }
+        let mut out: Vec<Certificate> = Vec::new();
+        for d in &ders {
+            let c = Certificate::from_der(d)?;
+            if !out.contains(&c) {
+                out.push(c);
+            }
+        }
+        if out.is_empty() {
+            return Err(CertError::NoCertificate);
+        }
+        Ok(out)
     }
     /// The DER encoding.
     pub fn der(&self) -> &[u8] {

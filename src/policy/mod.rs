@@ -48,8 +48,8 @@ pub use catalog::{
 pub use classify::{Basis, CertKind};
 pub use i18n::{Lang, Msg};
 pub use profiles::{
-    ProfileError, Profiles, TrustProfile, VNPT_CA_SHA2_SHA256, VN_GOV_CA_G2_SHA256,
-    VN_GOV_ROOT_G2_SHA256, VN_NATIONAL_ROOT_SHA256,
+    add_to_profile_dir, ProfileError, Profiles, TrustProfile, VNPT_CA_SHA2_SHA256,
+    VNPT_SMARTCA_RS_SHA256, VN_GOV_CA_G2_SHA256, VN_GOV_ROOT_G2_SHA256, VN_NATIONAL_ROOT_SHA256,
 };
 pub use report::{
     render_text, FileInfo, PolicyReport, ProcedureInfo, RuleOutcome, SignatureInfo, SignatureRef,

@@ -4,8 +4,18 @@
 //!
 //! | profile | trust anchor (SHA-256) | known intermediates |
 //! |---|---|---|
-//! | `vn-public` | Vietnam National Root CA (NEAC), [`VN_NATIONAL_ROOT_SHA256`] | VNPT-CA SHA2, [`VNPT_CA_SHA2_SHA256`] |
+//! | `vn-public` | Vietnam National Root CA (NEAC), [`VN_NATIONAL_ROOT_SHA256`] | VNPT-CA SHA2, [`VNPT_CA_SHA2_SHA256`]; VNPT SmartCA RS, [`VNPT_SMARTCA_RS_SHA256`] |
 //! | `vn-gov` | RootCA chuyên dùng Chính phủ G2 (Ban Cơ yếu Chính phủ), [`VN_GOV_ROOT_G2_SHA256`] | CA phục vụ các cơ quan Nhà nước G2, [`VN_GOV_CA_G2_SHA256`] |
+//!
+//! Intermediates are path-building candidates, never anchors: a certificate they issued is
+//! trusted only through the chain to the profile's anchor, every signature checked.
+//! VNPT SmartCA RS issues VNPT's cloud (remote) signing certificates; it expired on
+//! 2026-11-18, so a SmartCA signature without a time-stamp validates only at a time inside
+//! its validity (`--at` the signing time).
+//!
+//! A profile may name the time-stamp authority its CA publishes ([`TrustProfile::tsa_url`]);
+//! users keep their own profiles as TOML files ([`TrustProfile::to_toml`],
+//! [`Profiles::load_dir`]).
 //!
 //! Compare the fingerprints with the ones the operators publish (rootca.gov.vn, ca.gov.vn)
 //! before relying on them. Users can add anchors to a profile, replace its anchors, or define
@@ -32,6 +42,10 @@ pub const VN_NATIONAL_ROOT_SHA256: &str =
 /// SHA-256 of VNPT-CA SHA2, intermediate of `vn-public` (2024-08-30 → 2029-08-30).
 pub const VNPT_CA_SHA2_SHA256: &str =
     "7D:6B:A5:24:53:17:F9:ED:5D:8B:C7:65:A4:63:4D:26:AC:63:40:D3:6B:9F:58:4D:F3:B5:2D:9C:4A:81:A3:06";
+/// SHA-256 of VNPT SmartCA RS, intermediate of `vn-public`: the issuing CA of VNPT SmartCA
+/// cloud signatures (2021-11-18 → 2026-11-18).
+pub const VNPT_SMARTCA_RS_SHA256: &str =
+    "95:CF:8F:36:C9:86:E0:C0:F7:E0:37:61:B1:7D:78:04:07:2C:B6:44:B2:35:A8:F1:C6:21:07:F8:80:4A:48:89";
 /// SHA-256 of RootCA chuyên dùng Chính phủ G2, anchor of `vn-gov` (2018-08-22 → 2048-08-14).
 pub const VN_GOV_ROOT_G2_SHA256: &str =
     "F0:4B:A4:B4:59:A7:C9:A1:B9:71:AD:9B:1C:B8:33:E6:95:A8:0C:79:AE:A6:3B:17:4B:66:A7:0E:DF:E2:FD:B8";
@@ -43,6 +57,7 @@ pub const VN_GOV_CA_G2_SHA256: &str =
 const VN_NATIONAL_ROOT_PEM: &[u8] =
     include_bytes!("../../testdata/pki-vn/vietnam-national-root-ca.pem");
 const VNPT_CA_SHA2_PEM: &[u8] = include_bytes!("../../testdata/pki-vn/vnpt-ca-sha2.pem");
+const VNPT_SMARTCA_RS_PEM: &[u8] = include_bytes!("../../testdata/pki-vn/vnpt-smartca-rs-ca.pem");
 const VN_GOV_ROOT_G2_PEM: &[u8] =
     include_bytes!("../../testdata/pki-vn/rootca-chuyen-dung-chinh-phu-g2.pem");
 const VN_GOV_CA_G2_PEM: &[u8] =
@@ -60,6 +75,17 @@ pub enum ProfileError {
         /// The known names, comma separated.
         known: String,
     },
+    /// A profile file that cannot be read or written.
+    #[error("trust profile file {path}: {reason}")]
+    File {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// A profile name that cannot be a file name.
+    #[error("invalid trust profile name {0:?} (letters, digits, '-', '_' and '.')")]
+    BadName(String),
     /// Certificates that could not be read.
     #[error("trust profile {name:?}: {reason}")]
     BadCertificate {
@@ -77,6 +103,9 @@ pub struct TrustProfile {
     pub name: String,
     /// What it is, in Vietnamese.
     pub description: String,
+    /// The time-stamp authority the profile's CA publishes (`http://…`), used by
+    /// `kyso sign --level B-T --trust-profile NAME` when no `--tsa` is given.
+    pub tsa_url: Option<String>,
     anchors: Vec<Vec<u8>>,
     intermediates: Vec<Vec<u8>>,
 }
@@ -92,9 +121,114 @@ impl TrustProfile {
         TrustProfile {
             name: name.into(),
             description: description.into(),
+            tsa_url: None,
             anchors,
             intermediates,
         }
+    }
+    /// A profile from a certificate bundle (PEM, DER, or PKCS#7 `.p7b`/`.p7c` such as NEAC's):
+    /// its self-signed certificates become anchors, the others intermediates (path-building
+    /// candidates).
+    ///
+    /// # Errors
+    /// Input without certificates, or with no self-signed one.
+    pub fn from_bundle(name: &str, description: &str, data: &[u8]) -> Result<Self, ProfileError> {
+        let mut p = TrustProfile::new(name, description, Vec::new(), Vec::new());
+        p.add_bundle(data)?;
+        if p.anchors.is_empty() {
+            return Err(ProfileError::BadCertificate {
+                name: name.into(),
+                reason: "the bundle has no self-signed (root) certificate to use as an anchor"
+                    .into(),
+            });
+        }
+        Ok(p)
+    }
+    /// Adds a bundle's certificates: self-signed ones as anchors, the others as
+    /// intermediates; returns how many were new.
+    ///
+    /// # Errors
+    /// Input without certificates.
+    pub fn add_bundle(&mut self, data: &[u8]) -> Result<usize, ProfileError> {
+        let certs = Certificate::from_bundle(data).map_err(|e| ProfileError::BadCertificate {
+            name: self.name.clone(),
+            reason: e.to_string(),
+        })?;
+        let mut added = 0;
+        for c in certs {
+            let der = c.der().to_vec();
+            if self.anchors.contains(&der) || self.intermediates.contains(&der) {
+                continue;
+            }
+            if c.is_self_issued() && c.is_signed_by(&c) {
+                self.anchors.push(der);
+            } else {
+                self.intermediates.push(der);
+            }
+            added += 1;
+        }
+        Ok(added)
+    }
+    /// Adds `other`'s anchors and intermediates (and its TSA URL when it names one).
+    pub fn merge(&mut self, other: &TrustProfile) {
+        for a in &other.anchors {
+            if !self.anchors.contains(a) {
+                self.anchors.push(a.clone());
+            }
+        }
+        for i in &other.intermediates {
+            if !self.intermediates.contains(i) && !self.anchors.contains(i) {
+                self.intermediates.push(i.clone());
+            }
+        }
+        if other.tsa_url.is_some() {
+            self.tsa_url.clone_from(&other.tsa_url);
+        }
+    }
+    /// Every certificate (anchors first) as PEM text.
+    pub fn to_pem(&self) -> String {
+        self.anchors
+            .iter()
+            .chain(&self.intermediates)
+            .map(|d| pem(d))
+            .collect()
+    }
+    /// The profile as a TOML document (see [`TrustProfile::from_toml`]).
+    pub fn to_toml(&self) -> String {
+        let file = ProfileFile {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            tsa_url: self.tsa_url.clone(),
+            anchors: self.anchors.iter().map(|d| pem(d)).collect(),
+            intermediates: self.intermediates.iter().map(|d| pem(d)).collect(),
+        };
+        toml::to_string(&file).unwrap_or_default()
+    }
+    /// Reads a profile file: `name`, `description`, optional `tsa_url`, and `anchors` and
+    /// `intermediates` as arrays of PEM strings.
+    ///
+    /// # Errors
+    /// Malformed TOML or certificates.
+    pub fn from_toml(text: &str) -> Result<Self, ProfileError> {
+        let f: ProfileFile = toml::from_str(text).map_err(|e| ProfileError::File {
+            path: String::new(),
+            reason: e.to_string(),
+        })?;
+        let read = |pems: &[String]| -> Result<Vec<Vec<u8>>, ProfileError> {
+            let mut out = Vec::new();
+            for p in pems {
+                out.extend(read_certificates(&f.name, p.as_bytes())?);
+            }
+            Ok(out)
+        };
+        let mut p = TrustProfile::new(
+            &f.name,
+            &f.description,
+            read(&f.anchors)?,
+            read(&f.intermediates)?,
+        );
+        p.tsa_url = f.tsa_url;
+        Ok(p)
     }
     /// The anchors' DER.
     pub fn anchors_der(&self) -> &[Vec<u8>] {
@@ -145,6 +279,43 @@ impl TrustProfile {
     }
 }
 
+/// A trust profile file (TOML).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tsa_url: Option<String>,
+    #[serde(default)]
+    anchors: Vec<String>,
+    #[serde(default)]
+    intermediates: Vec<String>,
+}
+
+/// PEM text of one DER certificate.
+fn pem(der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
+/// Whether `name` can name a profile file.
+pub(crate) fn valid_profile_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 /// The bundled profile of this name.
 pub(crate) fn bundled(name: &str) -> Option<TrustProfile> {
     match name {
@@ -152,7 +323,7 @@ pub(crate) fn bundled(name: &str) -> Option<TrustProfile> {
             "vn-public",
             "Chứng thư số công cộng: Vietnam National Root CA (NEAC, Trung tâm Chứng thực điện tử quốc gia)",
             pem_blocks(VN_NATIONAL_ROOT_PEM),
-            pem_blocks(VNPT_CA_SHA2_PEM),
+            [pem_blocks(VNPT_CA_SHA2_PEM), pem_blocks(VNPT_SMARTCA_RS_PEM)].concat(),
         )),
         "vn-gov" => Some(TrustProfile::new(
             "vn-gov",
@@ -184,6 +355,26 @@ impl Profiles {
             }
         }
         p
+    }
+    /// The bundled profiles, then the user's profile files (`*.toml`) of `dir` in name
+    /// order: a file whose profile has a bundled profile's name adds its certificates (and
+    /// TSA URL) to it; others add new profiles. A missing directory adds nothing.
+    ///
+    /// # Errors
+    /// A file that cannot be read or parsed.
+    pub fn load_dir(dir: &std::path::Path) -> Result<Self, ProfileError> {
+        let mut p = Profiles::bundled();
+        for profile in read_profile_dir(dir)? {
+            p.merge_in(profile);
+        }
+        Ok(p)
+    }
+    /// Adds a profile, merging it into an existing one of the same name.
+    pub fn merge_in(&mut self, profile: TrustProfile) {
+        match self.map.get_mut(&profile.name) {
+            Some(existing) => existing.merge(&profile),
+            None => self.insert(profile),
+        }
     }
     /// Adds or replaces a profile.
     pub fn insert(&mut self, profile: TrustProfile) {
@@ -250,6 +441,83 @@ impl Profiles {
     }
 }
 
+/// The profile files of `dir` (`*.toml`, name order); none when `dir` does not exist.
+fn read_profile_dir(dir: &std::path::Path) -> Result<Vec<TrustProfile>, ProfileError> {
+    let err = |path: &std::path::Path, e: &dyn std::fmt::Display| ProfileError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(err(dir, &e)),
+    };
+    let mut files: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    for f in files.iter().take(1000) {
+        let text = std::fs::read_to_string(f).map_err(|e| err(f, &e))?;
+        let profile = TrustProfile::from_toml(&text).map_err(|e| match e {
+            ProfileError::File { reason, .. } => err(f, &reason),
+            other => err(f, &other),
+        })?;
+        out.push(profile);
+    }
+    Ok(out)
+}
+
+/// Writes (or extends) the user profile `name` in `dir` with a certificate bundle (PEM, DER
+/// or PKCS#7): self-signed certificates become anchors, others intermediates. `tsa_url`,
+/// when given, replaces the file's. Returns the file written and the profile as saved.
+///
+/// # Errors
+/// Invalid name, unreadable bundle, I/O.
+pub fn add_to_profile_dir(
+    dir: &std::path::Path,
+    name: &str,
+    bundle: &[u8],
+    tsa_url: Option<&str>,
+) -> Result<(std::path::PathBuf, TrustProfile), ProfileError> {
+    if !valid_profile_name(name) {
+        return Err(ProfileError::BadName(name.into()));
+    }
+    let path = dir.join(format!("{name}.toml"));
+    let io = |e: std::io::Error| ProfileError::File {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let mut profile = match std::fs::read_to_string(&path) {
+        Ok(text) => TrustProfile::from_toml(&text).map_err(|e| ProfileError::File {
+            path: path.display().to_string(),
+            reason: match e {
+                ProfileError::File { reason, .. } => reason,
+                other => other.to_string(),
+            },
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            TrustProfile::new(name, "Hồ sơ tin cậy của người dùng", Vec::new(), Vec::new())
+        }
+        Err(e) => return Err(io(e)),
+    };
+    profile.add_bundle(bundle)?;
+    if let Some(u) = tsa_url {
+        profile.tsa_url = Some(u.to_string());
+    }
+    if profile.anchors.is_empty() && bundled(name).is_none() {
+        return Err(ProfileError::BadCertificate {
+            name: name.into(),
+            reason: "a new profile needs a self-signed (root) certificate as its anchor".into(),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(io)?;
+    crate::io::write_atomic(&path, profile.to_toml().as_bytes(), true).map_err(io)?;
+    Ok((path, profile))
+}
+
 fn read_certificates(name: &str, data: &[u8]) -> Result<Vec<Vec<u8>>, ProfileError> {
     let certs = Certificate::from_pem_or_der(data).map_err(|e| ProfileError::BadCertificate {
         name: name.into(),
@@ -311,7 +579,10 @@ mod tests {
         );
         assert_eq!(
             public.intermediate_fingerprints(),
-            vec![VNPT_CA_SHA2_SHA256.to_string()]
+            vec![
+                VNPT_CA_SHA2_SHA256.to_string(),
+                VNPT_SMARTCA_RS_SHA256.to_string()
+            ]
         );
         let gov = bundled("vn-gov").unwrap();
         assert_eq!(

@@ -46,6 +46,10 @@ pub struct ValidationOptions {
     /// Where to fetch revocation data the document does not carry (OCSP, CRL). `None`:
     /// validate from the document's data alone (offline).
     pub revocation_source: Option<Arc<dyn crate::revocation::RevocationSource>>,
+    /// Where to look for intermediates missing from the document and
+    /// [`ValidationOptions::extra_certificates`] (caIssuers URLs, see
+    /// [`crate::pki::AiaFetcher`]). `None`: build paths from what is at hand (offline).
+    pub issuer_source: Option<Arc<dyn crate::pki::IssuerSource>>,
 }
 
 /// Collects checks and derives the signature's indication from them.

@@ -640,7 +640,35 @@ fn check_chain(
         );
         return;
     }
-    let path = match cache.build_path(&opts.trust, signer, pool) {
+    let mut built = cache.build_path(&opts.trust, signer, pool);
+    let mut fetched_note = String::new();
+    let mut aia_problems: Vec<String> = Vec::new();
+    if let (Err(PathError::NoChain { .. }), Some(source)) = (&built, &opts.issuer_source) {
+        let completion = crate::pki::aia::complete(&opts.trust, signer, pool, source.as_ref());
+        if !completion.added.is_empty() {
+            let mut wider = pool.to_vec();
+            wider.extend(completion.added.iter().cloned());
+            built = cache.build_path(&opts.trust, signer, &wider);
+            if let Ok(p) = &built {
+                let used: Vec<String> = p
+                    .certificates
+                    .iter()
+                    .filter(|c| completion.added.contains(c))
+                    .map(|c| c.subject().common_name().unwrap_or("?").to_string())
+                    .collect();
+                if !used.is_empty() {
+                    fetched_note = format!(
+                        " (fetched by the certificates' caIssuers URLs: {})",
+                        used.join(", ")
+                    );
+                }
+            }
+        }
+        if built.is_err() {
+            aia_problems = completion.problems;
+        }
+    }
+    let path = match built {
         Ok(p) => p,
         Err(e) => {
             let sub = match e {
@@ -652,7 +680,12 @@ fn check_chain(
                 }
                 _ => SubIndication::CertificateChainGeneralFailure,
             };
-            checks.indeterminate(CheckId::CertificateChain, e.to_string(), sub);
+            let mut msg = e.to_string();
+            for p in &aia_problems {
+                msg.push_str("; ");
+                msg.push_str(p);
+            }
+            checks.indeterminate(CheckId::CertificateChain, msg, sub);
             return;
         }
     };
@@ -663,7 +696,10 @@ fn check_chain(
         .collect();
     checks.pass(
         CheckId::CertificateChain,
-        format!("chains to the trust anchor: {}", names.join(" → ")),
+        format!(
+            "chains to the trust anchor: {}{fetched_note}",
+            names.join(" → ")
+        ),
     );
     for c in path
         .certificates

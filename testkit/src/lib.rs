@@ -79,6 +79,8 @@ pub struct CertSpec {
     pub subject_alt_names: Vec<GeneralNameSpec>,
     /// nameConstraints (RFC 5280 §4.2.1.10), for CAs.
     pub name_constraints: Option<NameConstraintsSpec>,
+    /// caIssuers URL to put in authorityInfoAccess (where the issuer's certificate is).
+    pub ca_issuers_url: Option<String>,
 }
 
 /// A general name for subjectAltName and name constraints.
@@ -161,6 +163,7 @@ impl CertSpec {
             crl_url: None,
             subject_alt_names: Vec::new(),
             name_constraints: None,
+            ca_issuers_url: None,
         }
     }
     /// A CA spec with CN `cn`, RSA-2048, valid from one day ago for twenty years.
@@ -178,6 +181,7 @@ impl CertSpec {
             crl_url: None,
             subject_alt_names: Vec::new(),
             name_constraints: None,
+            ca_issuers_url: None,
         }
     }
     /// Replaces the subject with these (label, value) attributes, in encoding order.
@@ -814,6 +818,14 @@ fn build_certificate(spec: &CertSpec, key: PKey<Private>, issuer: Option<&Issued
     if let Some(url) = &spec.ocsp_url {
         // AccessDescription { id-ad-ocsp, uniformResourceIdentifier }
         let method = der_tlv(0x06, &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01]);
+        access.extend(der_tlv(
+            0x30,
+            &[method, der_tlv(0x86, url.as_bytes())].concat(),
+        ));
+    }
+    if let Some(url) = &spec.ca_issuers_url {
+        // AccessDescription { id-ad-caIssuers, uniformResourceIdentifier }
+        let method = der_tlv(0x06, &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02]);
         access.extend(der_tlv(
             0x30,
             &[method, der_tlv(0x86, url.as_bytes())].concat(),

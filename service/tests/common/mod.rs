@@ -17,8 +17,8 @@ pub fn pki() -> &'static TestPki {
 
 pub fn signer_for(who: &Issued) -> KeySigner {
     let p = pki();
-    KeySigner::new(
-        who.key.clone(),
+    KeySigner::from_key_der(
+        &who.key_der(),
         who.cert.clone(),
         vec![p.intermediate.cert.clone(), p.root.cert.clone()],
     )
