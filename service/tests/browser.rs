@@ -1,10 +1,9 @@
 //! The web page in a real browser: Debian's chromium driven by playwright-core (see
-//! `tests/browser/page.cjs`). Built only with `--features browser-tests`, which needs
-//! `/usr/bin/chromium` (`apt-get install chromium`) and `npm i playwright-core` in the
-//! directory named by `PLAYWRIGHT_DIR`; nothing downloads a browser.
+//! `tests/browser/page.cjs`). Needs `/usr/bin/chromium` and playwright-core in
+//! `PLAYWRIGHT_DIR` (default `.peers/playwright`), both installed by
+//! `scripts/install-test-peers.sh`; nothing downloads a browser.
 //!
 //! `KYSO_SCREENSHOT=docs/service-page.png` keeps the screenshot (else it goes to a temp dir).
-#![cfg(feature = "browser-tests")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 mod common;
@@ -28,8 +27,20 @@ fn the_page_shows_valid_tampered_and_non_pdf_files_in_plain_words() {
     let shot = std::env::var_os("KYSO_SCREENSHOT")
         .map(PathBuf::from)
         .unwrap_or_else(|| w.path("page.png"));
-    let dir = std::env::var("PLAYWRIGHT_DIR")
-        .expect("set PLAYWRIGHT_DIR to a directory where `npm i playwright-core` was run");
+    let dir = std::env::var_os("PLAYWRIGHT_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let peers = std::env::var_os("KYSO_PEERS_DIR").map_or_else(
+                || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.peers"),
+                PathBuf::from,
+            );
+            peers.join("playwright")
+        });
+    assert!(
+        dir.join("node_modules/playwright-core").is_dir(),
+        "playwright-core is not installed in {}: run scripts/install-test-peers.sh",
+        dir.display()
+    );
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/page.cjs");
     let o = Command::new("node")
         .env("NODE_PATH", PathBuf::from(dir).join("node_modules"))
