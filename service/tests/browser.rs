@@ -43,7 +43,7 @@ fn the_page_shows_valid_tampered_and_non_pdf_files_in_plain_words() {
     );
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser/page.cjs");
     let o = Command::new("node")
-        .env("NODE_PATH", PathBuf::from(dir).join("node_modules"))
+        .env("NODE_PATH", dir.join("node_modules"))
         .arg(script)
         .arg(format!("http://{}/", s.addr))
         .args([&valid, &tampered, &not_pdf, &shot])
