@@ -80,7 +80,7 @@ pub struct Response {
     pub body: Vec<u8>,
 }
 
-/// Something that performs HTTP requests. [`HttpClient`] is the built-in implementation.
+/// Something that performs HTTP requests. `HttpClient` is the built-in implementation.
 pub trait HttpTransport: Send + Sync + std::fmt::Debug {
     /// `POST`s `body` with `content_type` to `url`; the response must be 200.
     ///

@@ -485,7 +485,7 @@ impl TsaClient {
 
     /// An upper bound for the DER size of this TSA's tokens, to size a signature placeholder:
     /// the size of a token obtained once for a dummy digest (asked on first use, then
-    /// remembered), plus [`TOKEN_SIZE_MARGIN`] for what varies between tokens (nonce, serial
+    /// remembered), plus `TOKEN_SIZE_MARGIN` for what varies between tokens (nonce, serial
     /// number, fractions of seconds, ECDSA signature length).
     ///
     /// # Errors

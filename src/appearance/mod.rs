@@ -5,11 +5,11 @@
 //! (the appearance form XObject, the font subset, the images): existing page resources are
 //! never touched, so a later signature's appearance is accepted by modification analysis.
 //!
-//! - [`font`]: the embedded Liberation Serif subset (Type0/CIDFontType2, Identity-H,
+//! - `font`: the embedded Liberation Serif subset (Type0/CIDFontType2, Identity-H,
 //!   ToUnicode).
-//! - [`image`]: PNG → image XObject with an `/SMask` for transparency.
-//! - [`text`]: where the page's text is (for `--anchor` and the overlap check).
-//! - [`layout`]: templates, line breaking, fitting, drawing.
+//! - `image`: PNG → image XObject with an `/SMask` for transparency.
+//! - `text`: where the page's text is (for `--anchor` and the overlap check).
+//! - `layout`: templates, line breaking, fitting, drawing.
 //!
 //! Presets ([`Preset`]):
 //! - `official`: the competent official's handwritten-signature image, placed between the
@@ -332,7 +332,7 @@ pub struct VisibleSignature {
     pub size: Option<(f64, f64)>,
     /// A PNG image (handwritten signature or seal).
     pub image: Option<Vec<u8>>,
-    /// A text template (see [`layout::render_template`]); `None`: the preset's or the
+    /// A text template (see `layout::render_template`); `None`: the preset's or the
     /// default text.
     pub text: Option<String>,
     /// Rules to follow.

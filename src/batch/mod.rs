@@ -1,12 +1,12 @@
 //! Batches: signing and verifying many documents at the speed of the hardware.
 //!
-//! - [`inputs`]: files, directories and manifests, streamed, optionally one shard of them;
-//! - [`verify`]: verification on a thread pool sharing one [`Validator`](crate::validate::Validator)
+//! - `inputs`: files, directories and manifests, streamed, optionally one shard of them;
+//! - `verify`: verification on a thread pool sharing one [`Validator`](crate::validate::Validator)
 //!   and its caches, results streamed as files finish;
-//! - [`sign`]: signing into an output directory with one unlocked signer; atomic outputs,
+//! - `sign`: signing into an output directory with one unlocked signer; atomic outputs,
 //!   verified before they are reported, resumable;
-//! - [`jsonl`]: the per-file records (the CLI writes them as JSON Lines or CSV);
-//! - [`summary`]: counts by verdict and reason, and merging shard reports.
+//! - `jsonl`: the per-file records (the CLI writes them as JSON Lines or CSV);
+//! - `summary`: counts by verdict and reason, and merging shard reports.
 //!
 //! The library decides nothing about output: the CLI chooses where records go, and whether
 //! a progress bar is drawn.

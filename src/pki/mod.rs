@@ -1,5 +1,5 @@
-//! Public-key infrastructure: certificates and their facts ([`cert`]), distinguished names
-//! with Vietnamese identifiers ([`name`]), trust anchors and certification paths ([`path`]),
+//! Public-key infrastructure: certificates and their facts (`cert`), distinguished names
+//! with Vietnamese identifiers (`name`), trust anchors and certification paths (`path`),
 //! missing intermediates fetched by caIssuers ([`AiaFetcher`]).
 //!
 //! Path building is time-independent (names, key identifiers, signatures, CA constraints);

@@ -125,10 +125,10 @@ impl TrustStore {
     /// keyCertSign when they have a keyUsage extension. pathLenConstraint (anchors' included)
     /// counts the non-self-issued intermediates below the CA. Certificates with an unknown
     /// critical extension are refused, except anchors. A path holds at most
-    /// [`MAX_PATH_LEN`] certificates (a longer chain ends in [`PathError::NoChain`]) and never
+    /// `MAX_PATH_LEN` certificates (a longer chain ends in `PathError::NoChain`) and never
     /// the same certificate twice; the search
-    /// stops with [`PathError::BudgetExhausted`] after [`MAX_SIGNATURE_CHECKS`] signature
-    /// checks or [`MAX_CANDIDATE_VISITS`] candidate visits. When every branch fails, the
+    /// stops with `PathError::BudgetExhausted` after `MAX_SIGNATURE_CHECKS` signature
+    /// checks or `MAX_CANDIDATE_VISITS` candidate visits. When every branch fails, the
     /// most specific failure is reported (any of BadSignature / NotCa / PathLenExceeded /
     /// UnknownCriticalExtension rather than NoChain; the first found among those).
     pub fn build_path(

@@ -291,7 +291,7 @@ pub enum CatalogErrorKind {
     MissingField,
     /// A value of the wrong type or not among the allowed values.
     InvalidValue,
-    /// A procedure code that does not match [`CODE_PATTERN`].
+    /// A procedure code that does not match `CODE_PATTERN`.
     BadCode,
     /// The same procedure code twice.
     DuplicateCode,

@@ -2,18 +2,18 @@
 //! meet the rules of its administrative procedure?
 //!
 //! Data flows one way: bytes → [`crate::validate`] (a [`FileReport`] per file: integrity,
-//! chain, validity, level) → [`rules`] (pure functions over the reports and the
-//! [`catalog`] entry) → a [`PolicyReport`] with a verdict (compliant / not compliant /
+//! chain, validity, level) → `rules` (pure functions over the reports and the
+//! `catalog` entry) → a `PolicyReport` with a verdict (compliant / not compliant /
 //! cannot decide), every rule outcome with its legal source and the signature it concerns,
 //! in Vietnamese or English.
 //!
-//! - [`catalog`]: the procedure catalog (TOML, documented in `docs/catalog.md`), with an
+//! - `catalog`: the procedure catalog (TOML, documented in `docs/catalog.md`), with an
 //!   example catalog bundled.
-//! - [`profiles`]: the bundled trust profiles `vn-public` (Vietnam National Root CA) and
+//! - `profiles`: the bundled trust profiles `vn-public` (Vietnam National Root CA) and
 //!   `vn-gov` (RootCA chuyên dùng Chính phủ G2), with their fingerprints.
-//! - [`classify`]: individual or organisation certificate.
-//! - [`rules`]: R0–R17 as pure functions.
-//! - [`report`], [`i18n`]: the report and its texts.
+//! - `classify`: individual or organisation certificate.
+//! - `rules`: R0–R17 as pure functions.
+//! - `report`, `i18n`: the report and its texts.
 //!
 //! A portal backend holds the dossier in memory:
 //!

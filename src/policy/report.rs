@@ -136,7 +136,7 @@ pub struct FileInfo {
 /// The verdict for a dossier.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PolicyReport {
-    /// [`POLICY_SCHEMA_VERSION`].
+    /// `POLICY_SCHEMA_VERSION`.
     pub schema_version: u32,
     /// Language of the texts.
     pub lang: Lang,

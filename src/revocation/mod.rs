@@ -1,11 +1,11 @@
 //! Revocation: whether a certificate was revoked at a given time, from OCSP responses
-//! ([`ocsp`]) and CRLs ([`crl`]).
+//! (`ocsp`) and CRLs (`crl`).
 //!
 //! Two halves, kept apart so that validation stays offline:
 //!
-//! - [`Evidence`] is a pool of OCSP responses and CRLs (from the CMS, the document's DSS, or
+//! - `Evidence` is a pool of OCSP responses and CRLs (from the CMS, the document's DSS, or
 //!   fetched), each verified against the certificate's issuer before it counts.
-//!   [`Evidence::status_at`] answers "was this certificate good at time *t*?" with no I/O.
+//!   `Evidence::status_at` answers "was this certificate good at time *t*?" with no I/O.
 //! - [`RevocationSource`] fetches evidence. [`OnlineSource`] asks the OCSP responders named
 //!   in the certificate's authorityInfoAccess (with a nonce), falls back to its CRL
 //!   distribution points, verifies what it gets, and caches per run, so a batch asks once per

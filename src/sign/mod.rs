@@ -94,7 +94,7 @@ pub struct SignOptions {
     pub danger_skip_certificate_checks: bool,
     /// Write a certification (DocMDP) signature with this permission level: 1 = no changes,
     /// 2 = form filling and signing, 3 = also annotations. Refused when the document is
-    /// already signed. See [`certify`].
+    /// already signed. See `certify`.
     pub certify: Option<u8>,
 }
 
