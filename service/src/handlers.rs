@@ -294,13 +294,18 @@ pub(crate) async fn verify(
     req: Request,
 ) -> Result<Response, ApiError> {
     s.authorize(&headers, "verify")?;
-    let opts = s.validation_options(&query(q)?)?;
+    let q = query(q)?;
+    let opts = s.validation_options(&q)?;
+    // Without per-request options the server's shared validator (and its caches) serves.
+    let validator = if q.trust_profile.is_none() && q.at.is_none() && q.revocation.is_none() {
+        s.validator.clone()
+    } else {
+        Validator::new(opts)
+    };
     let admission = s.admit()?;
     let (name, data) = required_file(read_parts(req, s.limits.body_bytes).await?)?;
     let report = s
-        .run(admission, move || {
-            Validator::new(opts).validate_bytes(&name, &data)
-        })
+        .run(admission, move || validator.validate_bytes(&name, &data))
         .await?;
     let indication = serde_json::to_value(report.indication)
         .ok()

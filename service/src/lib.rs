@@ -90,6 +90,10 @@ pub enum ServeError {
 /// The shared state of a running service.
 pub(crate) struct Shared {
     pub(crate) validation: ValidationOptions,
+    /// A validator with the server's own options, shared by the requests that do not
+    /// override them (its caches of certificates and paths then serve every request, as in
+    /// a batch).
+    pub(crate) validator: kyso::Validator,
     pub(crate) profiles: Profiles,
     pub(crate) catalog: Catalog,
     pub(crate) limits: Limits,
@@ -230,6 +234,7 @@ impl Service {
         let limits = config.limits.clone();
         Ok(Service {
             shared: Arc::new(Shared {
+                validator: kyso::Validator::new(validation.clone()),
                 validation,
                 profiles,
                 catalog,
