@@ -708,90 +708,7 @@ impl FileReport {
 
 /// Renders a report as text for people.
 pub fn render_text(r: &FileReport) -> String {
-    use std::fmt::Write as _;
-    let mut o = String::new();
-    let mark = if r.valid { "VALID" } else { "NOT VALID" };
-    let _ = writeln!(
-        o,
-        "{}: {mark} ({}{})",
-        r.file,
-        r.indication.as_str(),
-        sub_str(r.sub_indication)
-    );
-    let _ = writeln!(o, "  {}", r.summary);
-    let _ = writeln!(
-        o,
-        "  revisions: {}, validated for {}, revocation: {}{}",
-        r.revisions,
-        r.validation_time,
-        r.revocation_policy,
-        if r.offline {
-            " (offline: data in the file only)"
-        } else {
-            ""
-        }
-    );
-    for f in &r.findings {
-        let _ = writeln!(o, "  [{}] {}: {}", status_str(f.status), f.id, f.message);
-    }
-    for (i, s) in r.signatures.iter().enumerate() {
-        let level = s
-            .docmdp_level
-            .map(|p| format!(", P={p}"))
-            .unwrap_or_default();
-        let _ = writeln!(
-            o,
-            "  Signature #{} — field {:?} ({}{level}): {}{}",
-            i + 1,
-            s.field,
-            s.kind,
-            s.indication.as_str(),
-            sub_str(s.sub_indication)
-        );
-        if let Some(c) = &s.signer {
-            let _ = writeln!(o, "    signer:   {}", c.subject);
-            for id in &c.identifiers {
-                let _ = writeln!(o, "    id:       {}:{}", id.kind, id.value);
-            }
-            let _ = writeln!(o, "    issuer:   {}", c.issuer);
-            let _ = writeln!(o, "    serial:   {}", c.serial);
-        }
-        if let Some(t) = &s.claimed_signing_time {
-            let _ = writeln!(o, "    signed:   {t} (claimed)");
-        }
-        if let Some(t) = &s.proven_signing_time {
-            let _ = writeln!(o, "    proven:   {t} (time-stamp)");
-        }
-        if let (Some(d), Some(a)) = (&s.digest_algorithm, &s.signature_algorithm) {
-            let _ = writeln!(o, "    algo:     {a} ({d})");
-        }
-        if let Some(c) = &s.coverage {
-            let what = match (c.kind, c.revision) {
-                (CoverageKind::WholeFile, _) => "the whole file".to_string(),
-                (CoverageKind::Revision, Some(k)) => format!("revision {k} of {}", c.revisions),
-                _ => "an unclear part of the file".to_string(),
-            };
-            let _ = writeln!(
-                o,
-                "    covers:   {what} ({} bytes, ByteRange {:?})",
-                c.signed_bytes, c.byte_range
-            );
-        }
-        for c in &s.checks {
-            let _ = writeln!(o, "    [{}] {}: {}", status_str(c.status), c.id, c.message);
-        }
-        for ch in &s.changes {
-            let _ = writeln!(
-                o,
-                "    revision {}: {} — {} ({})",
-                ch.revision,
-                ch.description,
-                if ch.allowed { "allowed" } else { "NOT ALLOWED" },
-                ch.reason
-            );
-        }
-    }
-    o
+    render_text_lang(r, Lang::En)
 }
 
 fn sub_str(s: Option<SubIndication>) -> String {
@@ -1004,15 +921,14 @@ pub fn localize(r: &mut FileReport, lang: Lang) {
 /// but for the validator's details of checks that did not pass, which follow on their own
 /// line after `↳` in English (names, times and identifiers are shown as they are).
 pub fn render_text_lang(r: &FileReport, lang: Lang) -> String {
-    if lang == Lang::En {
-        return render_text(r);
-    }
     use std::fmt::Write as _;
+    let vi = lang == Lang::Vi;
+    let t = |vi: &'static str, en: &'static str| lang.pick(vi, en);
     let mut o = String::new();
     let mark = if r.valid {
-        "Hợp lệ"
+        t("Hợp lệ", "VALID")
     } else {
-        "Không hợp lệ"
+        t("Không hợp lệ", "NOT VALID")
     };
     let _ = writeln!(
         o,
@@ -1024,24 +940,25 @@ pub fn render_text_lang(r: &FileReport, lang: Lang) -> String {
     let _ = writeln!(o, "  {}", summary(r, lang));
     let _ = writeln!(
         o,
-        "  số phiên bản: {}, thời điểm kiểm tra: {}, kiểm tra thu hồi: {}{}",
+        "  {} {}, {} {}, {} {}{}",
+        t("số phiên bản:", "revisions:"),
         r.revisions,
+        t("thời điểm kiểm tra:", "validated for"),
         r.validation_time,
+        t("kiểm tra thu hồi:", "revocation:"),
         r.revocation_policy,
         if r.offline {
-            " (ngoại tuyến: chỉ dùng dữ liệu trong tệp)"
+            t(
+                " (ngoại tuyến: chỉ dùng dữ liệu trong tệp)",
+                " (offline: data in the file only)",
+            )
         } else {
             ""
         }
     );
     for f in &r.findings {
-        let _ = writeln!(
-            o,
-            "  [{}] {}: {}",
-            status_str(f.status),
-            f.id,
-            f.id.label(lang)
-        );
+        let message = if vi { f.id.label(lang) } else { &f.message };
+        let _ = writeln!(o, "  [{}] {}: {message}", status_str(f.status), f.id);
     }
     for (i, s) in r.signatures.iter().enumerate() {
         let level = s
@@ -1050,42 +967,70 @@ pub fn render_text_lang(r: &FileReport, lang: Lang) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             o,
-            "  Chữ ký #{} — trường {:?} ({}{level}): {}{}",
+            "  {} #{} — {} {:?} ({}{level}): {}{}",
+            t("Chữ ký", "Signature"),
             i + 1,
+            t("trường", "field"),
             s.field,
             s.kind,
             s.indication.as_str(),
             sub_str(s.sub_indication)
         );
         if let Some(c) = &s.signer {
-            let _ = writeln!(o, "    người ký:     {}", c.subject);
+            let _ = writeln!(o, "    {} {}", t("người ký:    ", "signer:  "), c.subject);
             for id in &c.identifiers {
-                let _ = writeln!(o, "    định danh:    {}:{}", id.kind, id.value);
+                let _ = writeln!(
+                    o,
+                    "    {} {}:{}",
+                    t("định danh:   ", "id:      "),
+                    id.kind,
+                    id.value
+                );
             }
-            let _ = writeln!(o, "    tổ chức cấp:  {}", c.issuer);
-            let _ = writeln!(o, "    số hiệu:      {}", c.serial);
+            let _ = writeln!(o, "    {} {}", t("tổ chức cấp: ", "issuer:  "), c.issuer);
+            let _ = writeln!(o, "    {} {}", t("số hiệu:     ", "serial:  "), c.serial);
         }
-        if let Some(t) = &s.claimed_signing_time {
-            let _ = writeln!(o, "    thời điểm ký: {t} (tự khai)");
+        if let Some(ts) = &s.claimed_signing_time {
+            let _ = writeln!(
+                o,
+                "    {}",
+                t("thời điểm ký: {t} (tự khai)", "signed:   {t} (claimed)").replace("{t}", ts)
+            );
         }
-        if let Some(t) = &s.proven_signing_time {
-            let _ = writeln!(o, "    được chứng minh: {t} (dấu thời gian)");
+        if let Some(ts) = &s.proven_signing_time {
+            let _ = writeln!(
+                o,
+                "    {}",
+                t(
+                    "được chứng minh: {t} (dấu thời gian)",
+                    "proven:   {t} (time-stamp)"
+                )
+                .replace("{t}", ts)
+            );
         }
         if let (Some(d), Some(a)) = (&s.digest_algorithm, &s.signature_algorithm) {
-            let _ = writeln!(o, "    thuật toán:   {a} ({d})");
+            let _ = writeln!(o, "    {} {a} ({d})", t("thuật toán:  ", "algo:    "));
         }
         if let Some(c) = &s.coverage {
             let what = match (c.kind, c.revision) {
-                (CoverageKind::WholeFile, _) => "toàn bộ tệp".to_string(),
+                (CoverageKind::WholeFile, _) => t("toàn bộ tệp", "the whole file").to_string(),
                 (CoverageKind::Revision, Some(k)) => {
-                    format!("phiên bản {k} trên {}", c.revisions)
+                    format!(
+                        "{} {k} {} {}",
+                        t("phiên bản", "revision"),
+                        t("trên", "of"),
+                        c.revisions
+                    )
                 }
-                _ => "một phần không rõ của tệp".to_string(),
+                _ => t("một phần không rõ của tệp", "an unclear part of the file").to_string(),
             };
             let _ = writeln!(
                 o,
-                "    phạm vi ký:   {what} ({} byte, ByteRange {:?})",
-                c.signed_bytes, c.byte_range
+                "    {} {what} ({} {}, ByteRange {:?})",
+                t("phạm vi ký:  ", "covers:  "),
+                c.signed_bytes,
+                t("byte", "bytes"),
+                c.byte_range
             );
         }
         for c in &s.checks {
@@ -1096,22 +1041,34 @@ pub fn render_text_lang(r: &FileReport, lang: Lang) -> String {
                 c.id,
                 check_message(c, lang)
             );
-            if c.status != CheckStatus::Passed && !c.message.is_empty() {
+            // In Vietnamese the validator's (English) detail goes on a line of its own.
+            if vi && c.status != CheckStatus::Passed && !c.message.is_empty() {
                 let _ = writeln!(o, "          ↳ {}", c.message);
             }
         }
         for ch in &s.changes {
-            let _ = writeln!(
-                o,
-                "    phiên bản {}: {}",
-                ch.revision,
-                if ch.allowed {
-                    "thay đổi được phép"
-                } else {
-                    "thay đổi KHÔNG được phép"
-                }
-            );
-            let _ = writeln!(o, "          ↳ {} ({})", ch.description, ch.reason);
+            if vi {
+                let _ = writeln!(
+                    o,
+                    "    phiên bản {}: {}",
+                    ch.revision,
+                    if ch.allowed {
+                        "thay đổi được phép"
+                    } else {
+                        "thay đổi KHÔNG được phép"
+                    }
+                );
+                let _ = writeln!(o, "          ↳ {} ({})", ch.description, ch.reason);
+            } else {
+                let _ = writeln!(
+                    o,
+                    "    revision {}: {} — {} ({})",
+                    ch.revision,
+                    ch.description,
+                    if ch.allowed { "allowed" } else { "NOT ALLOWED" },
+                    ch.reason
+                );
+            }
         }
     }
     o
