@@ -185,10 +185,11 @@ pub(crate) fn signer_kind_text(k: SignerKind, lang: Lang) -> &'static str {
 }
 
 /// The mode, in words.
-pub(crate) fn mode_text(m: Mode, lang: Lang) -> &'static str {
+pub(crate) fn mode_text(m: Option<Mode>, lang: Lang) -> &'static str {
     match m {
-        Mode::ToanTrinh => lang.pick("toàn trình", "toàn trình: fully online"),
-        Mode::MotPhan => lang.pick("một phần", "một phần: partly online"),
+        Some(Mode::ToanTrinh) => lang.pick("toàn trình", "toàn trình: fully online"),
+        Some(Mode::MotPhan) => lang.pick("một phần", "một phần: partly online"),
+        None => lang.pick("chưa rõ mức độ trực tuyến", "online mode not stated"),
     }
 }
 

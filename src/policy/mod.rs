@@ -9,6 +9,8 @@
 //!
 //! - `catalog`: the procedure catalog (TOML, documented in `docs/catalog.md`), with an
 //!   example catalog bundled.
+//! - `import`: the National Public Service Portal's data (CSV, JSON Lines) and a provincial
+//!   overlay into a catalog ([`import_catalog`]); writing a catalog as TOML.
 //! - `profiles`: the bundled trust profiles `vn-public` (Vietnam National Root CA) and
 //!   `vn-gov` (RootCA chuyên dùng Chính phủ G2), with their fingerprints.
 //! - `classify`: individual or organisation certificate.
@@ -34,6 +36,7 @@ internal_mod! {
     catalog;
     classify;
     i18n;
+    import;
     profiles;
     report;
     rules;
@@ -42,11 +45,16 @@ internal_mod! {
 use serde::Serialize;
 
 pub use catalog::{
-    Algorithms, Catalog, CatalogError, CatalogErrorKind, ClassificationOverrides, Component, Mode,
-    Origin, Patterns, Pkcs1Policy, Procedure, RequiredSignature, ResultRules, SignerKind,
+    normalize_code, Algorithms, Catalog, CatalogError, CatalogErrorKind, CatalogWarning,
+    ClassificationOverrides, Component, Mode, NationalFacts, NoPaperDecision, Origin, Patterns,
+    Pkcs1Policy, Procedure, RequiredSignature, ResultDocument, ResultRules, SignerKind,
+    SubmissionMethod,
 };
 pub use classify::{Basis, CertKind};
 pub use i18n::{Lang, Msg};
+pub use import::{
+    import_catalog, ImportInput, ImportSources, ImportStats, Imported, MAX_IMPORT_INPUT,
+};
 pub use profiles::{
     add_to_profile_dir, ProfileError, Profiles, TrustProfile, VNPT_CA_SHA2_SHA256,
     VNPT_SMARTCA_RS_SHA256, VN_GOV_CA_G2_SHA256, VN_GOV_ROOT_G2_SHA256, VN_NATIONAL_ROOT_SHA256,
@@ -94,7 +102,7 @@ pub enum PolicyError {
     #[error(transparent)]
     Profile(#[from] ProfileError),
     /// Not a procedure code.
-    #[error("{code:?} is not a procedure code: expected {pattern}, e.g. \"1.014464\" or \"1.014464.H12\"", pattern = catalog::CODE_PATTERN)]
+    #[error("{code:?} is not a procedure code: expected a digit then letters, digits, '.' or '-', e.g. \"1.014464\", \"1.001193.02\" or \"1.014464.H12\"")]
     BadProcedureCode {
         /// The code given.
         code: String,
@@ -213,9 +221,7 @@ impl Policy {
     /// # Errors
     /// [`PolicyError::BadProcedureCode`], [`PolicyError::UnknownProcedure`].
     pub fn procedure(&self, code: &str) -> Result<&Procedure, PolicyError> {
-        let re = regex::Regex::new(catalog::CODE_PATTERN)
-            .map_err(|_| PolicyError::BadProcedureCode { code: code.into() })?;
-        if !re.is_match(code) {
+        if !catalog::code_has_valid_shape(catalog::normalize_code(code)) {
             return Err(PolicyError::BadProcedureCode { code: code.into() });
         }
         self.catalog

@@ -28,8 +28,8 @@ pub struct ProcedureInfo {
     pub name: String,
     /// Competent agency.
     pub agency: String,
-    /// `toan-trinh` or `mot-phan`.
-    pub mode: Mode,
+    /// `toan-trinh` or `mot-phan`; `null` when the catalog does not say.
+    pub mode: Option<Mode>,
 }
 
 /// A signature a rule outcome concerns.

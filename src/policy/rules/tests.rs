@@ -812,7 +812,7 @@ fn errors_for_unknown_procedures_codes_and_roles() {
         "procedure 1.999999 is not in the catalog \"Danh mục kiểm thử\""
     );
     assert!(matches!(
-        p.evaluate("1.2.3", Role::Result, &f()),
+        p.evaluate("A.2.3", Role::Result, &f()),
         Err(crate::policy::PolicyError::BadProcedureCode { .. })
     ));
     assert_eq!(
