@@ -15,8 +15,8 @@ use kyso::policy::{Catalog, InputFile, Policy, Profiles, Verdict};
 use kyso::sign::{sign_pdf, KeySigner, SignOptions};
 use kyso_testkit::{sample_pdf, CertSpec, Issued, SampleOptions};
 
-/// "Cấp giấy phép thiết lập trang thông tin điện tử tổng hợp" in the bundled example catalog.
-const PROCEDURE: &str = "1.000101.H62";
+/// "Cấp Giấy phép thiết lập trang thông tin điện tử tổng hợp" in the bundled example catalog.
+const PROCEDURE: &str = "2.001098";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Issued::self_signed(&CertSpec::ca("x").with_subject(&[

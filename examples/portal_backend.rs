@@ -1,5 +1,5 @@
 //! A public-service portal's backend checking a submitted dossier in memory before accepting
-//! it: the procedure "Cấp giấy phép thiết lập trang thông tin điện tử tổng hợp" of the
+//! it: the procedure "Cấp Giấy phép thiết lập trang thông tin điện tử tổng hợp" of the
 //! bundled example catalog (fully online: every component electronic and signed by the
 //! applicant organisation).
 //!
@@ -14,7 +14,7 @@ use kyso::policy::{InputFile, Policy, Profiles, Verdict};
 use kyso::sign::{sign_pdf, KeySigner, SignOptions};
 use kyso_testkit::{sample_pdf, CertSpec, Issued, SampleOptions};
 
-const PROCEDURE: &str = "1.000101.H62";
+const PROCEDURE: &str = "2.001098";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A public CA hierarchy (in real life: Vietnam National Root CA → VNPT-CA, Viettel-CA…).

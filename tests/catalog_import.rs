@@ -11,8 +11,12 @@ use kyso::policy::{
 };
 
 fn testdata(name: &str) -> String {
-    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/catalog").join(name))
-        .unwrap()
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/catalog")
+            .join(name),
+    )
+    .unwrap()
 }
 
 fn fixture() -> kyso::policy::Imported {
@@ -22,9 +26,18 @@ fn fixture() -> kyso::policy::Imported {
         testdata("overlay-sample.toml"),
     );
     import_catalog(&ImportSources {
-        national: Some(ImportInput { name: "national.csv", text: &n }),
-        details: Some(ImportInput { name: "details.jsonl", text: &d }),
-        overlay: Some(ImportInput { name: "overlay.toml", text: &o }),
+        national: Some(ImportInput {
+            name: "national.csv",
+            text: &n,
+        }),
+        details: Some(ImportInput {
+            name: "details.jsonl",
+            text: &d,
+        }),
+        overlay: Some(ImportInput {
+            name: "overlay.toml",
+            text: &o,
+        }),
     })
     .unwrap()
 }
@@ -46,11 +59,25 @@ fn the_fixture_imports_every_procedure_and_warns_about_odd_ones() {
     let has = |needle: &str| w.iter().any(|x| x.contains(needle));
     assert!(has("national.csv:4: code: procedure code \" 1.900002\" has spaces around it; imported as \"1.900002\""), "{w:#?}");
     assert!(has("national.csv:5: code: procedure code \"1.9000033\" does not have the usual national shape"), "{w:#?}");
-    assert!(has("national.csv:6: code: procedure code \"1.900004-Xoa\""), "{w:#?}");
-    assert!(has("details.jsonl:3: code: procedure 1.900006 is not in the national catalog"), "{w:#?}");
+    assert!(
+        has("national.csv:6: code: procedure code \"1.900004-Xoa\""),
+        "{w:#?}"
+    );
+    assert!(
+        has("details.jsonl:3: code: procedure 1.900006 is not in the national catalog"),
+        "{w:#?}"
+    );
     assert!(has("details.jsonl:3: submission_methods: procedure 1.900006: unknown submission method \"FAX\""), "{w:#?}");
-    assert!(has("details.jsonl:1: components: procedure 1.900001: 1 component(s) share a national code"), "{w:#?}");
-    assert!(has("overlay.toml:13: no_paper: procedure 1.999999 is not in the imported national data"), "{w:#?}");
+    assert!(
+        has(
+            "details.jsonl:1: components: procedure 1.900001: 1 component(s) share a national code"
+        ),
+        "{w:#?}"
+    );
+    assert!(
+        has("overlay.toml:13: no_paper: procedure 1.999999 is not in the imported national data"),
+        "{w:#?}"
+    );
     assert_eq!(w.len(), 7, "{w:#?}");
 
     // A name with a line break, whitespace-normalised; CSV facts kept.
@@ -59,12 +86,19 @@ fn the_fixture_imports_every_procedure_and_warns_about_odd_ones() {
     assert_eq!(p.mode, Some(Mode::ToanTrinh));
     assert_eq!(
         p.submission_methods,
-        vec![SubmissionMethod::Online, SubmissionMethod::Direct, SubmissionMethod::Postal]
+        vec![
+            SubmissionMethod::Online,
+            SubmissionMethod::Direct,
+            SubmissionMethod::Postal
+        ]
     );
     // Toàn trình and listing paper methods, but the province's decision refuses paper.
     assert!(!p.paper_accepted);
     assert_eq!(p.no_paper.as_ref().unwrap().decision, "999/QĐ-UBND");
-    assert_eq!(p.no_paper.as_ref().unwrap().date.as_deref(), Some("2025-01-02"));
+    assert_eq!(
+        p.no_paper.as_ref().unwrap().date.as_deref(),
+        Some("2025-01-02")
+    );
     // The overlay's rename reached the agency.
     assert_eq!(p.agency, "Sở Khoa học và Công nghệ");
     let n = p.national.as_ref().unwrap();
@@ -79,26 +113,50 @@ fn the_fixture_imports_every_procedure_and_warns_about_odd_ones() {
     let ids: Vec<&str> = p.components.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(
         ids,
-        vec!["000.00.00.G99-KQ000001", "000.00.00.G99-KQ000002", "000.00.00.G99-KQ000002-2"]
+        vec![
+            "000.00.00.G99-KQ000001",
+            "000.00.00.G99-KQ000002",
+            "000.00.00.G99-KQ000002-2"
+        ]
     );
     let first = &p.components[0];
     assert!(first.required && first.electronic_form && first.signed);
     assert_eq!((first.originals, first.copies), (1, 0));
-    assert_eq!(p.components[2].code.as_deref(), Some("000.00.00.G99-KQ000002"));
-    assert_eq!(p.components[2].case.as_deref(), Some("- Trường hợp là hợp tác xã:"));
+    assert_eq!(
+        p.components[2].code.as_deref(),
+        Some("000.00.00.G99-KQ000002")
+    );
+    assert_eq!(
+        p.components[2].case.as_deref(),
+        Some("- Trường hợp là hợp tác xã:")
+    );
     let r = p.result.as_ref().unwrap();
-    assert_eq!(r.signatures, vec![RequiredSignature::Official, RequiredSignature::Agency]);
-    assert!(r.agency_patterns.matches("CN=SỞ KHOA HỌC VÀ CÔNG NGHỆ, O=UBND TỈNH VÍ DỤ, C=VN"));
+    assert_eq!(
+        r.signatures,
+        vec![RequiredSignature::Official, RequiredSignature::Agency]
+    );
+    assert!(r
+        .agency_patterns
+        .matches("CN=SỞ KHOA HỌC VÀ CÔNG NGHỆ, O=UBND TỈNH VÍ DỤ, C=VN"));
 
     // Paper follows the methods where no decision says otherwise.
     assert!(c.procedure("1.900006").unwrap().paper_accepted);
     assert!(!c.procedure("2.900005").unwrap().paper_accepted);
-    assert_eq!(c.procedure("2.900005").unwrap().name, "Khai báo \"mẫu\", trực tuyến");
+    assert_eq!(
+        c.procedure("2.900005").unwrap().name,
+        "Khai báo \"mẫu\", trực tuyến"
+    );
     // A component without a code gets a positional id.
-    assert_eq!(c.procedure("2.900005").unwrap().components[0].id, "thanh-phan-1");
+    assert_eq!(
+        c.procedure("2.900005").unwrap().components[0].id,
+        "thanh-phan-1"
+    );
     // Procedures only in the CSV: mode not stated.
     assert_eq!(c.procedure("1.900002").unwrap().mode, None);
-    assert_eq!(c.procedure("1.9000033").unwrap().name, "Thủ tục có mã bảy chữ số");
+    assert_eq!(
+        c.procedure("1.9000033").unwrap().name,
+        "Thủ tục có mã bảy chữ số"
+    );
     // Metadata from the overlay.
     assert_eq!(c.title, "Danh mục mẫu của tỉnh Ví Dụ");
     assert_eq!(c.province.as_deref(), Some("Ví Dụ"));
@@ -134,15 +192,25 @@ fn an_imported_catalog_round_trips_through_toml() {
 fn malformed_inputs_are_errors_with_their_line() {
     let bad_json = "{\"code\": \"1.900001\"}\nnot json\n";
     let e = import_catalog(&ImportSources {
-        details: Some(ImportInput { name: "d.jsonl", text: bad_json }),
+        details: Some(ImportInput {
+            name: "d.jsonl",
+            text: bad_json,
+        }),
         ..Default::default()
     })
     .unwrap_err();
     assert_eq!(e.kind, CatalogErrorKind::Syntax);
-    assert!(e.to_string().starts_with("d.jsonl:2: not a procedure record"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("d.jsonl:2: not a procedure record"),
+        "{e}"
+    );
 
     let e = import_catalog(&ImportSources {
-        national: Some(ImportInput { name: "n.csv", text: "ma,ten\n1.000001,A\n" }),
+        national: Some(ImportInput {
+            name: "n.csv",
+            text: "ma,ten\n1.000001,A\n",
+        }),
         ..Default::default()
     })
     .unwrap_err();
@@ -150,7 +218,10 @@ fn malformed_inputs_are_errors_with_their_line() {
     assert!(e.to_string().contains("no \"code\" column"), "{e}");
 
     let e = import_catalog(&ImportSources {
-        national: Some(ImportInput { name: "n.csv", text: "code,name\n1.000001,\"A\n" }),
+        national: Some(ImportInput {
+            name: "n.csv",
+            text: "code,name\n1.000001,\"A\n",
+        }),
         ..Default::default()
     })
     .unwrap_err();
@@ -169,8 +240,14 @@ fn malformed_inputs_are_errors_with_their_line() {
     assert_eq!(e.kind, CatalogErrorKind::UnknownProfile);
     assert_eq!(e.line, Some(4));
     let e = import_catalog(&ImportSources {
-        national: Some(ImportInput { name: "n.csv", text: csv }),
-        overlay: Some(ImportInput { name: "o.toml", text: "[[no_paper]]\ndecision = \"1/QĐ\"\ncodes = []\ncolour = 1\n" }),
+        national: Some(ImportInput {
+            name: "n.csv",
+            text: csv,
+        }),
+        overlay: Some(ImportInput {
+            name: "o.toml",
+            text: "[[no_paper]]\ndecision = \"1/QĐ\"\ncodes = []\ncolour = 1\n",
+        }),
         ..Default::default()
     })
     .unwrap_err();
@@ -178,10 +255,23 @@ fn malformed_inputs_are_errors_with_their_line() {
 
     assert!(import_catalog(&ImportSources::default()).is_err());
     // Garbage never panics.
-    for junk in ["\"", "code\n\"", "code,name\n,\n", "\u{feff}", "code\n\u{0}\n", "code\r\n\r\n"] {
+    for junk in [
+        "\"",
+        "code\n\"",
+        "code,name\n,\n",
+        "\u{feff}",
+        "code\n\u{0}\n",
+        "code\r\n\r\n",
+    ] {
         let _ = import_catalog(&ImportSources {
-            national: Some(ImportInput { name: "j", text: junk }),
-            details: Some(ImportInput { name: "j", text: junk }),
+            national: Some(ImportInput {
+                name: "j",
+                text: junk,
+            }),
+            details: Some(ImportInput {
+                name: "j",
+                text: junk,
+            }),
             ..Default::default()
         });
     }
@@ -212,8 +302,14 @@ fn the_real_national_catalog_imports_every_procedure() {
     let n = std::fs::read_to_string(dir.join("national-catalog-5670.csv")).unwrap();
     let d = std::fs::read_to_string(dir.join("procedure-details-502.jsonl")).unwrap();
     let im = import_catalog(&ImportSources {
-        national: Some(ImportInput { name: "national-catalog-5670.csv", text: &n }),
-        details: Some(ImportInput { name: "procedure-details-502.jsonl", text: &d }),
+        national: Some(ImportInput {
+            name: "national-catalog-5670.csv",
+            text: &n,
+        }),
+        details: Some(ImportInput {
+            name: "procedure-details-502.jsonl",
+            text: &d,
+        }),
         overlay: None,
     })
     .unwrap();
@@ -224,30 +320,51 @@ fn the_real_national_catalog_imports_every_procedure() {
     assert_eq!(im.stats.full_process, 72);
     assert_eq!(im.stats.online_only, 4);
     // "Toàn trình" does not mean no paper: 68 of the 72 still accept it.
-    let full: Vec<_> = c.procedures.iter().filter(|p| p.mode == Some(Mode::ToanTrinh)).collect();
+    let full: Vec<_> = c
+        .procedures
+        .iter()
+        .filter(|p| p.mode == Some(Mode::ToanTrinh))
+        .collect();
     assert_eq!(full.len(), 72);
     assert_eq!(full.iter().filter(|p| p.paper_accepted).count(), 68);
-    assert_eq!(c.procedures.iter().filter(|p| p.mode.is_some()).count(), 502);
+    assert_eq!(
+        c.procedures.iter().filter(|p| p.mode.is_some()).count(),
+        502
+    );
     // The four odd codes are kept (one trimmed) and each warned about with its line.
     for code in ["1.014325", "1.0133611", "1.014955-Xoa", "2.009182739"] {
         assert!(c.procedure(code).is_some(), "{code}");
         assert!(
-            im.warnings.iter().any(|w| w.reason.contains(&format!("{code:?}"))
-                && w.source_name == "national-catalog-5670.csv"
-                && w.line.is_some()),
+            im.warnings
+                .iter()
+                .any(|w| w.reason.contains(&format!("{code:?}"))
+                    && w.source_name == "national-catalog-5670.csv"
+                    && w.line.is_some()),
             "{code}"
         );
     }
     // Two different procedures share 1.014325 once the space is removed: both are kept.
     assert!(im.warnings.iter().any(|w| w.line == Some(3184)
         && w.reason == "procedure code 1.014325 is also used on line 3183 by another procedure; this one is imported as 1.014325-2"), "{:#?}", im.warnings);
-    assert_ne!(c.procedure("1.014325").unwrap().name, c.procedure("1.014325-2").unwrap().name);
-    let code_warnings = im.warnings.iter().filter(|w| w.field.as_deref() == Some("code")).count();
+    assert_ne!(
+        c.procedure("1.014325").unwrap().name,
+        c.procedure("1.014325-2").unwrap().name
+    );
+    let code_warnings = im
+        .warnings
+        .iter()
+        .filter(|w| w.field.as_deref() == Some("code"))
+        .count();
     assert_eq!(code_warnings, 5, "{:#?}", im.warnings);
     // Every component and result kept.
     let comps: usize = d
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["components"].as_array().unwrap().len())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["components"]
+                .as_array()
+                .unwrap()
+                .len()
+        })
         .sum();
     assert_eq!(im.stats.components, comps);
     assert_eq!(comps, 3504);
@@ -259,8 +376,15 @@ fn the_real_national_catalog_imports_every_procedure() {
     let nf = p.national.as_ref().unwrap();
     assert_eq!(nf.decision.as_deref(), Some("163/QĐ-BTP"));
     assert_eq!(nf.authority.as_deref(), Some("Bộ Tư pháp"));
-    assert!(nf.results.iter().any(|r| r.code.as_deref() == Some("KQ.G15.000033")));
-    let k = p.components.iter().find(|c| c.id == "000.00.00.G15-KQ003362").unwrap();
+    assert!(nf
+        .results
+        .iter()
+        .any(|r| r.code.as_deref() == Some("KQ.G15.000033")));
+    let k = p
+        .components
+        .iter()
+        .find(|c| c.id == "000.00.00.G15-KQ003362")
+        .unwrap();
     assert!(!k.required);
     assert_eq!(k.originals, 1);
     assert_eq!(k.case.as_deref(), Some("* Giấy tờ phải nộp:"));
@@ -272,7 +396,10 @@ fn the_real_national_catalog_imports_every_procedure() {
     assert!(!p.paper_accepted);
     assert_eq!(p.agency, "Công an cấp Xã");
     assert_eq!(p.components.len(), 3);
-    assert_eq!(p.components[2].code.as_deref(), Some("G01.000.000.000-KQ1893"));
+    assert_eq!(
+        p.components[2].code.as_deref(),
+        Some("G01.000.000.000-KQ1893")
+    );
     assert_eq!((p.components[2].originals, p.components[2].copies), (1, 1));
     // A procedure only in the CSV.
     let p = c.procedure("1.000005").unwrap();

@@ -791,10 +791,10 @@ fn cli_check_exit_codes_and_outputs() {
         err.contains("procedure 1.999999 is not in the catalog"),
         "{err}"
     );
-    let (code, _, err) = cli.check(&["--procedure", "1.99", "--role", "result", "bad.pdf"]);
+    let (code, _, err) = cli.check(&["--procedure", "1.99 9", "--role", "result", "bad.pdf"]);
     assert_eq!(code, 2);
     assert!(err.contains("is not a procedure code"), "{err}");
-    cli.write("broken.toml", b"[[procedure]]\ncode = \"1.000001\"\nname = \"A\"\nagency = \"B\"\nmode = \"toan-trinh\"\npaper_accepted = true\n");
+    cli.write("broken.toml", b"[[procedure]]\ncode = \"1.000001\"\nname = \"A\"\nagency = \"B\"\nmode = \"toan-trinh\"\npaper_accepted = true\n[procedure.no_paper]\ndecision = \"1/QD\"\n");
     let (code, _, err) = cli.run(&[
         "check",
         "--catalog",
@@ -807,7 +807,9 @@ fn cli_check_exit_codes_and_outputs() {
     ]);
     assert_eq!(code, 2);
     assert!(
-        err.contains("broken.toml:6:18: procedure[1].paper_accepted: a \"toan-trinh\" procedure"),
+        err.contains(
+            "broken.toml:6:18: procedure[1].paper_accepted: paper_accepted = true contradicts"
+        ),
         "{err}"
     );
     let (code, _, _) = cli.check(&[
@@ -822,7 +824,7 @@ fn cli_check_exit_codes_and_outputs() {
     let (code, out, _) = cli.run(&[
         "check",
         "--procedure",
-        "1.000101.H62",
+        "2.001098",
         "--role",
         "result",
         "bad.pdf",
@@ -886,4 +888,204 @@ fn cli_verify_trusts_bundled_profiles() {
     let (code, _, err) = cli.run(&["verify", "--trust-profile", "vn-bank", "kq.pdf"]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown trust profile \"vn-bank\""), "{err}");
+}
+
+/// A new user's path: import the national data with a provincial overlay, then check a
+/// citizen's dossier and an agency's result against imported codes.
+#[test]
+fn cli_imports_the_national_catalog_and_checks_dossiers_against_its_codes() {
+    let p = pki();
+    let cli = Cli::new();
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/catalog");
+    for f in ["national-sample.csv", "details-sample.jsonl"] {
+        cli.write(f, &std::fs::read(data.join(f)).unwrap());
+    }
+    // The overlay: 2.900005 accepts no paper; 1.900001's results are signed by the
+    // official then the Sở Tư pháp of the test PKI.
+    cli.write(
+        "overlay.toml",
+        "[[no_paper]]\ndecision = \"12/QĐ-UBND\"\ncodes = [\"2.900005\"]\n\n[[result]]\ncodes = [\"1.900001\"]\nsignatures = [\"official\", \"agency\"]\nagency_patterns = ['(?i)^CN=SỞ TƯ PHÁP\\b']\nofficial_patterns = ['(?i)OU=Sở Tư pháp\\b']\ntrust_profiles = [\"vn-gov\"]\n".as_bytes(),
+    );
+    let (code, out, err) = cli.run(&[
+        "catalog",
+        "import",
+        "--national",
+        "national-sample.csv",
+        "--details",
+        "details-sample.jsonl",
+        "--overlay",
+        "overlay.toml",
+        "-o",
+        "tinh.toml",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("wrote tinh.toml: 6 procedure(s)"), "{out}");
+    assert!(out.contains("1 under a no-paper decision"), "{out}");
+    assert!(
+        out.contains("warning: national-sample.csv:4: code:"),
+        "{out}"
+    );
+    // Never over an existing file without --force, never over an input.
+    let before = std::fs::read(cli.path("tinh.toml")).unwrap();
+    let (code, _, err) = cli.run(&[
+        "catalog",
+        "import",
+        "--national",
+        "national-sample.csv",
+        "-o",
+        "tinh.toml",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(std::fs::read(cli.path("tinh.toml")).unwrap(), before);
+    let csv_before = std::fs::read(cli.path("national-sample.csv")).unwrap();
+    let (code, _, err) = cli.run(&[
+        "catalog",
+        "import",
+        "--national",
+        "national-sample.csv",
+        "-o",
+        "national-sample.csv",
+        "--force",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is one of the inputs"), "{err}");
+    assert_eq!(
+        std::fs::read(cli.path("national-sample.csv")).unwrap(),
+        csv_before
+    );
+
+    let (code, out, _) = cli.run(&["catalog", "validate", "tinh.toml"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("tinh.toml: valid catalog, 6 procedure(s)"),
+        "{out}"
+    );
+    let (code, out, _) = cli.run(&[
+        "catalog",
+        "list",
+        "--catalog",
+        "tinh.toml",
+        "--mode",
+        "toan-trinh",
+        "--no-paper",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "2.900005\ttoan-trinh\tno-paper\tKhai báo \"mẫu\", trực tuyến\n"
+    );
+    let (code, out, _) = cli.run(&[
+        "catalog",
+        "show",
+        "1.900001.H62",
+        "--catalog",
+        "tinh.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(shown["code"], "1.900001");
+    assert_eq!(shown["components"][0]["code"], "000.00.00.G99-KQ000001");
+    assert_eq!(shown["national"]["results"][0]["code"], "KQ.G99.000001");
+    let (code, _, err) = cli.run(&["catalog", "show", "9.999999", "--catalog", "tinh.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not in the catalog"), "{err}");
+    cli.write(
+        "broken.toml",
+        b"[[procedure]]\ncode = \"x\"\nname = \"A\"\n",
+    );
+    let (code, _, err) = cli.run(&["catalog", "validate", "broken.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("broken.toml:2:8: procedure[1].code"), "{err}");
+
+    // A citizen's submission to 2.900005: its one required component is the form.
+    cli.write("ho-so/thanh-phan-1.pdf", &sign_all(&[&p.citizen]));
+    let (code, out, err) = cli.run(&[
+        "check",
+        "--replace-anchors",
+        "vn-gov=gov-root.pem",
+        "--replace-anchors",
+        "vn-public=public-root.pem",
+        "--catalog",
+        "tinh.toml",
+        "--procedure",
+        "2.900005",
+        "--role",
+        "submission",
+        "--lang",
+        "en",
+        "ho-so",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("VERDICT: COMPLIANT"), "{out}");
+    // Without the form: not compliant (no paper to fall back on).
+    cli.write("ho-so-trong/khac.pdf", &sign_all(&[&p.citizen]));
+    let (code, out, _) = cli.run(&[
+        "check",
+        "--replace-anchors",
+        "vn-gov=gov-root.pem",
+        "--replace-anchors",
+        "vn-public=public-root.pem",
+        "--catalog",
+        "tinh.toml",
+        "--procedure",
+        "2.900005",
+        "--role",
+        "submission",
+        "--lang",
+        "en",
+        "ho-so-trong",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("VERDICT: NOT COMPLIANT") && out.contains("R16"),
+        "{out}"
+    );
+    // The result of 1.900001 under the overlay's rules, asked by its provincial code.
+    cli.write("ket-qua.pdf", &sign_all(&[&p.official, &p.agency]));
+    let (code, out, err) = cli.run(&[
+        "check",
+        "--replace-anchors",
+        "vn-gov=gov-root.pem",
+        "--replace-anchors",
+        "vn-public=public-root.pem",
+        "--catalog",
+        "tinh.toml",
+        "--procedure",
+        "1.900001.H62",
+        "--role",
+        "result",
+        "ket-qua.pdf",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    cli.write("ket-qua-sai.pdf", &sign_all(&[&p.agency, &p.official]));
+    let (code, out, _) = cli.run(&[
+        "check",
+        "--replace-anchors",
+        "vn-gov=gov-root.pem",
+        "--replace-anchors",
+        "vn-public=public-root.pem",
+        "--catalog",
+        "tinh.toml",
+        "--procedure",
+        "1.900001",
+        "--role",
+        "result",
+        "--format",
+        "json",
+        "ket-qua-sai.pdf",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["procedure"]["code"], "1.900001");
+    assert_eq!(json["procedure"]["mode"], "toan-trinh");
+    assert!(
+        json["outcomes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["rule"] == "R3" && o["status"] == "failed"),
+        "{out}"
+    );
 }

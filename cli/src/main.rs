@@ -34,6 +34,7 @@ macro_rules! err {
 }
 
 mod batch;
+mod catalog;
 mod output;
 
 use std::io::Write;
@@ -92,6 +93,8 @@ enum Command {
     Serve(ServeArgs),
     /// See and manage trust profiles (anchors, intermediates, the CA's time-stamp authority).
     Trust(TrustArgs),
+    /// Import the national procedure data into a catalog; validate, list and show catalogs.
+    Catalog(catalog::CatalogArgs),
 }
 
 #[derive(Args)]
@@ -479,7 +482,7 @@ struct CheckArgs {
     /// The dossier: PDF files, or directories whose *.pdf files are taken (one dossier).
     #[arg(required = true, value_name = "FILE|DIR")]
     files: Vec<PathBuf>,
-    /// Procedure code, e.g. 1.000101.H62.
+    /// Procedure code, e.g. 2.001098.
     #[arg(long, value_name = "CODE")]
     procedure: String,
     /// What the dossier is.
@@ -594,6 +597,7 @@ fn main() -> ExitCode {
         Command::Bench(a) => batch::bench(&a),
         Command::Serve(a) => serve(a),
         Command::Trust(a) => trust(a),
+        Command::Catalog(a) => catalog::run(a),
     };
     match result {
         Ok(code) => code,

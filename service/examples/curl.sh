@@ -14,7 +14,7 @@ echo "valid: $(python3 -c 'import json;print(json.load(open("report.json"))["val
 curl -sS --fail-with-body -F "file=@$FILE;type=application/pdf" "$URL/v1/verify" > /dev/null
 
 # Check a dossier against a procedure of the catalog.
-curl -sS -F "file=@$FILE" -F procedure=1.000101.H62 -F role=submission -F lang=vi \
+curl -sS -F "file=@$FILE" -F procedure=2.001098 -F role=submission -F lang=vi \
   "$URL/v1/check" > policy.json || true
 
 # Errors are JSON with a stable code:

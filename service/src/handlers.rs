@@ -694,40 +694,15 @@ pub(crate) async fn procedure(
     s.authorize(&headers, "check")?;
     let policy = Policy::new(s.catalog.clone(), s.profiles.clone());
     let p = policy.procedure(&code)?;
-    let components: Vec<serde_json::Value> = p
-        .components
-        .iter()
-        .map(|c| {
-            serde_json::json!({
-                "id": c.id,
-                "name": c.name,
-                "required": c.required,
-                "signed": c.signed,
-                "signer": c.signer,
-                "trust_profiles": c.trust_profiles,
-                "min_level": c.min_level,
-                "origin": c.origin,
-            })
-        })
-        .collect();
-    let result = p.result.as_ref().map(|r| {
-        serde_json::json!({
-            "signatures": r.signatures,
-            "trust_profiles": r.trust_profiles,
-            "min_level": r.min_level,
-            "timestamp": r.timestamp,
-            "validation_data": r.validation_data,
-        })
-    });
-    Ok(json(&serde_json::json!({
-        "code": p.code,
-        "name": p.name,
-        "agency": p.agency,
-        "mode": p.mode,
-        "paper_accepted": p.paper_accepted,
-        "legal_basis": p.legal_basis,
-        "components": components,
-        "result": result,
-        "catalog": policy.catalog().title,
-    })))
+    // The catalog's procedure as the library serialises it (components with their national
+    // codes, the paper decision, the national facts, result rules), plus the catalog's title.
+    let mut v = serde_json::to_value(p).map_err(|_| ApiError::internal())?;
+    if let Some(o) = v.as_object_mut() {
+        o.remove("line");
+        o.insert(
+            "catalog".into(),
+            serde_json::Value::String(policy.catalog().title.clone()),
+        );
+    }
+    Ok(json(&v))
 }

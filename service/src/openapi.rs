@@ -157,7 +157,7 @@ pub fn openapi_document() -> Value {
             "/v1/catalog/procedures/{code}": {"get": {
                 "summary": "What the bundled catalog requires of a procedure (components, signers, result rules)",
                 "security": [{}, {"apiKey": []}],
-                "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}, "example": "1.000101.H62"}],
+                "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}, "example": "2.001098"}],
                 "responses": with_errors(json!({"200": {"description": "The procedure", "content": {"application/json": {"schema": {"type": "object"}}}},
                     "404": {"$ref": "#/components/responses/Error"}}))
             }},

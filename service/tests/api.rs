@@ -430,7 +430,7 @@ fn the_openapi_document_describes_every_route_and_only_those() {
             "{method} {path} not in openapi.json"
         );
         // And the router really serves it (not 404/405).
-        let path = &path.replace("{code}", "1.000101.H62");
+        let path = &path.replace("{code}", "2.001098");
         let r = if *method == "get" {
             s.get(path)
         } else {
@@ -458,7 +458,7 @@ fn check_runs_a_procedure_on_a_dossier() {
     let signed = signed_sample();
     let body = multipart(&[
         ("file", Some("to-khai.pdf"), &signed),
-        ("procedure", None, b"1.000101.H62"),
+        ("procedure", None, b"2.001098"),
         ("role", None, b"submission"),
         ("lang", None, b"en"),
     ]);
@@ -468,13 +468,13 @@ fn check_runs_a_procedure_on_a_dossier() {
     assert_eq!(j["schema_version"], 1);
     assert_eq!(j["role"], "submission");
     assert_eq!(j["lang"], "en");
-    assert!(j["procedure"].to_string().contains("1.000101"), "{j}");
+    assert!(j["procedure"].to_string().contains("2.001098"), "{j}");
     assert!(j["verdict"].is_string());
     assert_eq!(j["files"][0]["file"], "to-khai.pdf", "{}", j["files"]);
     // Query parameters work as well as fields.
     let body = multipart(&[("file", Some("a.pdf"), &signed)]);
     let r = s.post(
-        "/v1/check?procedure=1.000101.H62&role=submission",
+        "/v1/check?procedure=2.001098&role=submission",
         &multipart_type(),
         &body,
     );
@@ -492,7 +492,7 @@ fn check_runs_a_procedure_on_a_dossier() {
     )
     .assert_error(400, "bad_procedure_code");
     s.post(
-        "/v1/check?procedure=1.000101.H62&role=other",
+        "/v1/check?procedure=2.001098&role=other",
         &multipart_type(),
         &body,
     )
@@ -500,7 +500,7 @@ fn check_runs_a_procedure_on_a_dossier() {
     s.post("/v1/check?role=submission", &multipart_type(), &body)
         .assert_error(400, "missing_procedure");
     s.post(
-        "/v1/check?procedure=1.000101.H62&role=submission",
+        "/v1/check?procedure=2.001098&role=submission",
         "application/pdf",
         &signed,
     )
@@ -853,13 +853,24 @@ fn an_expired_state_token_is_refused() {
 #[test]
 fn the_catalog_describes_a_procedure() {
     let s = Server::start(&Config::default(), false);
-    let r = s.get("/v1/catalog/procedures/1.000101.H62");
+    let r = s.get("/v1/catalog/procedures/2.001098");
     assert_eq!(r.status, 200, "{}", r.text());
     let j = r.json();
-    assert_eq!(j["code"], "1.000101.H62");
+    assert_eq!(j["code"], "2.001098");
     assert!(!j["components"].as_array().unwrap().is_empty(), "{j}");
     assert!(j["components"][0]["id"].is_string());
     assert!(j["name"].as_str().is_some_and(|n| !n.is_empty()));
+    // Mode and paper are separate facts; the example's no-paper decision is shown.
+    assert_eq!(j["mode"], "toan-trinh");
+    assert_eq!(j["paper_accepted"], false);
+    assert!(j["no_paper"]["decision"].is_string(), "{j}");
+    assert!(
+        j["catalog"].as_str().is_some_and(|t| t.contains("ví dụ")),
+        "{j}"
+    );
+    // A provincial copy's code finds the national procedure.
+    let r = s.get("/v1/catalog/procedures/2.001098.H62");
+    assert_eq!(r.json()["code"], "2.001098");
     s.get("/v1/catalog/procedures/9.999999")
         .assert_error(404, "unknown_procedure");
     s.get("/v1/catalog/procedures/nonsense")

@@ -39,17 +39,15 @@ use super::profiles::BUNDLED_PROFILE_NAMES;
 /// data itself holds a few: `1.0133611`, `1.014955-Xoa`, `2.009182739`).
 pub(crate) const CODE_PATTERN: &str = r"^\d\.\d{6}(\.\d{2})?(\.H\d{2})?$";
 
-/// What every procedure code must be: a digit, then at most 39 letters, digits, `.` or `-`
-/// (no spaces inside; spaces around a code are removed).
-pub(crate) const CODE_SHAPE: &str = r"^[0-9][0-9A-Za-z.\-]{0,39}$";
-
 /// A procedure code as kyso stores and compares it: surrounding whitespace (including
 /// non-breaking spaces) removed.
 pub fn normalize_code(code: &str) -> &str {
     code.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
 
-/// Whether `code` (already normalised) has the shape every code must have ([`CODE_SHAPE`]).
+/// Whether `code` (already normalised) has the shape every code must have: a digit, then at
+/// most 39 ASCII letters, digits, `.` or `-` (no spaces inside; spaces around a code are
+/// removed by [`normalize_code`]).
 pub(crate) fn code_has_valid_shape(code: &str) -> bool {
     let b = code.as_bytes();
     !b.is_empty()
@@ -477,7 +475,8 @@ pub enum CatalogErrorKind {
     MissingField,
     /// A value of the wrong type or not among the allowed values.
     InvalidValue,
-    /// A procedure code without the shape every code must have (`CODE_SHAPE`).
+    /// A procedure code without the shape every code must have (a digit, then letters,
+    /// digits, `.` or `-`).
     BadCode,
     /// The same procedure code twice.
     DuplicateCode,
@@ -1416,10 +1415,10 @@ mod tests {
         let c = Catalog::example().unwrap();
         assert!(c.example);
         assert!(c.procedures.len() >= 5);
-        let p = c.procedure("1.000101.H62").unwrap();
+        let p = c.procedure("2.001098").unwrap();
         assert_eq!(
             p.name,
-            "Cấp giấy phép thiết lập trang thông tin điện tử tổng hợp"
+            "Cấp Giấy phép thiết lập trang thông tin điện tử tổng hợp"
         );
         assert_eq!(p.mode, Some(Mode::ToanTrinh));
         assert!(!p.paper_accepted);
@@ -1434,7 +1433,7 @@ mod tests {
         assert!(!r
             .agency_patterns
             .matches("CN=SỞ THÔNG TIN VÀ TRUYỀN THÔNG, O=ỦY BAN NHÂN DÂN TỈNH TRÀ VINH, C=VN"));
-        let fee = c.procedure("1.000202.H02").unwrap();
+        let fee = c.procedure("1.013040").unwrap();
         assert_eq!(fee.mode, Some(Mode::MotPhan));
         assert!(fee.paper_accepted);
         assert!(fee

@@ -24,7 +24,7 @@
 //!
 //! let policy = Policy::example()?; // or Policy::new(Catalog::from_path(..)?, Profiles::bundled())
 //! let form = std::fs::read("don-de-nghi.pdf")?;
-//! let report = policy.check_submission("1.000101.H62", &[InputFile::new("don-de-nghi.pdf", &form)])?;
+//! let report = policy.check_submission("2.001098", &[InputFile::new("don-de-nghi.pdf", &form)])?;
 //! println!("{}", kyso::policy::render_text(&report, false));
 //! if !report.is_compliant() { /* refuse the dossier, show report.outcomes */ }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
