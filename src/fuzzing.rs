@@ -85,7 +85,31 @@ pub fn validate(data: &[u8]) {
 /// The procedure catalog (TOML).
 pub fn catalog(data: &[u8]) {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = crate::policy::Catalog::from_toml(text, "fuzz.toml");
+        if let Ok(c) = crate::policy::Catalog::from_toml(text, "fuzz.toml") {
+            // What the catalog writes, it reads back.
+            let again = crate::policy::Catalog::from_toml(&c.to_toml(), "again.toml");
+            assert!(again.is_ok(), "a loaded catalog's TOML does not load: {again:?}");
+        }
+        // The same text as the national CSV, the details and an overlay of an import.
+        let input = |name| Some(crate::policy::ImportInput { name, text });
+        let _ = crate::policy::import_catalog(&crate::policy::ImportSources {
+            national: input("fuzz.csv"),
+            details: None,
+            overlay: None,
+        });
+        let _ = crate::policy::import_catalog(&crate::policy::ImportSources {
+            national: None,
+            details: input("fuzz.jsonl"),
+            overlay: None,
+        });
+        let _ = crate::policy::import_catalog(&crate::policy::ImportSources {
+            national: Some(crate::policy::ImportInput {
+                name: "n.csv",
+                text: "code,name\n1.000001,A\n",
+            }),
+            details: None,
+            overlay: input("fuzz-overlay.toml"),
+        });
     }
 }
 
