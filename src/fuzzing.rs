@@ -88,7 +88,10 @@ pub fn catalog(data: &[u8]) {
         if let Ok(c) = crate::policy::Catalog::from_toml(text, "fuzz.toml") {
             // What the catalog writes, it reads back.
             let again = crate::policy::Catalog::from_toml(&c.to_toml(), "again.toml");
-            assert!(again.is_ok(), "a loaded catalog's TOML does not load: {again:?}");
+            assert!(
+                again.is_ok(),
+                "a loaded catalog's TOML does not load: {again:?}"
+            );
         }
         // The same text as the national CSV, the details and an overlay of an import.
         let input = |name| Some(crate::policy::ImportInput { name, text });

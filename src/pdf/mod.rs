@@ -1,17 +1,21 @@
 //! The PDF layer: a revision-aware, lazy reader and an incremental-update writer.
 //!
-//! **Architecture invariant:** this module knows nothing about cryptography or signatures. It
-//! turns bytes into revisions and objects, and appends updates; it never rewrites a byte of
-//! the input.
+//! **Architecture invariant:** this module knows nothing about signatures. It turns bytes into
+//! revisions and objects, and appends updates; it never rewrites a byte of the input. Its only
+//! cryptography is the Standard security handler's, to read (and write updates to) encrypted
+//! documents ([`crypt`]).
 //!
 //! - [`source`]: where the bytes come from (memory or a file read on demand, so verifying a
 //!   200 MB file does not hold it in memory).
 //! - [`parser`]: the object syntax (ISO 32000-1 §7.2–7.3), bounded in depth and size.
+//! - [`crypt`]: the Standard security handler (RC4, AES-128, AES-256): strings and streams
+//!   decrypted on read, updates encrypted on write.
 //! - [`filter`]: stream decoding (Flate with PNG/TIFF predictors) with an output limit.
 //! - [`reader`]: revisions (xref tables, xref streams, object streams, hybrid files), each
 //!   revision's view of the object table, lazy object resolution.
 //! - [`writer`]: incremental updates in the same xref kind the file already uses.
 
+pub mod crypt;
 pub mod filter;
 pub mod object;
 pub mod parser;
@@ -70,9 +74,12 @@ pub enum PdfError {
     /// count, reference chain length). Limits protect against hostile input.
     #[error("limit exceeded: {0}")]
     LimitExceeded(&'static str),
-    /// A feature kyso does not handle (e.g. an encrypted document, an unknown filter).
+    /// A feature kyso does not handle (e.g. public-key encryption, an unknown filter).
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// The document is encrypted and neither the empty password nor the one given opens it.
+    #[error("the document is encrypted with a password: give the user or owner password")]
+    PasswordRequired,
 }
 
 /// Result type of the PDF layer.

@@ -136,6 +136,10 @@ impl Dict {
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Object)> {
         self.entries.iter().map(|(k, v)| (k.as_slice(), v))
     }
+    /// The entries in order, values mutable.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&[u8], &mut Object)> {
+        self.entries.iter_mut().map(|(k, v)| (k.as_slice(), v))
+    }
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()

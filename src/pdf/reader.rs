@@ -52,6 +52,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::crypt::Security;
 use super::filter::{self, MAX_DECODED};
 use super::parser::{endstream_follows, find_endstream, is_unexpected_end, is_whitespace, Parser};
 use super::source::Source;
@@ -153,6 +154,12 @@ pub struct Document {
     objstm_cache: RefCell<HashMap<(usize, u32), Arc<ObjStm>>>,
     objstm_bytes: Cell<usize>,
     in_progress: RefCell<Vec<(usize, ObjRef)>>,
+    /// The Standard security handler, when the document is encrypted and could be opened.
+    security: Option<Arc<Security>>,
+    /// Why an encrypted document could not be opened.
+    security_error: Option<String>,
+    /// The object each encrypted stream's data belongs to (by data offset).
+    stream_owner: RefCell<HashMap<u64, ObjRef>>,
 }
 
 /// A decoded object stream: its data and the `(object number, offset)` header pairs.
@@ -270,6 +277,9 @@ impl Document {
             objstm_cache: RefCell::new(HashMap::new()),
             objstm_bytes: Cell::new(0),
             in_progress: RefCell::new(Vec::new()),
+            security: None,
+            security_error: None,
+            stream_owner: RefCell::new(HashMap::new()),
         };
         let startxref = doc.find_startxref()?;
         let sections = doc.read_chain(startxref)?;
@@ -277,7 +287,85 @@ impl Document {
         if doc.revisions.is_empty() {
             return Err(PdfError::MalformedXref("no cross-reference section".into()));
         }
+        if doc.is_encrypted() {
+            // Most encrypted documents open with the empty user password (only their
+            // permissions are restricted); otherwise the caller gives one with `unlock`.
+            if let Err(e) = doc.unlock(b"") {
+                doc.security_error = Some(e.to_string());
+            }
+        }
         Ok(doc)
+    }
+
+    /// Whether the newest revision's trailer names an encryption dictionary.
+    pub fn is_encrypted(&self) -> bool {
+        self.revisions
+            .last()
+            .is_some_and(|r| r.trailer.contains(b"Encrypt"))
+    }
+
+    /// The security handler of an encrypted document that could be opened.
+    pub fn security(&self) -> Option<&Security> {
+        self.security.as_deref()
+    }
+
+    /// Why an encrypted document could not be opened (no password, an unsupported
+    /// handler), if it could not.
+    pub fn security_error(&self) -> Option<&str> {
+        self.security_error.as_deref()
+    }
+
+    /// Opens the encryption with `password` (user or owner), replacing the handler opened at
+    /// load time. Objects read before are read again.
+    ///
+    /// # Errors
+    /// [`PdfError::PasswordRequired`] when the password opens neither; an unsupported handler.
+    pub fn unlock(&mut self, password: &[u8]) -> Result<()> {
+        let last = self.last_revision();
+        let trailer = self.revisions[last].trailer.clone();
+        let (enc, enc_ref) = match trailer.get(b"Encrypt") {
+            Some(Object::Ref(r)) => {
+                // The encryption dictionary is never encrypted: read it before a handler is set.
+                self.security = None;
+                match self.resolve_in(last, *r)? {
+                    Object::Dict(d) => (d, Some(*r)),
+                    o => {
+                        return Err(PdfError::Malformed {
+                            offset: 0,
+                            reason: format!("/Encrypt is a {}", o.type_name()),
+                        })
+                    }
+                }
+            }
+            Some(Object::Dict(d)) => (d.clone(), None),
+            _ => return Err(PdfError::MalformedXref("no /Encrypt dictionary".into())),
+        };
+        let id0 = match trailer.get(b"ID") {
+            Some(Object::Array(a)) => a
+                .first()
+                .and_then(Object::as_string)
+                .map(|s| s.bytes.clone())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        let sec = Security::open(&enc, enc_ref, &id0, password)?;
+        self.security = Some(Arc::new(sec));
+        self.security_error = None;
+        self.cache.borrow_mut().clear();
+        self.objstm_cache.borrow_mut().clear();
+        self.objstm_bytes.set(0);
+        self.stream_owner.borrow_mut().clear();
+        Ok(())
+    }
+
+    /// The handler to decrypt object `r` as stored in revision `phys` with, if it must be.
+    fn decryptor_for(&self, phys: usize, r: ObjRef) -> Option<&Security> {
+        let sec = self.security.as_deref()?;
+        let encrypted = self
+            .revisions
+            .get(phys)
+            .is_some_and(|rv| rv.trailer.contains(b"Encrypt"));
+        (encrypted && sec.dict_ref != Some(r)).then_some(sec)
     }
 
     /// The value of the last `startxref` in the file's tail.
@@ -651,11 +739,28 @@ impl Document {
     fn load(&self, rev: usize, r: ObjRef, depth: usize) -> Result<Object> {
         match self.entry_in(rev, r.num) {
             None | Some((_, XrefEntry::Free { .. })) => Ok(Object::Null),
-            Some((_, XrefEntry::InUse { offset, gen })) => {
+            Some((phys, XrefEntry::InUse { offset, gen })) => {
                 if gen != r.gen {
                     return Ok(Object::Null);
                 }
-                self.load_at(rev, r, offset, depth)
+                let mut obj = self.load_at(rev, r, offset, depth)?;
+                if let Some(sec) = self.decryptor_for(phys, r) {
+                    let exempt = match &obj {
+                        Object::Stream(s) => sec.stream_exempt(&s.dict),
+                        Object::Dict(d) => d.get_name(b"Type") == Some(b"XRef"),
+                        _ => false,
+                    };
+                    let xref = matches!(&obj, Object::Stream(s) if s.dict.get_name(b"Type") == Some(b"XRef"));
+                    if !xref {
+                        sec.decrypt_object(r, &mut obj)?;
+                    }
+                    if let (Object::Stream(s), false) = (&obj, exempt) {
+                        if let StreamData::InFile(span) = &s.data {
+                            self.stream_owner.borrow_mut().insert(span.start, r);
+                        }
+                    }
+                }
+                Ok(obj)
             }
             Some((_, XrefEntry::Compressed { stream, index })) => {
                 if r.gen != 0 {
@@ -806,10 +911,7 @@ impl Document {
             .and_then(|n| usize::try_from(n).ok())
             .ok_or_else(|| bad("bad /First"))?;
         let dict = self.direct_filter_dict(rev, &s.dict, depth)?;
-        let raw = match &s.data {
-            StreamData::InFile(span) => self.read_span(span)?,
-            StreamData::Bytes(b) => b.clone(),
-        };
+        let raw = self.stream_raw(&s)?;
         let data = filter::decode(&dict, &raw, MAX_DECODED)?;
         if n > MAX_OBJSTM_OBJECTS {
             return Err(PdfError::LimitExceeded("objects in an object stream"));
@@ -907,8 +1009,23 @@ impl Document {
         }
     }
 
-    /// The raw (still encoded) bytes of a stream.
+    /// The raw (still encoded, but decrypted) bytes of a stream.
     pub fn stream_raw(&self, s: &Stream) -> Result<Vec<u8>> {
+        match &s.data {
+            StreamData::InFile(span) => {
+                let raw = self.read_span(span)?;
+                let owner = self.stream_owner.borrow().get(&span.start).copied();
+                match (owner, self.security.as_deref()) {
+                    (Some(r), Some(sec)) => sec.decrypt_stream(r, &raw),
+                    _ => Ok(raw),
+                }
+            }
+            StreamData::Bytes(b) => Ok(b.clone()),
+        }
+    }
+
+    /// The bytes of a stream as they are in the file (encrypted in an encrypted document).
+    pub fn stream_stored(&self, s: &Stream) -> Result<Vec<u8>> {
         match &s.data {
             StreamData::InFile(span) => self.read_span(span),
             StreamData::Bytes(b) => Ok(b.clone()),

@@ -241,16 +241,31 @@ impl Validator {
         let now = self.validation_time();
         let mut report = self.empty_report(name);
         report.revisions = doc.revisions().len();
-        let last = doc.last_revision();
 
-        if doc.trailer(last).contains(b"Encrypt") {
-            report.findings.push(Finding {
-                id: FindingId::Encrypted,
-                status: CheckStatus::Indeterminate,
-                message: "encrypted documents are not supported yet".into(),
-            });
-            report.conclude();
-            return report;
+        if doc.is_encrypted() {
+            match doc.security() {
+                Some(sec) => report.findings.push(Finding {
+                    id: FindingId::Encrypted,
+                    status: CheckStatus::Passed,
+                    message: format!(
+                        "the document is encrypted ({}); it was read with the {} password",
+                        sec.describe(),
+                        if sec.owner { "owner" } else { "user" }
+                    ),
+                }),
+                None => {
+                    report.findings.push(Finding {
+                        id: FindingId::Encrypted,
+                        status: CheckStatus::Indeterminate,
+                        message: format!(
+                            "the document is encrypted and cannot be read: {}",
+                            doc.security_error().unwrap_or("no usable password")
+                        ),
+                    });
+                    report.conclude();
+                    return report;
+                }
+            }
         }
 
         let fields = match find_signatures(doc) {
