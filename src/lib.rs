@@ -127,7 +127,9 @@ pub use crate::sign::external::{
 pub use crate::sign::levels::{extend, LevelOptions};
 #[cfg(feature = "pkcs11")]
 pub use crate::sign::pkcs11::{Pkcs11Module, Pkcs11Options, Pkcs11Signer};
-pub use crate::sign::{sign_pdf, KeySigner, SignError, SignOptions, Signer, SubFilterChoice};
+pub use crate::sign::{
+    sign_pdf, DocumentPassword, KeySigner, SignError, SignOptions, Signer, SubFilterChoice,
+};
 
 // Verification.
 pub use crate::net::{HttpTransport, NetError, Response as HttpResponse};

@@ -180,3 +180,118 @@ fn a_document_with_a_user_password_says_so_and_is_not_valid() {
     doc.unlock(b"owner-secret").unwrap();
     assert!(doc.security().unwrap().owner);
 }
+
+#[test]
+fn kyso_signs_encrypted_files_keeping_their_encryption() {
+    let w = Workspace::new();
+    let plain = w.write("plain.pdf", &sample_default());
+    let want = page_and_title(&plain);
+    for (name, args) in METHODS {
+        // Signing allowed (qpdf's default permissions), empty user password.
+        let enc = qpdf_encrypt(&w, &plain, &format!("{name}.pdf"), "", &[], args);
+        let input = std::fs::read(&enc).unwrap();
+        let signed = sign_default(&input);
+        assert!(signed.starts_with(&input), "{name}: an incremental update");
+        let out = w.write(&format!("{name}-kyso.pdf"), &signed);
+        let r = verify(&signed);
+        assert!(r.valid, "{name}: {}", kyso::report::render_text(&r));
+        // Still encrypted, same content: the update did not leak plain strings or streams.
+        let doc = kyso::pdf::Document::open(&out).unwrap();
+        assert!(doc.security().is_some(), "{name}");
+        assert_eq!(page_and_title(&out), want, "{name}");
+        qpdf_check(&out);
+        // A second signature on top, and pyHanko accepts both (it cannot read R5 files).
+        let two = sign_default(&signed);
+        assert!(verify(&two).valid, "{name}");
+        let two_path = w.write(&format!("{name}-kyso-2.pdf"), &two);
+        if *name != "aes-256-r5" {
+            let o = Command::new(peer("pyhanko"))
+                .args([
+                    "sign",
+                    "validate",
+                    "--no-revocation-check",
+                    "--trust-replace",
+                    "--trust",
+                ])
+                .arg(w.path("root.pem"))
+                .arg(&two_path)
+                .output()
+                .unwrap();
+            let text = format!("{}{}", stdout(&o), stderr(&o));
+            assert!(
+                o.status.success(),
+                "{name}: pyHanko rejected kyso's signature:\n{text}"
+            );
+            assert_eq!(text.matches(":INTACT:TRUSTED").count(), 2, "{name}: {text}");
+        }
+    }
+}
+
+#[test]
+fn permissions_and_passwords_are_respected_when_signing() {
+    use kyso::sign::{DocumentPassword, SignOptions};
+    let w = Workspace::new();
+    let plain = w.write("plain.pdf", &sample_default());
+    // Neither annotations nor form filling allowed: Acrobat refuses to sign, so does kyso.
+    let ro = qpdf_encrypt(
+        &w,
+        &plain,
+        "ro.pdf",
+        "",
+        &["--modify=none", "--annotate=n", "--form=n"],
+        METHODS[4].1,
+    );
+    let input = std::fs::read(&ro).unwrap();
+    let p = kyso_testkit_pki();
+    let e = kyso::sign::sign_pdf(&input, &signer_for(&p.rsa), &SignOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("permissions forbid signing"), "{e}");
+    // The owner password lifts it.
+    let opts = SignOptions {
+        document_password: Some(DocumentPassword::new("owner-secret")),
+        ..Default::default()
+    };
+    let signed = kyso::sign::sign_pdf(&input, &signer_for(&p.rsa), &opts).unwrap();
+    assert!(verify(&signed).valid);
+    // Form filling alone (bit 9) is enough.
+    let fill = qpdf_encrypt(
+        &w,
+        &plain,
+        "fill.pdf",
+        "",
+        &["--modify=none", "--annotate=n", "--form=y"],
+        METHODS[4].1,
+    );
+    let signed = sign_default(&std::fs::read(&fill).unwrap());
+    assert!(verify(&signed).valid);
+    // A user password: without it, a clear error; with it, signed.
+    let locked = qpdf_encrypt(&w, &plain, "locked.pdf", "user-secret", &[], METHODS[2].1);
+    let input = std::fs::read(&locked).unwrap();
+    let e = kyso::sign::sign_pdf(&input, &signer_for(&p.rsa), &SignOptions::default()).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("cannot be opened without its password"),
+        "{e}"
+    );
+    let wrong = SignOptions {
+        document_password: Some(DocumentPassword::new("nope")),
+        ..Default::default()
+    };
+    let e = kyso::sign::sign_pdf(&input, &signer_for(&p.rsa), &wrong).unwrap_err();
+    assert!(e.to_string().contains("opens it neither"), "{e}");
+    assert_eq!(
+        format!("{:?}", wrong.document_password),
+        "Some(DocumentPassword(***))"
+    );
+    let right = SignOptions {
+        document_password: Some(DocumentPassword::new("user-secret")),
+        ..Default::default()
+    };
+    let signed = kyso::sign::sign_pdf(&input, &signer_for(&p.rsa), &right).unwrap();
+    let mut doc = kyso::pdf::Document::from_bytes(signed.clone()).unwrap();
+    doc.unlock(b"user-secret").unwrap();
+    assert!(doc.security().is_some());
+}
+
+fn kyso_testkit_pki() -> &'static kyso_testkit::TestPki {
+    pki()
+}

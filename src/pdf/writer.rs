@@ -64,16 +64,25 @@ impl IncrementalUpdate {
     /// Writes the objects (each preceded by a newline if `out` does not end with one), then an
     /// xref table + trailer or an xref stream (`/Type /XRef`, FlateDecode, `/W` sized to fit),
     /// the trailer carrying over `/Root`, `/Info`, `/ID` and setting `/Size` and `/Prev`; then
-    /// `startxref`, `%%EOF` and a newline. Refuses encrypted documents (`Unsupported`).
+    /// `startxref`, `%%EOF` and a newline. In an encrypted document (opened with a password,
+    /// see [`Document::unlock`]) the objects' strings and streams are encrypted with the
+    /// document's key and the trailer keeps `/Encrypt`; one that could not be opened is
+    /// refused ([`PdfError::PasswordRequired`]).
     ///
     /// Streams whose data is still in the file (`StreamData::InFile`) are copied from it.
     pub fn write(&self, doc: &Document, out: &mut Vec<u8>) -> Result<WrittenUpdate> {
         let newest = doc.last_revision();
         let rev = &doc.revisions()[newest];
         let old_trailer = &rev.trailer;
-        if old_trailer.contains(b"Encrypt") {
-            return Err(PdfError::Unsupported("encrypted document".into()));
-        }
+        // An encrypted document's update is encrypted with the document's key.
+        let security = if old_trailer.contains(b"Encrypt") {
+            match doc.security() {
+                Some(s) => Some(s),
+                None => return Err(PdfError::PasswordRequired),
+            }
+        } else {
+            None
+        };
         if out.len() as u64 != doc.len() {
             return Err(PdfError::Malformed {
                 offset: out.len() as u64,
@@ -104,8 +113,8 @@ impl IncrementalUpdate {
         for (r, obj) in &self.objects {
             let start = out.len() as u64;
             out.extend_from_slice(format!("{} {} obj\n", r.num, r.gen).as_bytes());
-            match obj {
-                Object::Stream(s) if matches!(s.data, StreamData::InFile(_)) => {
+            match (obj, security) {
+                (Object::Stream(s), None) if matches!(s.data, StreamData::InFile(_)) => {
                     let data = doc.stream_raw(s)?;
                     let loaded = Stream {
                         dict: s.dict.clone(),
@@ -113,7 +122,28 @@ impl IncrementalUpdate {
                     };
                     Object::Stream(loaded).write_to(out);
                 }
-                o => o.write_to(out),
+                (o, None) => o.write_to(out),
+                (o, Some(sec)) => {
+                    let mut o = o.clone();
+                    if let Object::Stream(st) = &mut o {
+                        // Decrypted (if read from the file), then encrypted for this object.
+                        let plain = doc.stream_raw(st)?;
+                        let data = if sec.stream_exempt(&st.dict) {
+                            plain
+                        } else {
+                            sec.encrypt_stream(*r, &plain)?
+                        };
+                        st.dict.set(
+                            "Length",
+                            Object::Integer(i64::try_from(data.len()).unwrap_or(i64::MAX)),
+                        );
+                        st.data = StreamData::Bytes(data);
+                    }
+                    if sec.dict_ref != Some(*r) {
+                        sec.encrypt_object(*r, &mut o)?;
+                    }
+                    o.write_to(out);
+                }
             }
             out.extend_from_slice(b"\nendobj");
             spans.insert(*r, start..out.len() as u64);
@@ -122,7 +152,7 @@ impl IncrementalUpdate {
         }
 
         let mut trailer = Dict::new();
-        for key in [&b"Root"[..], b"Info", b"ID"] {
+        for key in [&b"Root"[..], b"Info", b"ID", b"Encrypt"] {
             if let Some(v) = old_trailer.get(key) {
                 trailer.set(key.to_vec(), v.clone());
             }

@@ -174,6 +174,46 @@ pub fn prepare(
     )
 }
 
+/// Opens `input` to append an update. An encrypted document is opened with `password` (else
+/// the empty user password) and its update will be encrypted with the document's key; when
+/// `signing`, its permissions must allow signing as Acrobat reads them (the owner password
+/// always does).
+///
+/// # Errors
+/// An unreadable input; an encrypted one that the password does not open or whose
+/// permissions forbid signing (the message says which and how to proceed).
+pub(crate) fn open_for_update(
+    input: &[u8],
+    password: Option<&super::DocumentPassword>,
+    signing: bool,
+) -> Result<Document, SignError> {
+    let mut doc = Document::from_bytes(input.to_vec())?;
+    if !doc.is_encrypted() {
+        return Ok(doc);
+    }
+    if let Some(pw) = password {
+        doc.unlock(pw.bytes()).map_err(|e| match e {
+            crate::pdf::PdfError::PasswordRequired => SignError::Document(
+                "the document is encrypted and the password given opens it neither as its user nor as its owner".into(),
+            ),
+            other => SignError::Document(format!("the document's encryption: {other}")),
+        })?;
+    }
+    let Some(sec) = doc.security() else {
+        return Err(SignError::Document(format!(
+            "the document is encrypted and cannot be opened without its password ({}); give it (kyso sign --pdf-password-file FILE or --pdf-password-env VAR)",
+            doc.security_error().unwrap_or("no password given")
+        )));
+    };
+    if signing && !sec.may_sign() {
+        return Err(SignError::Document(format!(
+            "the document's permissions forbid signing (/P {:#010x}: neither \"fill in form fields\" nor \"add annotations and fill forms\" is allowed); its owner password lifts the restriction",
+            sec.permissions
+        )));
+    }
+    Ok(doc)
+}
+
 /// What a visible signature's widget is built from.
 #[derive(Clone, Copy)]
 pub(crate) struct VisibleContext<'a> {
@@ -206,13 +246,11 @@ pub(crate) fn prepare_with(
     mdp: Option<&SignOptions>,
     visible: Option<VisibleContext<'_>>,
 ) -> Result<PreparedDocument, SignError> {
-    let doc = Document::from_bytes(input.to_vec())?;
-    let last = doc.last_revision();
-    if doc.trailer(last).contains(b"Encrypt") {
-        return Err(SignError::Document(
-            "encrypted documents cannot be signed yet".into(),
-        ));
-    }
+    let doc = open_for_update(
+        input,
+        mdp.and_then(|o| o.document_password.as_ref()),
+        true,
+    )?;
     let mut update = IncrementalUpdate::new(&doc);
     let sig_ref = update.alloc();
     if let Some(opts) = mdp {

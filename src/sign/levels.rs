@@ -419,12 +419,7 @@ pub fn extend(input: &[u8], lvl: &LevelOptions) -> Result<Outcome, SignError> {
     let source = lvl.revocation.as_ref().ok_or_else(|| {
         SignError::Document("B-LT needs revocation data, which needs network access".into())
     })?;
-    let doc = Document::from_bytes(input.to_vec())?;
-    if doc.trailer(doc.last_revision()).contains(b"Encrypt") {
-        return Err(SignError::Document(
-            "encrypted documents cannot be extended yet".into(),
-        ));
-    }
+    let doc = super::assemble::open_for_update(input, None, false)?;
     let inv = inventory(&doc, &lvl.extra_certificates)?;
     let mut notes = inv.notes.clone();
     if lvl.level == PadesLevel::BLT && !inv.unstamped.is_empty() {
@@ -524,12 +519,7 @@ pub fn archive_timestamp_expiry(
 /// # Errors
 /// An unreadable or encrypted input, or a time-stamping failure.
 pub fn add_document_timestamp(input: &[u8], tsa: &TsaClient) -> Result<Vec<u8>, SignError> {
-    let doc = Document::from_bytes(input.to_vec())?;
-    if doc.trailer(doc.last_revision()).contains(b"Encrypt") {
-        return Err(SignError::Document(
-            "encrypted documents cannot be time-stamped yet".into(),
-        ));
-    }
+    let doc = super::assemble::open_for_update(input, None, false)?;
     let reserve = tsa.token_size_estimate()?;
     let mut d = Dict::new();
     d.set("Type", Object::name("DocTimeStamp"));

@@ -96,6 +96,30 @@ pub struct SignOptions {
     /// 2 = form filling and signing, 3 = also annotations. Refused when the document is
     /// already signed. See `certify`.
     pub certify: Option<u8>,
+    /// The password of an encrypted input (user or owner). `None`: the empty user password,
+    /// which opens most encrypted documents (those that only restrict permissions). The
+    /// signature is appended encrypted with the document's key.
+    pub document_password: Option<DocumentPassword>,
+}
+
+/// The password that opens an encrypted PDF. Never printed (`Debug` shows `***`).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct DocumentPassword(Vec<u8>);
+
+impl DocumentPassword {
+    /// A password (its UTF-8 bytes for AES-256 documents; older ones use the bytes as given).
+    pub fn new(password: impl Into<Vec<u8>>) -> Self {
+        DocumentPassword(password.into())
+    }
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DocumentPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DocumentPassword(***)")
+    }
 }
 
 /// Refuses a certificate that is expired, not yet valid, lacks a signing key usage, or whose
