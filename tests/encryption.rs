@@ -295,3 +295,77 @@ fn permissions_and_passwords_are_respected_when_signing() {
 fn kyso_testkit_pki() -> &'static kyso_testkit::TestPki {
     pki()
 }
+
+#[test]
+fn the_command_line_signs_encrypted_files_with_a_password_from_a_file_or_the_environment() {
+    let w = Workspace::new();
+    let plain = w.write("plain.pdf", &sample_default());
+    let locked = qpdf_encrypt(&w, &plain, "locked.pdf", "user-secret", &[], METHODS[4].1);
+    let protected = qpdf_encrypt(&w, &plain, "protected.pdf", "", &[], METHODS[2].1);
+    let before = std::fs::read(&locked).unwrap();
+    let sign = |input: &Path, out: &str, extra: &[&str], env: Option<&str>| {
+        let mut c = Command::new(kyso_bin());
+        c.arg("sign").arg(input).arg("-o").arg(w.path(out));
+        c.args(["--p12"])
+            .arg(w.path("rsa.p12"))
+            .arg("--password-file")
+            .arg(w.path("p12.pass"));
+        c.args(extra);
+        if let Some(v) = env {
+            c.env("PDF_PW", v);
+        }
+        c.output().unwrap()
+    };
+    // Permissions only: no password needed.
+    let o = sign(&protected, "protected-signed.pdf", &[], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kyso(&[
+        "verify",
+        "--trust",
+        w.path("root.pem").to_str().unwrap(),
+        w.path("protected-signed.pdf").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    // A user password: refused without it (and nothing written), signed with it.
+    let o = sign(&locked, "a.pdf", &[], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--pdf-password-file"), "{}", stderr(&o));
+    assert!(!w.path("a.pdf").exists());
+    let o = sign(
+        &locked,
+        "b.pdf",
+        &["--pdf-password-env", "PDF_PW"],
+        Some("user-secret"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    w.write("pdf.pass", b"owner-secret\n");
+    let pass = w.path("pdf.pass");
+    let o = sign(
+        &locked,
+        "c.pdf",
+        &["--pdf-password-file", pass.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sign(
+        &locked,
+        "d.pdf",
+        &["--pdf-password-env", "PDF_PW"],
+        Some("wrong"),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(&locked).unwrap(),
+        before,
+        "the input is never modified"
+    );
+    // Verification cannot open a user-password document: not valid, and it says why.
+    let o = kyso(&[
+        "verify",
+        "--trust",
+        w.path("root.pem").to_str().unwrap(),
+        w.path("b.pdf").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("encrypted"), "{}", stdout(&o));
+}

@@ -206,6 +206,13 @@ struct SignArgs {
     token: TokenArgs,
     #[command(flatten)]
     external: ExternalArgs,
+    /// File holding the password of an encrypted input PDF (its first line). Without it,
+    /// the empty user password is tried: it opens documents that only restrict permissions.
+    #[arg(long, value_name = "FILE")]
+    pdf_password_file: Option<PathBuf>,
+    /// Environment variable holding the password of an encrypted input PDF.
+    #[arg(long, value_name = "VAR", conflicts_with = "pdf_password_file")]
+    pdf_password_env: Option<String>,
     /// Sign this existing empty signature field, or create a field with this name.
     #[arg(long, value_name = "NAME")]
     field: Option<String>,
@@ -873,8 +880,26 @@ fn sign_options(a: &SignArgs) -> Result<SignOptions, Fatal> {
         },
         visible: visible_signature(&a.visible)?,
         certify: a.certify,
+        document_password: pdf_password(a)?,
         ..SignOptions::default()
     })
+}
+
+/// The password of an encrypted input, from a file or an environment variable (never the
+/// command line).
+fn pdf_password(a: &SignArgs) -> Result<Option<kyso::DocumentPassword>, Fatal> {
+    if let Some(f) = &a.pdf_password_file {
+        let text = String::from_utf8(read(f)?)
+            .map_err(|_| Fatal(format!("{}: the password is not UTF-8", f.display())))?;
+        let line = text.lines().next().unwrap_or("").to_string();
+        return Ok(Some(kyso::DocumentPassword::new(line)));
+    }
+    if let Some(var) = &a.pdf_password_env {
+        let v = std::env::var(var)
+            .map_err(|_| Fatal(format!("environment variable {var} is not set")))?;
+        return Ok(Some(kyso::DocumentPassword::new(v)));
+    }
+    Ok(None)
 }
 
 /// The PAdES level options the arguments ask for; one revocation source, so that its answers

@@ -17,6 +17,9 @@ use openssl::symm::{Cipher, Crypter, Mode};
 use super::object::{Dict, ObjRef, Object};
 use super::PdfError;
 
+/// What is done to each string of an object (encrypt or decrypt).
+type StringOp = dyn Fn(&Security, ObjRef, &[u8]) -> Result<Vec<u8>, PdfError>;
+
 /// The padding string of Algorithm 2 (§7.6.4.3.2).
 const PAD: [u8; 32] = [
     0x28, 0xBF, 0x4E, 0x5E, 0x4E, 0x75, 0x8A, 0x41, 0x64, 0x00, 0x4E, 0x56, 0xFF, 0xFA, 0x01,
@@ -554,7 +557,7 @@ impl Security {
         id: ObjRef,
         obj: &mut Object,
         depth: usize,
-        f: &dyn Fn(&Security, ObjRef, &[u8]) -> Result<Vec<u8>, PdfError>,
+        f: &StringOp,
     ) -> Result<(), PdfError> {
         if depth > 64 {
             return Err(PdfError::LimitExceeded("nesting depth"));
@@ -580,7 +583,7 @@ impl Security {
         id: ObjRef,
         d: &mut Dict,
         depth: usize,
-        f: &dyn Fn(&Security, ObjRef, &[u8]) -> Result<Vec<u8>, PdfError>,
+        f: &StringOp,
     ) -> Result<(), PdfError> {
         // A signature dictionary's /Contents is never encrypted (§7.6.2): it is recognised by
         // its type or by a /ByteRange next to /Contents.

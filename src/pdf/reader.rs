@@ -1494,6 +1494,9 @@ mod tests {
             objstm_cache: RefCell::default(),
             objstm_bytes: Cell::new(0),
             in_progress: RefCell::default(),
+            security: None,
+            security_error: None,
+            stream_owner: RefCell::default(),
         };
         let (sx, marker, end) = doc.find_eof(13).unwrap();
         assert_eq!(sx, Some(123));
