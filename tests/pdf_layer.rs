@@ -970,7 +970,7 @@ mod pdf {
     }
 
     #[test]
-    fn writer_refuses_encrypted_documents() {
+    fn writer_refuses_encrypted_documents_it_cannot_open() {
         let mut pdf = b"%PDF-1.4\n".to_vec();
         append_table_section(
             &mut pdf,
@@ -986,11 +986,15 @@ mod pdf {
             true,
         );
         let doc = Document::from_bytes(pdf.clone()).unwrap();
+        // An encryption dictionary without /O, /U, /P: the document cannot be opened, so no
+        // update can be encrypted for it.
+        assert!(doc.security().is_none());
+        assert!(doc.security_error().unwrap().contains("/O"), "{:?}", doc.security_error());
         let up = IncrementalUpdate::new(&doc);
         let mut out = pdf;
         assert!(matches!(
             up.write(&doc, &mut out),
-            Err(PdfError::Unsupported(_))
+            Err(PdfError::PasswordRequired)
         ));
     }
 
