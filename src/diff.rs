@@ -268,7 +268,17 @@ pub(crate) fn changes_after(
     perms: &Permissions,
 ) -> Result<Vec<Change>, PdfError> {
     let mut out = Vec::new();
+    let repaired = doc.repaired_revisions();
     for new in signed_rev + 1..doc.revisions().len() {
+        if repaired.contains(&new) {
+            out.push(change(
+                new,
+                None,
+                format!("revision {}'s cross-reference entries point at the wrong bytes (repaired by scanning to read the file)", new + 1),
+                false,
+                "a well-formed incremental update lists where its objects are; readers that repair differently may show a different document",
+            ));
+        }
         for (description, reason) in bytes::revision_problems(doc, new) {
             out.push(change(new, None, description, false, reason));
         }

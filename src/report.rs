@@ -401,6 +401,9 @@ pub enum FindingId {
     UnsignedSignatureField,
     /// The file changed while it was being validated: the verdict would mix two versions.
     FileChanged,
+    /// Damaged cross-reference data was repaired (or rebuilt) by scanning the file's objects
+    /// to read it; signatures whose revision needed it are not valid.
+    XrefRepaired,
 }
 
 impl FindingId {
@@ -416,6 +419,7 @@ impl FindingId {
             FindingId::NoEofMarker => "no-eof-marker",
             FindingId::UnsignedSignatureField => "unsigned-signature-field",
             FindingId::FileChanged => "file-changed",
+            FindingId::XrefRepaired => "xref-repaired",
         }
     }
 }
@@ -838,6 +842,10 @@ impl FindingId {
             FindingId::FileChanged => lang.pick(
                 "Tệp bị thay đổi trong khi đang xác thực",
                 "The file changed during validation",
+            ),
+            FindingId::XrefRepaired => lang.pick(
+                "Bảng tham chiếu chéo bị hỏng và đã được sửa để đọc tệp",
+                "Damaged cross-references were repaired to read the file",
             ),
         }
     }

@@ -437,7 +437,7 @@ mod pdf {
     }
 
     #[test]
-    fn object_mismatch_is_strict() {
+    fn an_entry_pointing_at_another_object_is_repaired_and_recorded() {
         let mut pdf = classic_pdf();
         // Point object 4's entry at object 3.
         let doc = Document::from_bytes(pdf.clone()).unwrap();
@@ -451,11 +451,21 @@ mod pdf {
                 .position(|w| w == needle.as_bytes())
                 .unwrap();
         pdf[at..at + 10].copy_from_slice(format!("{off3:010}").as_bytes());
+        let doc = Document::from_bytes(pdf.clone()).unwrap();
+        assert!(doc.repaired_revisions().is_empty());
+        // Object 4 is found where it really is (by scanning), and the repair is recorded.
+        let good = Document::from_bytes(classic_pdf()).unwrap();
+        assert_eq!(
+            doc.resolve(ObjRef::new(4, 0)).unwrap(),
+            good.resolve(ObjRef::new(4, 0)).unwrap()
+        );
+        assert_eq!(doc.repaired_revisions(), vec![0]);
+        // check_offsets finds it without reading the object.
         let doc = Document::from_bytes(pdf).unwrap();
-        assert!(matches!(
-            doc.resolve(ObjRef::new(4, 0)),
-            Err(PdfError::ObjectMismatch { expected, offset }) if expected == ObjRef::new(4, 0) && offset == off3
-        ));
+        doc.check_offsets();
+        assert_eq!(doc.repaired_revisions(), vec![0]);
+        // An object that is nowhere else stays an error.
+        assert!(off3 != off4);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -649,10 +659,13 @@ mod pdf {
         let xref = startxref_of(&pdf);
         let s = String::from_utf8_lossy(&pdf).replace("/Prev 0", &format!("/Prev {xref}"));
         let pdf = s.into_bytes();
-        assert!(matches!(
-            Document::from_bytes(pdf),
-            Err(PdfError::XrefLoop(_))
-        ));
+        // Detected, and the cross-references rebuilt for reading (never trusted for signatures).
+        let doc = Document::from_bytes(pdf).unwrap();
+        assert!(
+            doc.rebuilt().unwrap().contains("loops back"),
+            "{:?}",
+            doc.rebuilt()
+        );
 
         // Two sections pointing at each other (fixed-width /Prev so offsets do not move).
         let mut pdf = b"%PDF-1.4\n".to_vec();
@@ -671,11 +684,11 @@ mod pdf {
             &format!("/Prev {second:010}"),
             1,
         );
-        let doc = Document::from_bytes(s.into_bytes());
+        let doc = Document::from_bytes(s.into_bytes()).unwrap();
+        let why = doc.rebuilt().unwrap();
         assert!(
-            matches!(doc, Err(PdfError::XrefLoop(o)) if o == second),
-            "{:?}",
-            doc.err()
+            why.contains(&format!("loops back to offset {second}")),
+            "{why}"
         );
     }
 
@@ -686,10 +699,12 @@ mod pdf {
         let s = String::from_utf8_lossy(&pdf).into_owned();
         let sx = startxref_of(&pdf);
         let bad = s.replace(&format!("startxref\n{sx}\n"), "startxref\n999999\n");
-        assert!(matches!(
-            Document::from_bytes(bad.into_bytes()),
-            Err(PdfError::OffsetOutOfBounds { .. })
-        ));
+        let doc = Document::from_bytes(bad.into_bytes()).unwrap();
+        assert!(
+            doc.rebuilt().unwrap().contains("past the end"),
+            "{:?}",
+            doc.rebuilt()
+        );
         assert!(matches!(
             Document::from_bytes(b"%PDF-1.4\n".to_vec()),
             Err(PdfError::MalformedXref(_))
@@ -989,7 +1004,11 @@ mod pdf {
         // An encryption dictionary without /O, /U, /P: the document cannot be opened, so no
         // update can be encrypted for it.
         assert!(doc.security().is_none());
-        assert!(doc.security_error().unwrap().contains("/O"), "{:?}", doc.security_error());
+        assert!(
+            doc.security_error().unwrap().contains("/O"),
+            "{:?}",
+            doc.security_error()
+        );
         let up = IncrementalUpdate::new(&doc);
         let mut out = pdf;
         assert!(matches!(

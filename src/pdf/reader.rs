@@ -160,6 +160,12 @@ pub struct Document {
     security_error: Option<String>,
     /// The object each encrypted stream's data belongs to (by data offset).
     stream_owner: RefCell<HashMap<u64, ObjRef>>,
+    /// Every `N G obj` header in the file, found by scanning (built on first need).
+    scanned: std::cell::OnceCell<Vec<(u32, u16, u64)>>,
+    /// Revisions whose cross-reference entries had to be repaired by scanning.
+    repaired: RefCell<std::collections::BTreeSet<usize>>,
+    /// Why the cross-reference data was rebuilt from scratch, if it was.
+    rebuilt: Option<String>,
 }
 
 /// A decoded object stream: its data and the `(object number, offset)` header pairs.
@@ -182,6 +188,80 @@ struct Section {
     end: Option<u64>,
     eof_marker: Option<u64>,
     startxref: Option<u64>,
+}
+
+fn is_resource_limit(e: &PdfError) -> bool {
+    matches!(e, PdfError::LimitExceeded(_) | PdfError::Io(_) | PdfError::NotPdf)
+}
+
+/// Every `N G obj` header in the source: (number, generation, offset of `N`), in file order,
+/// at most `MAX_XREF_ENTRIES`. Read in windows, so memory stays bounded for large files.
+fn scan_object_headers(source: &Source) -> Vec<(u32, u16, u64)> {
+    const CHUNK: u64 = 4 << 20;
+    const OVERLAP: u64 = 64;
+    let len = source.len();
+    let mut out = Vec::new();
+    let mut start = 0u64;
+    while start < len {
+        let end = (start + CHUNK + OVERLAP).min(len);
+        let Ok(buf) = source.read(start, usize::try_from(end - start).unwrap_or(0)) else {
+            break;
+        };
+        let limit = if end == len { buf.len() } else { buf.len() - OVERLAP as usize };
+        for at in memchr::memmem::find_iter(&buf, b"obj") {
+            if at >= limit {
+                break;
+            }
+            // `obj` must end a token …
+            if buf.get(at + 3).is_some_and(|&c| !is_whitespace(c) && !b"<[/%(".contains(&c)) {
+                continue;
+            }
+            // … and follow `N G ` at the start of a token.
+            let mut i = at;
+            let ws = |i: &mut usize| {
+                let from = *i;
+                while *i > 0 && is_whitespace(buf[*i - 1]) {
+                    *i -= 1;
+                }
+                *i < from
+            };
+            let digits = |i: &mut usize| {
+                let from = *i;
+                while *i > 0 && buf[*i - 1].is_ascii_digit() && from - *i < 10 {
+                    *i -= 1;
+                }
+                (*i < from).then(|| std::str::from_utf8(&buf[*i..from]).ok().and_then(|t| t.parse::<u64>().ok())).flatten()
+            };
+            if !ws(&mut i) {
+                continue;
+            }
+            let Some(gen) = digits(&mut i) else { continue };
+            if !ws(&mut i) {
+                continue;
+            }
+            let Some(num) = digits(&mut i) else { continue };
+            if i > 0 && !is_whitespace(buf[i - 1]) && !b">]".contains(&buf[i - 1]) {
+                continue;
+            }
+            let (Ok(num), Ok(gen)) = (u32::try_from(num), u16::try_from(gen)) else {
+                continue;
+            };
+            if num == 0 {
+                continue;
+            }
+            out.push((num, gen, start + i as u64));
+            if out.len() >= MAX_XREF_ENTRIES {
+                return out;
+            }
+        }
+        if end == len {
+            break;
+        }
+        start += CHUNK;
+    }
+    out.sort_by_key(|&(_, _, o)| o);
+    out.dedup();
+    out
 }
 
 fn xref_err(e: PdfError) -> PdfError {
@@ -280,12 +360,28 @@ impl Document {
             security: None,
             security_error: None,
             stream_owner: RefCell::new(HashMap::new()),
+            scanned: std::cell::OnceCell::new(),
+            repaired: RefCell::new(std::collections::BTreeSet::new()),
+            rebuilt: None,
         };
-        let startxref = doc.find_startxref()?;
-        let sections = doc.read_chain(startxref)?;
-        doc.revisions = group_sections(sections);
-        if doc.revisions.is_empty() {
-            return Err(PdfError::MalformedXref("no cross-reference section".into()));
+        let chain = doc
+            .find_startxref()
+            .and_then(|sx| doc.read_chain(sx))
+            .map(group_sections)
+            .and_then(|revs| {
+                if revs.is_empty() {
+                    Err(PdfError::MalformedXref("no cross-reference section".into()))
+                } else {
+                    Ok(revs)
+                }
+            });
+        match chain {
+            Ok(revs) => doc.revisions = revs,
+            Err(e) if is_resource_limit(&e) => return Err(e),
+            // Damaged cross-references: rebuild them by scanning the objects, as other
+            // readers do, so that the file can be inspected; signatures are judged with the
+            // repair in mind (see `repaired_revisions`).
+            Err(e) => doc.rebuild(&e)?,
         }
         if doc.is_encrypted() {
             // Most encrypted documents open with the empty user password (only their
@@ -295,6 +391,181 @@ impl Document {
             }
         }
         Ok(doc)
+    }
+
+    /// Why the whole cross-reference data was rebuilt by scanning the file, if it was (the
+    /// revisions are then unknown: one synthetic revision holds every object).
+    pub fn rebuilt(&self) -> Option<&str> {
+        self.rebuilt.as_deref()
+    }
+
+    /// Revisions whose cross-reference entries pointed at the wrong bytes and were repaired
+    /// by scanning (found while reading objects so far).
+    pub fn repaired_revisions(&self) -> Vec<usize> {
+        self.repaired.borrow().iter().copied().collect()
+    }
+
+    /// Checks that every in-use cross-reference entry of every revision points at its object's
+    /// header, repairing (by scanning) those that do not; afterwards
+    /// [`Document::repaired_revisions`] is complete. Entries whose object is nowhere in the
+    /// file are left alone (they read as errors or null, as before).
+    pub fn check_offsets(&self) {
+        for (ri, rev) in self.revisions.iter().enumerate() {
+            if self.repaired.borrow().contains(&ri) {
+                continue;
+            }
+            for (&num, e) in &rev.entries {
+                let XrefEntry::InUse { offset, gen } = *e else {
+                    continue;
+                };
+                let want = ObjRef::new(num, gen);
+                let ok = with_window(&self.source, offset, |p| Ok(p.parse_obj_header().ok()))
+                    .ok()
+                    .flatten()
+                    == Some(want);
+                if ok {
+                    continue;
+                }
+                let limit = rev.end.unwrap_or(u64::MAX);
+                if self
+                    .scan()
+                    .iter()
+                    .any(|&(n, g, o)| n == num && g == gen && o < limit && o != offset)
+                {
+                    self.repaired.borrow_mut().insert(ri);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Every `N G obj` header of the file: (number, generation, offset of `N`).
+    fn scan(&self) -> &[(u32, u16, u64)] {
+        self.scanned.get_or_init(|| scan_object_headers(&self.source))
+    }
+
+    /// Rebuilds the cross-reference data from the object headers found in the file (the
+    /// last definition of an object wins) and the last trailer (or cross-reference stream
+    /// dictionary, or `/Type /Catalog` object) found.
+    fn rebuild(&mut self, why: &PdfError) -> Result<()> {
+        let mut entries: BTreeMap<u32, XrefEntry> = BTreeMap::new();
+        for &(num, gen, off) in self.scan() {
+            entries.insert(num, XrefEntry::InUse { offset: off, gen });
+        }
+        if entries.is_empty() {
+            return Err(PdfError::MalformedXref(format!(
+                "{why}; and no object could be found by scanning the file"
+            )));
+        }
+        let len = self.source.len();
+        self.revisions = vec![Revision {
+            index: 0,
+            xref_offsets: Vec::new(),
+            kind: XrefKind::Table,
+            trailer: Dict::new(),
+            entries,
+            end: Some(len),
+            eof_marker: None,
+            startxref: None,
+        }];
+        let mut trailer = self.last_trailer_dict().unwrap_or_default();
+        // Objects in object streams.
+        let direct: Vec<(u32, u16)> = self.revisions[0]
+            .entries
+            .iter()
+            .filter_map(|(n, e)| match e {
+                XrefEntry::InUse { gen, .. } => Some((*n, *gen)),
+                _ => None,
+            })
+            .collect();
+        let mut compressed: BTreeMap<u32, XrefEntry> = BTreeMap::new();
+        let mut catalog = None;
+        for (num, gen) in direct {
+            let Ok(obj) = self.resolve_in(0, ObjRef::new(num, gen)) else {
+                continue;
+            };
+            let dict = match &obj {
+                Object::Stream(s) => &s.dict,
+                Object::Dict(d) => d,
+                _ => continue,
+            };
+            match dict.get_name(b"Type") {
+                Some(b"Catalog") => catalog = Some(ObjRef::new(num, gen)),
+                Some(b"XRef") => {
+                    for key in [&b"Root"[..], b"Info", b"ID", b"Encrypt"] {
+                        if let (Some(v), false) = (dict.get(key), trailer.contains(key)) {
+                            trailer.set(key.to_vec(), v.clone());
+                        }
+                    }
+                }
+                Some(b"ObjStm") => {
+                    if let Ok(os) = self.objstm(0, num, 0) {
+                        for (i, &(n, _)) in os.offsets.iter().enumerate() {
+                            let index = u32::try_from(i).unwrap_or(u32::MAX);
+                            compressed.insert(n, XrefEntry::Compressed { stream: num, index });
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if compressed.len() > MAX_XREF_ENTRIES {
+                return Err(PdfError::LimitExceeded("number of xref entries"));
+            }
+        }
+        for (n, e) in compressed {
+            self.revisions[0].entries.entry(n).or_insert(e);
+        }
+        if !trailer.contains(b"Root") {
+            match catalog {
+                Some(c) => trailer.set("Root", Object::Ref(c)),
+                None => {
+                    return Err(PdfError::MalformedXref(format!(
+                        "{why}; and no document catalog could be found by scanning the file"
+                    )))
+                }
+            }
+        }
+        let size = self.revisions[0].entries.keys().max().map_or(1, |m| m + 1);
+        trailer.set("Size", Object::Integer(i64::from(size)));
+        trailer.remove(b"Prev");
+        trailer.remove(b"XRefStm");
+        self.revisions[0].trailer = trailer;
+        self.cache.borrow_mut().clear();
+        self.objstm_cache.borrow_mut().clear();
+        self.objstm_bytes.set(0);
+        self.repaired.borrow_mut().insert(0);
+        self.rebuilt = Some(format!(
+            "the cross-reference data cannot be read ({why}); it was rebuilt by scanning the file's objects"
+        ));
+        Ok(())
+    }
+
+    /// The dictionary after the last `trailer` keyword of the file, if one parses.
+    fn last_trailer_dict(&self) -> Option<Dict> {
+        let len = self.source.len();
+        let mut end = len;
+        // Look back through the file in windows for the last parsable trailer.
+        for _ in 0..64 {
+            if end == 0 {
+                return None;
+            }
+            let start = end.saturating_sub(1 << 20);
+            let buf = self
+                .source
+                .read(start, usize::try_from(end - start).ok()?)
+                .ok()?;
+            let mut hay = &buf[..];
+            while let Some(at) = memchr::memmem::rfind(hay, b"trailer") {
+                let abs = start + at as u64 + 7;
+                let parsed = with_window(&self.source, abs, |p| p.parse_object());
+                if let Ok(Object::Dict(d)) = parsed {
+                    return Some(d);
+                }
+                hay = &hay[..at];
+            }
+            end = start;
+        }
+        None
     }
 
     /// Whether the newest revision's trailer names an encryption dictionary.
@@ -743,7 +1014,28 @@ impl Document {
                 if gen != r.gen {
                     return Ok(Object::Null);
                 }
-                let mut obj = self.load_at(rev, r, offset, depth)?;
+                let mut obj = match self.load_at(rev, r, offset, depth) {
+                    Ok(o) => o,
+                    Err(e @ (PdfError::ObjectMismatch { .. } | PdfError::OffsetOutOfBounds { .. })) => {
+                        // The entry points at the wrong bytes (offsets a few bytes off, a
+                        // broken section): find the object by scanning, within the bytes of
+                        // its revision, nearest to where the entry says.
+                        let limit = self.revisions[phys].end.unwrap_or(u64::MAX);
+                        let found = self
+                            .scan()
+                            .iter()
+                            .filter(|&&(n, g, o)| n == r.num && g == r.gen && o < limit)
+                            .min_by_key(|&&(_, _, o)| o.abs_diff(offset))
+                            .map(|&(_, _, o)| o);
+                        let Some(at) = found.filter(|&o| o != offset) else {
+                            return Err(e);
+                        };
+                        let o = self.load_at(rev, r, at, depth)?;
+                        self.repaired.borrow_mut().insert(phys);
+                        o
+                    }
+                    Err(e) => return Err(e),
+                };
                 if let Some(sec) = self.decryptor_for(phys, r) {
                     let exempt = match &obj {
                         Object::Stream(s) => sec.stream_exempt(&s.dict),
@@ -1497,6 +1789,9 @@ mod tests {
             security: None,
             security_error: None,
             stream_owner: RefCell::default(),
+            scanned: std::cell::OnceCell::new(),
+            repaired: RefCell::default(),
+            rebuilt: None,
         };
         let (sx, marker, end) = doc.find_eof(13).unwrap();
         assert_eq!(sx, Some(123));

@@ -268,6 +268,28 @@ impl Validator {
             }
         }
 
+        doc.check_offsets();
+        if let Some(why) = doc.rebuilt() {
+            report.findings.push(Finding {
+                id: FindingId::XrefRepaired,
+                status: CheckStatus::Failed,
+                message: format!("{why}; the revisions cannot be told apart, so no signature can be judged valid"),
+            });
+        } else {
+            let revs = doc.repaired_revisions();
+            if !revs.is_empty() {
+                let list: Vec<String> = revs.iter().map(|r| (r + 1).to_string()).collect();
+                report.findings.push(Finding {
+                    id: FindingId::XrefRepaired,
+                    status: CheckStatus::Warning,
+                    message: format!(
+                        "the cross-reference entries of revision(s) {} point at the wrong bytes; the objects were found by scanning the file (signatures that add or follow such a revision are not valid)",
+                        list.join(", ")
+                    ),
+                });
+            }
+        }
+
         let fields = match find_signatures(doc) {
             Ok(f) => f,
             Err(e) => {
@@ -483,6 +505,26 @@ impl Validator {
             );
             return finish(rep, checks, sd.signed_end());
         };
+        // The signed revision must have been readable as written.
+        if doc.rebuilt().is_some() {
+            checks.fail(
+                CheckId::Coverage,
+                "the file's cross-reference data had to be rebuilt, so which revision the signature covers cannot be told",
+                SubIndication::FormatFailure,
+            );
+            return finish(rep, checks, sd.signed_end());
+        }
+        if doc.repaired_revisions().contains(&covered) {
+            checks.fail(
+                CheckId::Coverage,
+                format!(
+                    "the cross-reference entries of the signed revision {} point at the wrong bytes (kyso repaired them to read the file)",
+                    covered + 1
+                ),
+                SubIndication::FormatFailure,
+            );
+            return finish(rep, checks, sd.signed_end());
+        }
         // The dictionary itself must belong to the signed revision.
         if let Some(r) = sd.object {
             match doc.entry_in(doc.last_revision(), r.num) {
