@@ -359,13 +359,32 @@ fn the_command_line_signs_encrypted_files_with_a_password_from_a_file_or_the_env
         before,
         "the input is never modified"
     );
-    // Verification cannot open a user-password document: not valid, and it says why.
+    // Verification cannot open a user-password document without it: not valid, and it says
+    // why; with the password it verifies.
+    let root = w.path("root.pem");
+    let b = w.path("b.pdf");
     let o = kyso(&[
         "verify",
         "--trust",
-        w.path("root.pem").to_str().unwrap(),
-        w.path("b.pdf").to_str().unwrap(),
+        root.to_str().unwrap(),
+        b.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("encrypted"), "{}", stdout(&o));
+    let o = kyso(&[
+        "verify",
+        "--trust",
+        root.to_str().unwrap(),
+        "--pdf-password-file",
+        pass.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    // The library: ValidationOptions::document_password.
+    let v = kyso::Validator::new(kyso::ValidationOptions {
+        trust: trust_root(),
+        document_password: Some(kyso::DocumentPassword::new("user-secret")),
+        ..Default::default()
+    });
+    assert!(v.validate_file(&b).unwrap().valid);
 }

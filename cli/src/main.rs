@@ -445,6 +445,12 @@ struct VerifyArgs {
     /// PDF files to verify, or directories (walked recursively for *.pdf).
     #[arg(required_unless_present = "manifest")]
     files: Vec<PathBuf>,
+    /// File holding the password of encrypted PDFs that the empty password does not open.
+    #[arg(long, value_name = "FILE")]
+    pdf_password_file: Option<PathBuf>,
+    /// Environment variable holding the password of encrypted PDFs.
+    #[arg(long, value_name = "VAR", conflicts_with = "pdf_password_file")]
+    pdf_password_env: Option<String>,
     /// Trust anchor certificates (PEM or DER; a PEM file may hold several). Repeatable.
     #[arg(long, value_name = "ROOT.pem")]
     trust: Vec<PathBuf>,
@@ -888,13 +894,23 @@ fn sign_options(a: &SignArgs) -> Result<SignOptions, Fatal> {
 /// The password of an encrypted input, from a file or an environment variable (never the
 /// command line).
 fn pdf_password(a: &SignArgs) -> Result<Option<kyso::DocumentPassword>, Fatal> {
-    if let Some(f) = &a.pdf_password_file {
+    password_from(
+        a.pdf_password_file.as_deref(),
+        a.pdf_password_env.as_deref(),
+    )
+}
+
+fn password_from(
+    file: Option<&Path>,
+    env: Option<&str>,
+) -> Result<Option<kyso::DocumentPassword>, Fatal> {
+    if let Some(f) = file {
         let text = String::from_utf8(read(f)?)
             .map_err(|_| Fatal(format!("{}: the password is not UTF-8", f.display())))?;
         let line = text.lines().next().unwrap_or("").to_string();
         return Ok(Some(kyso::DocumentPassword::new(line)));
     }
-    if let Some(var) = &a.pdf_password_env {
+    if let Some(var) = env {
         let v = std::env::var(var)
             .map_err(|_| Fatal(format!("environment variable {var} is not set")))?;
         return Ok(Some(kyso::DocumentPassword::new(v)));
@@ -1125,6 +1141,10 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
         } else {
             Some(Arc::new(AiaFetcher::default()) as Arc<dyn kyso::pki::IssuerSource>)
         },
+        document_password: password_from(
+            a.pdf_password_file.as_deref(),
+            a.pdf_password_env.as_deref(),
+        )?,
     });
     let lang = report_lang(a.lang);
     if a.batch.wanted(&a.files) {

@@ -50,6 +50,9 @@ pub struct ValidationOptions {
     /// [`ValidationOptions::extra_certificates`] (caIssuers URLs, see
     /// [`crate::pki::AiaFetcher`]). `None`: build paths from what is at hand (offline).
     pub issuer_source: Option<Arc<dyn crate::pki::IssuerSource>>,
+    /// The password of encrypted documents that the empty user password does not open (user
+    /// or owner). `None`: only the empty password is tried.
+    pub document_password: Option<crate::sign::DocumentPassword>,
 }
 
 /// Collects checks and derives the signature's indication from them.
@@ -183,16 +186,34 @@ impl Validator {
         let name = path.display().to_string();
         let source = crate::pdf::source::Source::open(path)?;
         Ok(match Document::from_source(source) {
-            Ok(doc) => self.validate_document(&name, &doc),
+            Ok(mut doc) => {
+                self.unlock(&mut doc);
+                self.validate_document(&name, &doc)
+            }
             Err(PdfError::Io(e)) => return Err(e),
             Err(e) => self.unreadable(&name, &e),
         })
     }
 
+    /// Opens an encrypted document with the configured password when the empty one did not.
+    /// A wrong password leaves it locked: the report then says it cannot be read.
+    fn unlock(&self, doc: &mut Document) {
+        if let (Some(pw), true, None) = (
+            &self.options.document_password,
+            doc.is_encrypted(),
+            doc.security(),
+        ) {
+            let _ = doc.unlock(pw.bytes());
+        }
+    }
+
     /// Validates a document held in memory.
     pub fn validate_bytes(&self, name: &str, bytes: &[u8]) -> FileReport {
         match Document::from_bytes(bytes.to_vec()) {
-            Ok(doc) => self.validate_document(name, &doc),
+            Ok(mut doc) => {
+                self.unlock(&mut doc);
+                self.validate_document(name, &doc)
+            }
             Err(e) => self.unreadable(name, &e),
         }
     }
