@@ -120,6 +120,7 @@ internal_mod! {
 // Signing.
 pub use crate::crypto::{DigestAlgorithm, KeyInfo, SignatureScheme};
 pub use crate::level::PadesLevel;
+pub use crate::sign::csc::{CscApiVersion, CscError, CscOptions, CscSigner};
 pub use crate::sign::external::{
     finish_external, prepare_external, CallbackSigner, ExternalSigner, PendingSignature,
     PreparedExternal, SignInput,
@@ -130,7 +131,7 @@ pub use crate::sign::pkcs11::{Pkcs11Module, Pkcs11Options, Pkcs11Signer};
 pub use crate::sign::{sign_pdf, KeySigner, SignError, SignOptions, Signer, SubFilterChoice};
 
 // Verification.
-pub use crate::net::{HttpTransport, NetError, Response as HttpResponse};
+pub use crate::net::{HttpReply, HttpTransport, NetError, Response as HttpResponse};
 pub use crate::report::{
     Check, CheckId, CheckStatus, FileReport, Indication, SignatureKind, SignatureReport,
     SubIndication,
