@@ -996,6 +996,45 @@ mod tests {
     }
 
     #[test]
+    fn request_headers_cannot_break_the_request() {
+        assert!(check_header("Authorization", "Bearer abc.DEF-123").is_ok());
+        for (n, v) in [
+            ("Authorization", "Bearer x\r\nX-Evil: 1"),
+            ("Bad Name", "v"),
+            ("", "v"),
+            ("X", "a\nb"),
+        ] {
+            assert!(
+                matches!(check_header(n, v), Err(NetError::InvalidHeader(_))),
+                "{n:?} {v:?}"
+            );
+        }
+        let err = HttpClient::default()
+            .post_with_headers(
+                "http://127.0.0.1:9/",
+                &[("Authorization", "Bearer x\r\nHost: evil")],
+                "application/json",
+                b"{}",
+            )
+            .unwrap_err();
+        assert!(matches!(err, NetError::InvalidHeader(_)), "{err}");
+    }
+
+    #[test]
+    fn headers_are_sent_and_error_statuses_returned() {
+        let (url, h) = serve_once(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"error\":\"nope\"}"
+                .to_vec(),
+        );
+        let r = HttpClient::default()
+            .post_with_headers(&url, &[("Authorization", "Bearer T")], "application/json", b"{}")
+            .unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (400, &b"{\"error\":\"nope\"}"[..]));
+        let req = String::from_utf8(h.join().unwrap()).unwrap();
+        assert!(req.contains("\r\nAuthorization: Bearer T\r\n"), "{req}");
+    }
+
+    #[test]
     fn refused_connection_is_an_io_error() {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()

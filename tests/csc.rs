@@ -481,3 +481,65 @@ fn a_transport_without_headers_says_so() {
         "{e:?}"
     );
 }
+
+/// The two-phase recipe of docs/tokens-and-remote-signing.md for asynchronous services (VNPT
+/// SmartCA style): prepare, send the digest, the user confirms in an app while the portal
+/// polls, finish when the signature arrives. The "service" here answers `r || s` after a delay.
+#[test]
+fn asynchronous_service_recipe_prepare_poll_finish() {
+    use kyso::sign::external::PendingSignature;
+    use kyso::sign::external::{finish_external, prepare_external, ExternalSigner};
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    let p = pki();
+    // 1. Prepare with the certificate the service reports; keep the PDF and the state.
+    let signer = ExternalSigner::new(p.ec.cert.clone(), vec![p.intermediate.cert.clone()]).unwrap();
+    let input = sample_default();
+    let prepared = prepare_external(&input, &signer, &SignOptions::default()).unwrap();
+    let state_json = prepared.state.to_json();
+
+    // 2. Send the digest: the service answers a transaction id at once.
+    let results: Arc<Mutex<HashMap<String, Vec<u8>>>> = Arc::default();
+    let tx_id = "tx-0001".to_string();
+    let digest = prepared.state.to_be_signed_digest.clone();
+    let (service_results, id) = (results.clone(), tx_id.clone());
+    let key = p.ec.key.clone();
+    let service = std::thread::spawn(move || {
+        // 3. The user confirms in the app, some time later.
+        std::thread::sleep(Duration::from_millis(300));
+        let sig = openssl::ecdsa::EcdsaSig::sign(&digest, &key.ec_key().unwrap()).unwrap();
+        let raw = [
+            sig.r().to_vec_padded(32).unwrap(),
+            sig.s().to_vec_padded(32).unwrap(),
+        ]
+        .concat();
+        service_results.lock().unwrap().insert(id, raw);
+    });
+
+    // 4. Poll (or receive the webhook) until the signature is there.
+    let started = std::time::Instant::now();
+    let signature = loop {
+        if let Some(s) = results.lock().unwrap().get(&tx_id) {
+            break s.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the service never answered"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    service.join().unwrap();
+
+    // 5. Finish with the state read back and the prepared PDF.
+    let state = PendingSignature::from_json(&state_json).unwrap();
+    let signed = finish_external(&prepared.pdf, &state, &signature).unwrap();
+    assert!(signed.starts_with(&input));
+    assert_total_passed(&verify(&signed));
+    // A signature for another transaction's digest is refused.
+    let other = openssl::ecdsa::EcdsaSig::sign(&[7u8; 32], &p.ec.key.ec_key().unwrap())
+        .unwrap()
+        .to_der()
+        .unwrap();
+    assert!(finish_external(&prepared.pdf, &state, &other).is_err());
+}
