@@ -543,3 +543,54 @@ fn asynchronous_service_recipe_prepare_poll_finish() {
         .unwrap();
     assert!(finish_external(&prepared.pdf, &state, &other).is_err());
 }
+
+#[test]
+fn bare_key_algorithms_and_oauth2code_credentials() {
+    // A service offering only rsaEncryption / id-ecPublicKey: kyso sends the bare key
+    // algorithm with the hash algorithm (v1 hashAlgo, v2 hashAlgorithmOID).
+    let mut rsa = rsa_credential();
+    rsa.algorithms = vec!["1.2.840.113549.1.1.1".into()];
+    let mut ec = ec_credential();
+    ec.algorithms = vec!["1.2.840.10045.2.1".into()];
+    ec.auth_mode = "oauth2code".into();
+    let server = CscServer::start(TOKEN, vec![rsa, ec]);
+    for api in [CscApiVersion::V1, CscApiVersion::V2] {
+        let signer = CscSigner::connect(CscOptions {
+            credential_id: Some("rsa-1".into()),
+            ..options(&server, api)
+        })
+        .unwrap();
+        assert_eq!(signer.sign_algorithm(), "1.2.840.113549.1.1.1");
+        let signed =
+            kyso::sign::sign_pdf(&sample_default(), &signer, &SignOptions::default()).unwrap();
+        assert_total_passed(&verify(&signed));
+    }
+    let sent = server.requests("signatures/signHash");
+    assert_eq!(sent[0]["hashAlgo"], "2.16.840.1.101.3.4.2.1");
+    assert_eq!(sent[1]["hashAlgorithmOID"], "2.16.840.1.101.3.4.2.1");
+
+    // oauth2code: the token carries the credential authorization; no authorize, no SAD, and
+    // no PIN asked for.
+    let before = server.calls("credentials/authorize");
+    let signer = CscSigner::connect(CscOptions {
+        credential_id: Some("ec-1".into()),
+        pin: None,
+        ..options(&server, CscApiVersion::V2)
+    })
+    .unwrap();
+    assert_eq!(signer.credential().auth_mode, "oauth2code");
+    let signed = kyso::sign::sign_pdf(&sample_default(), &signer, &SignOptions::default()).unwrap();
+    assert_total_passed(&verify(&signed));
+    assert_eq!(server.calls("credentials/authorize"), before);
+    assert!(server.requests("signatures/signHash")[2]
+        .get("SAD")
+        .is_none());
+
+    // A credential whose key algorithms do not fit the certificate's key is refused early.
+    let mut odd = rsa_credential();
+    odd.id = "odd".into();
+    odd.algorithms = vec!["1.2.840.10045.4.3.2".into()];
+    let server = CscServer::start(TOKEN, vec![odd]);
+    let e = CscSigner::connect(options(&server, CscApiVersion::V2)).unwrap_err();
+    assert!(e.to_string().contains("do not include"), "{e}");
+}
