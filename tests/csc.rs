@@ -146,6 +146,15 @@ fn ecdsa_b_t_over_csc_v1_and_https() {
         tls_roots: vec![pki().root.cert.clone()],
         ..options(&server, CscApiVersion::V1)
     };
+    let e = CscSigner::connect(CscOptions {
+        otp: None,
+        ..opts.clone()
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&e, CscError::OtpRequired(id) if id == "ec-ltv"),
+        "{e:?}"
+    );
     let signer = CscSigner::connect(opts).unwrap();
     assert_eq!(signer.credential().otp_presence, Presence::Required);
     assert_eq!(signer.sign_algorithm(), "1.2.840.10045.4.3.2");
@@ -214,6 +223,10 @@ fn token_and_pin_problems_are_clear_errors() {
         ..options(&server, CscApiVersion::V2)
     })
     .unwrap_err();
+    assert!(
+        matches!(&e, CscError::PinRequired(id) if id == "rsa-1"),
+        "{e:?}"
+    );
     assert!(e.to_string().contains("needs a PIN"), "{e}");
 
     // A wrong PIN: the service refuses the authorization; signing fails, nothing returned.

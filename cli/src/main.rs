@@ -861,12 +861,10 @@ fn csc_fatal(e: CscError, opts: &CscOptions) -> Fatal {
             .unwrap_or_default();
             Fatal(format!("{e}\n{listing}choose one with --csc-credential ID"))
         }
-        CscError::Credential { ref reason, .. } if reason.contains("needs a PIN") => Fatal(
-            format!("{e} (give it with --csc-pin-env VAR or --csc-pin-file FILE)"),
-        ),
-        CscError::Credential { ref reason, .. } if reason.contains("(OTP)") => {
-            Fatal(format!("{e} (give it with --csc-otp-env VAR)"))
-        }
+        CscError::PinRequired(_) => Fatal(format!(
+            "{e} (give it with --csc-pin-env VAR or --csc-pin-file FILE)"
+        )),
+        CscError::OtpRequired(_) => Fatal(format!("{e} (give it with --csc-otp-env VAR)")),
         e => Fatal(e.to_string()),
     }
 }

@@ -213,6 +213,12 @@ pub enum CscError {
         /// Why.
         reason: String,
     },
+    /// The credential needs a PIN to authorize a signature and none was given.
+    #[error("credential {0}: it needs a PIN to authorize a signature")]
+    PinRequired(String),
+    /// The credential needs a one-time password and none was given.
+    #[error("credential {0}: it needs a one-time password (OTP) to authorize a signature")]
+    OtpRequired(String),
     /// The returned signature does not verify with the credential's certificate.
     #[error("the signature returned by the signing service was refused: {0}")]
     BadSignature(String),
@@ -687,19 +693,12 @@ impl CscSigner {
             )));
         };
         if credential.auth_mode != "oauth2code" {
-            let needs = |p: Presence, given: &Option<String>, what: &str| {
-                if p == Presence::Required && given.is_none() {
-                    Err(fail(format!("it needs {what} to authorize a signature")))
-                } else {
-                    Ok(())
-                }
-            };
-            needs(credential.pin_presence, &opts.pin, "a PIN")?;
-            needs(
-                credential.otp_presence,
-                &opts.otp,
-                "a one-time password (OTP)",
-            )?;
+            if credential.pin_presence == Presence::Required && opts.pin.is_none() {
+                return Err(CscError::PinRequired(id));
+            }
+            if credential.otp_presence == Presence::Required && opts.otp.is_none() {
+                return Err(CscError::OtpRequired(id));
+            }
         }
         Ok(CscSigner {
             opts,
