@@ -76,7 +76,8 @@ impl CscApiVersion {
 #[derive(Clone)]
 pub struct CscOptions {
     /// The service's base URL: either the API root ending in `/csc/v2` (or `/csc/v1`), or
-    /// the part before it (then `/csc/<version>` is appended).
+    /// the part before it (then `/csc/<version>` is appended). `https://`; plain `http://`
+    /// only to this machine (a local proxy, tests).
     pub url: String,
     /// The API version.
     pub api: CscApiVersion,
@@ -219,6 +220,10 @@ pub enum CscError {
     /// The credential needs a one-time password and none was given.
     #[error("credential {0}: it needs a one-time password (OTP) to authorize a signature")]
     OtpRequired(String),
+    /// A plain `http://` URL to another host than this machine: the access token and the PIN
+    /// would travel in clear.
+    #[error("{0}: refusing to send the access token and PIN over plain http:// to another host than this machine; use https://")]
+    InsecureUrl(String),
     /// The returned signature does not verify with the credential's certificate.
     #[error("the signature returned by the signing service was refused: {0}")]
     BadSignature(String),
@@ -331,6 +336,15 @@ impl Client<'_> {
     /// POSTs `body` to `method`, with the bearer token unless `anonymous`.
     fn call(&self, method: &str, body: &Value, anonymous: bool) -> Result<Value, CscError> {
         let url = self.opts.endpoint(method);
+        let parsed = crate::net::HttpUrl::parse_web(&url)?;
+        let loopback = parsed.host.eq_ignore_ascii_case("localhost")
+            || parsed
+                .host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !parsed.tls && !loopback {
+            return Err(CscError::InsecureUrl(url));
+        }
         let auth = format!("Bearer {}", self.opts.access_token);
         let mut headers = vec![("Accept", "application/json")];
         if !anonymous {
@@ -926,6 +940,45 @@ mod tests {
             o.endpoint("info"),
             "https://x.vn/trustedx-resources/csc/v2/info"
         );
+    }
+
+    #[derive(Debug)]
+    struct Never;
+    impl HttpTransport for Never {
+        fn post(&self, _: &str, _: &str, _: &[u8]) -> Result<crate::net::Response, NetError> {
+            Err(NetError::Url("never".into()))
+        }
+        fn get(&self, _: &str) -> Result<crate::net::Response, NetError> {
+            Err(NetError::Url("never".into()))
+        }
+    }
+
+    #[test]
+    fn tokens_never_travel_in_clear_to_another_host() {
+        let o = CscOptions {
+            url: "http://csc.example.vn".into(),
+            access_token: "t".into(),
+            ..CscOptions::default()
+        };
+        let e = CscSigner::connect_over(o, Arc::new(Never)).unwrap_err();
+        assert!(matches!(e, CscError::InsecureUrl(_)), "{e:?}");
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "http://[::1]:9",
+        ] {
+            let o = CscOptions {
+                url: local.into(),
+                access_token: "t".into(),
+                ..CscOptions::default()
+            };
+            // Reaches the transport (which refuses headers): not refused as insecure.
+            let e = CscSigner::connect_over(o, Arc::new(Never)).unwrap_err();
+            assert!(
+                matches!(e, CscError::Net(NetError::HeadersUnsupported(_))),
+                "{local}: {e:?}"
+            );
+        }
     }
 
     #[test]
