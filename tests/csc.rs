@@ -179,6 +179,9 @@ fn ecdsa_b_t_over_csc_v1_and_https() {
     assert_eq!(s.pades_level, Some(PadesLevel::BT));
     pyhanko_validate(&env.root.cert_pem(), &out.pdf);
 
+    // One signature, one authorization (the placeholder is sized without signing).
+    assert_eq!(server.calls("credentials/authorize"), 1);
+    assert_eq!(server.calls("signatures/signHash"), 1);
     // v1 names: PIN and OTP as fields, `hash` and `hashAlgo`.
     let auth = &server.requests("credentials/authorize")[0];
     assert_eq!(
