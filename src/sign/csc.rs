@@ -153,7 +153,7 @@ impl CscOptions {
 }
 
 /// Errors of the CSC client. They reach the caller of a signing function as
-/// [`SignError::Remote`](super::SignError::Remote).
+/// [`SignError::Remote`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CscError {
