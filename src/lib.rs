@@ -120,6 +120,7 @@ internal_mod! {
 // Signing.
 pub use crate::crypto::{DigestAlgorithm, KeyInfo, SignatureScheme};
 pub use crate::level::PadesLevel;
+pub use crate::sign::csc::{CscApiVersion, CscError, CscOptions, CscSigner};
 pub use crate::sign::external::{
     finish_external, prepare_external, CallbackSigner, ExternalSigner, PendingSignature,
     PreparedExternal, SignInput,
@@ -132,7 +133,7 @@ pub use crate::sign::{
 };
 
 // Verification.
-pub use crate::net::{HttpTransport, NetError, Response as HttpResponse};
+pub use crate::net::{HttpReply, HttpTransport, NetError, Response as HttpResponse};
 pub use crate::report::{
     Check, CheckId, CheckStatus, FileReport, Indication, SignatureKind, SignatureReport,
     SubIndication,

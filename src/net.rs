@@ -1,8 +1,10 @@
 //! A minimal blocking HTTP/1.1 client for the three services long-term validation talks to:
 //! time-stamp authorities (RFC 3161 over HTTP), OCSP responders (RFC 6960 over HTTP) and CRL
-//! distribution points. All three are plain `http://` by design (their responses are signed),
-//! so this client speaks only `http://`, over `std::net::TcpStream`, with a connect timeout,
-//! a read timeout, an overall deadline and a response size limit on every request.
+//! distribution points, and for remote signing services (the CSC API, HTTPS with a bearer
+//! token). The first three are plain `http://` by design (their responses are signed);
+//! `https://` goes through OpenSSL with certificate and host name verification against the
+//! system's CA bundle (plus any roots the caller adds). Every request has a connect timeout,
+//! a read timeout, an overall deadline and a response size limit.
 //!
 //! Everything a server sends is untrusted input: status lines, headers, chunk sizes and
 //! bodies are parsed with bounds and never panic.
@@ -16,6 +18,9 @@ use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 #[cfg(feature = "online")]
 use std::time::{Duration, Instant};
+
+#[cfg(feature = "online")]
+use openssl::ssl::{HandshakeError, SslConnector, SslMethod, SslOptions, SslStream, SslVersion};
 
 #[cfg(feature = "online")]
 /// Largest response header block accepted.
@@ -69,6 +74,22 @@ pub enum NetError {
         /// The status code.
         status: u16,
     },
+    /// The TLS connection could not be established (untrusted or mismatched server
+    /// certificate, no common protocol...).
+    #[error("{url}: TLS: {reason}")]
+    Tls {
+        /// The URL.
+        url: String,
+        /// What OpenSSL reported.
+        reason: String,
+    },
+    /// A request header name or value is not allowed (control characters, empty name).
+    #[error("invalid request header {0:?}")]
+    InvalidHeader(String),
+    /// The transport cannot send request headers (a custom [`HttpTransport`] that does not
+    /// implement [`HttpTransport::post_with_headers`]).
+    #[error("{0}: this HTTP transport cannot send request headers (implement HttpTransport::post_with_headers)")]
+    HeadersUnsupported(String),
 }
 
 /// An HTTP response with status 200.
@@ -78,6 +99,30 @@ pub struct Response {
     pub content_type: Option<String>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+/// An HTTP response of any status, as [`HttpTransport::post_with_headers`] returns it (an
+/// API's error responses carry a body worth reading).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpReply {
+    /// The status code.
+    pub status: u16,
+    /// The `Content-Type` header, lower-cased, without parameters.
+    pub content_type: Option<String>,
+    /// The body (bounded by the transport's size limit).
+    pub body: Vec<u8>,
+}
+
+impl HttpReply {
+    /// A reply with this status, content type and body.
+    pub fn new(status: u16, content_type: Option<String>, body: Vec<u8>) -> Self {
+        HttpReply {
+            status,
+            content_type,
+            body,
+        }
+    }
 }
 
 /// Something that performs HTTP requests. `HttpClient` is the built-in implementation.
@@ -92,10 +137,36 @@ pub trait HttpTransport: Send + Sync + std::fmt::Debug {
     /// # Errors
     /// See [`NetError`].
     fn get(&self, url: &str) -> Result<Response, NetError>;
+    /// `POST`s `body` with `content_type` and the extra request `headers` (e.g.
+    /// `Authorization: Bearer …`) to `url`, and returns the reply whatever its status
+    /// (redirects are not followed). The remote signing client (CSC API) needs it.
+    ///
+    /// The provided implementation sends requests without extra headers through
+    /// [`HttpTransport::post`] and refuses the others with [`NetError::HeadersUnsupported`]:
+    /// transports written before this method existed keep working for everything else.
+    ///
+    /// # Errors
+    /// See [`NetError`]; a status other than 2xx is not an error here.
+    fn post_with_headers(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<HttpReply, NetError> {
+        if !headers.is_empty() {
+            return Err(NetError::HeadersUnsupported(url.to_string()));
+        }
+        match self.post(url, content_type, body) {
+            Ok(r) => Ok(HttpReply::new(200, r.content_type, r.body)),
+            Err(NetError::Status { status, .. }) => Ok(HttpReply::new(status, None, Vec::new())),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 #[cfg(feature = "online")]
-/// The built-in blocking HTTP/1.1 client (`http://` only).
+/// The built-in blocking HTTP/1.1 client (`http://`, and `https://` through OpenSSL).
 #[derive(Debug, Clone)]
 pub(crate) struct HttpClient {
     /// Timeout for establishing the TCP connection.
@@ -106,6 +177,8 @@ pub(crate) struct HttpClient {
     pub total_timeout: Duration,
     /// Largest response body accepted.
     pub max_response: usize,
+    /// Trust anchors for `https://` servers besides the system's CA bundle (DER).
+    pub tls_roots: Vec<Vec<u8>>,
 }
 
 #[cfg(feature = "online")]
@@ -118,32 +191,53 @@ impl Default for HttpClient {
             io_timeout: Duration::from_secs(10),
             total_timeout: Duration::from_secs(30),
             max_response: 10 << 20,
+            tls_roots: Vec::new(),
         }
     }
 }
 
-/// A parsed `http://` URL.
+/// A parsed `http://` or `https://` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HttpUrl {
+    /// `https://`.
+    pub tls: bool,
     /// Host name or IP literal (IPv6 without brackets).
     pub host: String,
-    /// Port (80 by default).
+    /// Port (80, or 443 for `https://`, by default).
     pub port: u16,
     /// Path and query, starting with `/`.
     pub path: String,
 }
 
 impl HttpUrl {
-    /// Parses `http://host[:port][/path][?query]` (a fragment is dropped).
+    /// Parses `http://host[:port][/path][?query]` (a fragment is dropped): the plain-HTTP
+    /// services (caIssuers, OCSP, CRLs) are checked with this.
     ///
     /// # Errors
     /// `Url` for malformed URLs, `UnsupportedScheme` for other schemes.
     pub(crate) fn parse(url: &str) -> Result<Self, NetError> {
-        let bad = || NetError::Url(url.to_string());
-        let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
-        if !scheme.eq_ignore_ascii_case("http") {
+        let u = Self::parse_web(url)?;
+        if u.tls {
             return Err(NetError::UnsupportedScheme(url.to_string()));
         }
+        Ok(u)
+    }
+
+    /// Parses an `http://` or `https://` URL.
+    ///
+    /// # Errors
+    /// `Url` for malformed URLs, `UnsupportedScheme` for other schemes.
+    pub(crate) fn parse_web(url: &str) -> Result<Self, NetError> {
+        let bad = || NetError::Url(url.to_string());
+        let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+        let tls = if scheme.eq_ignore_ascii_case("http") {
+            false
+        } else if scheme.eq_ignore_ascii_case("https") {
+            true
+        } else {
+            return Err(NetError::UnsupportedScheme(url.to_string()));
+        };
+        let default_port = if tls { 443 } else { 80 };
         let rest = rest.split('#').next().unwrap_or("");
         let (authority, path) = match rest.find(['/', '?']) {
             Some(i) => (&rest[..i], &rest[i..]),
@@ -161,14 +255,14 @@ impl HttpUrl {
             let (h, after) = v6.split_once(']').ok_or_else(bad)?;
             let port = match after.strip_prefix(':') {
                 Some(p) => p.parse().map_err(|_| bad())?,
-                None if after.is_empty() => 80,
+                None if after.is_empty() => default_port,
                 None => return Err(bad()),
             };
             (h.to_string(), port)
         } else {
             match authority.rsplit_once(':') {
                 Some((h, p)) => (h.to_string(), p.parse().map_err(|_| bad())?),
-                None => (authority.to_string(), 80),
+                None => (authority.to_string(), default_port),
             }
         };
         if host.is_empty()
@@ -178,17 +272,22 @@ impl HttpUrl {
         {
             return Err(bad());
         }
-        Ok(HttpUrl { host, port, path })
+        Ok(HttpUrl {
+            tls,
+            host,
+            port,
+            path,
+        })
     }
 
-#[cfg(feature = "online")]
+    #[cfg(feature = "online")]
     fn host_header(&self) -> String {
         let h = if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {
             self.host.clone()
         };
-        if self.port == 80 {
+        if self.port == if self.tls { 443 } else { 80 } {
             h
         } else {
             format!("{h}:{}", self.port)
@@ -199,8 +298,11 @@ impl HttpUrl {
 #[cfg(feature = "online")]
 impl HttpTransport for HttpClient {
     fn post(&self, url: &str, content_type: &str, body: &[u8]) -> Result<Response, NetError> {
-        match self.exchange(url, "POST", Some((content_type, body)))? {
-            Exchange::Done(r) => Ok(r),
+        match self.exchange(url, "POST", &[], Some((content_type, body)), false)? {
+            Exchange::Done(r) => Ok(Response {
+                content_type: r.content_type,
+                body: r.body,
+            }),
             Exchange::Redirect(_) => Err(NetError::Status {
                 url: url.to_string(),
                 status: 302,
@@ -211,8 +313,13 @@ impl HttpTransport for HttpClient {
     fn get(&self, url: &str) -> Result<Response, NetError> {
         let mut current = url.to_string();
         for _ in 0..=MAX_REDIRECTS {
-            match self.exchange(&current, "GET", None)? {
-                Exchange::Done(r) => return Ok(r),
+            match self.exchange(&current, "GET", &[], None, false)? {
+                Exchange::Done(r) => {
+                    return Ok(Response {
+                        content_type: r.content_type,
+                        body: r.body,
+                    })
+                }
                 Exchange::Redirect(next) => current = next,
             }
         }
@@ -221,23 +328,157 @@ impl HttpTransport for HttpClient {
             status: 310,
         })
     }
+
+    fn post_with_headers(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<HttpReply, NetError> {
+        match self.exchange(url, "POST", headers, Some((content_type, body)), true)? {
+            Exchange::Done(r) => Ok(r),
+            Exchange::Redirect(_) => Err(NetError::Malformed {
+                url: url.to_string(),
+                reason: "unexpected redirect",
+            }),
+        }
+    }
 }
 
 #[cfg(feature = "online")]
 enum Exchange {
-    Done(Response),
+    Done(HttpReply),
     Redirect(String),
 }
 
 #[cfg(feature = "online")]
+/// A connection: plain TCP or TLS over TCP.
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<SslStream<TcpStream>>),
+}
+
+#[cfg(feature = "online")]
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf),
+            Conn::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+#[cfg(feature = "online")]
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(buf),
+            Conn::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.flush(),
+            Conn::Tls(s) => s.flush(),
+        }
+    }
+}
+
+#[cfg(feature = "online")]
+/// CA bundles of common systems, tried when `SSL_CERT_FILE` is not set (the vendored OpenSSL's
+/// own default directory is usually empty).
+const SYSTEM_CA_FILES: &[&str] = &[
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/ssl/cert.pem",
+    "/usr/local/etc/openssl/cert.pem",
+];
+
+#[cfg(feature = "online")]
+/// Checks that a request header cannot break the request (no CR, LF or other controls).
+fn check_header(name: &str, value: &str) -> Result<(), NetError> {
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    let value_ok = value.bytes().all(|b| b == b'\t' || (b >= b' ' && b != 0x7f));
+    if name_ok && value_ok {
+        Ok(())
+    } else {
+        Err(NetError::InvalidHeader(name.to_string()))
+    }
+}
+
+#[cfg(feature = "online")]
 impl HttpClient {
+    /// Opens a TLS session over `tcp`, verifying the server's certificate against the system
+    /// bundle and [`HttpClient::tls_roots`], and its name against `host`.
+    fn tls_connect(
+        &self,
+        url: &str,
+        host: &str,
+        tcp: TcpStream,
+    ) -> Result<SslStream<TcpStream>, NetError> {
+        let tls = |reason: String| NetError::Tls {
+            url: url.to_string(),
+            reason,
+        };
+        let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(|e| tls(e.to_string()))?;
+        b.set_min_proto_version(Some(SslVersion::TLS1_2))
+            .map_err(|e| tls(e.to_string()))?;
+        b.set_options(SslOptions::IGNORE_UNEXPECTED_EOF);
+        if std::env::var_os("SSL_CERT_FILE").is_none() {
+            if let Some(f) = SYSTEM_CA_FILES
+                .iter()
+                .find(|f| std::path::Path::new(f).is_file())
+            {
+                // A bundle that fails to load leaves the other roots in place.
+                let _ = b.set_ca_file(f);
+            }
+        }
+        for der in &self.tls_roots {
+            let cert = openssl::x509::X509::from_der(der).map_err(|e| tls(e.to_string()))?;
+            b.cert_store_mut()
+                .add_cert(cert)
+                .map_err(|e| tls(e.to_string()))?;
+        }
+        let connector = b.build();
+        match connector.connect(host, tcp) {
+            Ok(s) => Ok(s),
+            Err(HandshakeError::WouldBlock(_)) => Err(NetError::Timeout(url.to_string())),
+            Err(HandshakeError::SetupFailure(e)) => Err(tls(e.to_string())),
+            Err(HandshakeError::Failure(m)) => {
+                let verify = m.ssl().verify_result();
+                let reason = if verify == openssl::x509::X509VerifyResult::OK {
+                    m.error().to_string()
+                } else {
+                    format!("the server's certificate is not trusted: {}", verify.error_string())
+                };
+                Err(tls(reason))
+            }
+        }
+    }
+
+    /// One request. `any_status`: return every status with its body (no redirects);
+    /// otherwise follow redirects for GET and turn other statuses than 200 into errors.
     fn exchange(
         &self,
         url: &str,
         method: &str,
+        headers: &[(&str, &str)],
         body: Option<(&str, &[u8])>,
+        any_status: bool,
     ) -> Result<Exchange, NetError> {
-        let u = HttpUrl::parse(url)?;
+        let u = HttpUrl::parse_web(url)?;
+        for (n, v) in headers {
+            check_header(n, v)?;
+        }
+        if let Some((ct, _)) = body {
+            check_header("Content-Type", ct)?;
+        }
         let deadline = Instant::now() + self.total_timeout;
         let io = |e: std::io::Error| {
             if matches!(
@@ -267,7 +508,7 @@ impl HttpClient {
                 Err(e) => last_err = Some(e),
             }
         }
-        let mut stream = match stream {
+        let tcp = match stream {
             Some(s) => s,
             None => {
                 return Err(io(last_err.unwrap_or_else(|| {
@@ -275,11 +516,14 @@ impl HttpClient {
                 })))
             }
         };
-        stream.set_read_timeout(Some(self.io_timeout)).map_err(io)?;
-        stream
-            .set_write_timeout(Some(self.io_timeout))
-            .map_err(io)?;
-        let _ = stream.set_nodelay(true);
+        tcp.set_read_timeout(Some(self.io_timeout)).map_err(io)?;
+        tcp.set_write_timeout(Some(self.io_timeout)).map_err(io)?;
+        let _ = tcp.set_nodelay(true);
+        let mut stream = if u.tls {
+            Conn::Tls(Box::new(self.tls_connect(url, &u.host, tcp)?))
+        } else {
+            Conn::Plain(tcp)
+        };
 
         let mut req = format!(
             "{method} {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: kyso/{}\r\nAccept: */*\r\nConnection: close\r\n",
@@ -287,6 +531,9 @@ impl HttpClient {
             u.host_header(),
             env!("CARGO_PKG_VERSION")
         );
+        for (n, v) in headers {
+            req.push_str(&format!("{n}: {v}\r\n"));
+        }
         if let Some((ct, b)) = body {
             req.push_str(&format!(
                 "Content-Type: {ct}\r\nContent-Length: {}\r\n",
@@ -362,16 +609,20 @@ impl HttpClient {
                 _ => {}
             }
         }
-        if method == "GET" && matches!(status, 301 | 302 | 303 | 307 | 308) {
+        if !any_status && method == "GET" && matches!(status, 301 | 302 | 303 | 307 | 308) {
             let loc = location.ok_or_else(|| malformed("redirect without Location"))?;
             let next = if loc.starts_with('/') {
-                format!("http://{}{loc}", u.host_header())
+                let scheme = if u.tls { "https" } else { "http" };
+                format!("{scheme}://{}{loc}", u.host_header())
             } else {
                 loc
             };
             return Ok(Exchange::Redirect(next));
         }
-        if status != 200 {
+        if any_status && (status < 200 || status == 204 || status == 304) {
+            return Ok(Exchange::Done(HttpReply::new(status, content_type, Vec::new())));
+        }
+        if !any_status && status != 200 {
             return Err(NetError::Status {
                 url: url.to_string(),
                 status,
@@ -393,7 +644,7 @@ impl HttpClient {
             reader.read_to_end(limit)
         }
         .map_err(|e| e.into_net(url))?;
-        Ok(Exchange::Done(Response { content_type, body }))
+        Ok(Exchange::Done(HttpReply::new(status, content_type, body)))
     }
 }
 
@@ -438,7 +689,7 @@ impl ReadError {
 #[cfg(feature = "online")]
 /// A buffered reader with an overall deadline.
 struct Bounded {
-    inner: TcpStream,
+    inner: Conn,
     deadline: Instant,
     buf: Vec<u8>,
     pos: usize,
@@ -625,6 +876,17 @@ mod tests {
             HttpUrl::parse("https://x/"),
             Err(NetError::UnsupportedScheme(_))
         ));
+        let u = HttpUrl::parse_web("https://csc.example.vn/csc/v2").unwrap();
+        assert_eq!(
+            (u.tls, u.port, u.host_header().as_str()),
+            (true, 443, "csc.example.vn")
+        );
+        let u = HttpUrl::parse_web("https://127.0.0.1:8443/").unwrap();
+        assert_eq!((u.tls, u.port), (true, 8443));
+        assert!(matches!(
+            HttpUrl::parse_web("ftp://x/"),
+            Err(NetError::UnsupportedScheme(_))
+        ));
         assert!(matches!(
             HttpUrl::parse("ldap://x/"),
             Err(NetError::UnsupportedScheme(_))
@@ -731,6 +993,45 @@ mod tests {
         assert!(matches!(c.get(&url), Err(NetError::Timeout(_))));
         assert!(t.elapsed() < Duration::from_millis(700));
         h.join().unwrap();
+    }
+
+    #[test]
+    fn request_headers_cannot_break_the_request() {
+        assert!(check_header("Authorization", "Bearer abc.DEF-123").is_ok());
+        for (n, v) in [
+            ("Authorization", "Bearer x\r\nX-Evil: 1"),
+            ("Bad Name", "v"),
+            ("", "v"),
+            ("X", "a\nb"),
+        ] {
+            assert!(
+                matches!(check_header(n, v), Err(NetError::InvalidHeader(_))),
+                "{n:?} {v:?}"
+            );
+        }
+        let err = HttpClient::default()
+            .post_with_headers(
+                "http://127.0.0.1:9/",
+                &[("Authorization", "Bearer x\r\nHost: evil")],
+                "application/json",
+                b"{}",
+            )
+            .unwrap_err();
+        assert!(matches!(err, NetError::InvalidHeader(_)), "{err}");
+    }
+
+    #[test]
+    fn headers_are_sent_and_error_statuses_returned() {
+        let (url, h) = serve_once(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"error\":\"nope\"}"
+                .to_vec(),
+        );
+        let r = HttpClient::default()
+            .post_with_headers(&url, &[("Authorization", "Bearer T")], "application/json", b"{}")
+            .unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (400, &b"{\"error\":\"nope\"}"[..]));
+        let req = String::from_utf8(h.join().unwrap()).unwrap();
+        assert!(req.contains("\r\nAuthorization: Bearer T\r\n"), "{req}");
     }
 
     #[test]

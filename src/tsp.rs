@@ -459,6 +459,7 @@ impl TsaClient {
             io_timeout: timeout,
             total_timeout: timeout,
             max_response: MAX_RESPONSE,
+            tls_roots: Vec::new(),
         };
         TsaClient::over(url, Arc::new(http))
     }

@@ -48,6 +48,7 @@ use kyso::appearance::{AnchorPosition, Placement, Preset, Rect, VisibleSignature
 use kyso::pki::{AiaFetcher, Certificate, TrustStore};
 use kyso::policy::{Catalog, InputFile, Lang, Policy, PolicyOptions, Profiles};
 use kyso::revocation::{OnlineSource, RevocationPolicy};
+use kyso::sign::csc::{CscApiVersion, CscError, CscOptions, CscSigner};
 use kyso::sign::external::{ExternalSigner, PendingSignature};
 use kyso::sign::pkcs11::{Pkcs11Module, Pkcs11Options};
 use kyso::sign::{KeySigner, SignOptions, Signer, SubFilterChoice};
@@ -95,6 +96,77 @@ enum Command {
     Trust(TrustArgs),
     /// Import the national procedure data into a catalog; validate, list and show catalogs.
     Catalog(catalog::CatalogArgs),
+    /// Remote signing services (Cloud Signature Consortium API): list your credentials.
+    #[command(subcommand)]
+    Csc(CscCommand),
+}
+
+#[derive(Subcommand)]
+enum CscCommand {
+    /// List the credentials of the account (id, certificate subject and issuer, validity,
+    /// key, how a signature is authorized).
+    List(CscListArgs),
+}
+
+#[derive(Args)]
+struct CscListArgs {
+    #[command(flatten)]
+    csc: CscArgs,
+}
+
+/// A key held by a remote signing service that speaks the CSC API (v2 or v1).
+#[derive(Args)]
+struct CscArgs {
+    /// Base URL of the CSC API service (https://…): the API root ending in /csc/v2 (or
+    /// /csc/v1), or the part before it.
+    #[arg(long, value_name = "URL")]
+    csc_url: Option<String>,
+    /// The credential to sign with (default: the only one; with several, they are listed).
+    #[arg(long, value_name = "ID", requires = "csc_url")]
+    csc_credential: Option<String>,
+    /// Read the OAuth 2.0 access token from this environment variable (tokens are never
+    /// taken on the command line).
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "csc_url",
+        conflicts_with = "csc_token_file"
+    )]
+    csc_token_env: Option<String>,
+    /// Read the access token from this file (first line).
+    #[arg(long, value_name = "FILE", requires = "csc_url")]
+    csc_token_file: Option<PathBuf>,
+    /// Read the credential's PIN from this environment variable.
+    #[arg(
+        long,
+        value_name = "VAR",
+        requires = "csc_url",
+        conflicts_with = "csc_pin_file"
+    )]
+    csc_pin_env: Option<String>,
+    /// Read the credential's PIN from this file (first line).
+    #[arg(long, value_name = "FILE", requires = "csc_url")]
+    csc_pin_file: Option<PathBuf>,
+    /// Read the one-time password (OTP) from this environment variable.
+    #[arg(long, value_name = "VAR", requires = "csc_url")]
+    csc_otp_env: Option<String>,
+    /// The CSC API version the service speaks.
+    #[arg(long, value_enum, value_name = "VERSION", default_value_t = CscApiArg::V2)]
+    csc_api: CscApiArg,
+    /// Trust anchors for the service's TLS certificate besides the system's CA bundle
+    /// (PEM or DER). Repeatable.
+    #[arg(long, value_name = "ROOT.pem", requires = "csc_url")]
+    csc_tls_ca: Vec<PathBuf>,
+    /// Time allowed to each request to the service, in seconds (authorizing may wait for
+    /// the user's confirmation).
+    #[arg(long, value_name = "SECS", default_value_t = 120)]
+    csc_timeout: u64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CscApiArg {
+    V1,
+    V2,
 }
 
 #[derive(Args)]
@@ -204,6 +276,8 @@ struct SignArgs {
     key: KeyArgs,
     #[command(flatten)]
     token: TokenArgs,
+    #[command(flatten)]
+    csc: CscArgs,
     #[command(flatten)]
     external: ExternalArgs,
     /// File holding the password of an encrypted input PDF (its first line). Without it,
@@ -611,6 +685,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => serve(a),
         Command::Trust(a) => trust(a),
         Command::Catalog(a) => catalog::run(a),
+        Command::Csc(CscCommand::List(a)) => csc_list(&a.csc),
     };
     match result {
         Ok(code) => code,
@@ -731,8 +806,127 @@ fn pkcs11_options(t: &TokenArgs, k: Option<&KeyArgs>) -> Result<Pkcs11Options, F
     Ok(o)
 }
 
-/// The signer the arguments name: a PKCS#11 token, a PKCS#12 file or a PEM key.
-fn any_signer(args: &KeyArgs, token: &TokenArgs) -> Result<Box<dyn Signer>, Fatal> {
+/// A secret from a file (first line) or an environment variable.
+fn secret(
+    file: Option<&Path>,
+    env: Option<&str>,
+    what: &str,
+) -> Result<Option<zeroize::Zeroizing<String>>, Fatal> {
+    use zeroize::Zeroizing;
+    if let Some(f) = file {
+        let bytes = Zeroizing::new(read(f)?);
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| Fatal(format!("{}: the {what} is not UTF-8", f.display())))?;
+        return Ok(Some(Zeroizing::new(
+            text.lines().next().unwrap_or("").trim().to_string(),
+        )));
+    }
+    if let Some(var) = env {
+        return std::env::var(var)
+            .map(|v| Some(Zeroizing::new(v)))
+            .map_err(|_| Fatal(format!("environment variable {var} is not set")));
+    }
+    Ok(None)
+}
+
+/// The CSC options the arguments give (the URL must be there).
+fn csc_options(c: &CscArgs, digest: DigestAlgorithm) -> Result<CscOptions, Fatal> {
+    let Some(url) = &c.csc_url else {
+        return Err(Fatal("give the service: --csc-url URL".into()));
+    };
+    let token = secret(
+        c.csc_token_file.as_deref(),
+        c.csc_token_env.as_deref(),
+        "access token",
+    )?
+    .ok_or_else(|| {
+        Fatal(
+            "give the access token with --csc-token-env VAR or --csc-token-file FILE (tokens are never taken on the command line)"
+                .into(),
+        )
+    })?;
+    let pin = secret(c.csc_pin_file.as_deref(), c.csc_pin_env.as_deref(), "PIN")?;
+    let otp = secret(None, c.csc_otp_env.as_deref(), "OTP")?;
+    Ok(CscOptions {
+        url: url.clone(),
+        api: match c.csc_api {
+            CscApiArg::V1 => CscApiVersion::V1,
+            CscApiArg::V2 => CscApiVersion::V2,
+        },
+        access_token: token.to_string(),
+        credential_id: c.csc_credential.clone(),
+        pin: pin.map(|p| p.to_string()),
+        otp: otp.map(|p| p.to_string()),
+        digest,
+        description: Some("kyso: sign a PDF document".into()),
+        timeout: std::time::Duration::from_secs(c.csc_timeout.max(1)),
+        tls_roots: load_certs(&c.csc_tls_ca)?,
+    })
+}
+
+/// Explains a CSC failure for the command line: lists the credentials to choose from,
+/// names the options for a missing PIN or OTP.
+fn csc_fatal(e: CscError, opts: &CscOptions) -> Fatal {
+    match e {
+        CscError::ChooseCredential(_) => {
+            let listing = kyso::sign::csc::list_credentials(
+                opts,
+                kyso::sign::csc::default_transport(opts).as_ref(),
+                50,
+            )
+            .map(|c| kyso::sign::csc::render_credentials(&c))
+            .unwrap_or_default();
+            Fatal(format!("{e}\n{listing}choose one with --csc-credential ID"))
+        }
+        CscError::PinRequired(_) => Fatal(format!(
+            "{e} (give it with --csc-pin-env VAR or --csc-pin-file FILE)"
+        )),
+        CscError::OtpRequired(_) => Fatal(format!("{e} (give it with --csc-otp-env VAR)")),
+        e => Fatal(e.to_string()),
+    }
+}
+
+fn csc_list(c: &CscArgs) -> Result<ExitCode, Fatal> {
+    let opts = csc_options(c, DigestAlgorithm::Sha256)?;
+    let t = kyso::sign::csc::default_transport(&opts);
+    let creds = match &opts.credential_id {
+        Some(_) => vec![CscSigner::connect_over(opts.clone(), t)
+            .map_err(|e| csc_fatal(e, &opts))?
+            .credential()
+            .clone()],
+        None => kyso::sign::csc::list_credentials(&opts, t.as_ref(), 1000)
+            .map_err(|e| Fatal(e.to_string()))?,
+    };
+    if creds.is_empty() {
+        return Err(Fatal(CscError::NoCredential.to_string()));
+    }
+    let _ = std::io::stdout().write_all(kyso::sign::csc::render_credentials(&creds).as_bytes());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The signer the arguments name: a remote CSC service, a PKCS#11 token, a PKCS#12 file or a
+/// PEM key.
+fn any_signer(args: &KeyArgs, token: &TokenArgs, csc: &CscArgs) -> Result<Box<dyn Signer>, Fatal> {
+    if csc.csc_url.is_some() {
+        if args.p12.is_some() || args.key.is_some() || token.pkcs11_module.is_some() {
+            return Err(Fatal(
+                "--csc-url is a key of its own: it does not go with --p12, --key or --pkcs11-module".into(),
+            ));
+        }
+        if args.chain.is_some() || args.cert.is_some() || args.pss {
+            return Err(Fatal(
+                "with --csc-url the certificate and chain come from the service (--cert, --chain and --pss do not apply)".into(),
+            ));
+        }
+        let opts = csc_options(csc, digest_alg(args.digest))?;
+        let signer = CscSigner::connect(opts.clone()).map_err(|e| csc_fatal(e, &opts))?;
+        errln!(
+            "CSC credential {}: {}",
+            signer.credential().id,
+            signer.certificate().subject()
+        );
+        return Ok(Box::new(signer));
+    }
     let Some(module) = &token.pkcs11_module else {
         return Ok(Box::new(signer(args)?));
     };
@@ -842,6 +1036,11 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
                 .into(),
         ));
     }
+    if a.csc.csc_url.is_some() && (a.external.prepare || a.external.finish) {
+        return Err(Fatal(
+            "--csc-url signs in one step: two-phase signing (--prepare/--finish) is for services that answer later".into(),
+        ));
+    }
     if a.external.finish {
         return finish_external(&a, &input);
     }
@@ -852,7 +1051,7 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     if a.external.prepare {
         return prepare_external(&a, &input, &opts);
     }
-    let signer = any_signer(&a.key, &a.token)?;
+    let signer = any_signer(&a.key, &a.token, &a.csc)?;
     let lvl = level_options(&a)?;
     if a.tsa.is_some() && a.level < PadesLevel::BT {
         return Err(Fatal("--tsa needs --level B-T, B-LT or B-LTA".into()));
@@ -959,7 +1158,7 @@ fn sign_batch(a: &SignArgs, dir: &Path) -> Result<ExitCode, Fatal> {
         return Err(Fatal("--tsa needs --level B-T, B-LT or B-LTA".into()));
     }
     let opts = sign_options(a)?;
-    let signer = any_signer(&a.key, &a.token)?;
+    let signer = any_signer(&a.key, &a.token, &a.csc)?;
     let lvl = level_options(a)?;
     let sign_one = |input: &[u8], o: &SignOptions| {
         kyso::sign::levels::sign(input, signer.as_ref(), o, &lvl).map(|out| out.pdf)

@@ -61,6 +61,7 @@ impl Default for AiaFetcher {
             io_timeout: std::time::Duration::from_secs(10),
             total_timeout: std::time::Duration::from_secs(20),
             max_response: MAX_AIA_RESPONSE,
+            tls_roots: Vec::new(),
         };
         AiaFetcher::new(Arc::new(http))
     }

@@ -166,7 +166,7 @@ impl Signer for CallbackSigner {
 }
 
 /// Verifies `sig` over `message` with `cert`'s key.
-fn check_raw_signature(
+pub(crate) fn check_raw_signature(
     scheme: SignatureScheme,
     cert: &Certificate,
     message: &[u8],

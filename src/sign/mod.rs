@@ -9,6 +9,7 @@
 //!
 //! **Invariant:** the input bytes are a prefix of the output.
 
+pub mod csc;
 pub mod external;
 pub mod levels;
 internal_mod! {
@@ -57,6 +58,10 @@ pub enum SignError {
     /// The visible signature could not be built.
     #[error("visible signature: {0}")]
     Appearance(#[from] crate::appearance::AppearanceError),
+    /// A remote signing service (CSC API) failed or returned a signature that does not
+    /// verify.
+    #[error("{0}")]
+    Remote(#[from] csc::CscError),
 }
 
 /// Which `/SubFilter` to write.

@@ -39,6 +39,7 @@ use kyso::pki::Certificate;
 
 pub mod bench;
 pub mod corpus;
+pub mod csc;
 pub mod images;
 
 /// Key type for generated certificates.
