@@ -36,6 +36,21 @@ pub struct Config {
     /// Use only the validation data in the files: fetch no OCSP response or CRL.
     #[serde(default)]
     pub offline: bool,
+    /// The time-stamp authority for `level=B-T` and above on `POST /v1/sign`, and for
+    /// `POST /v1/extend?level=B-LTA`.
+    pub tsa: Option<TsaConfig>,
+}
+
+/// `[tsa]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TsaConfig {
+    /// The TSA's URL (`http://` or `https://`).
+    pub url: String,
+    /// Time allowed per attempt in seconds (default 60: Vietnamese TSAs can be slow).
+    pub timeout_secs: Option<u64>,
+    /// Attempts after a timeout or a failed connection (default 1).
+    pub retries: Option<u32>,
 }
 
 /// `[trust]`.
@@ -89,7 +104,7 @@ pub struct ApiKeyConfig {
     pub id: String,
     /// SHA-256 of the key, hex (e.g. `printf %s KEY | sha256sum`).
     pub sha256: String,
-    /// `verify`, `check`, `sign` (two-phase signing) and `sign:<key-id>`.
+    /// `verify`, `check`, `sign` (two-phase signing), `extend` and `sign:<key-id>`.
     pub scopes: Vec<String>,
 }
 
@@ -209,14 +224,14 @@ impl Config {
 
 fn check_scope(s: &str, keys: &[KeyConfig]) -> Result<(), ConfigError> {
     match s {
-        "verify" | "check" | "sign" => Ok(()),
+        "verify" | "check" | "sign" | "extend" => Ok(()),
         _ => match s.strip_prefix("sign:") {
             Some(id) if keys.iter().any(|k| k.id == id) => Ok(()),
             Some(id) => Err(ConfigError::Invalid(format!(
                 "scope {s:?}: no key with id {id:?} in [[keys]]"
             ))),
             None => Err(ConfigError::Invalid(format!(
-                "unknown scope {s:?} (verify, check, sign, sign:<key-id>)"
+                "unknown scope {s:?} (verify, check, sign, extend, sign:<key-id>)"
             ))),
         },
     }

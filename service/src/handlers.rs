@@ -17,6 +17,7 @@ use kyso::sign::external::{decode_signature_file, ExternalSigner};
 use kyso::sign::{SignOptions, SubFilterChoice};
 use kyso::validate::{ValidationOptions, Validator};
 use kyso::DigestAlgorithm;
+use kyso::{LevelOptions, PadesLevel};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -393,6 +394,7 @@ pub(crate) async fn check(
 #[serde(deny_unknown_fields)]
 pub(crate) struct SignQuery {
     key: Option<String>,
+    level: Option<String>,
     digest: Option<String>,
     pss: Option<bool>,
     reason: Option<String>,
@@ -643,13 +645,19 @@ pub(crate) async fn sign_server(
         )
     })?;
     let opts = q.options()?;
+    let level = parse_level(q.level.as_deref(), PadesLevel::BB)?;
+    let lvl = level_options(&s, level, false)?;
     let admission = s.admit()?;
     let (_, pdf) = required_file(read_parts(req, s.limits.body_bytes).await?)?;
     let input_sha256 = hex(&Sha256::digest(&pdf));
     let input_bytes = pdf.len();
     let signed = s
         .run(admission, move || {
-            kyso::sign_pdf(&pdf, signer.as_ref(), &opts)
+            if lvl.level == PadesLevel::BB {
+                kyso::sign_pdf(&pdf, signer.as_ref(), &opts)
+            } else {
+                kyso::sign::levels::sign(&pdf, signer.as_ref(), &opts, &lvl).map(|o| o.pdf)
+            }
         })
         .await??;
     let line = AuditLine {
@@ -660,11 +668,110 @@ pub(crate) async fn sign_server(
         input_bytes,
         output_sha256: hex(&Sha256::digest(&signed)),
         output_bytes: signed.len(),
-        level: "B-B",
+        level: level.as_str(),
     };
     audit(&s, &line)?;
     tracing::info!(key = %key_id, api_key = ?api_key, output_sha256 = %line.output_sha256, "signed");
     Ok(pdf_response(signed))
+}
+
+fn parse_level(v: Option<&str>, default: PadesLevel) -> Result<PadesLevel, ApiError> {
+    match v {
+        None => Ok(default),
+        Some(t) => PadesLevel::parse(t).ok_or_else(|| {
+            ApiError::bad_request(
+                "bad_option",
+                format!("level: {t:?} is not B-B, B-T, B-LT or B-LTA"),
+            )
+        }),
+    }
+}
+
+/// The level options of the server: its TSA, its revocation source (none when offline).
+fn level_options(s: &Shared, level: PadesLevel, extending: bool) -> Result<LevelOptions, ApiError> {
+    // Signing needs the TSA from B-T on (the signature time-stamp); extending only for B-LTA.
+    let needs_tsa = if extending {
+        level >= PadesLevel::BLTA
+    } else {
+        level >= PadesLevel::BT
+    };
+    if needs_tsa && s.tsa.is_none() {
+        return Err(ApiError::bad_request(
+            "no_tsa",
+            format!(
+                "{} needs a time-stamp authority: the server has no [tsa] configured",
+                level.as_str()
+            ),
+        ));
+    }
+    if level >= PadesLevel::BLT && s.validation.revocation_source.is_none() {
+        return Err(ApiError::bad_request(
+            "offline",
+            format!(
+                "{} needs revocation data and the server is configured offline",
+                level.as_str()
+            ),
+        ));
+    }
+    Ok(LevelOptions {
+        level,
+        tsa: s.tsa.clone(),
+        revocation: s.validation.revocation_source.clone(),
+        skip_revocation_check: s.validation.revocation_source.is_none(),
+        // The anchors too: the validation data of a chain's last intermediate is signed by
+        // the root, which a signature rarely carries.
+        extra_certificates: s
+            .validation
+            .extra_certificates
+            .iter()
+            .chain(s.validation.trust.anchors())
+            .cloned()
+            .collect(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExtendQuery {
+    level: Option<String>,
+}
+
+/// `POST /v1/extend?level=B-LT|B-LTA`: adds validation data (and a document time-stamp for
+/// B-LTA) to a signed PDF, for API keys with the scope `extend`; audited like a signature.
+pub(crate) async fn extend(
+    State(s): St,
+    headers: HeaderMap,
+    q: Result<Query<ExtendQuery>, QueryRejection>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let api_key = s.authorize(&headers, "extend")?;
+    let q = query(q)?;
+    let level = parse_level(q.level.as_deref(), PadesLevel::BLTA)?;
+    if level < PadesLevel::BLT {
+        return Err(ApiError::bad_request(
+            "bad_option",
+            "level: a signed file is extended to B-LT or B-LTA",
+        ));
+    }
+    let lvl = level_options(&s, level, true)?;
+    let admission = s.admit()?;
+    let (_, pdf) = required_file(read_parts(req, s.limits.body_bytes).await?)?;
+    let input_sha256 = hex(&Sha256::digest(&pdf));
+    let input_bytes = pdf.len();
+    let out = s.run(admission, move || kyso::extend(&pdf, &lvl)).await??;
+    let line = AuditLine {
+        time: kyso::time::format_rfc3339(kyso::time::now()),
+        api_key: api_key.as_deref(),
+        key: "extend",
+        input_sha256,
+        input_bytes,
+        output_sha256: hex(&Sha256::digest(&out.pdf)),
+        output_bytes: out.pdf.len(),
+        level: level.as_str(),
+    };
+    audit(&s, &line)?;
+    tracing::info!(api_key = ?api_key, output_sha256 = %line.output_sha256, notes = ?out.notes, "extended");
+    Ok(pdf_response(out.pdf))
 }
 
 fn audit(s: &Shared, line: &AuditLine<'_>) -> Result<(), ApiError> {

@@ -57,6 +57,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/sign/prepare"),
     ("post", "/v1/sign/finish"),
     ("post", "/v1/sign"),
+    ("post", "/v1/extend"),
     ("get", "/v1/catalog/procedures/{code}"),
 ];
 
@@ -104,6 +105,8 @@ pub(crate) struct Shared {
     api_keys: HashMap<String, (String, Vec<String>)>,
     pub(crate) tokens: TokenKey,
     pub(crate) signers: HashMap<String, Arc<KeySigner>>,
+    /// The configured time-stamp authority, if any.
+    pub(crate) tsa: Option<kyso::TsaClient>,
     pub(crate) audit: Option<Mutex<std::fs::File>>,
     pub(crate) metrics: metrics::Metrics,
     ready: AtomicBool,
@@ -252,6 +255,14 @@ impl Service {
                 api_keys,
                 tokens,
                 signers,
+                tsa: config.tsa.as_ref().map(|t| {
+                    let mut c = kyso::TsaClient::with_timeout(
+                        &t.url,
+                        std::time::Duration::from_secs(t.timeout_secs.unwrap_or(60)),
+                    );
+                    c.retries = t.retries.unwrap_or(1);
+                    c
+                }),
                 audit,
                 metrics: metrics::Metrics::default(),
                 ready: AtomicBool::new(true),
@@ -275,6 +286,7 @@ impl Service {
             .route("/v1/sign/prepare", post(handlers::sign_prepare))
             .route("/v1/sign/finish", post(handlers::sign_finish))
             .route("/v1/sign", post(handlers::sign_server))
+            .route("/v1/extend", post(handlers::extend))
             .route("/v1/catalog/procedures/{code}", get(handlers::procedure))
             .layer(DefaultBodyLimit::disable())
             .layer(RequestBodyLimitLayer::new(limit))

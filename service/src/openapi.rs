@@ -66,6 +66,7 @@ pub fn openapi_document() -> Value {
     let mut sign_server_params = sign_params();
     if let Some(a) = sign_server_params.as_array_mut() {
         a.insert(0, json!({"name": "key", "in": "query", "required": true, "description": "Server key id (scope sign:<key>)", "schema": {"type": "string"}}));
+        a.insert(1, json!({"name": "level", "in": "query", "required": false, "description": "PAdES level (default B-B; B-T and above need the server's [tsa], B-LT and above the network)", "schema": {"type": "string", "enum": ["B-B", "B-T", "B-LT", "B-LTA"]}}));
     }
     json!({
         "openapi": "3.0.3",
@@ -162,11 +163,18 @@ pub fn openapi_document() -> Value {
                     "404": {"$ref": "#/components/responses/Error"}}))
             }},
             "/v1/sign": {"post": {
-                "summary": "Sign with a server-side key (PAdES B-B); audited",
+                "summary": "Sign with a server-side key (PAdES B-B to B-LTA); audited",
                 "security": [{"apiKey": []}],
                 "parameters": sign_server_params,
                 "requestBody": pdf_body(json!({})),
-                "responses": with_errors(json!({"200": pdf_out, "404": {"$ref": "#/components/responses/Error"}}))
+                "responses": with_errors(json!({"200": pdf_out.clone(), "404": {"$ref": "#/components/responses/Error"}}))
+            }},
+            "/v1/extend": {"post": {
+                "summary": "Add validation data (B-LT) and a document time-stamp (B-LTA) to a signed PDF; scope extend; audited",
+                "security": [{"apiKey": []}],
+                "parameters": [{"name": "level", "in": "query", "required": false, "description": "B-LT or B-LTA (default; needs the server's [tsa])", "schema": {"type": "string", "enum": ["B-LT", "B-LTA"]}}],
+                "requestBody": pdf_body(json!({})),
+                "responses": with_errors(json!({"200": pdf_out}))
             }}
         }
     })
