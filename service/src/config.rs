@@ -81,6 +81,9 @@ pub struct Limits {
     pub queue: usize,
     /// Time limit of one request in seconds, reading the body included (default 60).
     pub timeout_secs: u64,
+    /// Time a client has to send a request's headers, in seconds (default 10); a slow or
+    /// stalled client is disconnected. Also the idle time of a kept-alive connection.
+    pub header_timeout_secs: u64,
 }
 
 impl Default for Limits {
@@ -92,6 +95,7 @@ impl Default for Limits {
                 .unwrap_or(2),
             queue: 64,
             timeout_secs: 60,
+            header_timeout_secs: 10,
         }
     }
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
@@ -875,4 +875,29 @@ fn the_catalog_describes_a_procedure() {
         .assert_error(404, "unknown_procedure");
     s.get("/v1/catalog/procedures/nonsense")
         .assert_error(400, "bad_procedure_code");
+}
+
+#[test]
+fn a_client_that_stalls_while_sending_headers_is_disconnected() {
+    let w = Workspace::new();
+    let config = config_with(&w, "[limits]\nheader_timeout_secs = 1\n");
+    let s = Server::start(&config, true);
+    // Half a request line and one header, then nothing (a slowloris client).
+    let mut slow = TcpStream::connect(s.addr).unwrap();
+    slow.write_all(b"POST /v1/verify HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = Vec::new();
+    // The server closes the connection (whatever it says before): read reaches EOF.
+    let r = slow.read_to_end(&mut buf);
+    assert!(r.is_ok(), "the server did not close the connection: {r:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    // Meanwhile and afterwards, ordinary requests are served.
+    assert_eq!(s.get("/healthz").status, 200);
 }
