@@ -112,16 +112,25 @@ pub struct ApiKeyConfig {
     pub scopes: Vec<String>,
 }
 
-/// `[[keys]]`: a server-side signing key.
+/// `[[keys]]`: a server-side signing key, in a PKCS#12 file or on a PKCS#11 token (USB token,
+/// HSM) that the server logs in to once at start.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyConfig {
     /// The key's id (`POST /v1/sign?key=ID`, scope `sign:ID`).
     pub id: String,
     /// PKCS#12 file.
-    pub pkcs12: PathBuf,
+    pub pkcs12: Option<PathBuf>,
     /// Environment variable holding the PKCS#12 password.
-    pub password_env: String,
+    pub password_env: Option<String>,
+    /// PKCS#11 module (the token's or HSM's `.so`/`.dll`).
+    pub pkcs11_module: Option<PathBuf>,
+    /// The token's label (default: the only token present).
+    pub token_label: Option<String>,
+    /// The private key's label (default: the only private key).
+    pub key_label: Option<String>,
+    /// Environment variable holding the token's user PIN (none: a token without login).
+    pub pin_env: Option<String>,
 }
 
 /// A configuration error.
@@ -173,7 +182,17 @@ impl Config {
         };
         c.trust.anchors.iter_mut().for_each(fix);
         c.trust.certs.iter_mut().for_each(fix);
-        c.keys.iter_mut().for_each(|k| fix(&mut k.pkcs12));
+        for k in &mut c.keys {
+            if let Some(p) = k.pkcs12.as_mut() {
+                fix(p);
+            }
+            // A module given as a bare name (`libsofthsm2.so`) is left to the loader's search.
+            if let Some(p) = k.pkcs11_module.as_mut() {
+                if p.components().count() > 1 {
+                    fix(p);
+                }
+            }
+        }
         if let Some(a) = c.audit_log.as_mut() {
             fix(a);
         }

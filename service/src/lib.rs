@@ -104,7 +104,7 @@ pub(crate) struct Shared {
     /// SHA-256 hex (lower case) → (id, scopes).
     api_keys: HashMap<String, (String, Vec<String>)>,
     pub(crate) tokens: TokenKey,
-    pub(crate) signers: HashMap<String, Arc<KeySigner>>,
+    pub(crate) signers: HashMap<String, Arc<dyn kyso::Signer>>,
     /// The configured time-stamp authority, if any.
     pub(crate) tsa: Option<kyso::TsaClient>,
     pub(crate) audit: Option<Mutex<std::fs::File>>,
@@ -198,17 +198,49 @@ impl Service {
                     .map_err(|e| ServeError::Io(format!("random state key: {e}")))?
             }
         };
-        let mut signers = HashMap::new();
+        let mut signers: HashMap<String, Arc<dyn kyso::Signer>> = HashMap::new();
         for k in &config.keys {
-            let password = std::env::var(&k.password_env).map_err(|_| {
-                ServeError::Refused(format!(
-                    "key {}: environment variable {} (its password) is not set",
-                    k.id, k.password_env
-                ))
-            })?;
-            let signer = KeySigner::from_pkcs12(&read_file(&k.pkcs12)?, &password)
-                .map_err(|e| ServeError::Refused(format!("key {}: {e}", k.id)))?;
-            signers.insert(k.id.clone(), Arc::new(signer));
+            let env = |var: &str, what: &str| {
+                std::env::var(var).map_err(|_| {
+                    ServeError::Refused(format!(
+                        "key {}: environment variable {var} ({what}) is not set",
+                        k.id
+                    ))
+                })
+            };
+            let signer: Arc<dyn kyso::Signer> = match (&k.pkcs12, &k.pkcs11_module) {
+                (Some(p12), None) => {
+                    let var = k.password_env.as_deref().ok_or_else(|| {
+                        ServeError::Refused(format!("key {}: pkcs12 needs password_env", k.id))
+                    })?;
+                    let password = env(var, "its password")?;
+                    Arc::new(
+                        KeySigner::from_pkcs12(&read_file(p12)?, &password)
+                            .map_err(|e| ServeError::Refused(format!("key {}: {e}", k.id)))?,
+                    )
+                }
+                (None, Some(module)) => {
+                    let pin = k.pin_env.as_deref().map(|v| env(v, "the token's PIN")).transpose()?;
+                    let m = kyso::sign::pkcs11::Pkcs11Module::load(module)
+                        .map_err(|e| ServeError::Refused(format!("key {}: {e}", k.id)))?;
+                    let opts = kyso::sign::pkcs11::Pkcs11Options {
+                        token_label: k.token_label.clone(),
+                        key_label: k.key_label.clone(),
+                        ..Default::default()
+                    };
+                    Arc::new(
+                        m.signer(&opts, pin.as_deref())
+                            .map_err(|e| ServeError::Refused(format!("key {}: {e}", k.id)))?,
+                    )
+                }
+                _ => {
+                    return Err(ServeError::Refused(format!(
+                        "key {}: give either pkcs12 (with password_env) or pkcs11_module (with pin_env)",
+                        k.id
+                    )))
+                }
+            };
+            signers.insert(k.id.clone(), signer);
         }
         let audit = match &config.audit_log {
             Some(p) => Some(Mutex::new(
