@@ -129,3 +129,26 @@ fn garbage_without_objects_is_still_an_error() {
         assert!(kyso::pdf::Document::from_bytes(junk.to_vec()).is_err());
     }
 }
+
+#[test]
+fn kyso_refuses_to_sign_a_file_whose_xref_had_to_be_rebuilt() {
+    let signed = sign_default(&sample_default());
+    let mut broken = signed.clone();
+    broken.extend_from_slice(b"\nxref\ngarbage\nstartxref\n");
+    broken.extend_from_slice(format!("{}\n%%EOF\n", signed.len() + 1).as_bytes());
+    let p = pki();
+    let e = kyso::sign::sign_pdf(
+        &broken,
+        &signer_for(&p.rsa),
+        &kyso::sign::SignOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("rebuilt by scanning"), "{e}");
+    // A damaged original whose objects are merely misplaced is signed (see above).
+    assert!(kyso::sign::sign_pdf(
+        &shift_objects(&sample_default(), 2),
+        &signer_for(&p.rsa),
+        &Default::default()
+    )
+    .is_ok());
+}

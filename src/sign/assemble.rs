@@ -188,6 +188,11 @@ pub(crate) fn open_for_update(
     signing: bool,
 ) -> Result<Document, SignError> {
     let mut doc = Document::from_bytes(input.to_vec())?;
+    if let Some(why) = doc.rebuilt() {
+        return Err(SignError::Document(format!(
+            "{why}: kyso does not append to a file whose revisions it cannot tell apart; rewrite it first (for example `qpdf in.pdf fixed.pdf`)"
+        )));
+    }
     if !doc.is_encrypted() {
         return Ok(doc);
     }
