@@ -36,6 +36,9 @@ pub struct Config {
     /// Use only the validation data in the files: fetch no OCSP response or CRL.
     #[serde(default)]
     pub offline: bool,
+    /// The procedure catalog for `POST /v1/check` and `GET /v1/catalog/procedures/{code}`
+    /// (TOML, e.g. written by `kyso catalog import`). Default: the bundled example catalog.
+    pub catalog: Option<PathBuf>,
     /// The time-stamp authority for `level=B-T` and above on `POST /v1/sign`, and for
     /// `POST /v1/extend?level=B-LTA`.
     pub tsa: Option<TsaConfig>,
@@ -194,6 +197,9 @@ impl Config {
             }
         }
         if let Some(a) = c.audit_log.as_mut() {
+            fix(a);
+        }
+        if let Some(a) = c.catalog.as_mut() {
             fix(a);
         }
         Ok(c)

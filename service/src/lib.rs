@@ -172,7 +172,12 @@ impl Service {
             ..ValidationOptions::default()
         };
         let catalog =
-            Catalog::example().map_err(|e| ServeError::Io(format!("bundled catalog: {e}")))?;
+            match &config.catalog {
+                Some(p) => Catalog::from_path(p)
+                    .map_err(|e| ServeError::Refused(format!("catalog: {e}")))?,
+                None => Catalog::example()
+                    .map_err(|e| ServeError::Io(format!("bundled catalog: {e}")))?,
+            };
         let ttl = config.state_ttl_secs.unwrap_or(3600);
         let tokens = match &config.state_key_env {
             Some(var) => {

@@ -901,3 +901,40 @@ fn a_client_that_stalls_while_sending_headers_is_disconnected() {
     // Meanwhile and afterwards, ordinary requests are served.
     assert_eq!(s.get("/healthz").status, 200);
 }
+
+#[test]
+fn a_configured_catalog_serves_its_procedures() {
+    let w = Workspace::new();
+    // A catalog as `kyso catalog import` writes it (the fixture of the library's tests).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/catalog");
+    let read = |n: &str| std::fs::read_to_string(dir.join(n)).unwrap();
+    let (n, d) = (read("national-sample.csv"), read("details-sample.jsonl"));
+    let imported = kyso::policy::import_catalog(&kyso::policy::ImportSources {
+        national: Some(kyso::policy::ImportInput {
+            name: "n.csv",
+            text: &n,
+        }),
+        details: Some(kyso::policy::ImportInput {
+            name: "d.jsonl",
+            text: &d,
+        }),
+        overlay: None,
+    })
+    .unwrap();
+    let cat = w.write("tinh.toml", imported.toml.as_bytes());
+    let config = config_with(&w, &format!("catalog = {:?}\n", cat.display().to_string()));
+    let s = Server::start(&config, true);
+    let j = s.get("/v1/catalog/procedures/2.900005").json();
+    assert_eq!(j["code"], "2.900005", "{j}");
+    assert_eq!(j["mode"], "toan-trinh");
+    assert_eq!(j["submission_methods"], serde_json::json!(["online"]));
+    assert_eq!(j["national"]["results"][0]["code"], "KQ.G98.000001");
+    // The example's codes are not in this catalog.
+    s.get("/v1/catalog/procedures/2.001098")
+        .assert_error(404, "unknown_procedure");
+    // A broken catalog stops the server at start.
+    let bad = w.write("bad.toml", b"[[procedure]]\ncode = \"x\"\n");
+    let config = config_with(&w, &format!("catalog = {:?}\n", bad.display().to_string()));
+    let e = Service::new(&config, true).err().expect("refused");
+    assert!(e.to_string().contains("catalog"), "{e}");
+}
