@@ -40,7 +40,7 @@ class Cluster:
         self.procs = []
         self.env = dict(
             os.environ,
-            SPARK_HOME=str(home),
+            SPARK_HOME=str(self.home),
             SPARK_LOCAL_IP="127.0.0.1",
             SPARK_LOCAL_DIRS=str(work / "local"),
             SPARK_LOG_DIR=str(work / "logs"),

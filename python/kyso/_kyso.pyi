@@ -229,7 +229,7 @@ def prepare(
     certify: Optional[Literal[1, 2, 3]] = None,
     signing_time: Optional[Time] = None,
 ) -> Prepared: ...
-def finish(prepared: Union[Prepared, Source], signature: Source, state: Optional[Union[str, bytes]] = None) -> bytes:
+def finish(prepared: Union[Prepared, Source], signature: Union[Data, str, "os.PathLike[str]"], state: Optional[Union[str, bytes]] = None) -> bytes:
     """Phase 2: embeds the signature (raw, hex, base64, PEM or a whole CMS)."""
 
 class PolicyReport:

@@ -285,11 +285,57 @@ fn map_to_py<'py>(
     Ok(d)
 }
 
-fn json_map<T: serde::Serialize>(t: &T) -> PyResult<serde_json::Map<String, serde_json::Value>> {
-    match serde_json::to_value(t) {
-        Ok(serde_json::Value::Object(m)) => Ok(m),
-        Ok(_) => Err(KysoError::new_err("internal: a report is not a JSON object")),
-        Err(e) => Err(KysoError::new_err(format!("internal: {e}"))),
+/// A value's JSON: the text (fields in their struct's order, as the CLI prints it) and the
+/// same as a map, for attribute lookup.
+struct Json {
+    text: String,
+    map: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Json {
+    fn of<T: serde::Serialize>(t: &T) -> PyResult<Json> {
+        let internal = |e: serde_json::Error| KysoError::new_err(format!("internal: {e}"));
+        let text = serde_json::to_string(t).map_err(internal)?;
+        match serde_json::from_str(&text).map_err(internal)? {
+            serde_json::Value::Object(map) => Ok(Json { text, map }),
+            _ => Err(KysoError::new_err("internal: a report is not a JSON object")),
+        }
+    }
+
+    /// As a dict, keys in the CLI's order (Python's `json.loads` of the text).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = py
+            .import("json")?
+            .call_method1("loads", (self.text.as_str(),))?;
+        Ok(d.cast_into::<PyDict>()?)
+    }
+
+    fn to_json(&self, py: Python<'_>, indent: Option<usize>) -> PyResult<String> {
+        match indent {
+            None => Ok(self.text.clone()),
+            Some(_) => dumps(py, self.to_dict(py)?.into_any().unbind(), indent),
+        }
+    }
+
+    /// A field as an attribute: absent optional fields are None.
+    fn attr(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        optional: &[&str],
+        kind: &str,
+    ) -> PyResult<Py<PyAny>> {
+        match self.map.get(name) {
+            Some(v) => to_py(py, v),
+            None if optional.contains(&name) => Ok(py.None()),
+            None => Err(PyAttributeError::new_err(format!(
+                "'{kind}' object has no attribute '{name}'"
+            ))),
+        }
+    }
+
+    fn str_field(&self, name: &str) -> &str {
+        self.map.get(name).and_then(|v| v.as_str()).unwrap_or("")
     }
 }
 
@@ -303,28 +349,9 @@ fn dumps(py: Python<'_>, obj: Py<PyAny>, indent: Option<usize>) -> PyResult<Stri
     json.call_method("dumps", (obj,), Some(&kwargs))?.extract()
 }
 
-/// A part of a report (a signature, a check, a finding): its JSON fields as attributes.
-///
-/// `children` turns list fields into lists of parts (`checks` of a signature).
-fn part_attr(
-    py: Python<'_>,
-    map: &serde_json::Map<String, serde_json::Value>,
-    name: &str,
-    optional: &[&str],
-    kind: &str,
-) -> PyResult<Py<PyAny>> {
-    match map.get(name) {
-        Some(v) => to_py(py, v),
-        None if optional.contains(&name) => Ok(py.None()),
-        None => Err(PyAttributeError::new_err(format!(
-            "'{kind}' object has no attribute '{name}'"
-        ))),
-    }
-}
-
 // ---- Report ----------------------------------------------------------------------------------
 
-/// Optional fields of a file report (absent from the JSON when empty).
+/// Optional fields (absent from the JSON when empty): None as attributes.
 const REPORT_OPTIONAL: &[&str] = &["sub_indication"];
 const SIGNATURE_OPTIONAL: &[&str] = &[
     "sub_indication",
@@ -339,26 +366,45 @@ const CHECK_OPTIONAL: &[&str] = &["sub_indication"];
 /// The report on one file. Attributes are the fields of `kyso verify --format json`.
 #[pyclass(frozen, module = "kyso", name = "Report")]
 struct Report {
+    /// As validated (English: what batch records are made of, as in `kyso verify --report`).
     report: Arc<FileReport>,
     lang: Lang,
     bytes: u64,
     ms: f64,
-    json: OnceLock<serde_json::Map<String, serde_json::Value>>,
+    /// The report in `lang` (made on first use).
+    localized: OnceLock<FileReport>,
+    json: OnceLock<Json>,
 }
 
 impl Report {
-    fn map(&self) -> PyResult<&serde_json::Map<String, serde_json::Value>> {
-        if let Some(m) = self.json.get() {
-            return Ok(m);
+    fn new(report: FileReport, lang: Lang, bytes: u64, ms: f64) -> Self {
+        Report {
+            report: Arc::new(report),
+            lang,
+            bytes,
+            ms,
+            localized: OnceLock::new(),
+            json: OnceLock::new(),
         }
-        let m = if self.lang == Lang::En {
-            json_map(&*self.report)?
-        } else {
+    }
+
+    fn localized(&self) -> &FileReport {
+        if self.lang == Lang::En {
+            return &self.report;
+        }
+        self.localized.get_or_init(|| {
             let mut r = (*self.report).clone();
             kyso::report::localize(&mut r, self.lang);
-            json_map(&r)?
-        };
-        Ok(self.json.get_or_init(|| m))
+            r
+        })
+    }
+
+    fn json(&self) -> PyResult<&Json> {
+        if let Some(j) = self.json.get() {
+            return Ok(j);
+        }
+        let j = Json::of(self.localized())?;
+        Ok(self.json.get_or_init(|| j))
     }
 }
 
@@ -386,36 +432,38 @@ impl Report {
     /// The ETSI sub-indication that decided the verdict (`HASH_FAILURE`, …), or None.
     #[getter]
     fn sub_indication(&self) -> Option<String> {
-        self.report
-            .sub_indication
-            .map(kyso::batch::sub_indication_str)
+        self.report.sub_indication.map(kyso::batch::sub_indication_str)
     }
 
     /// The signatures, in revision order.
     #[getter]
     fn signatures(&self, py: Python<'_>) -> PyResult<Vec<Py<Signature>>> {
-        let Some(serde_json::Value::Array(a)) = self.map()?.get("signatures") else {
-            return Ok(Vec::new());
-        };
-        a.iter()
-            .filter_map(|v| v.as_object())
-            .map(|m| Py::new(py, Signature { map: m.clone() }))
+        self.localized()
+            .signatures
+            .iter()
+            .map(|s| {
+                Py::new(
+                    py,
+                    Signature {
+                        json: Json::of(s)?,
+                        checks: s.checks.iter().map(Json::of).collect::<PyResult<_>>()?,
+                    },
+                )
+            })
             .collect()
     }
 
     /// File-level findings (trailing bytes, not a PDF, …).
     #[getter]
     fn findings(&self, py: Python<'_>) -> PyResult<Vec<Py<Part>>> {
-        let Some(serde_json::Value::Array(a)) = self.map()?.get("findings") else {
-            return Ok(Vec::new());
-        };
-        a.iter()
-            .filter_map(|v| v.as_object())
-            .map(|m| {
+        self.localized()
+            .findings
+            .iter()
+            .map(|f| {
                 Py::new(
                     py,
                     Part {
-                        map: m.clone(),
+                        json: Json::of(f)?,
                         kind: "Finding",
                     },
                 )
@@ -436,23 +484,19 @@ impl Report {
     }
 
     fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        part_attr(py, self.map()?, name, REPORT_OPTIONAL, "Report")
+        self.json()?.attr(py, name, REPORT_OPTIONAL, "Report")
     }
 
     /// The report as a dict: exactly the JSON object of `kyso verify --format json`.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, self.map()?)
+        self.json()?.to_dict(py)
     }
 
-    /// The report as JSON text (one line, like `kyso verify --format json`; `indent` for
+    /// The report as JSON text: the line `kyso verify --format json` prints (`indent` for
     /// pretty printing).
     #[pyo3(signature = (indent=None))]
     fn to_json(&self, py: Python<'_>, indent: Option<usize>) -> PyResult<String> {
-        match indent {
-            None => serde_json::to_string(self.map()?)
-                .map_err(|e| KysoError::new_err(format!("internal: {e}"))),
-            Some(_) => dumps(py, self.to_dict(py)?.into_any().unbind(), indent),
-        }
+        self.json()?.to_json(py, indent)
     }
 
     /// The report as text for people (as `kyso verify` prints it).
@@ -465,7 +509,7 @@ impl Report {
     /// signer_sha256, bytes, ms).
     fn to_record<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let rec = VerifyRecord::from_report(&self.report, self.bytes, self.ms, false);
-        map_to_py(py, &json_map(&rec)?)
+        Json::of(&rec)?.to_dict(py)
     }
 
     fn __bool__(&self) -> bool {
@@ -492,7 +536,8 @@ impl Report {
 /// One signature of a report; attributes are its fields in the JSON report.
 #[pyclass(frozen, module = "kyso", name = "Signature")]
 struct Signature {
-    map: serde_json::Map<String, serde_json::Value>,
+    json: Json,
+    checks: Vec<Json>,
 }
 
 #[pymethods]
@@ -500,16 +545,16 @@ impl Signature {
     /// The checks of this signature.
     #[getter]
     fn checks(&self, py: Python<'_>) -> PyResult<Vec<Py<Part>>> {
-        let Some(serde_json::Value::Array(a)) = self.map.get("checks") else {
-            return Ok(Vec::new());
-        };
-        a.iter()
-            .filter_map(|v| v.as_object())
-            .map(|m| {
+        self.checks
+            .iter()
+            .map(|c| {
                 Py::new(
                     py,
                     Part {
-                        map: m.clone(),
+                        json: Json {
+                            text: c.text.clone(),
+                            map: c.map.clone(),
+                        },
                         kind: "Check",
                     },
                 )
@@ -520,21 +565,24 @@ impl Signature {
     /// Whether this signature is TOTAL-PASSED.
     #[getter]
     fn valid(&self) -> bool {
-        self.map.get("indication").and_then(|v| v.as_str()) == Some("TOTAL-PASSED")
+        self.json.str_field("indication") == "TOTAL-PASSED"
     }
 
     fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        part_attr(py, &self.map, name, SIGNATURE_OPTIONAL, "Signature")
+        self.json.attr(py, name, SIGNATURE_OPTIONAL, "Signature")
     }
 
     /// The signature as a dict (its object in the JSON report).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, &self.map)
+        self.json.to_dict(py)
     }
 
     fn __repr__(&self) -> String {
-        let s = |k: &str| self.map.get(k).and_then(|v| v.as_str()).unwrap_or("");
-        format!("<kyso.Signature {:?} {}>", s("field"), s("indication"))
+        format!(
+            "<kyso.Signature {:?} {}>",
+            self.json.str_field("field"),
+            self.json.str_field("indication")
+        )
     }
 }
 
@@ -542,24 +590,28 @@ impl Signature {
 /// (and `sub_indication` for checks).
 #[pyclass(frozen, module = "kyso", name = "Check")]
 struct Part {
-    map: serde_json::Map<String, serde_json::Value>,
+    json: Json,
     kind: &'static str,
 }
 
 #[pymethods]
 impl Part {
     fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        part_attr(py, &self.map, name, CHECK_OPTIONAL, self.kind)
+        self.json.attr(py, name, CHECK_OPTIONAL, self.kind)
     }
 
     /// As a dict (its object in the JSON report).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, &self.map)
+        self.json.to_dict(py)
     }
 
     fn __repr__(&self) -> String {
-        let s = |k: &str| self.map.get(k).and_then(|v| v.as_str()).unwrap_or("");
-        format!("<kyso.{} {} {}>", self.kind, s("id"), s("status"))
+        format!(
+            "<kyso.{} {} {}>",
+            self.kind,
+            self.json.str_field("id"),
+            self.json.str_field("status")
+        )
     }
 }
 
@@ -710,13 +762,7 @@ impl Validator {
             }
             err
         })?;
-        Ok(Report {
-            report: Arc::new(report),
-            lang: self.lang,
-            bytes,
-            ms,
-            json: OnceLock::new(),
-        })
+        Ok(Report::new(report, self.lang, bytes, ms))
     }
 
     /// Verifies a document and returns its line of a batch report (a dict with the columns
@@ -742,7 +788,7 @@ impl Validator {
             Ok((report, bytes, ms)) => VerifyRecord::from_report(&report, bytes, ms, false),
             Err(e) => VerifyRecord::from_error(shown, &e, t.elapsed().as_secs_f64() * 1e3),
         };
-        map_to_py(py, &json_map(&rec)?)
+        Json::of(&rec)?.to_dict(py)
     }
 
     /// The validation time this validator uses (RFC 3339), or None for "now".
@@ -1109,7 +1155,8 @@ fn prepare(
 }
 
 /// Two-phase signing, phase 2: embeds the signature (over the signed attributes: raw bytes,
-/// hex, base64 or PEM; or a complete CMS) into the prepared PDF and returns the signed PDF.
+/// or text in hex, base64 or PEM, or a `pathlib.Path` to a file of those; or a complete
+/// CMS) into the prepared PDF and returns the signed PDF.
 #[pyfunction]
 #[pyo3(signature = (prepared, signature, state=None))]
 fn finish<'py>(
@@ -1135,9 +1182,12 @@ fn finish<'py>(
         };
         (pdf, PendingSignature::from_json(&text).map_err(sign_err)?)
     };
-    let sig = kyso::sign::external::decode_signature_file(
-        &Input::from_py(signature, "signature")?.read()?,
-    );
+    // Text is the signature itself (hex, base64 or PEM); a path object names a file.
+    let raw = match signature.extract::<String>() {
+        Ok(text) => text.into_bytes(),
+        Err(_) => Input::from_py(signature, "signature")?.read()?,
+    };
+    let sig = kyso::sign::external::decode_signature_file(&raw);
     let signed = py
         .detach(|| kyso::sign::external::finish_external(&pdf, &state, &sig))
         .map_err(sign_err)?;
@@ -1151,7 +1201,7 @@ fn finish<'py>(
 #[pyclass(frozen, module = "kyso", name = "PolicyReport")]
 struct PolicyReport {
     report: kyso::policy::PolicyReport,
-    map: serde_json::Map<String, serde_json::Value>,
+    json: Json,
 }
 
 #[pymethods]
@@ -1169,22 +1219,18 @@ impl PolicyReport {
     }
 
     fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        part_attr(py, &self.map, name, &[], "PolicyReport")
+        self.json.attr(py, name, &[], "PolicyReport")
     }
 
     /// As a dict: the JSON object of `kyso check --format json`.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        map_to_py(py, &self.map)
+        self.json.to_dict(py)
     }
 
     /// As JSON text.
     #[pyo3(signature = (indent=None))]
     fn to_json(&self, py: Python<'_>, indent: Option<usize>) -> PyResult<String> {
-        match indent {
-            None => serde_json::to_string(&self.map)
-                .map_err(|e| KysoError::new_err(format!("internal: {e}"))),
-            Some(_) => dumps(py, self.to_dict(py)?.into_any().unbind(), indent),
-        }
+        self.json.to_json(py, indent)
     }
 
     /// As text for people (`verbose` lists the rules that passed too).
@@ -1345,8 +1391,8 @@ fn check(
             }
         })
         .map_err(policy_err)?;
-    let map = json_map(&report)?;
-    Ok(PolicyReport { report, map })
+    let json = Json::of(&report)?;
+    Ok(PolicyReport { report, json })
 }
 
 /// The version of kyso this module was built from.

@@ -182,6 +182,37 @@ fn make_material(dir: &Path) {
     write(dir, "signed.pdf", &signed);
 }
 
+/// The newest modification time of the files below `dir`.
+fn newest(dir: &Path) -> std::time::SystemTime {
+    let mut t = std::time::UNIX_EPOCH;
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        let m = if p.is_dir() {
+            newest(&p)
+        } else {
+            e.metadata().and_then(|m| m.modified()).unwrap()
+        };
+        t = t.max(m);
+    }
+    t
+}
+
+/// Fails when the installed extension module is older than the sources it is built from
+/// (the library's and the binding's): the tests would test another build.
+fn assert_installed_is_current(module: &Path) {
+    let installed = std::fs::metadata(module).unwrap().modified().unwrap();
+    let ws = workspace();
+    for dir in ["src", "python/src", "python/kyso"] {
+        let changed = newest(&ws.join(dir));
+        assert!(
+            installed >= changed,
+            "the installed kyso package ({}) is older than {}/: run `bash scripts/install-test-peers.sh` to rebuild it from this source",
+            module.display(),
+            dir
+        );
+    }
+}
+
 #[test]
 fn python_package_tests_pass() {
     let python = peers_dir().join("venv/bin/python");
@@ -191,7 +222,9 @@ fn python_package_tests_pass() {
         python.display()
     );
     let import = Command::new(&python)
-        .args(["-c", "import kyso, pytest; print(kyso.__file__)"])
+        .args(["-c", "import kyso._kyso, pytest; print(kyso._kyso.__file__)"])
+        // Not python/ (cargo's directory for this test), where `kyso` is the source package.
+        .current_dir(workspace())
         .output()
         .unwrap();
     assert!(
@@ -200,6 +233,8 @@ fn python_package_tests_pass() {
         python.display(),
         String::from_utf8_lossy(&import.stderr)
     );
+    let module = PathBuf::from(String::from_utf8_lossy(&import.stdout).trim());
+    assert_installed_is_current(&module);
     let material = tempfile::tempdir().unwrap();
     let t = std::time::Instant::now();
     make_material(material.path());
