@@ -52,10 +52,15 @@ fi
 MATURIN_VERSION=1.16.0
 PYTEST_VERSION=9.2.0
 PYSPARK_VERSION=4.0.1
-for pair in "maturin:$MATURIN_VERSION" "pytest:$PYTEST_VERSION" "pyspark:$PYSPARK_VERSION"; do
+# pyarrow and pandas: pyspark's Arrow transfer (mapInArrow), which the Spark job uses.
+PYARROW_VERSION=21.0.0
+PANDAS_VERSION=2.3.3
+for pair in "maturin:$MATURIN_VERSION" "pytest:$PYTEST_VERSION" "pyspark:$PYSPARK_VERSION" \
+  "pyarrow:$PYARROW_VERSION" "pandas:$PANDAS_VERSION"; do
   if ! "$peers/venv/bin/pip" show "${pair%%:*}" 2>/dev/null | grep -qx "Version: ${pair#*:}"; then
     "$peers/venv/bin/pip" install -q --disable-pip-version-check \
-      "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" "pyspark==$PYSPARK_VERSION"
+      "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" "pyspark==$PYSPARK_VERSION" \
+      "pyarrow==$PYARROW_VERSION" "pandas==$PANDAS_VERSION"
     break
   fi
 done

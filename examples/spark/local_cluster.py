@@ -37,6 +37,7 @@ class Cluster:
 
     def __init__(self, work: Path, workers: int = 2, cores: int = 1, memory: str = "1g"):
         self.home, self.work = spark_home(), Path(work)
+        self.work.mkdir(parents=True, exist_ok=True)
         self.procs = []
         self.env = dict(
             os.environ,

@@ -25,6 +25,11 @@ use kyso::sign::{KeySigner, SignOptions, SubFilterChoice};
 use kyso::validate::{ValidationOptions, Validator as KysoValidator};
 use kyso::{DigestAlgorithm, LevelOptions, PadesLevel, TsaClient};
 
+// Rust's allocations in the extension (kyso's documents, reports, caches) go through mimalloc,
+// as in the `kyso` binary; Python's objects keep Python's allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 // ---- Exceptions ----------------------------------------------------------------------------
 
 pyo3::create_exception!(
@@ -39,7 +44,12 @@ pyo3::create_exception!(
     KysoError,
     "A certificate (trust anchor, chain, signer) that cannot be read."
 );
-pyo3::create_exception!(kyso, SignError, KysoError, "Signing failed; nothing was produced.");
+pyo3::create_exception!(
+    kyso,
+    SignError,
+    KysoError,
+    "Signing failed; nothing was produced."
+);
 pyo3::create_exception!(
     kyso,
     SigningKeyError,
@@ -167,9 +177,7 @@ fn read_path(p: &Path) -> PyResult<Vec<u8>> {
         let err = PyErr::from(e);
         // Keep the OSError subclass (FileNotFoundError, …) and name the file.
         Python::attach(|py| {
-            let _ = err
-                .value(py)
-                .setattr("filename", p.display().to_string());
+            let _ = err.value(py).setattr("filename", p.display().to_string());
         });
         err
     })
@@ -298,7 +306,9 @@ impl Json {
         let text = serde_json::to_string(t).map_err(internal)?;
         match serde_json::from_str(&text).map_err(internal)? {
             serde_json::Value::Object(map) => Ok(Json { text, map }),
-            _ => Err(KysoError::new_err("internal: a report is not a JSON object")),
+            _ => Err(KysoError::new_err(
+                "internal: a report is not a JSON object",
+            )),
         }
     }
 
@@ -432,7 +442,9 @@ impl Report {
     /// The ETSI sub-indication that decided the verdict (`HASH_FAILURE`, …), or None.
     #[getter]
     fn sub_indication(&self) -> Option<String> {
-        self.report.sub_indication.map(kyso::batch::sub_indication_str)
+        self.report
+            .sub_indication
+            .map(kyso::batch::sub_indication_str)
     }
 
     /// The signatures, in revision order.
@@ -756,9 +768,7 @@ impl Validator {
         let (report, bytes, ms) = validate(py, &v, input, name).map_err(|e| {
             let err = PyErr::from(e);
             if let Some(p) = path {
-                let _ = err
-                    .value(py)
-                    .setattr("filename", p.display().to_string());
+                let _ = err.value(py).setattr("filename", p.display().to_string());
             }
             err
         })?;
@@ -908,8 +918,7 @@ impl Signer {
         };
         let signer = py
             .detach(|| {
-                kyso::Pkcs11Module::load(&module)
-                    .and_then(|m| m.signer(&opts, pin.as_deref()))
+                kyso::Pkcs11Module::load(&module).and_then(|m| m.signer(&opts, pin.as_deref()))
             })
             .map_err(sign_err)?;
         Ok(Signer {
@@ -1025,7 +1034,8 @@ fn sign<'py>(
     let tsa = match tsa {
         None => None,
         Some(url) => {
-            let mut c = TsaClient::with_timeout(&url, std::time::Duration::from_secs_f64(tsa_timeout));
+            let mut c =
+                TsaClient::with_timeout(&url, std::time::Duration::from_secs_f64(tsa_timeout));
             let anchors = certificates(tsa_trust, "tsa_trust")?;
             if !anchors.is_empty() {
                 let mut store = TrustStore::new();

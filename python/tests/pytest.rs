@@ -222,7 +222,10 @@ fn python_package_tests_pass() {
         python.display()
     );
     let import = Command::new(&python)
-        .args(["-c", "import kyso._kyso, pytest; print(kyso._kyso.__file__)"])
+        .args([
+            "-c",
+            "import kyso._kyso, pytest; print(kyso._kyso.__file__)",
+        ])
         // Not python/ (cargo's directory for this test), where `kyso` is the source package.
         .current_dir(workspace())
         .output()

@@ -98,6 +98,7 @@ def test_the_spark_job_on_a_standalone_cluster_equals_the_batch_report(
 
     summary = json.loads((out / "summary.json").read_text())
     assert summary["files"] == n_files
+    assert summary["transfer"] == "arrow"  # pyarrow is installed: bytes move as Arrow buffers
     assert summary["by_status"] == statuses
     assert (out / "report.parquet" / "_SUCCESS").exists()
     print(f"\nSpark job: {n_files} files in {spark_seconds:.1f} s (submit to exit; "
