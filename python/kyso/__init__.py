@@ -32,7 +32,7 @@ Two-phase signing (the key is elsewhere)::
 
 Check a dossier against a procedure::
 
-    >>> result = kyso.check(["decision.pdf"], procedure="1.000101.H62", role="result", lang="en")
+    >>> result = kyso.check(["decision.pdf"], procedure="2.001098", role="result", lang="en")
     >>> result.compliant, result.failed_rules
 """
 

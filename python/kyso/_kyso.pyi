@@ -141,7 +141,10 @@ class Validator:
         allow_form_filling: bool = False,
         trust_dir: Optional[PathLike] = None,
         lang: Lang = "en",
-    ) -> None: ...
+        password: Optional[str] = None,
+    ) -> None:
+        """`password` opens encrypted documents that the empty password does not (user or
+        owner password); never logged."""
     def verify(self, document: Source, *, at: Optional[Time] = None, name: Optional[str] = None) -> Report:
         """Verifies bytes or a file; releases the GIL. Raises OSError only if the path
         cannot be read."""

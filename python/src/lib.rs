@@ -680,7 +680,7 @@ fn validate(
 #[pymethods]
 impl Validator {
     #[new]
-    #[pyo3(signature = (trust=None, *, profiles=None, certs=None, revocation="soft-fail", offline=false, at=None, allow_form_filling=false, trust_dir=None, lang="en"))]
+    #[pyo3(signature = (trust=None, *, profiles=None, certs=None, revocation="soft-fail", offline=false, at=None, allow_form_filling=false, trust_dir=None, lang="en", password=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         trust: Option<&Bound<'_, PyAny>>,
@@ -692,6 +692,7 @@ impl Validator {
         allow_form_filling: bool,
         trust_dir: Option<PathBuf>,
         lang: &str,
+        password: Option<String>,
     ) -> PyResult<Self> {
         let mut store = TrustStore::new();
         for c in certificates(trust, "trust")? {
@@ -742,6 +743,8 @@ impl Validator {
             } else {
                 Some(Arc::new(AiaFetcher::default()) as Arc<dyn kyso::IssuerSource>)
             },
+            // Encrypted documents that the empty password does not open.
+            document_password: password.map(kyso::DocumentPassword::new),
         });
         Ok(Validator {
             inner,

@@ -115,23 +115,23 @@ def test_check_equals_the_cli(material, kyso_bin):
     """`kyso.check` gives the JSON of `kyso check --format json` on the same dossier."""
     dossier = [str(material / "small" / "valid-0.pdf")]
     for lang in ("vi", "en"):
-        res = run_cli(kyso_bin, "check", *dossier, "--procedure", "1.000201.H02",
+        res = run_cli(kyso_bin, "check", *dossier, "--procedure", "1.014159",
                       "--role", "submission", "--add-anchor", f"vn-public={material / 'root.pem'}",
                       "--format", "json", "--at", AT, "--lang", lang)
         assert res.returncode in (0, 1), res.stderr
         expected = json.loads(res.stdout)
-        got = kyso.check(dossier, "1.000201.H02", "submission", lang=lang, at=AT,
+        got = kyso.check(dossier, "1.014159", "submission", lang=lang, at=AT,
                          add_anchors={"vn-public": [material / "root.pem"]})
         assert got.to_dict() == expected
         assert got.compliant == (res.returncode == 0)
         assert bool(got) == got.compliant
         assert isinstance(got.to_text(), str) and got.to_text()
     # Without the test root in the profile the signer is not trusted: not compliant.
-    plain = kyso.check(dossier, "1.000201.H02", "submission", lang="en", at=AT)
+    plain = kyso.check(dossier, "1.014159", "submission", lang="en", at=AT)
     assert not plain.compliant and plain.failed_rules
     # Bytes and (name, bytes) pairs work as files.
     data = (material / "small" / "valid-0.pdf").read_bytes()
-    named = kyso.check([("don-de-nghi.pdf", data)], "1.000201.H02", "submission", at=AT,
+    named = kyso.check([("don-de-nghi.pdf", data)], "1.014159", "submission", at=AT,
                        add_anchors={"vn-public": (material / "root.pem").read_bytes()})
     assert isinstance(named.to_json(), str)
 
@@ -143,8 +143,8 @@ def test_check_errors(material):
     with pytest.raises(kyso.ProcedureError):
         kyso.check(f, "not a code", "submission")
     with pytest.raises(kyso.CatalogError):
-        kyso.check(f, "1.000201.H02", "submission", catalog=b"this is [not toml")
+        kyso.check(f, "1.014159", "submission", catalog=b"this is [not toml")
     with pytest.raises(ValueError):
-        kyso.check(f, "1.000201.H02", "appeal")
+        kyso.check(f, "1.014159", "appeal")
     with pytest.raises(kyso.PolicyError):
-        kyso.check([], "1.000201.H02", "submission")
+        kyso.check([], "1.014159", "submission")
