@@ -203,12 +203,21 @@ fn scan_object_headers(source: &Source) -> Vec<(u32, u16, u64)> {
     let mut out = Vec::new();
     let mut start = 0u64;
     while start < len {
+        // Each window also holds the bytes just before the chunk (so a header whose `obj`
+        // starts the chunk still has its numbers) and just after it (so `obj` near the end
+        // is seen whole); only `obj` that starts inside the chunk counts.
+        let back = start.min(OVERLAP);
+        let from = start - back;
         let end = (start + CHUNK + OVERLAP).min(len);
-        let Ok(buf) = source.read(start, usize::try_from(end - start).unwrap_or(0)) else {
+        let Ok(buf) = source.read(from, usize::try_from(end - from).unwrap_or(0)) else {
             break;
         };
-        let limit = if end == len { buf.len() } else { buf.len() - OVERLAP as usize };
+        let first = back as usize;
+        let limit = (first + CHUNK as usize).min(buf.len());
         for at in memchr::memmem::find_iter(&buf, b"obj") {
+            if at < first {
+                continue;
+            }
             if at >= limit {
                 break;
             }
@@ -240,6 +249,11 @@ fn scan_object_headers(source: &Source) -> Vec<(u32, u16, u64)> {
                 continue;
             }
             let Some(num) = digits(&mut i) else { continue };
+            // The number must start a token: at the file's start or after a delimiter (when
+            // the window's start is reached elsewhere, the number may be cut: not a header).
+            if i == 0 && from != 0 {
+                continue;
+            }
             if i > 0 && !is_whitespace(buf[i - 1]) && !b">]".contains(&buf[i - 1]) {
                 continue;
             }
@@ -249,12 +263,12 @@ fn scan_object_headers(source: &Source) -> Vec<(u32, u16, u64)> {
             if num == 0 {
                 continue;
             }
-            out.push((num, gen, start + i as u64));
+            out.push((num, gen, from + i as u64));
             if out.len() >= MAX_XREF_ENTRIES {
                 return out;
             }
         }
-        if end == len {
+        if start + CHUNK >= len {
             break;
         }
         start += CHUNK;
@@ -1773,6 +1787,23 @@ mod tests {
             1000
         )
         .is_err());
+    }
+
+    #[test]
+    fn object_headers_are_found_across_scan_windows() {
+        const CHUNK: usize = 4 << 20;
+        for cut in [CHUNK - 4, CHUNK - 2, CHUNK, CHUNK + 1, CHUNK + 5] {
+            // "123 0 obj" placed so that the chunk boundary falls inside it.
+            let mut data = vec![b' '; CHUNK + 64];
+            data[..9].copy_from_slice(b"%PDF-1.7\n");
+            let header = b"\n123 0 obj\n(x)\nendobj\n";
+            data[cut - 5..cut - 5 + header.len()].copy_from_slice(header);
+            let found = scan_object_headers(&Source::from_bytes(data));
+            assert_eq!(found, vec![(123, 0, (cut - 4) as u64)], "cut at {cut}");
+        }
+        // A number cut by a window start is not taken for another number.
+        let found = scan_object_headers(&Source::from_bytes(b"7 0 obj x 45 3 obj".to_vec()));
+        assert_eq!(found, vec![(7, 0, 0), (45, 3, 10)]);
     }
 
     #[test]
