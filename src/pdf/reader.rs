@@ -76,6 +76,9 @@ const ENDSTREAM_SCAN: u64 = 256 << 20;
 const OBJSTM_CACHE_BYTES: usize = 256 << 20;
 /// Xref entries at most in one section, and in all sections together.
 pub(crate) const MAX_XREF_ENTRIES: usize = 1 << 21;
+/// The most objects a rebuilt cross-reference may hold (each is read once to find the
+/// catalog and the object streams).
+const MAX_REBUILT_OBJECTS: usize = 1 << 18;
 const MAX_TOTAL_XREF_ENTRIES: usize = 1 << 23;
 /// Objects at most in one object stream.
 const MAX_OBJSTM_OBJECTS: usize = 1 << 20;
@@ -273,7 +276,8 @@ fn scan_object_headers(source: &Source) -> Vec<(u32, u16, u64)> {
         }
         start += CHUNK;
     }
-    out.sort_by_key(|&(_, _, o)| o);
+    // Sorted by object, then offset: lookups are binary searches (`Document::scanned_at`).
+    out.sort_unstable();
     out.dedup();
     out
 }
@@ -433,18 +437,29 @@ impl Document {
                     continue;
                 };
                 let want = ObjRef::new(num, gen);
-                let ok = with_window(&self.source, offset, |p| Ok(p.parse_obj_header().ok()))
+                // A short read first (files read on demand pay one small read per entry),
+                // the growing window only when that is not conclusive.
+                let quick = self
+                    .source
+                    .read(offset, 256)
                     .ok()
-                    .flatten()
-                    == Some(want);
+                    .and_then(|b| Parser::new(&b, offset).parse_obj_header().ok());
+                let ok = match quick {
+                    Some(found) => found == want,
+                    None => {
+                        with_window(&self.source, offset, |p| Ok(p.parse_obj_header().ok()))
+                            .ok()
+                            .flatten()
+                            == Some(want)
+                    }
+                };
                 if ok {
                     continue;
                 }
                 let limit = rev.end.unwrap_or(u64::MAX);
                 if self
-                    .scan()
-                    .iter()
-                    .any(|&(n, g, o)| n == num && g == gen && o < limit && o != offset)
+                    .scanned_at(num, gen)
+                    .any(|o| o < limit && o != offset)
                 {
                     self.repaired.borrow_mut().insert(ri);
                     break;
@@ -458,13 +473,31 @@ impl Document {
         self.scanned.get_or_init(|| scan_object_headers(&self.source))
     }
 
+    /// The offsets (ascending) at which the scan found object `num gen`.
+    fn scanned_at(&self, num: u32, gen: u16) -> impl Iterator<Item = u64> + '_ {
+        let all = self.scan();
+        let lo = all.partition_point(|&(n, g, _)| (n, g) < (num, gen));
+        let hi = all.partition_point(|&(n, g, _)| (n, g) <= (num, gen));
+        all[lo..hi].iter().map(|&(_, _, o)| o)
+    }
+
     /// Rebuilds the cross-reference data from the object headers found in the file (the
     /// last definition of an object wins) and the last trailer (or cross-reference stream
     /// dictionary, or `/Type /Catalog` object) found.
     fn rebuild(&mut self, why: &PdfError) -> Result<()> {
         let mut entries: BTreeMap<u32, XrefEntry> = BTreeMap::new();
         for &(num, gen, off) in self.scan() {
-            entries.insert(num, XrefEntry::InUse { offset: off, gen });
+            // The last definition in the file wins (whatever its generation).
+            let later = match entries.get(&num) {
+                Some(XrefEntry::InUse { offset, .. }) => off > *offset,
+                _ => true,
+            };
+            if later {
+                entries.insert(num, XrefEntry::InUse { offset: off, gen });
+            }
+        }
+        if entries.len() > MAX_REBUILT_OBJECTS {
+            return Err(PdfError::LimitExceeded("objects in a rebuilt cross-reference"));
         }
         if entries.is_empty() {
             return Err(PdfError::MalformedXref(format!(
@@ -1036,11 +1069,9 @@ impl Document {
                         // its revision, nearest to where the entry says.
                         let limit = self.revisions[phys].end.unwrap_or(u64::MAX);
                         let found = self
-                            .scan()
-                            .iter()
-                            .filter(|&&(n, g, o)| n == r.num && g == r.gen && o < limit)
-                            .min_by_key(|&&(_, _, o)| o.abs_diff(offset))
-                            .map(|&(_, _, o)| o);
+                            .scanned_at(r.num, r.gen)
+                            .filter(|&o| o < limit)
+                            .min_by_key(|&o| o.abs_diff(offset));
                         let Some(at) = found.filter(|&o| o != offset) else {
                             return Err(e);
                         };
