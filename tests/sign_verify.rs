@@ -188,12 +188,24 @@ fn placeholder_is_sized_exactly() {
         .as_string()
         .unwrap()
         .bytes;
-    let cms = kyso::cms::parse_signed_data(contents).unwrap();
-    let _ = cms;
-    // RSA signatures have a fixed size: no zero padding at all.
-    assert_ne!(
-        *contents.last().unwrap(),
-        0,
+    kyso::cms::parse_signed_data(contents).unwrap();
+    // RSA signatures have a fixed size: the DER value fills the placeholder exactly, with no
+    // zero padding after it. (The last byte alone says nothing: an RSA signature ends in 0x00
+    // one time in 256.)
+    assert_eq!(contents[0], 0x30, "a DER SEQUENCE");
+    let (len, header) = match contents[1] {
+        n if n < 0x80 => (n as usize, 2),
+        n => {
+            let k = (n & 0x7f) as usize;
+            let len = contents[2..2 + k]
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | *b as usize);
+            (len, 2 + k)
+        }
+    };
+    assert_eq!(
+        header + len,
+        contents.len(),
         "an RSA CMS fills its placeholder exactly"
     );
 }
