@@ -45,6 +45,9 @@
 
 pub mod bytes;
 pub mod overlay;
+#[cfg(feature = "render")]
+pub mod raster;
+pub mod render;
 pub mod roles;
 
 use std::cell::{OnceCell, RefCell};
@@ -63,7 +66,7 @@ const REACH_BUDGET: usize = 1_000_000;
 
 /// What may change after a signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Permissions {
+pub struct Permissions {
     /// Filling in existing form fields (values and regenerated appearances).
     pub form_filling: bool,
     /// Adding, changing or deleting annotations (other than widgets of other fields).
@@ -80,7 +83,7 @@ pub(crate) struct Permissions {
 impl Permissions {
     /// The permissions after an approval signature of an uncertified document: signing, and
     /// `form_filling` only if the caller allows it.
-    pub(crate) fn for_signature(form_filling: bool) -> Self {
+    pub fn for_signature(form_filling: bool) -> Self {
         Permissions {
             form_filling,
             annotations: false,
@@ -91,7 +94,7 @@ impl Permissions {
     }
 
     /// The permissions of a certified document with DocMDP level `p` (1–3).
-    pub(crate) fn certified(p: u8) -> Self {
+    pub fn certified(p: u8) -> Self {
         Permissions {
             form_filling: p >= 2,
             annotations: p >= 3,

@@ -95,6 +95,8 @@ pub mod batch;
 pub mod inspect;
 pub mod pki;
 pub mod policy;
+#[cfg(feature = "render")]
+pub mod render;
 pub mod report;
 pub mod revocation;
 pub mod sign;
@@ -135,12 +137,12 @@ pub use crate::sign::{
 // Verification.
 pub use crate::net::{HttpReply, HttpTransport, NetError, Response as HttpResponse};
 pub use crate::report::{
-    Check, CheckId, CheckStatus, FileReport, Indication, SignatureKind, SignatureReport,
-    SubIndication,
+    ChangedRegion, Check, CheckId, CheckStatus, FileReport, Indication, Rendering, RenderingStatus,
+    SignatureKind, SignatureReport, SubIndication,
 };
 pub use crate::revocation::{OnlineSource, RevocationPolicy, RevocationSource};
 pub use crate::tsp::{TsaClient, TspError, DEFAULT_TSA_TIMEOUT};
-pub use crate::validate::{ValidationOptions, Validator};
+pub use crate::validate::{RenderCheck, ValidationOptions, Validator};
 
 // Certificates and trust.
 pub use crate::pki::{

@@ -165,11 +165,15 @@ pub enum CheckId {
     TimestampRevocation,
     /// What changed after the signature is permitted.
     Modifications,
+    /// The rendering backstop: no pixel of a page changed outside the permitted changes
+    /// (recorded when a signature has later updates; never required, so a skipped backstop
+    /// is `not-run` with the reason and leaves the verdict to the other checks).
+    Rendering,
 }
 
 impl CheckId {
     /// Every check identifier.
-    pub const ALL: [CheckId; 20] = [
+    pub const ALL: [CheckId; 21] = [
         CheckId::SignatureDictionary,
         CheckId::Coverage,
         CheckId::Certification,
@@ -190,6 +194,7 @@ impl CheckId {
         CheckId::TimestampValidity,
         CheckId::TimestampRevocation,
         CheckId::Modifications,
+        CheckId::Rendering,
     ];
 
     /// The identifier with this JSON spelling.
@@ -220,6 +225,7 @@ impl CheckId {
             CheckId::TimestampValidity => "timestamp-validity",
             CheckId::TimestampRevocation => "timestamp-revocation",
             CheckId::Modifications => "modifications",
+            CheckId::Rendering => "rendering",
         }
     }
 
@@ -436,7 +442,8 @@ pub enum CheckStatus {
     Indeterminate,
     /// The check failed.
     Failed,
-    /// The check was not run because an earlier one failed (never counts as passed).
+    /// The check was not run: an earlier one failed, or it was skipped (the message says
+    /// why). Never counts as passed.
     NotRun,
 }
 
@@ -516,6 +523,48 @@ pub struct Coverage {
     pub signed_bytes: u64,
 }
 
+/// What the rendering backstop did for one signature (see [`crate::RenderCheck`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rendering {
+    /// Whether pages were rendered and compared.
+    pub status: RenderingStatus,
+    /// What was done or why it was not, in words.
+    pub reason: String,
+    /// Pages whose rendering inputs were compared (page content, resources, annotations).
+    pub pages_checked: usize,
+    /// Pages rendered in both revisions and compared pixel by pixel.
+    pub pages_rendered: usize,
+    /// Where pixels changed: outside the permitted changes (then the signature failed) and,
+    /// inside them, the new signature widgets and filled fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub regions: Vec<ChangedRegion>,
+}
+
+/// Whether the rendering backstop ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RenderingStatus {
+    /// Pages were rendered and compared (`regions` says what changed).
+    Compared,
+    /// No page's rendering inputs changed outside permitted annotations: nothing to render.
+    NotNeeded,
+    /// The backstop could not run (budget, renderer error, option, build without the
+    /// `render` feature); the verdict rests on the structural analysis alone.
+    Skipped,
+}
+
+/// A rectangle of a page whose pixels differ between the signed and the current revision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangedRegion {
+    /// The page (1-based).
+    pub page: usize,
+    /// The region in the page's default user space, `[x0, y0, x1, y1]` in points.
+    pub rect: [f64; 4],
+    /// Whether it lies in a permitted change (a new signature widget, a filled field, an
+    /// annotation the certification allows).
+    pub permitted: bool,
+}
+
 /// One change made in a revision after a signature.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
@@ -593,6 +642,11 @@ pub struct SignatureReport {
     pub coverage: Option<Coverage>,
     /// Changes made after this signature.
     pub changes: Vec<Change>,
+    /// The rendering backstop: the pages of the signed revision and of the current one
+    /// rendered and compared, when the signature has later updates whose changes were all
+    /// allowed (`None` otherwise: nothing to compare, or already a disallowed change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendering: Option<Rendering>,
     /// Every check, in the order run.
     pub checks: Vec<Check>,
 }
@@ -790,6 +844,10 @@ impl CheckId {
                 "Revocation status of the time-stamping authority's certificates",
             ),
             CheckId::Modifications => ("Các thay đổi sau khi ký", "Changes after signing"),
+            CheckId::Rendering => (
+                "So sánh hình ảnh trang (trước và sau khi ký)",
+                "Rendered pages (signed and current)",
+            ),
         };
         lang.pick(vi, en)
     }

@@ -141,7 +141,7 @@ pub fn parse_pdf_date(s: &str) -> Option<i64> {
     let s = s.trim();
     let s = s.strip_prefix("D:").unwrap_or(s);
     let digits: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
-    if digits.len() < 4 || digits.len() > 14 || digits.len() % 2 != 0 {
+    if digits.len() < 4 || digits.len() > 14 || !digits.len().is_multiple_of(2) {
         return None;
     }
     let field = |i: usize, default: u32| -> Option<u32> {

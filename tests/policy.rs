@@ -617,6 +617,7 @@ fn report_for(leaf: &Certificate, chain: &[Certificate]) -> FileReport {
         docmdp_level: None,
         coverage: None,
         changes: Vec::new(),
+        rendering: None,
         checks: Vec::new(),
     });
     r.conclude();

@@ -81,6 +81,9 @@ enum Command {
     Extend(ExtendArgs),
     /// Show a PDF's revisions, fields and signatures.
     Inspect(InspectArgs),
+    /// What changed after a signature: the changes and, with --png, pictures of each changed
+    /// page as signed and as it is now, side by side, the changed regions outlined.
+    Diff(DiffArgs),
     /// Check a dossier (submission or result) against a procedure of the catalog.
     Check(CheckArgs),
     /// List the slots, tokens, keys and certificates of a PKCS#11 module.
@@ -540,6 +543,10 @@ struct VerifyArgs {
     /// Accept filling in existing form fields after an approval signature (reported).
     #[arg(long)]
     allow_form_filling: bool,
+    /// The rendering backstop: `changed` renders the pages whose content changed after a
+    /// signature and compares them with the signed ones; `all` renders every page; `off`.
+    #[arg(long, value_enum, default_value_t = RenderingArg::Changed)]
+    rendering: RenderingArg,
     /// Use only the validation data in the files: fetch no OCSP response or CRL.
     #[arg(long)]
     offline: bool,
@@ -622,10 +629,53 @@ struct InspectArgs {
     format: Format,
 }
 
+#[derive(Args)]
+struct DiffArgs {
+    /// The signed PDF.
+    file: PathBuf,
+    /// Which signature (1-based, in the order of the file; default: the first).
+    #[arg(long, default_value_t = 1)]
+    signature: usize,
+    /// Write `page-N.png` for each page that changed after the signature into DIR (signed
+    /// page left, current page right; red: changed outside the permitted changes, blue:
+    /// permitted changes such as new signatures and filled fields).
+    #[arg(long, value_name = "DIR")]
+    png: Option<PathBuf>,
+    /// Replace existing pictures in DIR.
+    #[arg(long)]
+    force: bool,
+    /// File holding the password of an encrypted PDF that the empty password does not open.
+    #[arg(long, value_name = "FILE")]
+    pdf_password_file: Option<PathBuf>,
+    /// Environment variable holding the password of an encrypted PDF.
+    #[arg(long, value_name = "VAR", conflicts_with = "pdf_password_file")]
+    pdf_password_env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RenderingArg {
+    Off,
+    Changed,
+    All,
+}
+
+impl RenderingArg {
+    fn check(self) -> kyso::RenderCheck {
+        match self {
+            RenderingArg::Off => kyso::RenderCheck::Off,
+            RenderingArg::Changed => kyso::RenderCheck::Changed,
+            RenderingArg::All => kyso::RenderCheck::AllPages,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -678,6 +728,7 @@ fn main() -> ExitCode {
         Command::Verify(a) => verify(a),
         Command::Extend(a) => extend(a),
         Command::Inspect(a) => inspect(a),
+        Command::Diff(a) => diff(a),
         Command::Check(a) => check(a),
         Command::Tokens(a) => tokens(a),
         Command::Report(batch::ReportCommand::Merge(a)) => batch::merge(&a),
@@ -1344,6 +1395,7 @@ fn verify(a: VerifyArgs) -> Result<ExitCode, Fatal> {
             a.pdf_password_file.as_deref(),
             a.pdf_password_env.as_deref(),
         )?,
+        rendering: a.rendering.check(),
     });
     let lang = report_lang(a.lang);
     if a.batch.wanted(&a.files) {
@@ -1508,6 +1560,133 @@ fn inspect(a: InspectArgs) -> Result<ExitCode, Fatal> {
     };
     let _ = std::io::stdout().write_all(text.as_bytes());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `kyso diff`: the changes after one signature (structure and rendering) and, with
+/// `--png`, pictures of the changed pages. Exit 0 when nothing changed outside the permitted
+/// changes, 1 otherwise.
+fn diff(a: DiffArgs) -> Result<ExitCode, Fatal> {
+    let bytes: Arc<[u8]> = read(&a.file)?.into();
+    let password = password_from(
+        a.pdf_password_file.as_deref(),
+        a.pdf_password_env.as_deref(),
+    )?;
+    let validator = Validator::new(ValidationOptions {
+        revocation_policy: RevocationPolicy::Off,
+        document_password: password.clone(),
+        rendering: kyso::RenderCheck::AllPages,
+        ..Default::default()
+    });
+    let report = validator.validate_bytes(&a.file.display().to_string(), &bytes);
+    let n = report.signatures.len();
+    let Some(sig) = a
+        .signature
+        .checked_sub(1)
+        .and_then(|i| report.signatures.get(i))
+    else {
+        return Err(Fatal(format!(
+            "{}: no signature {} (the file has {n})",
+            a.file.display(),
+            a.signature
+        )));
+    };
+    let revision = sig.coverage.as_ref().and_then(|c| c.revision);
+    let revisions = sig.coverage.as_ref().map(|c| c.revisions).unwrap_or(0);
+    let p3 = report.signatures.iter().any(|s| {
+        s.kind == kyso::SignatureKind::Certification
+            && s.docmdp_level == Some(kyso::report::DocMdpLevel::Annotations)
+    });
+    let mut pictures = Vec::new();
+    let mut picture_regions = Vec::new();
+    if let (Some(dir), Some(rev)) = (&a.png, revision) {
+        if rev < revisions {
+            let pages = kyso::render::pictures_after(bytes.clone(), rev, password.as_ref(), p3)
+                .map_err(|e| Fatal(format!("{}: {e}", a.file.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Fatal(format!("cannot create {}: {e}", dir.display())))?;
+            for p in pages {
+                let path = dir.join(format!("page-{}.png", p.page));
+                kyso::write_atomic(&path, &p.png, a.force)?;
+                pictures.push(path.display().to_string());
+                picture_regions.extend(p.regions);
+            }
+        }
+    }
+    let rendering = sig.rendering.as_ref();
+    let regions: Vec<&kyso::ChangedRegion> = if picture_regions.is_empty() {
+        rendering
+            .map(|r| r.regions.iter().collect())
+            .unwrap_or_default()
+    } else {
+        picture_regions.iter().collect()
+    };
+    let outside = regions.iter().any(|r| !r.permitted) || sig.changes.iter().any(|c| !c.allowed);
+    match a.format {
+        Format::Json => {
+            let v = serde_json::json!({
+                "file": a.file.display().to_string(),
+                "signature": a.signature,
+                "field": sig.field,
+                "revision": revision,
+                "revisions": revisions,
+                "indication": sig.indication,
+                "changes": sig.changes,
+                "rendering": rendering,
+                "regions": regions,
+                "pictures": pictures,
+            });
+            outln!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        Format::Text => {
+            outln!(
+                "{}: signature {} ({}) covers revision {} of {revisions}",
+                a.file.display(),
+                a.signature,
+                sig.field,
+                revision
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|| "?".into()),
+            );
+            if sig.changes.is_empty() {
+                outln!("  no changes after this signature");
+            }
+            for c in &sig.changes {
+                outln!(
+                    "  revision {}: {} [{}] {}",
+                    c.revision,
+                    c.description,
+                    if c.allowed { "allowed" } else { "NOT ALLOWED" },
+                    c.reason
+                );
+            }
+            if let Some(r) = rendering {
+                outln!("  rendering: {}", r.reason);
+            }
+            for g in &regions {
+                outln!(
+                    "  page {}: changed at [{} {} {} {}]{}",
+                    g.page,
+                    g.rect[0],
+                    g.rect[1],
+                    g.rect[2],
+                    g.rect[3],
+                    if g.permitted {
+                        " (permitted)"
+                    } else {
+                        " OUTSIDE THE PERMITTED CHANGES"
+                    }
+                );
+            }
+            for p in &pictures {
+                outln!("  wrote {p}");
+            }
+        }
+    }
+    Ok(if outside {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The report language: `--lang`, else `$KYSO_LANG`, else Vietnamese when `$LANG` starts

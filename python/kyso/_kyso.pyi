@@ -142,9 +142,12 @@ class Validator:
         trust_dir: Optional[PathLike] = None,
         lang: Lang = "en",
         password: Optional[str] = None,
+        rendering: Literal["changed", "all", "off"] = "changed",
     ) -> None:
         """`password` opens encrypted documents that the empty password does not (user or
-        owner password); never logged."""
+        owner password); never logged. `rendering`: the rendering backstop of modification
+        analysis (render the pages whose content changed after a signature; every page;
+        never)."""
     def verify(self, document: Source, *, at: Optional[Time] = None, name: Optional[str] = None) -> Report:
         """Verifies bytes or a file; releases the GIL. Raises OSError only if the path
         cannot be read."""

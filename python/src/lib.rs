@@ -680,7 +680,7 @@ fn validate(
 #[pymethods]
 impl Validator {
     #[new]
-    #[pyo3(signature = (trust=None, *, profiles=None, certs=None, revocation="soft-fail", offline=false, at=None, allow_form_filling=false, trust_dir=None, lang="en", password=None))]
+    #[pyo3(signature = (trust=None, *, profiles=None, certs=None, revocation="soft-fail", offline=false, at=None, allow_form_filling=false, trust_dir=None, lang="en", password=None, rendering="changed"))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         trust: Option<&Bound<'_, PyAny>>,
@@ -693,6 +693,7 @@ impl Validator {
         trust_dir: Option<PathBuf>,
         lang: &str,
         password: Option<String>,
+        rendering: &str,
     ) -> PyResult<Self> {
         let mut store = TrustStore::new();
         for c in certificates(trust, "trust")? {
@@ -727,6 +728,16 @@ impl Validator {
                 )))
             }
         };
+        let rendering = match rendering {
+            "changed" => kyso::RenderCheck::Changed,
+            "all" => kyso::RenderCheck::AllPages,
+            "off" => kyso::RenderCheck::Off,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "rendering: {other:?} is not one of \"changed\", \"all\", \"off\""
+                )))
+            }
+        };
         let inner = KysoValidator::new(ValidationOptions {
             trust: store,
             extra_certificates: extra,
@@ -745,6 +756,7 @@ impl Validator {
             },
             // Encrypted documents that the empty password does not open.
             document_password: password.map(kyso::DocumentPassword::new),
+            rendering,
         });
         Ok(Validator {
             inner,

@@ -137,7 +137,7 @@ fn bbox_of(m: &Matrix, r: &Rect) -> Rect {
 }
 
 /// A page attribute, inherited through `/Parent` (ISO 32000-1 §7.7.3.4).
-fn inherited(doc: &Document, rev: usize, page: &Dict, key: &[u8]) -> Option<Object> {
+pub(crate) fn inherited(doc: &Document, rev: usize, page: &Dict, key: &[u8]) -> Option<Object> {
     let mut d = page.clone();
     for _ in 0..MAX_PARENTS {
         if let Some(v) = d.get(key) {

@@ -1551,7 +1551,7 @@ pub(crate) fn parse_xref_stream_entries(
             .collect::<Result<_>>()?,
         Some(_) => return Err(bad("/Index is not an array")),
     };
-    if index.len() % 2 != 0 {
+    if !index.len().is_multiple_of(2) {
         return Err(bad("/Index has an odd number of values"));
     }
     let mut entries = BTreeMap::new();

@@ -195,7 +195,7 @@ fn decode_value(value: &Any<'_>) -> String {
                 .map(|c| u16::from_be_bytes([c[0], c[1]]))
                 .collect();
             let mut s = String::from_utf16_lossy(&units);
-            if data.len() % 2 != 0 {
+            if !data.len().is_multiple_of(2) {
                 s.push(char::REPLACEMENT_CHARACTER);
             }
             s

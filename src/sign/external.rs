@@ -51,7 +51,7 @@ pub fn digest_info(alg: DigestAlgorithm, digest: &[u8]) -> Vec<u8> {
 /// # Errors
 /// `SignError::Key` when `raw` is empty or of odd length.
 pub fn ecdsa_raw_to_der(raw: &[u8]) -> Result<Vec<u8>, SignError> {
-    if raw.is_empty() || raw.len() % 2 != 0 {
+    if raw.is_empty() || !raw.len().is_multiple_of(2) {
         return Err(SignError::Key(format!(
             "an ECDSA r || s signature must have an even, non-zero length (got {} bytes)",
             raw.len()
@@ -625,7 +625,7 @@ mod b64_list {
 /// Decodes hex (either case; no separators).
 pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())

@@ -25,7 +25,8 @@ use crate::pdf::{Document, ObjRef, Object, PdfError};
 use crate::pki::{Certificate, TrustStore};
 use crate::report::{
     CertificateSummary, Check, CheckId, CheckStatus, Coverage, CoverageKind, FileReport, Finding,
-    FindingId, Indication, SignatureKind, SignatureReport, SubIndication, SCHEMA_VERSION,
+    FindingId, Indication, RenderingStatus, SignatureKind, SignatureReport, SubIndication,
+    SCHEMA_VERSION,
 };
 
 use sigdict::SignatureDictionary;
@@ -53,6 +54,31 @@ pub struct ValidationOptions {
     /// The password of encrypted documents that the empty user password does not open (user
     /// or owner). `None`: only the empty password is tried.
     pub document_password: Option<crate::sign::DocumentPassword>,
+    /// The rendering backstop of modification analysis (default: render the pages whose
+    /// content changed after a signature).
+    pub rendering: RenderCheck,
+}
+
+/// The rendering backstop of modification analysis: when every change after a signature
+/// was judged allowed, the pages of the signed revision and of the current one are rendered
+/// (pure-Rust `hayro`, feature `render`) and compared; pixels changed outside the permitted
+/// changes (new signature widgets, filled fields, annotations a certification allows) make
+/// the signature `TOTAL-FAILED` / `DISALLOWED_MODIFICATION`. It can only add failures: when
+/// it cannot run (budget, renderer error, off) the report says so and the verdict rests on
+/// the structural analysis.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RenderCheck {
+    /// Never render.
+    Off,
+    /// Render the pages whose content inputs (content streams, resources, inherited
+    /// attributes, optional content) changed, or that gained, lost or changed an annotation
+    /// the permissions do not cover. A page whose inputs are the same, object for object,
+    /// renders the same: files whose later updates only add signatures, validation data and
+    /// time-stamps render nothing.
+    #[default]
+    Changed,
+    /// Render every page after every signature with later updates (thorough, slower).
+    AllPages,
 }
 
 /// Collects checks and derives the signature's indication from them.
@@ -87,6 +113,10 @@ impl CheckList {
     /// Records a failed check.
     pub(crate) fn fail(&mut self, id: CheckId, message: impl Into<String>, sub: SubIndication) {
         self.push(id, CheckStatus::Failed, message.into(), Some(sub));
+    }
+    /// Records a check that was skipped (the message says why).
+    pub(crate) fn not_run(&mut self, id: CheckId, message: impl Into<String>) {
+        self.push(id, CheckStatus::NotRun, message.into(), None);
     }
     /// Records an undecided check.
     pub(crate) fn indeterminate(
@@ -432,6 +462,7 @@ impl Validator {
             docmdp_level: None,
             coverage: None,
             changes: Vec::new(),
+            rendering: None,
             checks: Vec::new(),
         };
         let Some(dict) = &found.dict else {
@@ -659,6 +690,7 @@ impl Validator {
                         CheckId::Modifications,
                         format!("{} allowed change(s) after signing", changes.len()),
                     );
+                    self.check_rendering(doc, covered, perms, rep, checks);
                 }
                 rep.changes = changes;
             }
@@ -668,6 +700,53 @@ impl Validator {
                 SubIndication::FormatFailure,
             ),
         }
+    }
+
+    /// The rendering backstop, after the structural analysis allowed every change.
+    fn check_rendering(
+        &self,
+        doc: &Document,
+        covered: usize,
+        perms: &crate::diff::Permissions,
+        rep: &mut SignatureReport,
+        checks: &mut CheckList,
+    ) {
+        let password = self
+            .options
+            .document_password
+            .as_ref()
+            .filter(|_| doc.is_encrypted())
+            .map(|p| p.bytes());
+        let r =
+            crate::diff::render::backstop(doc, covered, perms, password, self.options.rendering);
+        let outside: Vec<_> = r.regions.iter().filter(|g| !g.permitted).collect();
+        match r.status {
+            RenderingStatus::Skipped => {
+                checks.not_run(CheckId::Rendering, format!("skipped: {}", r.reason))
+            }
+            _ if !outside.is_empty() => {
+                let g = outside[0];
+                checks.fail(
+                    CheckId::Rendering,
+                    format!(
+                        "page {} looks different from when it was signed at [{} {} {} {}]{}, outside any permitted change",
+                        g.page,
+                        g.rect[0],
+                        g.rect[1],
+                        g.rect[2],
+                        g.rect[3],
+                        if outside.len() > 1 {
+                            format!(" and {} more region(s)", outside.len() - 1)
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    SubIndication::DisallowedModification,
+                );
+            }
+            _ => checks.pass(CheckId::Rendering, r.reason.clone()),
+        }
+        rep.rendering = Some(r);
     }
 
     /// A document time-stamp (ETSI EN 319 142-1 §5.4.3): the token's imprint over the signed

@@ -187,6 +187,7 @@ fn sig(subject: &str, root: Root) -> SignatureReport {
         docmdp_level: None,
         coverage: None,
         changes: Vec::new(),
+        rendering: None,
         checks: [
             "signature-dictionary",
             "coverage",
