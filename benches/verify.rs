@@ -71,6 +71,34 @@ fn verify_one(c: &mut Criterion) {
     g.finish();
 }
 
+/// The rendering backstop on a two-signature document (one page): off, the default plan
+/// (nothing to render: only a signature was added), and every page rendered in both
+/// revisions. (all − off) / 2 is the cost of rendering and comparing one page.
+fn rendering(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rendering");
+    let doc = common::signed(200 << 10, CorpusKey::Rsa, 2);
+    for (name, check) in [
+        ("off", kyso::RenderCheck::Off),
+        ("changed", kyso::RenderCheck::Changed),
+        ("all-pages", kyso::RenderCheck::AllPages),
+    ] {
+        let mut trust = kyso::TrustStore::new();
+        trust.add(common::pki().root.cert.clone());
+        let v = kyso::Validator::new(kyso::ValidationOptions {
+            trust,
+            rendering: check,
+            ..Default::default()
+        });
+        let r = v.validate_bytes("d.pdf", &doc);
+        assert!(r.valid, "{r:?}");
+        g.throughput(Throughput::Elements(1));
+        g.bench_with_input(BenchmarkId::new(name, "200k-2sigs"), &doc, |b, doc| {
+            b.iter(|| v.validate_bytes("d.pdf", doc))
+        });
+    }
+    g.finish();
+}
+
 fn batch_verify(c: &mut Criterion) {
     let mut g = c.benchmark_group("batch_verify");
     g.sample_size(10);
@@ -111,5 +139,5 @@ fn batch_verify(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, parse, hash, verify_one, batch_verify);
+criterion_group!(benches, parse, hash, verify_one, rendering, batch_verify);
 criterion_main!(benches);

@@ -83,30 +83,34 @@ pub fn pictures_after(
         return Ok(Vec::new());
     }
     let pw = password.filter(|_| doc.is_encrypted()).map(|p| p.bytes());
-    let pairs = crate::diff::render::render_pages(&doc, covered, &pages, pw)
-        .map_err(PictureError::Render)?;
     let mut out = Vec::new();
-    for pair in &pairs {
+    let mut failed = None;
+    crate::diff::render::render_pages(&doc, covered, &pages, pw, &mut |pair| {
         let permitted = plan
             .pages
             .get(pair.index)
             .map(crate::diff::render::PagePlan::permitted)
             .unwrap_or_default();
-        let regions = crate::diff::raster::changed_regions(pair, &permitted);
-        let png =
-            crate::diff::raster::side_by_side_png(pair, &regions).map_err(PictureError::Render)?;
-        out.push(PagePicture {
-            page: pair.index + 1,
-            regions: regions
-                .into_iter()
-                .map(|(rect, permitted)| ChangedRegion {
-                    page: pair.index + 1,
-                    rect,
-                    permitted,
-                })
-                .collect(),
-            png,
-        });
+        let regions = crate::diff::raster::changed_regions(&pair, &permitted);
+        match crate::diff::raster::side_by_side_png(&pair, &regions) {
+            Ok(png) => out.push(PagePicture {
+                page: pair.index + 1,
+                regions: regions
+                    .into_iter()
+                    .map(|(rect, permitted)| ChangedRegion {
+                        page: pair.index + 1,
+                        rect,
+                        permitted,
+                    })
+                    .collect(),
+                png,
+            }),
+            Err(e) => failed = Some(e),
+        }
+    })
+    .map_err(PictureError::Render)?;
+    if let Some(e) = failed {
+        return Err(PictureError::Render(e));
     }
     Ok(out)
 }

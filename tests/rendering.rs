@@ -179,8 +179,17 @@ fn a_renderer_that_cannot_read_the_file_is_reported_not_a_crash() {
         vec![0u8; 4096],
     ] {
         let n = junk.len();
-        let e = kyso::diff::raster::render_pairs(junk.into(), n, String::new(), vec![0], &budget)
-            .unwrap_err();
+        let mut pairs = 0;
+        let e = kyso::diff::raster::render_pairs(
+            junk.into(),
+            n,
+            String::new(),
+            vec![0],
+            &budget,
+            &mut |_| pairs += 1,
+        )
+        .unwrap_err();
+        assert_eq!(pairs, 0);
         assert!(
             e.contains("cannot open") || e.contains("no page") || e.contains("no usable size"),
             "{e}"

@@ -7,7 +7,7 @@
 //! modest resolution (72 dpi, at most [`Budget::max_pixels`] pixels a page).
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -87,8 +87,19 @@ pub fn render_pairs(
     password: String,
     pages: Vec<usize>,
     budget: &Budget,
-) -> Result<Vec<PagePair>, String> {
-    let (tx, rx) = mpsc::channel::<Msg>();
+    on_pair: &mut dyn FnMut(PagePair),
+) -> Result<(), String> {
+    // Renderings that outlived their caller's budget keep their thread until their page is
+    // done; past this many live renderer threads, new comparisons are skipped.
+    let live = LIVE.fetch_add(1, Ordering::SeqCst);
+    if live >= MAX_LIVE {
+        LIVE.fetch_sub(1, Ordering::SeqCst);
+        return Err(format!(
+            "{live} renderings are still running (earlier ones past their time budget)"
+        ));
+    }
+    // One page pair in flight: memory stays at two pages' pixels per comparison.
+    let (tx, rx) = mpsc::sync_channel::<Msg>(1);
     let cancel = Arc::new(AtomicBool::new(false));
     let stop = cancel.clone();
     let b = budget.clone();
@@ -97,6 +108,7 @@ pub fn render_pairs(
         .name("kyso-render".into())
         .stack_size(64 << 20)
         .spawn(move || {
+            let _live = LiveGuard;
             let run = catch_unwind(AssertUnwindSafe(|| {
                 work(&file, signed_len, &password, &pages, &b, &stop, &tx)
             }));
@@ -113,13 +125,19 @@ pub fn render_pairs(
             };
             let _ = tx.send(Msg::Failed(failed));
         })
-        .map_err(|e| format!("no thread for the renderer: {e}"))?;
+        .map_err(|e| {
+            LIVE.fetch_sub(1, Ordering::SeqCst);
+            format!("no thread for the renderer: {e}")
+        })?;
     let deadline = Instant::now() + budget.timeout;
-    let mut out = Vec::with_capacity(total);
+    let mut done = 0;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left) {
-            Ok(Msg::Pair(p)) => out.push(*p),
+            Ok(Msg::Pair(p)) => {
+                done += 1;
+                on_pair(*p);
+            }
             Ok(Msg::Failed(e)) => return Err(e),
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -127,15 +145,28 @@ pub fn render_pairs(
                 return Err(format!(
                     "rendering took longer than {} s ({} of {total} page(s) done)",
                     budget.timeout.as_secs(),
-                    out.len()
+                    done
                 ));
             }
         }
     }
-    if out.len() == total {
-        Ok(out)
+    if done == total {
+        Ok(())
     } else {
-        Err(format!("the renderer stopped after {} of {total} page(s)", out.len()))
+        Err(format!("the renderer stopped after {done} of {total} page(s)"))
+    }
+}
+
+/// Renderer threads alive (counted from spawn to exit).
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// Renderer threads alive at most.
+const MAX_LIVE: usize = 16;
+
+struct LiveGuard;
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -146,7 +177,7 @@ fn work(
     pages: &[usize],
     budget: &Budget,
     stop: &AtomicBool,
-    tx: &mpsc::Sender<Msg>,
+    tx: &mpsc::SyncSender<Msg>,
 ) -> Result<(), String> {
     let open = |data: PdfData, which: &str| {
         Pdf::new_with_password(data, password)

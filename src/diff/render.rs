@@ -449,22 +449,21 @@ fn render_plan(
     pages: &[usize],
     password: Option<&[u8]>,
 ) -> Result<Vec<crate::report::ChangedRegion>, String> {
-    let pairs = render_pages(doc, covered, pages, password)?;
     let mut out = Vec::new();
-    for pair in &pairs {
+    render_pages(doc, covered, pages, password, &mut |pair| {
         let permitted = plan
             .pages
             .get(pair.index)
             .map(PagePlan::permitted)
             .unwrap_or_default();
-        for (rect, ok) in super::raster::changed_regions(pair, &permitted) {
+        for (rect, ok) in super::raster::changed_regions(&pair, &permitted) {
             out.push(crate::report::ChangedRegion {
                 page: pair.index + 1,
                 rect,
                 permitted: ok,
             });
         }
-    }
+    })?;
     Ok(out)
 }
 
@@ -480,14 +479,15 @@ fn render_plan(
 }
 
 /// Renders `pages` (0-based) of revision `covered` and of the last revision, within the
-/// budget.
+/// budget, handing each pair to `on_pair` as it is done.
 #[cfg(feature = "render")]
 pub fn render_pages(
     doc: &Document,
     covered: usize,
     pages: &[usize],
     password: Option<&[u8]>,
-) -> Result<Vec<super::raster::PagePair>, String> {
+    on_pair: &mut dyn FnMut(super::raster::PagePair),
+) -> Result<(), String> {
     let budget = super::raster::Budget::default();
     if pages.len() > budget.max_pages {
         return Err(format!(
@@ -538,5 +538,5 @@ pub fn render_pages(
             src.read(0, len).map_err(|e| e.to_string())?.into_owned().into()
         }
     };
-    super::raster::render_pairs(file, signed_len, password, pages.to_vec(), &budget)
+    super::raster::render_pairs(file, signed_len, password, pages.to_vec(), &budget, on_pair)
 }
