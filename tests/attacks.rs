@@ -286,11 +286,15 @@ fn format_failure(r: &FileReport, i: usize, check: &str, needle: &str) {
     );
 }
 
-/// Every signature passes, every change is allowed.
+/// Every signature passes, every change is allowed, and no rendered page changed outside
+/// the permitted changes.
 fn accepted(r: &FileReport) {
     assert!(r.valid, "{}", show(r));
     for s in &r.signatures {
         assert!(s.changes.iter().all(|c| c.allowed), "{}", show(r));
+        if let Some(g) = &s.rendering {
+            assert!(g.regions.iter().all(|x| x.permitted), "{g:?}");
+        }
     }
 }
 
@@ -298,6 +302,7 @@ fn verify_with(bytes: &[u8], allow_form_filling: bool) -> FileReport {
     Validator::new(ValidationOptions {
         trust: trust_root(),
         allow_form_filling,
+        rendering: kyso::RenderCheck::AllPages,
         ..Default::default()
     })
     .validate_bytes("test.pdf", bytes)

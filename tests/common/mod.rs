@@ -46,9 +46,13 @@ pub fn trust_root() -> TrustStore {
     t
 }
 
+/// The tests' validator: like the default, except that the rendering backstop renders every
+/// page after every signature with later updates, so each benign file of every suite is also
+/// a false-positive test of the renderer comparison.
 pub fn validator() -> Validator {
     Validator::new(ValidationOptions {
         trust: trust_root(),
+        rendering: kyso::RenderCheck::AllPages,
         ..Default::default()
     })
 }
