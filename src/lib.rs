@@ -111,7 +111,6 @@ internal_mod! {
     dss;
     form;
     io;
-    mdp;
     net;
     pdf;
     tsp;

@@ -2139,10 +2139,10 @@ fn certified_signature_report_shows_kind_and_level() {
     );
     // The catalog names it and the dictionary carries the DocMDP transform.
     let doc = open(&cert);
-    let perms = kyso::mdp::perms_docmdp(&doc, doc.last_revision()).unwrap();
+    let perms = kyso::diff::permissions::perms_docmdp(&doc, doc.last_revision()).unwrap();
     let sd = last_dict(&doc, perms);
     assert_eq!(
-        kyso::mdp::transforms(&doc, doc.last_revision(), &sd).docmdp,
+        kyso::diff::permissions::transforms(&doc, doc.last_revision(), &sd).docmdp,
         Some(3)
     );
     pyhanko_accepts("certified", &cert);

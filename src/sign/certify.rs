@@ -9,7 +9,7 @@
 //! - Signing an existing field that carries a `/Lock` writes the matching FieldMDP transform
 //!   (ISO 32000-2 §12.8.2.4), so validators see the lock in the signed dictionary.
 
-use crate::mdp::{self, DocMdpLevel};
+use crate::diff::permissions::{self as mdp, DocMdpLevel};
 use crate::pdf::{Dict, Document, IncrementalUpdate, ObjRef, Object};
 
 use super::{SignError, SignOptions};

@@ -5,7 +5,7 @@
 
 use crate::report::CheckId;
 use crate::diff::Permissions;
-use crate::mdp;
+use crate::diff::permissions as mdp;
 use crate::pdf::{Dict, Document, ObjRef, Object};
 use crate::report::{Check, CheckStatus, SignatureReport, SubIndication};
 

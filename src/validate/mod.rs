@@ -516,9 +516,9 @@ impl Validator {
         if sd.kind == SignatureKind::Certification {
             let level = match certification {
                 Some(c) if is_cert => c.level,
-                _ => crate::mdp::transforms(doc, doc.last_revision(), dict)
+                _ => crate::diff::permissions::transforms(doc, doc.last_revision(), dict)
                     .docmdp
-                    .unwrap_or(crate::mdp::DEFAULT_DOCMDP_LEVEL),
+                    .unwrap_or(crate::diff::permissions::DEFAULT_DOCMDP_LEVEL),
             };
             rep.docmdp_level = crate::report::DocMdpLevel::from_p(level.into());
             checks.pass(CheckId::Certification, certification::level_check(level));

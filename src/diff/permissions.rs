@@ -3,7 +3,7 @@
 //!
 //! Used on both sides: signing refuses what an existing certification or lock forbids and
 //! writes the transforms; validation derives, for each signature, what later revisions may
-//! change ([`crate::diff::Permissions`]).
+//! change ([`Permissions`]).
 //!
 //! Knows PDF only (no cryptography).
 
@@ -244,6 +244,103 @@ pub(crate) fn restrictions(doc: &Document) -> Result<Restrictions, crate::pdf::P
         }
     }
     Ok(out)
+}
+
+/// What may change after a signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Permissions {
+    /// Filling in existing form fields (values and regenerated appearances).
+    pub form_filling: bool,
+    /// Adding, changing or deleting annotations (other than widgets of other fields).
+    pub annotations: bool,
+    /// Adding signatures (new signature fields, signing empty ones). Document time-stamps
+    /// and DSS are allowed regardless.
+    pub signing: bool,
+    /// The DocMDP level in force, if the document is certified (for the reasons given).
+    pub docmdp: Option<u8>,
+    /// Field locks: (the signed field that locks, the lock).
+    pub locks: Vec<(String, FieldLock)>,
+}
+
+impl Permissions {
+    /// The permissions after an approval signature of an uncertified document: signing, and
+    /// `form_filling` only if the caller allows it.
+    pub fn for_signature(form_filling: bool) -> Self {
+        Permissions {
+            form_filling,
+            annotations: false,
+            signing: true,
+            docmdp: None,
+            locks: Vec::new(),
+        }
+    }
+
+    /// The permissions of a certified document with DocMDP level `p` (1–3).
+    pub fn certified(p: u8) -> Self {
+        Permissions {
+            form_filling: p >= 2,
+            annotations: p >= 3,
+            signing: p >= 2,
+            docmdp: Some(p),
+            locks: Vec::new(),
+        }
+    }
+
+    /// Adds field locks.
+    pub(crate) fn with_locks(mut self, locks: Vec<(String, FieldLock)>) -> Self {
+        self.locks.extend(locks);
+        self
+    }
+
+    /// The signed field whose lock covers `name`.
+    pub(crate) fn locked_by(&self, name: &str) -> Option<&str> {
+        self.locks
+            .iter()
+            .find(|(_, l)| l.locks(name))
+            .map(|(f, _)| f.as_str())
+    }
+
+    pub(crate) fn source(&self) -> String {
+        match self.docmdp {
+            Some(p) => format!("the certification (P={p})"),
+            None => "an approval signature".into(),
+        }
+    }
+
+    pub(crate) fn signing_reason(&self, allowed: bool) -> String {
+        match (allowed, self.docmdp) {
+            (true, None) => "new signatures are always allowed".into(),
+            (true, Some(p)) => format!("the certification (P={p}) allows signing"),
+            (false, _) => format!(
+                "{} allows no further signatures, only DSS and document time-stamps",
+                self.source()
+            ),
+        }
+    }
+
+    pub(crate) fn filling_reason(&self, allowed: bool) -> String {
+        match (allowed, self.docmdp) {
+            (true, Some(p)) => format!("the certification (P={p}) allows form filling"),
+            (true, None) => {
+                "form filling after an approval signature is allowed by the validation option allow_form_filling"
+                    .into()
+            }
+            (false, Some(p)) => format!("the certification (P={p}) does not allow form filling"),
+            (false, None) => {
+                "form filling after an approval signature is not allowed (see allow_form_filling)"
+                    .into()
+            }
+        }
+    }
+
+    pub(crate) fn annotation_reason(&self, allowed: bool) -> String {
+        match (allowed, self.docmdp) {
+            (true, Some(p)) => format!("the certification (P={p}) allows annotations"),
+            (true, None) => "annotations are allowed".into(),
+            (false, Some(p)) => format!("the certification (P={p}) does not allow annotations"),
+            (false, None) => "annotations may not change after an approval signature".into(),
+        }
+    }
 }
 
 #[cfg(test)]
