@@ -60,7 +60,6 @@ use crate::report::Change;
 
 use overlay::{Boxed, Painted};
 pub use permissions::Permissions;
-use permissions::FieldLock;
 use roles::{Role, RoleMap};
 
 /// Objects visited at most when collecting what a structure reaches.
