@@ -412,7 +412,7 @@ impl Widget {
 #[cfg(feature = "appearance")]
 pub(crate) fn page_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
     let get = |k: &[u8]| {
-        text::inherited(doc, rev, page, k)
+        crate::pdf::inherited(doc, rev, page, k)
             .and_then(|o| doc.deref_in(rev, &o).ok())
             .and_then(|o| {
                 let v: Vec<f64> = o

@@ -21,6 +21,7 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use crate::pdf::content::{apply, mul, Item, Lexer, Matrix, Operand, State, IDENTITY};
 use crate::pdf::{Dict, Document, ObjRef, Object};
 
 use super::Rect;
@@ -71,7 +72,7 @@ impl PageText {
         let Some(page_dict) = page_obj.as_dict() else {
             return PageText::default();
         };
-        let resources = inherited(doc, rev, page_dict, b"Resources")
+        let resources = crate::pdf::inherited(doc, rev, page_dict, b"Resources")
             .and_then(|r| doc.deref_in(rev, &r).ok())
             .and_then(|r| r.as_dict().cloned())
             .unwrap_or_default();
@@ -148,38 +149,6 @@ impl PageText {
     }
 }
 
-/// An attribute of a page, inherited from its ancestors (`/Resources`, `/MediaBox`,
-/// `/CropBox`, `/Rotate`; ISO 32000-1 §7.7.3.4).
-pub(crate) fn inherited(doc: &Document, rev: usize, page: &Dict, key: &[u8]) -> Option<Object> {
-    let mut node = page.clone();
-    for _ in 0..64 {
-        if let Some(v) = node.get(key) {
-            return Some(v.clone());
-        }
-        let parent = node.get(b"Parent")?;
-        node = doc.deref_in(rev, parent).ok()?.as_dict()?.clone();
-    }
-    None
-}
-
-type Matrix = [f64; 6];
-const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-
-fn mul(m: &Matrix, n: &Matrix) -> Matrix {
-    [
-        m[0] * n[0] + m[1] * n[2],
-        m[0] * n[1] + m[1] * n[3],
-        m[2] * n[0] + m[3] * n[2],
-        m[2] * n[1] + m[3] * n[3],
-        m[4] * n[0] + m[5] * n[2] + n[4],
-        m[4] * n[1] + m[5] * n[3] + n[5],
-    ]
-}
-
-fn apply(m: &Matrix, x: f64, y: f64) -> (f64, f64) {
-    (x * m[0] + y * m[2] + m[4], x * m[1] + y * m[3] + m[5])
-}
-
 /// What the interpreter needs of a font.
 #[derive(Debug)]
 struct FontInfo {
@@ -225,34 +194,8 @@ impl FontInfo {
     }
 }
 
-#[derive(Clone)]
-struct GState {
-    ctm: Matrix,
-    tc: f64,
-    tw: f64,
-    th: f64,
-    tl: f64,
-    ts: f64,
-    tr: i64,
-    font: Option<Rc<FontInfo>>,
-    size: f64,
-}
-
-impl GState {
-    fn new(ctm: Matrix) -> Self {
-        GState {
-            ctm,
-            tc: 0.0,
-            tw: 0.0,
-            th: 1.0,
-            tl: 0.0,
-            ts: 0.0,
-            tr: 0,
-            font: None,
-            size: 0.0,
-        }
-    }
-}
+/// The graphics state of the interpreter, with the fonts it loaded.
+type GState = State<Rc<FontInfo>>;
 
 struct Interpreter<'a> {
     doc: &'a Document,
@@ -270,9 +213,6 @@ impl Interpreter<'_> {
     fn run(&mut self, content: &[u8], resources: &Dict, ctm: Matrix, depth: usize) {
         let mut lx = Lexer::new(content);
         let mut gs = GState::new(ctm);
-        let mut stack: Vec<GState> = Vec::new();
-        let mut tm = IDENTITY;
-        let mut tlm = IDENTITY;
         let mut operands: Vec<Operand> = Vec::new();
         while let Some(tok) = lx.next_operand_or_op() {
             let op = match tok {
@@ -283,80 +223,29 @@ impl Interpreter<'_> {
                     continue;
                 }
                 Item::Op(op) => op,
+                Item::InlineImage => continue,
             };
             self.ops += 1;
             if self.ops > MAX_OPS || self.out.len() > MAX_GLYPHS {
                 return;
             }
-            let n = |i: usize| operands.get(i).and_then(Operand::num).unwrap_or(0.0);
+            if gs.apply(&op, &operands, &mut |name| Some(self.font(resources, name))) {
+                operands.clear();
+                continue;
+            }
             match op.as_slice() {
-                b"q" if stack.len() < 256 => stack.push(gs.clone()),
-                b"Q" => {
-                    if let Some(s) = stack.pop() {
-                        gs = s;
-                    }
-                }
-                b"cm" if operands.len() == 6 => {
-                    gs.ctm = mul(&[n(0), n(1), n(2), n(3), n(4), n(5)], &gs.ctm);
-                }
-                b"BT" => {
-                    tm = IDENTITY;
-                    tlm = IDENTITY;
-                }
-                b"Tc" => gs.tc = n(0),
-                b"Tw" => gs.tw = n(0),
-                b"Tz" => gs.th = n(0) / 100.0,
-                b"TL" => gs.tl = n(0),
-                b"Ts" => gs.ts = n(0),
-                b"Tr" => gs.tr = n(0) as i64,
-                b"Tf" => {
-                    gs.size = n(1);
-                    gs.font = operands
-                        .first()
-                        .and_then(Operand::name)
-                        .map(|name| self.font(resources, name));
-                }
-                b"Td" => {
-                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, n(0), n(1)], &tlm);
-                    tm = tlm;
-                }
-                b"TD" => {
-                    gs.tl = -n(1);
-                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, n(0), n(1)], &tlm);
-                    tm = tlm;
-                }
-                b"Tm" if operands.len() == 6 => {
-                    tlm = [n(0), n(1), n(2), n(3), n(4), n(5)];
-                    tm = tlm;
-                }
-                b"T*" => {
-                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -gs.tl], &tlm);
-                    tm = tlm;
-                }
-                b"Tj" => {
-                    if let Some(Operand::Str(s)) = operands.first() {
-                        self.show(&gs, &mut tm, s);
-                    }
-                }
-                b"'" | b"\"" => {
-                    if op.as_slice() == b"\"" {
-                        gs.tw = n(0);
-                        gs.tc = n(1);
-                    }
-                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -gs.tl], &tlm);
-                    tm = tlm;
+                b"Tj" | b"'" | b"\"" => {
                     if let Some(Operand::Str(s)) = operands.last() {
-                        self.show(&gs, &mut tm, s);
+                        self.show(&mut gs, s);
                     }
                 }
                 b"TJ" => {
-                    if let Some(Operand::Array(items)) = operands.first() {
+                    if let Some(Operand::Array(items)) = operands.last() {
                         for item in items {
                             match item {
-                                Operand::Str(s) => self.show(&gs, &mut tm, s),
+                                Operand::Str(s) => self.show(&mut gs, s),
                                 Operand::Num(k) => {
-                                    let tx = -k / 1000.0 * gs.size * gs.th;
-                                    tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
+                                    gs.advance(-k / 1000.0 * gs.text.size * gs.text.th);
                                 }
                                 _ => {}
                             }
@@ -364,7 +253,7 @@ impl Interpreter<'_> {
                     }
                 }
                 b"Do" if depth < MAX_FORM_DEPTH => {
-                    if let Some(name) = operands.first().and_then(Operand::name) {
+                    if let Some(name) = operands.last().and_then(Operand::name) {
                         self.form(resources, name, &gs, depth);
                     }
                 }
@@ -418,8 +307,9 @@ impl Interpreter<'_> {
         self.run(&content, &form_resources, mul(&matrix, &gs.ctm), depth + 1);
     }
 
-    fn show(&mut self, gs: &GState, tm: &mut Matrix, s: &[u8]) {
+    fn show(&mut self, gs: &mut GState, s: &[u8]) {
         let font = gs
+            .text
             .font
             .clone()
             .unwrap_or_else(|| Rc::new(FontInfo::fallback()));
@@ -437,11 +327,8 @@ impl Interpreter<'_> {
                 .copied()
                 .unwrap_or(font.default_width)
                 * font.scale;
-            let trm = mul(
-                &mul(&[gs.size * gs.th, 0.0, 0.0, gs.size, 0.0, gs.ts], tm),
-                &gs.ctm,
-            );
-            if gs.tr != 3 && self.out.len() < MAX_GLYPHS {
+            let trm = gs.text_matrix();
+            if gs.text.tr != 3 && self.out.len() < MAX_GLYPHS {
                 let (a, d) = (font.ascent / 1000.0, font.descent / 1000.0);
                 let corners = [
                     apply(&trm, 0.0, d),
@@ -456,12 +343,11 @@ impl Interpreter<'_> {
                 });
             }
             let space = if !font.two_byte && code == 32 {
-                gs.tw
+                gs.text.tw
             } else {
                 0.0
             };
-            let tx = (w0 * gs.size + gs.tc + space) * gs.th;
-            *tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], tm);
+            gs.advance((w0 * gs.text.size + gs.text.tc + space) * gs.text.th);
         }
     }
 
@@ -655,6 +541,7 @@ fn parse_to_unicode(data: &[u8]) -> HashMap<u32, String> {
                 };
                 pending.clear();
             }
+            Item::InlineImage => pending.clear(),
             Item::Operand(o) => {
                 if mode == 0 {
                     continue;
@@ -792,380 +679,9 @@ fn glyph_name_char(name: &[u8]) -> Option<char> {
     NAMES.iter().find(|(n, _)| *n == s).map(|(_, c)| *c)
 }
 
-/// A content-stream operand.
-#[derive(Debug, Clone, PartialEq)]
-enum Operand {
-    Num(f64),
-    Name(Vec<u8>),
-    Str(Vec<u8>),
-    Array(Vec<Operand>),
-    Other,
-}
-
-impl Operand {
-    fn num(&self) -> Option<f64> {
-        match self {
-            Operand::Num(n) => Some(*n),
-            _ => None,
-        }
-    }
-    fn name(&self) -> Option<&[u8]> {
-        match self {
-            Operand::Name(n) => Some(n),
-            _ => None,
-        }
-    }
-}
-
-enum Item {
-    Operand(Operand),
-    Op(Vec<u8>),
-}
-
-/// A tolerant lexer for content streams and CMaps (PostScript-like syntax).
-struct Lexer<'a> {
-    b: &'a [u8],
-    pos: usize,
-}
-
-fn is_ws(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
-}
-
-fn is_delim(c: u8) -> bool {
-    matches!(
-        c,
-        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
-    )
-}
-
-impl<'a> Lexer<'a> {
-    fn new(b: &'a [u8]) -> Self {
-        Lexer { b, pos: 0 }
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.pos).copied()
-    }
-
-    fn skip_ws(&mut self) {
-        while let Some(c) = self.peek() {
-            if is_ws(c) {
-                self.pos += 1;
-            } else if c == b'%' {
-                while let Some(c) = self.peek() {
-                    if c == b'\n' || c == b'\r' {
-                        break;
-                    }
-                    self.pos += 1;
-                }
-            } else {
-                break;
-            }
-        }
-    }
-
-    fn next_operand_or_op(&mut self) -> Option<Item> {
-        loop {
-            self.skip_ws();
-            let c = self.peek()?;
-            match c {
-                b']' | b'>' | b')' | b'}' | b'{' => {
-                    self.pos += 1; // stray closer or PostScript braces: skip
-                    continue;
-                }
-                _ => {}
-            }
-            if let Some(o) = self.operand(0) {
-                return Some(Item::Operand(o));
-            }
-            // A keyword.
-            let start = self.pos;
-            while let Some(c) = self.peek() {
-                if is_ws(c) || is_delim(c) {
-                    break;
-                }
-                self.pos += 1;
-            }
-            if self.pos == start {
-                self.pos += 1;
-                continue;
-            }
-            let word = self.b[start..self.pos].to_vec();
-            match word.as_slice() {
-                b"true" | b"false" | b"null" => return Some(Item::Operand(Operand::Other)),
-                b"BI" => {
-                    self.skip_inline_image();
-                    continue;
-                }
-                _ => return Some(Item::Op(word)),
-            }
-        }
-    }
-
-    /// Skips `BI … ID <data> EI`.
-    fn skip_inline_image(&mut self) {
-        let rest = &self.b[self.pos..];
-        let Some(id) = find_keyword(rest, b"ID") else {
-            self.pos = self.b.len();
-            return;
-        };
-        let data_start = id + 3;
-        let Some(tail) = rest.get(data_start..) else {
-            self.pos = self.b.len();
-            return;
-        };
-        match find_keyword(tail, b"EI") {
-            Some(ei) => self.pos += data_start + ei + 2,
-            None => self.pos = self.b.len(),
-        }
-    }
-
-    /// An operand at the current position, or `None` (position unchanged) for a keyword.
-    fn operand(&mut self, depth: usize) -> Option<Operand> {
-        self.skip_ws();
-        let c = self.peek()?;
-        match c {
-            b'/' => {
-                self.pos += 1;
-                let start = self.pos;
-                while let Some(c) = self.peek() {
-                    if is_ws(c) || is_delim(c) {
-                        break;
-                    }
-                    self.pos += 1;
-                }
-                Some(Operand::Name(decode_name(&self.b[start..self.pos])))
-            }
-            b'(' => Some(Operand::Str(self.literal())),
-            b'<' if self.b.get(self.pos + 1) == Some(&b'<') => {
-                self.pos += 2;
-                self.skip_dict(depth);
-                Some(Operand::Other)
-            }
-            b'<' => Some(Operand::Str(self.hex())),
-            b'[' => {
-                self.pos += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.skip_ws();
-                    match self.peek() {
-                        None => break,
-                        Some(b']') => {
-                            self.pos += 1;
-                            break;
-                        }
-                        _ => {}
-                    }
-                    if depth > 32 {
-                        self.pos += 1;
-                        continue;
-                    }
-                    match self.operand(depth + 1) {
-                        Some(o) => {
-                            if items.len() < 100_000 {
-                                items.push(o);
-                            }
-                        }
-                        None => {
-                            // A keyword inside an array (malformed): skip it.
-                            while let Some(c) = self.peek() {
-                                if is_ws(c) || is_delim(c) {
-                                    break;
-                                }
-                                self.pos += 1;
-                            }
-                            if matches!(self.peek(), Some(b')' | b'>' | b'}' | b'{')) {
-                                self.pos += 1;
-                            }
-                        }
-                    }
-                }
-                Some(Operand::Array(items))
-            }
-            b'+' | b'-' | b'.' | b'0'..=b'9' => {
-                let start = self.pos;
-                self.pos += 1;
-                while let Some(c) = self.peek() {
-                    if c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'+' {
-                        self.pos += 1;
-                    } else {
-                        break;
-                    }
-                }
-                let text = std::str::from_utf8(&self.b[start..self.pos]).unwrap_or("0");
-                Some(Operand::Num(text.parse::<f64>().unwrap_or_else(|_| {
-                    // PDF tolerates forms like "--5" or "5-"; keep what parses.
-                    text.trim_start_matches(['+', '-'])
-                        .split(['+', '-'])
-                        .next()
-                        .and_then(|t| t.parse().ok())
-                        .unwrap_or(0.0)
-                })))
-            }
-            _ => None,
-        }
-    }
-
-    fn skip_dict(&mut self, depth: usize) {
-        loop {
-            self.skip_ws();
-            match self.peek() {
-                None => return,
-                Some(b'>') if self.b.get(self.pos + 1) == Some(&b'>') => {
-                    self.pos += 2;
-                    return;
-                }
-                _ => {}
-            }
-            if depth > 32 {
-                self.pos += 1;
-                continue;
-            }
-            if self.operand(depth + 1).is_none() {
-                self.pos += 1;
-            }
-        }
-    }
-
-    fn literal(&mut self) -> Vec<u8> {
-        self.pos += 1;
-        let mut out = Vec::new();
-        let mut level = 1usize;
-        while let Some(c) = self.peek() {
-            self.pos += 1;
-            match c {
-                b'(' => {
-                    level += 1;
-                    out.push(c);
-                }
-                b')' => {
-                    level -= 1;
-                    if level == 0 {
-                        break;
-                    }
-                    out.push(c);
-                }
-                b'\\' => {
-                    let Some(e) = self.peek() else { break };
-                    self.pos += 1;
-                    match e {
-                        b'n' => out.push(b'\n'),
-                        b'r' => out.push(b'\r'),
-                        b't' => out.push(b'\t'),
-                        b'b' => out.push(8),
-                        b'f' => out.push(12),
-                        b'\r' => {
-                            if self.peek() == Some(b'\n') {
-                                self.pos += 1;
-                            }
-                        }
-                        b'\n' => {}
-                        b'0'..=b'7' => {
-                            let mut v = u32::from(e - b'0');
-                            for _ in 0..2 {
-                                match self.peek() {
-                                    Some(d @ b'0'..=b'7') => {
-                                        v = v * 8 + u32::from(d - b'0');
-                                        self.pos += 1;
-                                    }
-                                    _ => break,
-                                }
-                            }
-                            out.push((v & 0xFF) as u8);
-                        }
-                        other => out.push(other),
-                    }
-                }
-                _ => out.push(c),
-            }
-        }
-        out
-    }
-
-    fn hex(&mut self) -> Vec<u8> {
-        self.pos += 1;
-        let mut digits = Vec::new();
-        while let Some(c) = self.peek() {
-            self.pos += 1;
-            if c == b'>' {
-                break;
-            }
-            if let Some(d) = (c as char).to_digit(16) {
-                digits.push(d as u8);
-            }
-        }
-        if digits.len() % 2 == 1 {
-            digits.push(0);
-        }
-        digits.chunks(2).map(|p| (p[0] << 4) | p[1]).collect()
-    }
-}
-
-/// The offset of a keyword delimited by whitespace (or the start/end) in `hay`.
-fn find_keyword(hay: &[u8], kw: &[u8]) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = memchr::memmem::find(&hay[from..], kw) {
-        let at = from + i;
-        let before = at == 0 || is_ws(hay[at - 1]);
-        let after = hay.get(at + kw.len()).is_none_or(|&c| is_ws(c));
-        if before && after {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
-}
-
-fn decode_name(raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] == b'#' && i + 2 < raw.len() + 1 {
-            if let Some(v) = raw
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(raw[i]);
-        i += 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lexer_reads_operands_and_ops() {
-        let mut lx = Lexer::new(
-            b"BT /F1 12 Tf [(a\\051b) -250 <00410042>] TJ (x) ' BI /W 1 ID \x01EI x EI ET",
-        );
-        let mut ops = Vec::new();
-        let mut operands = Vec::new();
-        while let Some(i) = lx.next_operand_or_op() {
-            match i {
-                Item::Op(o) => ops.push(String::from_utf8(o).unwrap()),
-                Item::Operand(o) => operands.push(o),
-            }
-        }
-        assert_eq!(ops, ["BT", "Tf", "TJ", "'", "ET"]);
-        assert_eq!(operands[0], Operand::Name(b"F1".to_vec()));
-        assert_eq!(
-            operands[2],
-            Operand::Array(vec![
-                Operand::Str(b"a)b".to_vec()),
-                Operand::Num(-250.0),
-                Operand::Str(vec![0, 0x41, 0, 0x42])
-            ])
-        );
-    }
 
     #[test]
     fn to_unicode_char_and_range() {
@@ -1190,37 +706,18 @@ mod tests {
         assert_eq!(glyph_name_char(b"period"), Some('.'));
         assert_eq!(glyph_name_char(b"Q"), Some('Q'));
         assert_eq!(glyph_name_char(b"whatever"), None);
-        assert_eq!(decode_name(b"A#20B"), b"A B");
     }
 
     proptest::proptest! {
         #[test]
-        fn lexer_and_cmaps_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2000)) {
-            let mut lx = Lexer::new(&data);
-            let mut n = 0;
-            while lx.next_operand_or_op().is_some() {
-                n += 1;
-                proptest::prop_assert!(n <= data.len() + 1, "the lexer makes progress");
-            }
+        fn cmaps_never_panic(data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2000)) {
             let _ = parse_to_unicode(&data);
         }
     }
 
     #[test]
-    fn hostile_nesting_is_bounded() {
-        let deep = [b"[".repeat(100_000), b"<<".repeat(100_000)].concat();
-        let mut lx = Lexer::new(&deep);
-        while lx.next_operand_or_op().is_some() {}
+    fn hostile_cmap_ranges_are_bounded() {
         let cmap = b"1 beginbfrange <0000> <FFFFFFFF> <0041> endbfrange";
         assert_eq!(parse_to_unicode(cmap).len(), 65_536);
-    }
-
-    #[test]
-    fn matrices() {
-        let m = mul(
-            &[2.0, 0.0, 0.0, 2.0, 10.0, 0.0],
-            &[1.0, 0.0, 0.0, 1.0, 0.0, 5.0],
-        );
-        assert_eq!(apply(&m, 1.0, 1.0), (12.0, 7.0));
     }
 }

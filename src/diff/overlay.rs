@@ -9,6 +9,7 @@
 //! whole page counts as painted. Over-approximating is the safe direction here: it can only
 //! turn an added annotation into a disallowed change.
 
+use crate::pdf::content::{apply, bbox_of, mul, Item, Lexer, Matrix, Operand, State, IDENTITY};
 use crate::pdf::{Dict, Document, ObjRef, Object};
 
 /// A rectangle `[llx, lly, urx, ury]`, normalised.
@@ -65,10 +66,6 @@ pub(crate) fn covers(r: &Rect, boxes: &[Boxed]) -> Option<Painted> {
 
 /// Tokens scanned at most per page before giving up (the whole page then counts as painted).
 const MAX_TOKENS: usize = 2_000_000;
-/// Graphics state nesting tracked at most.
-const MAX_STACK: usize = 64;
-/// Depth of the `/Parent` chain followed for inherited `/Resources` and `/MediaBox`.
-const MAX_PARENTS: usize = 32;
 
 /// A normalised rectangle from a PDF array of four numbers.
 pub(crate) fn rect_of(o: &Object) -> Option<Rect> {
@@ -100,58 +97,9 @@ pub(crate) fn has_area(r: &Rect) -> bool {
     r[2] - r[0] > 0.5 && r[3] - r[1] > 0.5
 }
 
-type Matrix = [f64; 6];
-const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
-
-/// `a` then `b` (PDF row-vector convention: p' = p × a × b).
-fn mul(a: &Matrix, b: &Matrix) -> Matrix {
-    [
-        a[0] * b[0] + a[1] * b[2],
-        a[0] * b[1] + a[1] * b[3],
-        a[2] * b[0] + a[3] * b[2],
-        a[2] * b[1] + a[3] * b[3],
-        a[4] * b[0] + a[5] * b[2] + b[4],
-        a[4] * b[1] + a[5] * b[3] + b[5],
-    ]
-}
-
-fn apply(m: &Matrix, x: f64, y: f64) -> (f64, f64) {
-    (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
-}
-
-fn bbox_of(m: &Matrix, r: &Rect) -> Rect {
-    let pts = [
-        apply(m, r[0], r[1]),
-        apply(m, r[2], r[1]),
-        apply(m, r[0], r[3]),
-        apply(m, r[2], r[3]),
-    ];
-    let mut out = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-    for (x, y) in pts {
-        out[0] = out[0].min(x);
-        out[1] = out[1].min(y);
-        out[2] = out[2].max(x);
-        out[3] = out[3].max(y);
-    }
-    out
-}
-
-/// A page attribute, inherited through `/Parent` (ISO 32000-1 §7.7.3.4).
-pub(crate) fn inherited(doc: &Document, rev: usize, page: &Dict, key: &[u8]) -> Option<Object> {
-    let mut d = page.clone();
-    for _ in 0..MAX_PARENTS {
-        if let Some(v) = d.get(key) {
-            return doc.deref_in(rev, v).ok();
-        }
-        let parent = doc.deref_in(rev, d.get(b"Parent")?).ok()?;
-        d = parent.as_dict()?.clone();
-    }
-    None
-}
-
 /// The page's `/MediaBox` (inherited), or US Letter-ish A4 when unreadable.
 pub(crate) fn media_box(doc: &Document, rev: usize, page: &Dict) -> Rect {
-    inherited(doc, rev, page, b"MediaBox")
+    crate::pdf::inherited(doc, rev, page, b"MediaBox")
         .and_then(|m| rect_of(&m))
         .unwrap_or([0.0, 0.0, 612.0, 842.0])
 }
@@ -302,7 +250,7 @@ pub(crate) fn painted_boxes(doc: &Document, rev: usize, page: ObjRef, ignore: &[
         Some(Ok(Object::Null)) | None => {}
         Some(_) => unreadable = true,
     }
-    let resources = inherited(doc, rev, &pd, b"Resources")
+    let resources = crate::pdf::inherited(doc, rev, &pd, b"Resources")
         .and_then(|r| r.as_dict().cloned())
         .unwrap_or_default();
     if unreadable || !scan(doc, rev, &data, &resources, mbox, &mut boxes) {
@@ -326,198 +274,6 @@ pub(crate) fn painted_boxes(doc: &Document, rev: usize, page: ObjRef, ignore: &[
     boxes
 }
 
-#[derive(Debug, Clone)]
-enum Operand {
-    Num(f64),
-    /// A string: its length in bytes, and how many of them are spaces (byte 32, which word
-    /// spacing applies to).
-    Str(usize, usize),
-    Name(Vec<u8>),
-    Array(Vec<Operand>),
-    Other,
-}
-
-struct Lexer<'a> {
-    b: &'a [u8],
-    i: usize,
-}
-
-enum Tok {
-    Operand(Operand),
-    ArrayStart,
-    ArrayEnd,
-    Op(Vec<u8>),
-}
-
-fn is_ws(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
-}
-
-fn is_delim(c: u8) -> bool {
-    matches!(
-        c,
-        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
-    )
-}
-
-impl Lexer<'_> {
-    fn next(&mut self) -> Option<Tok> {
-        loop {
-            let c = *self.b.get(self.i)?;
-            if is_ws(c) {
-                self.i += 1;
-            } else if c == b'%' {
-                while self
-                    .b
-                    .get(self.i)
-                    .is_some_and(|&c| c != b'\n' && c != b'\r')
-                {
-                    self.i += 1;
-                }
-            } else {
-                break;
-            }
-        }
-        let c = self.b[self.i];
-        match c {
-            b'[' => {
-                self.i += 1;
-                Some(Tok::ArrayStart)
-            }
-            b']' => {
-                self.i += 1;
-                Some(Tok::ArrayEnd)
-            }
-            b'(' => {
-                let mut depth = 0usize;
-                let mut n = 0usize;
-                let mut spaces = 0usize;
-                while let Some(&c) = self.b.get(self.i) {
-                    self.i += 1;
-                    match c {
-                        b'\\' => {
-                            if self.b[self.i.min(self.b.len())..].starts_with(b"040") {
-                                spaces += 1;
-                            }
-                            self.i += 1;
-                            n += 1;
-                        }
-                        b' ' => {
-                            spaces += 1;
-                            n += 1;
-                        }
-                        b'(' => {
-                            depth += 1;
-                            if depth > 1 {
-                                n += 1;
-                            }
-                        }
-                        b')' => {
-                            depth = depth.saturating_sub(1);
-                            if depth == 0 {
-                                break;
-                            }
-                            n += 1;
-                        }
-                        _ => n += 1,
-                    }
-                }
-                Some(Tok::Operand(Operand::Str(n, spaces)))
-            }
-            b'<' if self.b.get(self.i + 1) == Some(&b'<') => {
-                // A dictionary (marked-content properties): skip to the matching >>.
-                let mut depth = 0usize;
-                while self.i < self.b.len() {
-                    if self.b[self.i..].starts_with(b"<<") {
-                        depth += 1;
-                        self.i += 2;
-                    } else if self.b[self.i..].starts_with(b">>") {
-                        depth -= 1;
-                        self.i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        self.i += 1;
-                    }
-                }
-                Some(Tok::Operand(Operand::Other))
-            }
-            b'<' => {
-                let start = self.i + 1;
-                while self.b.get(self.i).is_some_and(|&c| c != b'>') {
-                    self.i += 1;
-                }
-                let hex: Vec<u8> = self.b[start.min(self.i)..self.i]
-                    .iter()
-                    .copied()
-                    .filter(u8::is_ascii_hexdigit)
-                    .collect();
-                let spaces = hex.chunks(2).filter(|p| *p == b"20").count();
-                self.i += 1;
-                Some(Tok::Operand(Operand::Str(hex.len().div_ceil(2), spaces)))
-            }
-            b'/' => {
-                self.i += 1;
-                let start = self.i;
-                while self
-                    .b
-                    .get(self.i)
-                    .is_some_and(|&c| !is_ws(c) && !is_delim(c))
-                {
-                    self.i += 1;
-                }
-                Some(Tok::Operand(Operand::Name(self.b[start..self.i].to_vec())))
-            }
-            _ if is_delim(c) => {
-                self.i += 1;
-                Some(Tok::Operand(Operand::Other))
-            }
-            _ => {
-                let start = self.i;
-                while self
-                    .b
-                    .get(self.i)
-                    .is_some_and(|&c| !is_ws(c) && !is_delim(c))
-                {
-                    self.i += 1;
-                }
-                let word = &self.b[start..self.i];
-                if word
-                    .first()
-                    .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.'))
-                {
-                    let v = std::str::from_utf8(word)
-                        .ok()
-                        .and_then(|s| s.parse::<f64>().ok())
-                        .filter(|v| v.is_finite())
-                        .unwrap_or(0.0);
-                    Some(Tok::Operand(Operand::Num(v)))
-                } else {
-                    Some(Tok::Op(word.to_vec()))
-                }
-            }
-        }
-    }
-
-    /// Skips inline image data after `ID` up to `EI`.
-    fn skip_inline_image(&mut self) {
-        self.i += 1;
-        while self.i + 2 <= self.b.len() {
-            if &self.b[self.i..self.i + 2] == b"EI"
-                && self.i > 0
-                && is_ws(self.b[self.i - 1])
-                && self.b.get(self.i + 2).is_none_or(|&c| is_ws(c))
-            {
-                self.i += 2;
-                return;
-            }
-            self.i += 1;
-        }
-        self.i = self.b.len();
-    }
-}
-
 /// Scans content; false when it had to give up (token budget).
 fn scan(
     doc: &Document,
@@ -527,16 +283,9 @@ fn scan(
     mbox: Rect,
     out: &mut Vec<Boxed>,
 ) -> bool {
-    let mut lx = Lexer { b: data, i: 0 };
+    let mut lx = Lexer::new(data);
     let mut ops: Vec<Operand> = Vec::new();
-    let mut arrays: Vec<Vec<Operand>> = Vec::new();
-    let mut ctm = IDENTITY;
-    let mut stack: Vec<Matrix> = Vec::new();
-    let mut depth_over = 0usize;
-    let (mut tm, mut tlm) = (IDENTITY, IDENTITY);
-    let (mut tfs, mut tl, mut th) = (12.0f64, 0.0f64, 1.0f64);
-    // Character and word spacing, text rise (ISO 32000-1 §9.3).
-    let (mut tc, mut tw, mut rise) = (0.0f64, 0.0f64, 0.0f64);
+    let mut st = State::<()>::new(IDENTITY);
     let mut path: Option<Rect> = None;
     let xobjects = resources
         .get(b"XObject")
@@ -544,12 +293,7 @@ fn scan(
         .and_then(|x| x.as_dict().cloned())
         .unwrap_or_default();
     let mut budget = MAX_TOKENS;
-    let num = |ops: &[Operand], i: usize| -> f64 {
-        match ops.get(i) {
-            Some(Operand::Num(v)) => *v,
-            _ => 0.0,
-        }
-    };
+    let num = |ops: &[Operand], i: usize| -> f64 { ops.get(i).and_then(Operand::num).unwrap_or(0.0) };
     let add_point = |path: &mut Option<Rect>, m: &Matrix, x: f64, y: f64| {
         let (x, y) = apply(m, x, y);
         *path = Some(match path {
@@ -557,44 +301,42 @@ fn scan(
             None => [x, y, x, y],
         });
     };
-    while let Some(tok) = lx.next() {
+    while let Some(item) = lx.next_operand_or_op() {
         budget = match budget.checked_sub(1) {
             Some(b) => b,
             None => return false,
         };
-        let op = match tok {
-            Tok::Operand(o) => {
-                match arrays.last_mut() {
-                    Some(a) => a.push(o),
-                    None => ops.push(o),
-                }
-                if ops.len() > 64 {
+        let op = match item {
+            Item::Operand(o) => {
+                if ops.len() >= 64 {
                     ops.remove(0);
                 }
+                ops.push(o);
                 continue;
             }
-            Tok::ArrayStart => {
-                if arrays.len() < 8 {
-                    arrays.push(Vec::new());
-                }
+            Item::InlineImage => {
+                out.push((bbox_of(&st.ctm, &[0.0, 0.0, 1.0, 1.0]), Painted::Image));
+                ops.clear();
                 continue;
             }
-            Tok::ArrayEnd => {
-                if let Some(a) = arrays.pop() {
-                    match arrays.last_mut() {
-                        Some(outer) => outer.push(Operand::Array(a)),
-                        None => ops.push(Operand::Array(a)),
-                    }
-                }
-                continue;
-            }
-            Tok::Op(op) => op,
+            Item::Op(op) => op,
         };
+        if st.apply(&op, &ops, &mut |_| Some(())) {
+            ops.clear();
+            continue;
+        }
         let n = ops.len();
         let last = |k: usize| n.checked_sub(k).unwrap_or(usize::MAX);
+        // Text without a `Tf` is measured at 12 points (a viewer may draw it anyway).
+        let tfs = if st.text.font.is_none() && st.text.size == 0.0 {
+            12.0
+        } else {
+            st.text.size
+        };
+        let (tc, tw, th, rise) = (st.text.tc, st.text.tw, st.text.th, st.text.ts);
         // Shows text spanning `lo..hi` from the current point (text space, before
         // horizontal scaling) and advancing by `w`.
-        let mut show = |tm: &mut Matrix, lo: f64, hi: f64, w: f64| {
+        let mut show = |st: &mut State<()>, lo: f64, hi: f64, w: f64| {
             let size = tfs.abs();
             let (bottom, top) = if tfs < 0.0 {
                 (-0.9 * size, 0.9 * size)
@@ -602,88 +344,22 @@ fn scan(
                 (-0.25 * size, 0.9 * size)
             };
             let r = [lo * th, bottom + rise, hi * th, top + rise];
-            let m = mul(tm, &ctm);
+            let m = mul(&st.tm, &st.ctm);
             out.push((bbox_of(&m, &r), Painted::Text));
-            *tm = mul(&[1.0, 0.0, 0.0, 1.0, w * th, 0.0], tm);
+            st.advance(w * th);
         };
         // One glyph's width (over-approximated by 0.6 em).
         let glyph = 0.6 * tfs.abs();
+        let spaces = |s: &[u8]| s.iter().filter(|&&c| c == b' ').count();
         match op.as_slice() {
-            b"q" => {
-                if stack.len() < MAX_STACK {
-                    stack.push(ctm);
-                } else {
-                    depth_over += 1;
-                }
-            }
-            b"Q" => {
-                if depth_over > 0 {
-                    depth_over -= 1;
-                } else if let Some(m) = stack.pop() {
-                    ctm = m;
-                }
-            }
-            b"cm" if n >= 6 => {
-                let m = [
-                    num(&ops, last(6)),
-                    num(&ops, last(5)),
-                    num(&ops, last(4)),
-                    num(&ops, last(3)),
-                    num(&ops, last(2)),
-                    num(&ops, last(1)),
-                ];
-                ctm = mul(&m, &ctm);
-            }
-            b"BT" => {
-                tm = IDENTITY;
-                tlm = IDENTITY;
-            }
-            b"Tf" if n >= 1 => tfs = num(&ops, last(1)),
-            b"Tc" if n >= 1 => tc = num(&ops, last(1)),
-            b"Tw" if n >= 1 => tw = num(&ops, last(1)),
-            b"Ts" if n >= 1 => rise = num(&ops, last(1)),
-            b"TL" if n >= 1 => tl = num(&ops, last(1)),
-            b"Tz" if n >= 1 => th = num(&ops, last(1)) / 100.0,
-            b"Td" | b"TD" if n >= 2 => {
-                let (tx, ty) = (num(&ops, last(2)), num(&ops, last(1)));
-                if op == b"TD" {
-                    tl = -ty;
-                }
-                tlm = mul(&[1.0, 0.0, 0.0, 1.0, tx, ty], &tlm);
-                tm = tlm;
-            }
-            b"Tm" if n >= 6 => {
-                tlm = [
-                    num(&ops, last(6)),
-                    num(&ops, last(5)),
-                    num(&ops, last(4)),
-                    num(&ops, last(3)),
-                    num(&ops, last(2)),
-                    num(&ops, last(1)),
-                ];
-                tm = tlm;
-            }
-            b"T*" => {
-                tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -tl], &tlm);
-                tm = tlm;
-            }
             b"Tj" | b"'" | b"\"" => {
-                if op == b"\"" && n >= 3 {
-                    // aw ac string ": sets word and character spacing first.
-                    tw = num(&ops, last(3));
-                    tc = num(&ops, last(2));
-                }
-                if op != b"Tj" {
-                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -tl], &tlm);
-                    tm = tlm;
-                }
-                if let Some(Operand::Str(len, spaces)) = ops.last() {
+                if let Some(Operand::Str(s)) = ops.last() {
                     // Glyph positions move linearly: the extremes are the first and last.
-                    let w = len_advance(*len, *spaces, tfs, tc, tw);
+                    let w = len_advance(s.len(), spaces(s), tfs, tc, tw);
                     let last_start = w - (0.6 * tfs + tc);
                     let lo = 0f64.min(last_start).min(w);
                     let hi = (0f64.max(last_start) + glyph).max(w);
-                    show(&mut tm, lo, hi, w);
+                    show(&mut st, lo, hi, w);
                 }
             }
             b"TJ" => {
@@ -691,8 +367,8 @@ fn scan(
                     let (mut x, mut lo, mut hi) = (0.0f64, 0.0f64, 0.0f64);
                     for it in items.iter().take(100_000) {
                         match it {
-                            Operand::Str(len, spaces) => {
-                                let w = len_advance(*len, *spaces, tfs, tc, tw);
+                            Operand::Str(s) => {
+                                let w = len_advance(s.len(), spaces(s), tfs, tc, tw);
                                 let last_start = x + w - (0.6 * tfs + tc);
                                 lo = lo.min(x).min(last_start).min(x + w);
                                 hi = hi.max(x.max(last_start) + glyph).max(x + w);
@@ -706,20 +382,20 @@ fn scan(
                             _ => {}
                         }
                     }
-                    show(&mut tm, lo, hi, x);
+                    show(&mut st, lo, hi, x);
                 }
             }
             b"m" | b"l" if n >= 2 => {
-                add_point(&mut path, &ctm, num(&ops, last(2)), num(&ops, last(1)));
+                add_point(&mut path, &st.ctm, num(&ops, last(2)), num(&ops, last(1)));
             }
             b"c" if n >= 6 => {
                 for k in [6, 4, 2] {
-                    add_point(&mut path, &ctm, num(&ops, last(k)), num(&ops, last(k - 1)));
+                    add_point(&mut path, &st.ctm, num(&ops, last(k)), num(&ops, last(k - 1)));
                 }
             }
             b"v" | b"y" if n >= 4 => {
                 for k in [4, 2] {
-                    add_point(&mut path, &ctm, num(&ops, last(k)), num(&ops, last(k - 1)));
+                    add_point(&mut path, &st.ctm, num(&ops, last(k)), num(&ops, last(k - 1)));
                 }
             }
             b"re" if n >= 4 => {
@@ -730,7 +406,7 @@ fn scan(
                     num(&ops, last(1)),
                 );
                 for (px, py) in [(x, y), (x + w, y), (x, y + h), (x + w, y + h)] {
-                    add_point(&mut path, &ctm, px, py);
+                    add_point(&mut path, &st.ctm, px, py);
                 }
             }
             b"S" | b"s" | b"f" | b"F" | b"f*" | b"B" | b"B*" | b"b" | b"b*" => {
@@ -766,24 +442,18 @@ fn scan(
                                 [v[0], v[1], v[2], v[3], v[4], v[5]]
                             })
                             .unwrap_or(IDENTITY);
-                        out.push((bbox_of(&mul(&m, &ctm), &bbox), Painted::Image));
+                        out.push((bbox_of(&mul(&m, &st.ctm), &bbox), Painted::Image));
                     }
-                    _ => out.push((bbox_of(&ctm, &unit), Painted::Image)),
+                    _ => out.push((bbox_of(&st.ctm, &unit), Painted::Image)),
                 }
-            }
-            b"ID" => {
-                lx.skip_inline_image();
-                out.push((bbox_of(&ctm, &[0.0, 0.0, 1.0, 1.0]), Painted::Image));
             }
             _ => {}
         }
         ops.clear();
-        arrays.clear();
     }
     true
 }
 
-/// The advance of a string of `len` bytes, `spaces` of them spaces.
 fn len_advance(len: usize, spaces: usize, tfs: f64, tc: f64, tw: f64) -> f64 {
     len as f64 * (0.6 * tfs + tc) + spaces as f64 * tw
 }

@@ -176,7 +176,7 @@ fn content_roots(doc: &Document, rev: usize, page: &Dict) -> Vec<Object> {
         &b"Rotate"[..],
     ] {
         if !page.contains(key) {
-            roots.push(overlay::inherited(doc, rev, page, key).unwrap_or(Object::Null));
+            roots.push(crate::pdf::inherited(doc, rev, page, key).unwrap_or(Object::Null));
         }
     }
     roots

@@ -15,6 +15,7 @@
 //!   revision's view of the object table, lazy object resolution.
 //! - [`writer`]: incremental updates in the same xref kind the file already uses.
 
+pub mod content;
 pub mod crypt;
 pub mod filter;
 pub mod object;
@@ -84,3 +85,18 @@ pub enum PdfError {
 
 /// Result type of the PDF layer.
 pub(crate) type Result<T, E = PdfError> = std::result::Result<T, E>;
+
+/// A page attribute, inherited through `/Parent` (`/Resources`, `/MediaBox`, `/CropBox`,
+/// `/Rotate`; ISO 32000-1 §7.7.3.4), resolved in revision `rev`; `None` when no ancestor
+/// (at most 64 up) has it.
+pub(crate) fn inherited(doc: &Document, rev: usize, page: &Dict, key: &[u8]) -> Option<Object> {
+    let mut d = page.clone();
+    for _ in 0..64 {
+        if let Some(v) = d.get(key) {
+            return doc.deref_in(rev, v).ok();
+        }
+        let parent = doc.deref_in(rev, d.get(b"Parent")?).ok()?;
+        d = parent.as_dict()?.clone();
+    }
+    None
+}
