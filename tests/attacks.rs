@@ -2931,6 +2931,81 @@ fn pdfbox_sign(input: &[u8], tamper: bool) -> Vec<u8> {
     std::fs::read(out).unwrap()
 }
 
+/// Compiles and runs one of the PDFBox peer programs in `tests/peers/` on `input`.
+fn pdfbox_run(class: &str, source: &[u8], input: &[u8], extra: &[&str]) -> Vec<u8> {
+    let w = Workspace::new();
+    let src = w.write(&format!("{class}.java"), source);
+    let dir = w.path("classes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let javac = Command::new("javac")
+        .args(["-cp", PDFBOX_CP, "-d"])
+        .arg(&dir)
+        .arg(&src)
+        .output()
+        .expect("javac (JDK) and Debian libpdfbox2-java are needed");
+    assert!(javac.status.success(), "{}", stderr(&javac));
+    let inp = w.write("in.pdf", input);
+    let out = w.path("out.pdf");
+    let cert = w.write("cert.der", pki().rsa.cert.der());
+    let o = Command::new("java")
+        .arg("-cp")
+        .arg(format!("{}:{PDFBOX_CP}", dir.display()))
+        .arg(class)
+        .arg(&inp)
+        .arg(&out)
+        .arg(&cert)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    std::fs::read(out).unwrap()
+}
+
+#[test]
+fn real_pdfbox_validation_data_update_is_allowed_and_its_twin_refused() {
+    // PDFBox (as EU DSS's PAdES-LT does) adds /DSS with /Certs and a /VRI entry keyed by the
+    // SHA-1 of the signature's /Contents, by an incremental save, after kyso's signature.
+    for base in [signed(), sign_default(&xref_stream_sample())] {
+        let lt = pdfbox_run(
+            "PdfboxDss",
+            include_bytes!("peers/PdfboxDss.java"),
+            &base,
+            &[],
+        );
+        let doc = open(&lt);
+        let cat = doc.catalog_in(doc.last_revision()).unwrap();
+        let dss = doc
+            .deref_in(doc.last_revision(), cat.get(b"DSS").unwrap())
+            .unwrap();
+        assert!(
+            dss.as_dict().unwrap().contains(b"VRI"),
+            "PDFBox wrote a VRI"
+        );
+        let r = verify(&lt);
+        accepted(&r);
+        assert!(
+            sig(&r, 0)
+                .changes
+                .iter()
+                .any(|c| c.description.contains("DSS")),
+            "{}",
+            show(&r)
+        );
+        // The suite's validator renders every page: nothing changed on it.
+        let g = sig(&r, 0).rendering.as_ref().unwrap();
+        assert_eq!(g.status, kyso::RenderingStatus::Compared, "{g:?}");
+        assert!(g.regions.is_empty(), "{g:?}");
+        // Twin: the same save also turns the page.
+        let bad = pdfbox_run(
+            "PdfboxDss",
+            include_bytes!("peers/PdfboxDss.java"),
+            &base,
+            &["tamper"],
+        );
+        disallowed(&verify(&bad), 0, "page 1 entry /Rotate", None);
+    }
+}
+
 #[test]
 fn real_pdfbox_signature_after_kyso_is_an_allowed_change() {
     for base in [
