@@ -2904,34 +2904,17 @@ const PDFBOX_CP: &str =
 /// (the signature's CMS is a placeholder: only the update's shape matters here). `tamper`
 /// makes the same save also change the page's crop box.
 fn pdfbox_sign(input: &[u8], tamper: bool) -> Vec<u8> {
-    let w = Workspace::new();
-    let src = w.write("PdfboxSign.java", include_bytes!("peers/PdfboxSign.java"));
-    let dir = w.path("classes");
-    std::fs::create_dir_all(&dir).unwrap();
-    let javac = Command::new("javac")
-        .args(["-cp", PDFBOX_CP, "-d"])
-        .arg(&dir)
-        .arg(&src)
-        .output()
-        .expect("javac (JDK) and Debian libpdfbox2-java are needed");
-    assert!(javac.status.success(), "{}", stderr(&javac));
-    let inp = w.write("in.pdf", input);
-    let out = w.path("out.pdf");
-    let mut java = Command::new("java");
-    java.arg("-cp")
-        .arg(format!("{}:{PDFBOX_CP}", dir.display()))
-        .arg("PdfboxSign")
-        .arg(&inp)
-        .arg(&out);
-    if tamper {
-        java.arg("tamper");
-    }
-    let o = java.output().unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
-    std::fs::read(out).unwrap()
+    let extra: &[&str] = if tamper { &["tamper"] } else { &[] };
+    pdfbox_run(
+        "PdfboxSign",
+        include_bytes!("peers/PdfboxSign.java"),
+        input,
+        extra,
+    )
 }
 
-/// Compiles and runs one of the PDFBox peer programs in `tests/peers/` on `input`.
+/// Compiles and runs one of the PDFBox peer programs in `tests/peers/` on `input`:
+/// `java CLASS in.pdf out.pdf cert.der EXTRA…` (the test signer's certificate).
 fn pdfbox_run(class: &str, source: &[u8], input: &[u8], extra: &[&str]) -> Vec<u8> {
     let w = Workspace::new();
     let src = w.write(&format!("{class}.java"), source);

@@ -4,7 +4,8 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.interactive.digitalsignature.*;
 
 // Adds a signature field and a (dummy) signature to a PDF with PDFBox's incremental save,
-// as PDFBox-based signers (EU DSS) do: argv = input output [tamper].
+// as PDFBox-based signers (EU DSS) do: argv = input output cert.der [tamper] (the
+// certificate is not used: the CMS is a placeholder).
 public class PdfboxSign {
     public static void main(String[] a) throws Exception {
         try (PDDocument doc = PDDocument.load(new File(a[0]))) {
@@ -19,7 +20,7 @@ public class PdfboxSign {
                 content.readAllBytes();
                 return new byte[] {0x30, 0x03, 0x02, 0x01, 0x01};
             };
-            if (a.length > 2 && a[2].equals("tamper")) {
+            if (a[a.length - 1].equals("tamper")) {
                 // The attack twin: the same save also moves the page's visible area.
                 org.apache.pdfbox.pdmodel.PDPage page = doc.getPage(0);
                 page.setCropBox(new org.apache.pdfbox.pdmodel.common.PDRectangle(0, 0, 300, 300));
