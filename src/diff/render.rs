@@ -16,6 +16,7 @@
 //! rasterizer on a worker thread, bounded in pages, pixels, image sizes and time; its panic
 //! or error is "could not run", reported, never a crash and never a pass.
 
+use std::cell::Cell;
 use std::collections::{BTreeSet, HashSet};
 
 use super::overlay::{self, Rect};
@@ -24,6 +25,9 @@ use crate::pdf::{Dict, Document, ObjRef, Object};
 
 /// Objects walked at most per page or annotation before it simply counts as changed.
 const WALK_BUDGET: usize = 200_000;
+/// Objects walked at most for a whole plan (pages sharing a large resource graph would
+/// otherwise walk it once per page).
+const PLAN_BUDGET: usize = 2_000_000;
 
 /// Keys not followed when collecting what a page or annotation shows: links back up the
 /// tree (`/Parent`, `/P`) and the page's annotations (judged one by one).
@@ -77,6 +81,8 @@ impl PagePlan {
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
     pub pages: Vec<PagePlan>,
+    /// The plan stopped walking at [`PLAN_BUDGET`]: pages not compared count as changed.
+    pub over_budget: bool,
     /// Page counts of the signed and the current revision.
     pub old_pages: usize,
     pub new_pages: usize,
@@ -107,9 +113,15 @@ pub(crate) fn plan(
         .iter()
         .flat_map(|r| r.entries.keys().copied())
         .collect();
-    let old_oc = oc_properties(doc, old);
-    let new_oc = oc_properties(doc, new);
-    let oc_same = inputs_same(doc, old, new, &old_oc, &new_oc, &changed_nums);
+    let budget = Cell::new(PLAN_BUDGET);
+    let w = Walker {
+        doc,
+        old,
+        new,
+        changed: &changed_nums,
+        budget: &budget,
+    };
+    let oc_same = w.same_inputs(&oc_properties(doc, old), &oc_properties(doc, new));
     let mut pages = Vec::new();
     for (index, (&op, &np)) in old_pages.iter().zip(&new_pages).enumerate() {
         let od = doc.resolve_in(old, op).ok().and_then(|o| o.as_dict().cloned());
@@ -124,15 +136,8 @@ pub(crate) fn plan(
         };
         let content_changed = !oc_same
             || op != np
-            || !inputs_same(
-                doc,
-                old,
-                new,
-                &content_roots(doc, old, &od),
-                &content_roots(doc, new, &nd),
-                &changed_nums,
-            );
-        let annotations = annotation_changes(doc, old, new, &od, &nd, perms, &changed_nums);
+            || !w.same_inputs(&content_roots(doc, old, &od), &content_roots(doc, new, &nd));
+        let annotations = annotation_changes(&w, &od, &nd, perms);
         let render = match scope {
             Scope::All => true,
             Scope::AnyChange => content_changed || !annotations.is_empty(),
@@ -146,6 +151,7 @@ pub(crate) fn plan(
     }
     Ok(Plan {
         pages,
+        over_budget: budget.get() == 0,
         old_pages: old_pages.len(),
         new_pages: new_pages.len(),
     })
@@ -182,61 +188,69 @@ fn content_roots(doc: &Document, rev: usize, page: &Dict) -> Vec<Object> {
     roots
 }
 
-/// Whether `old_roots` in revision `old` and `new_roots` in revision `new` show the same:
-/// equal root objects, the same set of reachable objects, and each reachable object that a
-/// later revision redefined (`changed`) equal in both.
-fn inputs_same(
-    doc: &Document,
+/// Compares what objects show in the two revisions, within the plan's budget.
+struct Walker<'a> {
+    doc: &'a Document,
     old: usize,
     new: usize,
-    old_roots: &[Object],
-    new_roots: &[Object],
-    changed: &HashSet<u32>,
-) -> bool {
-    if old_roots.len() != new_roots.len()
-        || old_roots
-            .iter()
-            .zip(new_roots)
-            .any(|(a, b)| !same(doc, a, b))
-    {
-        return false;
-    }
-    let (Some(a), Some(b)) = (walk(doc, old, old_roots), walk(doc, new, new_roots)) else {
-        return false;
-    };
-    a == b
-        && a.iter().filter(|r| changed.contains(&r.num)).all(|&r| {
-            match (doc.resolve_in(old, r), doc.resolve_in(new, r)) {
-                (Ok(x), Ok(y)) => same(doc, &x, &y),
-                (Err(_), Err(_)) => true,
-                _ => false,
-            }
-        })
+    /// Object numbers a revision after `old` redefined.
+    changed: &'a HashSet<u32>,
+    budget: &'a Cell<usize>,
 }
 
-/// Every object reachable from `roots` in `rev` without following [`NOT_FOLLOWED`] keys;
-/// `None` past the budget.
-fn walk(doc: &Document, rev: usize, roots: &[Object]) -> Option<BTreeSet<ObjRef>> {
-    let mut seen = BTreeSet::new();
-    let mut stack: Vec<Object> = roots.to_vec();
-    while let Some(o) = stack.pop() {
-        if seen.len() >= WALK_BUDGET {
-            return None;
+impl Walker<'_> {
+    /// Whether `old_roots` (in `old`) and `new_roots` (in `new`) show the same: equal root
+    /// objects, the same set of reachable objects, and each reachable object that a later
+    /// revision redefined equal in both. Past a budget: not the same.
+    fn same_inputs(&self, old_roots: &[Object], new_roots: &[Object]) -> bool {
+        let doc = self.doc;
+        if old_roots.len() != new_roots.len()
+            || old_roots
+                .iter()
+                .zip(new_roots)
+                .any(|(a, b)| !same(doc, a, b))
+        {
+            return false;
         }
-        match o {
-            Object::Ref(r)
-                if seen.insert(r) => {
-                    if let Ok(obj) = doc.resolve_in(rev, r) {
+        let (Some(a), Some(b)) = (self.walk(self.old, old_roots), self.walk(self.new, new_roots))
+        else {
+            return false;
+        };
+        a == b
+            && a.iter().filter(|r| self.changed.contains(&r.num)).all(|&r| {
+                match (doc.resolve_in(self.old, r), doc.resolve_in(self.new, r)) {
+                    (Ok(x), Ok(y)) => same(doc, &x, &y),
+                    (Err(_), Err(_)) => true,
+                    _ => false,
+                }
+            })
+    }
+
+    /// Every object reachable from `roots` in `rev` without following [`NOT_FOLLOWED`]
+    /// keys; `None` past the per-walk or the plan's budget.
+    fn walk(&self, rev: usize, roots: &[Object]) -> Option<BTreeSet<ObjRef>> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<Object> = roots.to_vec();
+        while let Some(o) = stack.pop() {
+            if seen.len() >= WALK_BUDGET {
+                return None;
+            }
+            match o {
+                Object::Ref(r) if seen.insert(r) => {
+                    let left = self.budget.get().checked_sub(1)?;
+                    self.budget.set(left);
+                    if let Ok(obj) = self.doc.resolve_in(rev, r) {
                         stack.push(obj);
                     }
                 }
-            Object::Array(a) => stack.extend(a),
-            Object::Dict(d) => push_values(&d, &mut stack),
-            Object::Stream(s) => push_values(&s.dict, &mut stack),
-            _ => {}
+                Object::Array(a) => stack.extend(a),
+                Object::Dict(d) => push_values(&d, &mut stack),
+                Object::Stream(s) => push_values(&s.dict, &mut stack),
+                _ => {}
+            }
         }
+        Some(seen)
     }
-    Some(seen)
 }
 
 fn push_values(d: &Dict, stack: &mut Vec<Object>) {
@@ -261,14 +275,12 @@ fn annotations_of(doc: &Document, rev: usize, page: &Dict) -> Vec<(Option<ObjRef
 }
 
 fn annotation_changes(
-    doc: &Document,
-    old: usize,
-    new: usize,
+    w: &Walker<'_>,
     od: &Dict,
     nd: &Dict,
     perms: &Permissions,
-    changed: &HashSet<u32>,
 ) -> Vec<(AnnotChange, Option<Rect>, bool)> {
+    let (doc, old, new) = (w.doc, w.old, w.new);
     let before = annotations_of(doc, old, od);
     let after = annotations_of(doc, new, nd);
     let covered = |d: &Dict| {
@@ -294,7 +306,7 @@ fn annotation_changes(
                 let (_, od) = &before[j];
                 let roots_old = [r.map(Object::Ref).unwrap_or(Object::Dict(od.clone()))];
                 let roots_new = [r.map(Object::Ref).unwrap_or(Object::Dict(d.clone()))];
-                let same_inputs = inputs_same(doc, old, new, &roots_old, &roots_new, changed);
+                let same_inputs = w.same_inputs(&roots_old, &roots_new);
                 if !same_inputs {
                     // Its painting must stay where it was: the old rectangle.
                     out.push((
@@ -321,19 +333,42 @@ fn annotation_changes(
 /// Images larger than this (width × height, in pixels) are not handed to the renderer.
 const MAX_IMAGE_PIXELS: i64 = 40_000_000;
 
-/// The first image a page's content reaches whose declared size is over the budget.
-fn oversized_image(doc: &Document, rev: usize, page: &Dict) -> Option<(i64, i64)> {
-    let seen = walk(doc, rev, &content_roots(doc, rev, page))?;
-    seen.into_iter().find_map(|r| {
-        let o = doc.resolve_in(rev, r).ok()?;
-        let s = o.as_stream()?;
+/// Why a page's images may not be handed to the renderer: an image whose declared size is
+/// over the budget, or more reachable objects than can be checked.
+fn image_budget(doc: &Document, rev: usize, page: &Dict, index: usize) -> Result<(), String> {
+    let budget = Cell::new(WALK_BUDGET);
+    let none = HashSet::new();
+    let w = Walker {
+        doc,
+        old: rev,
+        new: rev,
+        changed: &none,
+        budget: &budget,
+    };
+    let Some(seen) = w.walk(rev, &content_roots(doc, rev, page)) else {
+        return Err(format!(
+            "page {} reaches more objects than the image check's budget",
+            index + 1
+        ));
+    };
+    for r in seen {
+        let Ok(o) = doc.resolve_in(rev, r) else {
+            continue;
+        };
+        let Some(s) = o.as_stream() else { continue };
         if s.dict.get_name(b"Subtype") != Some(&b"Image"[..]) {
-            return None;
+            continue;
         }
         let w = s.dict.get_int(b"Width").unwrap_or(0);
         let h = s.dict.get_int(b"Height").unwrap_or(0);
-        (w < 0 || h < 0 || w.saturating_mul(h) > MAX_IMAGE_PIXELS).then_some((w, h))
-    })
+        if w < 0 || h < 0 || w.saturating_mul(h) > MAX_IMAGE_PIXELS {
+            return Err(format!(
+                "page {} holds an image of {w} × {h} pixels, over the renderer's budget",
+                index + 1
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The rendering backstop for the signature that covers revision `covered` (0-based) of
@@ -366,6 +401,14 @@ pub fn backstop(
         Err(e) => return skipped(format!("the pages cannot be read: {e}"), 0),
     };
     let checked = plan.pages.len();
+    if plan.over_budget && scope != Scope::All {
+        return skipped(
+            format!(
+                "the pages' rendering inputs are larger than the comparison's budget ({PLAN_BUDGET} objects)"
+            ),
+            checked,
+        );
+    }
     let mut regions = Vec::new();
     if plan.old_pages != plan.new_pages {
         // A page added or removed after signing: the page itself is the changed region.
@@ -514,12 +557,7 @@ pub fn render_pages(
             else {
                 continue;
             };
-            if let Some((w, h)) = oversized_image(doc, rev, &d) {
-                return Err(format!(
-                    "page {} holds an image of {w} × {h} pixels, over the renderer's budget",
-                    i + 1
-                ));
-            }
+            image_budget(doc, rev, &d, i)?;
         }
     }
     let password = match password {
